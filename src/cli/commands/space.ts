@@ -1,0 +1,97 @@
+import type { Command } from 'commander';
+import { parseSize } from '../../config.js';
+import type { Actor } from '../../core/actor.js';
+import { KuraError } from '../../core/errors.js';
+import type { Core } from '../../core/index.js';
+import { parseId } from '../../core/ids.js';
+import type { Space } from '../../core/spaces/service.js';
+import { makeOut } from '../output.js';
+import { withCore } from './with-core.js';
+
+const spaceId = (raw: string): number => {
+  const id = parseId(raw);
+  if (id === undefined) throw new KuraError('bad_request', `"${raw}" is not a space id`);
+  return id;
+};
+
+/** The CLI acts with an admin's powers, in the name of the space owner. */
+async function ownerActor(core: Core, spaceIdValue: number): Promise<Actor> {
+  const row = await core.ctx.database.db.selectFrom('spaces').select('owner_id').where('id', '=', spaceIdValue).executeTakeFirst();
+  if (!row) throw new KuraError('not_found', 'space not found');
+  return { userId: Number(row.owner_id), role: 'admin' };
+}
+
+const describe = (s: Space) =>
+  `space ${s.id} (${s.kind}) "${s.name}" owner ${s.ownerId} root ${s.rootId}; usage ${s.usage.bytes} bytes / ${s.quota.bytes ?? 'unlimited'}, ${s.usage.files} files / ${s.quota.files ?? 'unlimited'}`;
+
+function limit(raw: string | undefined, what: string): number | null | undefined {
+  if (raw === undefined) return undefined;
+  if (raw === 'none' || raw === 'unlimited') return null;
+  const n = what === 'bytes' ? parseSize(raw) : /^\d+$/.test(raw) ? Number(raw) : undefined;
+  if (n === undefined) throw new KuraError('bad_request', `--${what} must be a ${what === 'bytes' ? 'size such as 10GiB' : 'whole number'} or "none"`);
+  return n;
+}
+
+export function spaceCommands(program: Command): void {
+  const space = program.command('space').description('manage spaces');
+
+  space
+    .command('create')
+    .description('create a group, project or chat_room space')
+    .requiredOption('--kind <kind>', 'group, project or chat_room')
+    .requiredOption('--name <name>', 'the space name')
+    .requiredOption('--owner <user>', 'username of the owner')
+    .option('--json', 'machine-readable output')
+    .action(async (o: { kind: string; name: string; owner: string; json?: boolean }) => {
+      await withCore(async (core) => {
+        const owner = await core.users.byName(o.owner);
+        const s = await core.spaces.create({ userId: owner.id, role: 'admin' }, { kind: o.kind, name: o.name, ownerId: owner.id });
+        makeOut(!!o.json).print(s, () => `created ${describe(s)}`);
+      });
+    });
+
+  const members = space.command('members').description('manage the members of a space');
+  members
+    .command('add <space> <user>')
+    .description('add a member (or change its role)')
+    .option('--role <role>', 'admin, member or viewer', 'member')
+    .option('--json', 'machine-readable output')
+    .action(async (rawSpace: string, name: string, o: { role: string; json?: boolean }) => {
+      await withCore(async (core) => {
+        const id = spaceId(rawSpace);
+        const u = await core.users.byName(name);
+        const list = await core.spaces.setMember(await ownerActor(core, id), id, u.id, o.role);
+        makeOut(!!o.json).print(list, () => `${u.username} is now ${o.role} of space ${id}`);
+      });
+    });
+  members
+    .command('remove <space> <user>')
+    .description('remove a member')
+    .option('--json', 'machine-readable output')
+    .action(async (rawSpace: string, name: string, o: { json?: boolean }) => {
+      await withCore(async (core) => {
+        const id = spaceId(rawSpace);
+        const u = await core.users.byName(name);
+        await core.spaces.removeMember(await ownerActor(core, id), id, u.id);
+        makeOut(!!o.json).print({ spaceId: id, userId: u.id, removed: true }, () => `${u.username} removed from space ${id}`);
+      });
+    });
+
+  space
+    .command('quota <space>')
+    .description('set the quota of a space ("none" for unlimited)')
+    .option('--bytes <size>', 'largest total size, e.g. 10GiB')
+    .option('--files <n>', 'most files')
+    .option('--json', 'machine-readable output')
+    .action(async (rawSpace: string, o: { bytes?: string; files?: string; json?: boolean }) => {
+      await withCore(async (core) => {
+        const id = spaceId(rawSpace);
+        const actor = await ownerActor(core, id);
+        const current = await core.spaces.get(actor, id);
+        const bytes = limit(o.bytes, 'bytes');
+        const files = limit(o.files, 'files');
+        const s = await core.spaces.setQuota(actor, id, { bytes: bytes === undefined ? current.quota.bytes : bytes, files: files === undefined ? current.quota.files : files });
+        makeOut(!!o.json).print(s, () => describe(s));
+      });
+    });
+}

@@ -1,0 +1,39 @@
+import { Command, CommanderError } from 'commander';
+import { ConfigError, loadConfig } from '../config.js';
+import { isKuraError } from '../core/errors.js';
+import { serve } from '../server.js';
+import { fsckCommand } from './commands/fsck.js';
+import { spaceCommands } from './commands/space.js';
+import { tokenCommands } from './commands/token.js';
+import { userCommands } from './commands/user.js';
+
+/** `kura …`. Returns the exit code. Errors are one line on stderr. */
+export async function main(argv: string[]): Promise<number> {
+  const program = new Command('kura')
+    .description('Kura file storage service')
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) })
+    .showHelpAfterError(false);
+
+  program
+    .command('serve')
+    .description('serve the HTTP APIs (configuration from the environment, see README)')
+    .action(async () => {
+      await serve(loadConfig());
+      await new Promise<never>(() => undefined);
+    });
+  userCommands(program);
+  tokenCommands(program);
+  spaceCommands(program);
+  fsckCommand(program);
+
+  try {
+    await program.parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
+    const msg = e instanceof ConfigError || isKuraError(e) || e instanceof Error ? e.message : String(e);
+    process.stderr.write(`kura: ${msg}\n`);
+    return 1;
+  }
+}

@@ -1,0 +1,172 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+
+/** Kura's whole configuration, validated once at start-up and frozen. */
+export interface KuraConfig {
+  /** TCP port (PORT, default 8080). */
+  readonly port: number;
+  /** Listen address (HOST, default 127.0.0.1). */
+  readonly host: string;
+  /** Data directory for SQLite, local blobs and temp files (DATA_DIR, default ./data). */
+  readonly dataDir: string;
+  /** DATABASE_URL: absent → SQLite at DATA_DIR/kura.db; postgres://… → PostgreSQL. */
+  readonly databaseUrl: string | undefined;
+  /** BLOB_STORE: local (default) or s3. */
+  readonly blobStore: 'local' | 's3';
+  readonly s3: Readonly<{
+    endpoint: string | undefined;
+    region: string;
+    bucket: string;
+    accessKeyId: string | undefined;
+    secretAccessKey: string | undefined;
+    forcePathStyle: boolean;
+  }>;
+  /** Base URL clients reach Kura at, used in generated links (PUBLIC_URL). */
+  readonly publicUrl: string;
+  /** Largest single upload in bytes (UPLOAD_MAX_BYTES, default 10 GiB). */
+  readonly uploadMaxBytes: number;
+  /** Whether /api/v1/auth/register is open (KURA_OPEN_REGISTRATION, default false). */
+  readonly openRegistration: boolean;
+  /** Versions kept per file; 0 keeps all (KURA_VERSION_CAP, default 0). */
+  readonly versionCap: number;
+  /** pino level (LOG_LEVEL, default info). */
+  readonly logLevel: string;
+  /** Seconds an unreferenced blob is kept before GC may delete it (KURA_GC_GRACE_SECONDS, default 3600). */
+  readonly gcGraceSeconds: number;
+  /** Seconds a resolved token stays cached in one process (KURA_AUTH_CACHE_SECONDS, default 5). */
+  readonly authCacheSeconds: number;
+  /** Seconds to wait for in-flight requests on SIGTERM (KURA_SHUTDOWN_GRACE_SECONDS, default 30). */
+  readonly shutdownGraceSeconds: number;
+}
+
+export type Env = Record<string, string | undefined>;
+
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
+    super(`invalid configuration: ${variable}: ${message}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, k: 1024, kb: 1024, kib: 1024, m: 1024 ** 2, mb: 1024 ** 2, mib: 1024 ** 2, g: 1024 ** 3, gb: 1024 ** 3, gib: 1024 ** 3, t: 1024 ** 4, tb: 1024 ** 4, tib: 1024 ** 4 };
+
+/** "10GiB", "512m", "1048576" → bytes; undefined when malformed. */
+export function parseSize(v: string): number | undefined {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*$/.exec(v);
+  if (!m) return undefined;
+  const unit = SIZE_UNITS[m[2].toLowerCase()];
+  if (unit === undefined) return undefined;
+  const n = Math.floor(Number(m[1]) * unit);
+  return Number.isSafeInteger(n) ? n : undefined;
+}
+
+function int(env: Env, name: string, def: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return def;
+  if (!/^\d+$/.test(raw.trim())) throw new ConfigError(name, `expected a whole number, got "${raw}"`);
+  const n = Number(raw);
+  if (n < min || n > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${n}`);
+  return n;
+}
+
+function bool(env: Env, name: string, def: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return def;
+  const v = raw.trim().toLowerCase();
+  if (['1', 'true', 'yes', 'on'].includes(v)) return true;
+  if (['0', 'false', 'no', 'off'].includes(v)) return false;
+  throw new ConfigError(name, `expected true or false, got "${raw}"`);
+}
+
+function url(env: Env, name: string, protocols: string[]): string | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  let u: URL;
+  try {
+    u = new URL(raw);
+  } catch {
+    throw new ConfigError(name, `not a URL: "${raw}"`);
+  }
+  if (!protocols.includes(u.protocol)) throw new ConfigError(name, `expected ${protocols.join(' or ')} URL, got "${u.protocol}"`);
+  return raw;
+}
+
+/**
+ * Reads an optional JSON config file (KURA_CONFIG) whose keys are the same variable names;
+ * real environment variables win over the file.
+ */
+function withConfigFile(env: Env): Env {
+  const file = env.KURA_CONFIG;
+  if (!file) return env;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new ConfigError('KURA_CONFIG', `cannot read ${file}: ${(e as Error).message}`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new ConfigError('KURA_CONFIG', `${file} must hold a JSON object`);
+  }
+  const merged: Env = {};
+  for (const [k, v] of Object.entries(parsed)) {
+    if (v !== null && typeof v === 'object') throw new ConfigError(k, `in ${file}: must be a string, number or boolean`);
+    merged[k] = v === null ? undefined : String(v);
+  }
+  for (const [k, v] of Object.entries(env)) if (v !== undefined) merged[k] = v;
+  return merged;
+}
+
+export function loadConfig(rawEnv: Env = process.env): KuraConfig {
+  const env = withConfigFile(rawEnv);
+  const port = int(env, 'PORT', 8080, 0, 65535);
+  const host = env.HOST || '127.0.0.1';
+  const dataDir = resolve(env.DATA_DIR || './data');
+  const databaseUrl = url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']);
+  const store = (env.BLOB_STORE || 'local').trim();
+  if (store !== 'local' && store !== 's3') throw new ConfigError('BLOB_STORE', `expected local or s3, got "${store}"`);
+  const s3 = {
+    endpoint: url(env, 'S3_ENDPOINT', ['http:', 'https:']),
+    region: env.S3_REGION || 'us-east-1',
+    bucket: env.S3_BUCKET || '',
+    accessKeyId: env.S3_ACCESS_KEY_ID || undefined,
+    secretAccessKey: env.S3_SECRET_ACCESS_KEY || undefined,
+    forcePathStyle: bool(env, 'S3_FORCE_PATH_STYLE', false),
+  };
+  if (store === 's3') {
+    if (!s3.bucket) throw new ConfigError('S3_BUCKET', 'required when BLOB_STORE=s3');
+    if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(s3.bucket)) throw new ConfigError('S3_BUCKET', `not a valid bucket name: "${s3.bucket}"`);
+    if (!!s3.accessKeyId !== !!s3.secretAccessKey) {
+      throw new ConfigError(s3.accessKeyId ? 'S3_SECRET_ACCESS_KEY' : 'S3_ACCESS_KEY_ID', 'set both S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY, or neither');
+    }
+  }
+  const publicUrl = (url(env, 'PUBLIC_URL', ['http:', 'https:']) ?? `http://${host.includes(':') ? `[${host}]` : host}:${port}`).replace(/\/+$/, '');
+  let uploadMaxBytes = 10 * 1024 ** 3;
+  if (env.UPLOAD_MAX_BYTES) {
+    const n = parseSize(env.UPLOAD_MAX_BYTES);
+    if (n === undefined || n < 1) throw new ConfigError('UPLOAD_MAX_BYTES', `expected a size such as 1048576 or 10GiB, got "${env.UPLOAD_MAX_BYTES}"`);
+    uploadMaxBytes = n;
+  }
+  const logLevel = env.LOG_LEVEL || 'info';
+  if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
+    throw new ConfigError('LOG_LEVEL', `expected fatal, error, warn, info, debug, trace or silent, got "${logLevel}"`);
+  }
+  return Object.freeze({
+    port,
+    host,
+    dataDir,
+    databaseUrl,
+    blobStore: store,
+    s3: Object.freeze(s3),
+    publicUrl,
+    uploadMaxBytes,
+    openRegistration: bool(env, 'KURA_OPEN_REGISTRATION', false),
+    versionCap: int(env, 'KURA_VERSION_CAP', 0, 0, 1_000_000),
+    logLevel,
+    gcGraceSeconds: int(env, 'KURA_GC_GRACE_SECONDS', 3600, 0, 365 * 86400),
+    authCacheSeconds: int(env, 'KURA_AUTH_CACHE_SECONDS', 5, 0, 3600),
+    shutdownGraceSeconds: int(env, 'KURA_SHUTDOWN_GRACE_SECONDS', 30, 0, 3600),
+  });
+}

@@ -1,0 +1,11 @@
+import type { UserRole } from '../store/schema.js';
+
+/** Who is calling. Dialects build it from their credentials and pass it to the core. */
+export interface Actor {
+  readonly userId: number;
+  readonly role: UserRole;
+  /** Id of the token used, when the call came with one. */
+  readonly tokenId?: number;
+}
+
+export const isAdmin = (a: Actor | null | undefined): boolean => a?.role === 'admin';

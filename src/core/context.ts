@@ -1,0 +1,11 @@
+import type { KuraConfig } from '../config.js';
+import type { Database } from '../store/db.js';
+import type { BlobStore } from './ports.js';
+
+/** The ports a core service may use. Each service takes only what it needs from it. */
+export interface CoreContext {
+  readonly config: KuraConfig;
+  readonly database: Database;
+  readonly blobs: BlobStore;
+  readonly now: () => number;
+}

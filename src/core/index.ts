@@ -1,0 +1,42 @@
+import { Access } from './access.js';
+import { collectGarbage } from './blobs/gc.js';
+import type { CoreContext } from './context.js';
+import { ChangeService } from './items/changes.js';
+import { ContentReader, ContentService } from './items/content.js';
+import { ItemQueries } from './items/queries.js';
+import { UploadService } from './items/upload.js';
+import { SpaceService } from './spaces/service.js';
+import { TokenService } from './tokens/service.js';
+import { UserService } from './users/service.js';
+
+/** Every core service, wired to the ports of one context. */
+export interface Core {
+  readonly ctx: CoreContext;
+  readonly access: Access;
+  readonly users: UserService;
+  readonly tokens: TokenService;
+  readonly spaces: SpaceService;
+  readonly items: ItemQueries;
+  readonly uploads: UploadService;
+  readonly changes: ChangeService;
+  readonly content: ContentService;
+  gc(): Promise<{ deleted: number; bytes: number }>;
+}
+
+export function createCore(ctx: CoreContext): Core {
+  const db = ctx.database.db;
+  const access = new Access(db);
+  const spaces = new SpaceService(db, ctx.now);
+  return {
+    ctx,
+    access,
+    spaces,
+    users: new UserService(db, spaces, ctx.now),
+    tokens: new TokenService(db, ctx.now, ctx.config.authCacheSeconds),
+    items: new ItemQueries(db, access),
+    uploads: new UploadService(ctx, access),
+    changes: new ChangeService(db, ctx.now),
+    content: new ContentService(db, access, new ContentReader(ctx.blobs)),
+    gc: () => collectGarbage(db, ctx.blobs, ctx.now(), ctx.config.gcGraceSeconds * 1000),
+  };
+}

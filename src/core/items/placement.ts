@@ -1,0 +1,36 @@
+import type { Db } from '../../store/schema.js';
+import { liveChildByName, takenNames, type ItemRow } from '../../store/repos/items.js';
+import { KuraError } from '../errors.js';
+import { numberedName } from '../names.js';
+
+/**
+ * What happens when a name is taken among live siblings: fail (409), rename
+ * (`name (1).ext`), or — for file uploads — add a new version to the existing file.
+ * Each dialect picks one per endpoint and documents it.
+ */
+export type OnConflict = 'fail' | 'rename' | 'version';
+
+export const ON_CONFLICT: readonly OnConflict[] = ['fail', 'rename', 'version'];
+
+export type Placement = { name: string; existing?: undefined } | { name: string; existing: ItemRow };
+
+/**
+ * Chooses the name an item gets in `parentId`. The unique index stays the judge: a racing
+ * insert of the same name still fails there and surfaces as name_conflict.
+ */
+export async function place(db: Db, parentId: number, name: string, policy: OnConflict, selfId?: number): Promise<Placement> {
+  const existing = await liveChildByName(db, parentId, name);
+  if (!existing || Number(existing.id) === selfId) return { name };
+  if (policy === 'version') {
+    if (existing.kind !== 'file') throw new KuraError('name_conflict', `a folder named "${name}" already exists here`);
+    return { name, existing };
+  }
+  if (policy === 'fail') throw new KuraError('name_conflict', `an item named "${name}" already exists here`, { name });
+  for (let start = 1; start < 10_000; start += 50) {
+    const candidates = Array.from({ length: 50 }, (_, i) => numberedName(name, start + i));
+    const taken = await takenNames(db, parentId, candidates);
+    const free = candidates.find((c) => !taken.has(c));
+    if (free) return { name: free };
+  }
+  throw new KuraError('name_conflict', `no free name derived from "${name}"`);
+}

@@ -1,0 +1,80 @@
+import type { Kysely } from 'kysely';
+import type { Schema } from '../../store/schema.js';
+import { ancestorIds, countLiveChildren, itemsByIds, liveChildren, type SortField } from '../../store/repos/items.js';
+import { versionsOf } from '../../store/repos/versions.js';
+import type { Access } from '../access.js';
+import type { Actor } from '../actor.js';
+import { badRequest } from '../errors.js';
+import { Right } from '../rights.js';
+import { toItem, type Item, type Version } from './view.js';
+
+export interface ListOptions {
+  sort?: unknown;
+  order?: unknown;
+  limit?: unknown;
+  offset?: unknown;
+  kind?: unknown;
+}
+
+const SORTS: readonly SortField[] = ['name', 'size', 'created', 'modified'];
+
+function intParam(v: unknown, field: string, def: number, min: number, max: number): number {
+  if (v === undefined || v === '') return def;
+  const n = typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : v;
+  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < min || n > max) throw badRequest(`${field} must be a whole number from ${min} to ${max}`, { field });
+  return n;
+}
+
+export class ItemQueries {
+  constructor(
+    private readonly db: Kysely<Schema>,
+    private readonly access: Access,
+  ) {}
+
+  async get(actor: Actor | null, id: number): Promise<Item> {
+    return toItem((await this.access.item(actor, id)).item);
+  }
+
+  /** One page of a folder's live children, folders first. */
+  async children(actor: Actor, folderId: number, o: ListOptions = {}): Promise<{ items: Item[]; total: number; limit: number; offset: number }> {
+    await this.access.folder(actor, folderId, Right.LIST);
+    const sort = (o.sort ?? 'name') as SortField;
+    if (!SORTS.includes(sort)) throw badRequest(`sort must be one of ${SORTS.join(', ')}`, { field: 'sort' });
+    const order = o.order ?? 'asc';
+    if (order !== 'asc' && order !== 'desc') throw badRequest('order must be asc or desc', { field: 'order' });
+    const kind = o.kind;
+    if (kind !== undefined && kind !== 'file' && kind !== 'folder') throw badRequest('kind must be file or folder', { field: 'kind' });
+    const limit = intParam(o.limit, 'limit', 100, 1, 1000);
+    const offset = intParam(o.offset, 'offset', 0, 0, Number.MAX_SAFE_INTEGER);
+    const [rows, total] = await Promise.all([
+      liveChildren(this.db, folderId, { sort, order, limit, offset, kind }),
+      countLiveChildren(this.db, folderId, kind),
+    ]);
+    return { items: rows.map(toItem), total, limit, offset };
+  }
+
+  async versions(actor: Actor, id: number): Promise<Version[]> {
+    const { item } = await this.access.item(actor, id, Right.READ_ATTRS, 'file');
+    if (item.kind !== 'file') throw badRequest('a folder has no versions');
+    return (await versionsOf(this.db, id)).map((v) => ({
+      number: Number(v.number),
+      size: Number(v.size),
+      mime: v.mime,
+      sha256: v.blob_hash,
+      createdBy: Number(v.created_by),
+      createdAt: Number(v.created_at),
+    }));
+  }
+
+  /** The folders above an item, from the space root down to its parent. */
+  async ancestors(actor: Actor, id: number): Promise<Item[]> {
+    await this.access.item(actor, id);
+    const ids = await ancestorIds(this.db, id);
+    const rows = new Map((await itemsByIds(this.db, ids)).map((r) => [Number(r.id), r]));
+    return ids
+      .reverse()
+      .map((i) => rows.get(i))
+      .filter((r) => r !== undefined)
+      .map(toItem);
+  }
+}

@@ -1,0 +1,210 @@
+import type { Readable } from 'node:stream';
+import type { Db } from '../../store/schema.js';
+import { releaseBlob } from '../../store/repos/blobs.js';
+import { insertItem, itemById, updateItem, type ItemRow } from '../../store/repos/items.js';
+import { releaseUsage, reserveUsage, spaceById } from '../../store/repos/spaces.js';
+import { deleteVersion, insertVersion, versionsBeyond } from '../../store/repos/versions.js';
+import { Access } from '../access.js';
+import type { Actor } from '../actor.js';
+import { claimInTx, ensureCommitted, runClaimingTx } from '../blobs/refs.js';
+import type { CoreContext } from '../context.js';
+import { isKuraError, KuraError } from '../errors.js';
+import { newId } from '../ids.js';
+import { sniffMime } from '../mime.js';
+import { checkName } from '../names.js';
+import type { StagedBlob } from '../ports.js';
+import { Right } from '../rights.js';
+import { place, type OnConflict } from './placement.js';
+import { toItem, type Item } from './view.js';
+
+export interface IncomingFile {
+  name: string;
+  stream: Readable;
+}
+
+export interface UploadOptions {
+  onConflict?: OnConflict;
+  description?: string;
+  customTag?: string;
+  expiresAt?: number | null;
+}
+
+/**
+ * Streams a file into the blob store and records it. Bytes go first (staged, hashed and
+ * size-limited while streaming, then committed under their hash); metadata second, in one
+ * transaction that also reserves quota — so a failure at any point leaves the previous
+ * state intact and nothing half-written visible.
+ */
+export class UploadService {
+  constructor(
+    private readonly ctx: CoreContext,
+    private readonly access: Access,
+  ) {}
+
+  /** Checks that the caller may upload into a folder, before any byte is read. */
+  async checkTarget(actor: Actor, folderId: number): Promise<void> {
+    await this.access.folder(actor, folderId, Right.CREATE);
+  }
+
+  /** Checks that the caller may upload a new version of a file, before any byte is read. */
+  async checkVersionTarget(actor: Actor, itemId: number): Promise<void> {
+    const { item } = await this.access.item(actor, itemId, Right.EDIT_BASIC, 'file');
+    if (item.kind !== 'file') throw new KuraError('bad_request', 'a folder has no content');
+  }
+
+  async upload(actor: Actor, folderId: number, file: IncomingFile, opts: UploadOptions = {}): Promise<Item> {
+    const [item] = await this.uploadMany(actor, folderId, [file], opts);
+    return item;
+  }
+
+  /**
+   * Uploads several files into one folder, all or nothing: every body is staged first,
+   * then one transaction records them all (or none, if any name, right or quota fails).
+   */
+  async uploadMany(actor: Actor, folderId: number, files: AsyncIterable<IncomingFile> | Iterable<IncomingFile>, opts: UploadOptions = {}): Promise<Item[]> {
+    const staged: { name: string; blob: StagedBlob; mime: string }[] = [];
+    try {
+      let folder: ItemRow | undefined;
+      let pending = 0;
+      for await (const file of files) {
+        try {
+          folder ??= await this.access.folder(actor, folderId, Right.CREATE);
+          const name = checkName(file.name, 'file name');
+          const blob = await this.stage(Number(folder.space_id), file.stream, pending);
+          staged.push({ name, blob, mime: '' });
+          pending += blob.size;
+          staged[staged.length - 1].mime = await sniffMime(blob.head, name);
+        } catch (e) {
+          file.stream.resume();
+          throw e;
+        }
+      }
+      if (staged.length === 0) throw new KuraError('bad_request', 'no file in the request');
+      const fresh: StagedBlob[] = [];
+      const rows = await runClaimingTx(this.ctx.database.db, async (trx) => {
+        fresh.length = 0;
+        const parent = await itemById(trx, folderId);
+        if (!parent || parent.trashed_at !== null) throw new KuraError('not_found', 'folder not found');
+        const out: ItemRow[] = [];
+        for (const s of staged) {
+          const r = await this.recordTx(trx, actor, parent, s.name, s.blob, s.mime, opts);
+          if (r.fresh) fresh.push(s.blob);
+          out.push(r.row);
+        }
+        return out;
+      });
+      for (const b of fresh) await ensureCommitted(this.ctx.blobs, b);
+      return rows.map(toItem);
+    } finally {
+      for (const s of staged) await this.ctx.blobs.discard(s.blob);
+    }
+  }
+
+  /** Records one staged file in `parent` inside the transaction. */
+  private async recordTx(trx: Db, actor: Actor, parent: ItemRow, rawName: string, staged: StagedBlob, mime: string, opts: UploadOptions): Promise<{ row: ItemRow; fresh: boolean }> {
+    const folderId = Number(parent.id);
+    const target = await place(trx, folderId, rawName, opts.onConflict ?? 'fail');
+    const now = this.ctx.now();
+    if (target.existing) {
+      await new Access(trx).item(actor, Number(target.existing.id), Right.EDIT_BASIC);
+      return this.addVersionTx(trx, actor, target.existing, staged, mime, now);
+    }
+    await this.reserve(trx, Number(parent.space_id), staged.size, 1);
+    const fresh = (await claimInTx(trx, { hash: staged.hash, size: staged.size, mime, width: null, height: null }, now)) === 1;
+    const id = newId();
+    await insertItem(trx, {
+      id,
+      space_id: Number(parent.space_id),
+      parent_id: folderId,
+      name: target.name,
+      kind: 'file',
+      description: opts.description ?? '',
+      custom_tag: opts.customTag ?? '',
+      created_by: actor.userId,
+      created_at: now,
+      modified_by: actor.userId,
+      modified_at: now,
+      size: staged.size,
+      mime,
+      version: 1,
+      blob_hash: staged.hash,
+      expires_at: opts.expiresAt ?? null,
+      trashed_at: null,
+      trash_root: null,
+    });
+    await insertVersion(trx, { id: newId(), item_id: id, number: 1, blob_hash: staged.hash, size: staged.size, mime, created_by: actor.userId, created_at: now });
+    return { row: (await itemById(trx, id))!, fresh };
+  }
+
+  /** Uploads new content for an existing file: a new version. */
+  async uploadVersion(actor: Actor, itemId: number, stream: Readable): Promise<Item> {
+    const { item } = await this.access.item(actor, itemId, Right.EDIT_BASIC, 'file').catch((e) => {
+      stream.resume();
+      throw e;
+    });
+    if (item.kind !== 'file') {
+      stream.resume();
+      throw new KuraError('bad_request', 'a folder has no content');
+    }
+    const staged = await this.stage(Number(item.space_id), stream);
+    try {
+      const mime = await sniffMime(staged.head, item.name);
+      let fresh = false;
+      const row = await runClaimingTx(this.ctx.database.db, async (trx) => {
+        const current = await itemById(trx, itemId);
+        if (!current || current.trashed_at !== null) throw new KuraError('not_found', 'file not found');
+        const r = await this.addVersionTx(trx, actor, current, staged, mime, this.ctx.now());
+        fresh = r.fresh;
+        return r.row;
+      });
+      if (fresh) await ensureCommitted(this.ctx.blobs, staged);
+      return toItem(row);
+    } finally {
+      await this.ctx.blobs.discard(staged);
+    }
+  }
+
+  private async addVersionTx(trx: Db, actor: Actor, item: ItemRow, staged: StagedBlob, mime: string, now: number): Promise<{ row: ItemRow; fresh: boolean }> {
+    const spaceId = Number(item.space_id);
+    await this.reserve(trx, spaceId, staged.size, 0);
+    const fresh = (await claimInTx(trx, { hash: staged.hash, size: staged.size, mime, width: null, height: null }, now)) === 1;
+    const number = Number(item.version) + 1;
+    await insertVersion(trx, { id: newId(), item_id: Number(item.id), number, blob_hash: staged.hash, size: staged.size, mime, created_by: actor.userId, created_at: now });
+    await updateItem(trx, Number(item.id), { version: number, blob_hash: staged.hash, size: staged.size, mime, modified_by: actor.userId, modified_at: now });
+    const cap = this.ctx.config.versionCap;
+    if (cap > 0) {
+      for (const old of await versionsBeyond(trx, Number(item.id), cap)) {
+        await deleteVersion(trx, Number(old.id));
+        await releaseBlob(trx, old.blob_hash, 1, now);
+        await releaseUsage(trx, spaceId, Number(old.size), 0);
+      }
+    }
+    return { row: (await itemById(trx, Number(item.id)))!, fresh };
+  }
+
+  private async reserve(trx: Db, spaceId: number, bytes: number, files: number): Promise<void> {
+    if (!(await reserveUsage(trx, spaceId, bytes, files))) {
+      throw new KuraError('quota_exceeded', 'the space quota does not allow this upload', { bytes, files });
+    }
+  }
+
+  /**
+   * Stages the body with the upload limit. When the space's remaining quota is smaller,
+   * that becomes the limit, so an upload that cannot fit stops early with quota_exceeded.
+   */
+  private async stage(spaceId: number, stream: Readable, pending = 0): Promise<StagedBlob> {
+    const limit = this.ctx.config.uploadMaxBytes;
+    const space = await spaceById(this.ctx.database.db, spaceId);
+    const remaining = space && space.quota_bytes !== null ? Math.max(0, Number(space.quota_bytes) - Number(space.used_bytes) - pending) : Infinity;
+    const quotaBound = remaining < limit;
+    try {
+      return await this.ctx.blobs.stage(stream, { maxBytes: quotaBound ? remaining : limit });
+    } catch (e) {
+      stream.resume();
+      if (quotaBound && isKuraError(e) && e.code === 'payload_too_large') {
+        throw new KuraError('quota_exceeded', 'the space quota does not allow this upload', { remaining });
+      }
+      throw e;
+    }
+  }
+}

@@ -1,0 +1,70 @@
+import type { ItemRow } from '../../store/repos/items.js';
+
+/** An item as every dialect receives it from the core. */
+export interface Item {
+  id: number;
+  spaceId: number;
+  parentId: number | null;
+  name: string;
+  kind: 'file' | 'folder';
+  system: boolean;
+  description: string;
+  customTag: string;
+  properties: Record<string, unknown>;
+  size: number;
+  mime: string | null;
+  /** Current version number (0 for folders). */
+  version: number;
+  /** SHA-256 of the current content (null for folders). */
+  sha256: string | null;
+  createdBy: number;
+  createdAt: number;
+  modifiedBy: number;
+  modifiedAt: number;
+  downloadCount: number;
+  expiresAt: number | null;
+  trashedAt: number | null;
+}
+
+function parseProperties(text: string): Record<string, unknown> {
+  try {
+    const v: unknown = JSON.parse(text);
+    return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}
+
+export function toItem(r: ItemRow): Item {
+  return {
+    id: Number(r.id),
+    spaceId: Number(r.space_id),
+    parentId: r.parent_id === null ? null : Number(r.parent_id),
+    name: r.name,
+    kind: r.kind,
+    system: Number(r.system) === 1,
+    description: r.description,
+    customTag: r.custom_tag,
+    properties: parseProperties(r.properties),
+    size: Number(r.size),
+    mime: r.mime,
+    version: Number(r.version),
+    sha256: r.blob_hash,
+    createdBy: Number(r.created_by),
+    createdAt: Number(r.created_at),
+    modifiedBy: Number(r.modified_by),
+    modifiedAt: Number(r.modified_at),
+    downloadCount: Number(r.download_count),
+    expiresAt: r.expires_at === null ? null : Number(r.expires_at),
+    trashedAt: r.trashed_at === null ? null : Number(r.trashed_at),
+  };
+}
+
+export interface Version {
+  number: number;
+  size: number;
+  mime: string;
+  sha256: string;
+  createdBy: number;
+  createdAt: number;
+}

@@ -1,0 +1,109 @@
+import { createHash } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { Schema } from '../../store/schema.js';
+import { deleteToken, insertToken, tokenById, tokensOfUser, tokenWithUser, touchToken } from '../../store/repos/tokens.js';
+import type { Actor } from '../actor.js';
+import { badRequest, KuraError } from '../errors.js';
+import { newId, newSecret } from '../ids.js';
+import { TtlCache } from '../ttl-cache.js';
+
+export interface TokenInfo {
+  id: number;
+  userId: number;
+  label: string;
+  createdAt: number;
+  lastUsedAt: number | null;
+  expiresAt: number | null;
+}
+
+const PREFIX = 'kura_';
+const hashSecret = (secret: string) => createHash('sha256').update(secret).digest('hex');
+
+/** "30d", "12h", "90m", "3600s" → milliseconds. */
+export function parseDuration(v: string): number {
+  const m = /^(\d{1,9})([smhdw])$/.exec(v.trim());
+  if (!m) throw badRequest(`"${v}" is not a duration such as 30d, 12h, 90m or 3600s`, { field: 'expires' });
+  const unit = { s: 1e3, m: 60e3, h: 3600e3, d: 86400e3, w: 7 * 86400e3 }[m[2] as 's' | 'm' | 'h' | 'd' | 'w'];
+  return Number(m[1]) * unit;
+}
+
+interface Resolved {
+  actor: Actor;
+  expiresAt: number | null;
+}
+
+/**
+ * Opaque bearer tokens, stored only as SHA-256 hashes. Resolved tokens are cached in this
+ * process for a few seconds (KURA_AUTH_CACHE_SECONDS) so the hot read path needs no
+ * database round trip; a revocation on this node takes effect at once, on other nodes
+ * within that time.
+ */
+export class TokenService {
+  private readonly cache: TtlCache<string, Resolved | null>;
+  private readonly lastTouch = new Map<number, number>();
+
+  constructor(
+    private readonly db: Kysely<Schema>,
+    private readonly now: () => number,
+    cacheSeconds: number,
+  ) {
+    this.cache = new TtlCache(10_000, cacheSeconds * 1000, now);
+  }
+
+  async create(userId: number, opts: { label?: unknown; expiresInMs?: number | null } = {}): Promise<{ token: string; info: TokenInfo }> {
+    const label = opts.label ?? '';
+    if (typeof label !== 'string' || label.length > 255) throw badRequest('label must be a string of at most 255 characters', { field: 'label' });
+    const exp = opts.expiresInMs ?? null;
+    if (exp !== null && (!Number.isSafeInteger(exp) || exp <= 0)) throw badRequest('expiry must be in the future', { field: 'expires' });
+    const token = PREFIX + newSecret(32);
+    const now = this.now();
+    const row = { id: newId(), user_id: userId, label, token_hash: hashSecret(token), created_at: now, last_used_at: null, expires_at: exp === null ? null : now + exp };
+    await insertToken(this.db, row);
+    return { token, info: { id: row.id, userId, label, createdAt: now, lastUsedAt: null, expiresAt: row.expires_at } };
+  }
+
+  async list(userId: number): Promise<TokenInfo[]> {
+    return (await tokensOfUser(this.db, userId)).map((t) => ({
+      id: Number(t.id),
+      userId: Number(t.user_id),
+      label: t.label,
+      createdAt: Number(t.created_at),
+      lastUsedAt: t.last_used_at === null ? null : Number(t.last_used_at),
+      expiresAt: t.expires_at === null ? null : Number(t.expires_at),
+    }));
+  }
+
+  /** Revokes a token. A user revokes its own; a Kura admin (or the CLI, actor null) any. */
+  async revoke(actor: Actor | null, id: number): Promise<void> {
+    const t = await tokenById(this.db, id);
+    if (!t || (actor && actor.role !== 'admin' && Number(t.user_id) !== actor.userId)) throw new KuraError('not_found', 'token not found');
+    await deleteToken(this.db, id);
+    this.cache.clear();
+  }
+
+  /** The actor a bearer secret stands for; unauthorized when unknown or expired. */
+  async resolve(secret: string): Promise<Actor> {
+    const now = this.now();
+    let hit = this.cache.get(secret);
+    if (hit === undefined) {
+      const row = secret.startsWith(PREFIX) && secret.length < 200 ? await tokenWithUser(this.db, hashSecret(secret)) : undefined;
+      hit = row
+        ? { actor: { userId: Number(row.user_id), role: row.role, tokenId: Number(row.token_id) }, expiresAt: row.expires_at === null ? null : Number(row.expires_at) }
+        : null;
+      this.cache.set(secret, hit);
+    }
+    if (!hit) throw new KuraError('unauthorized', 'invalid token');
+    if (hit.expiresAt !== null && hit.expiresAt <= now) throw new KuraError('unauthorized', 'token expired');
+    this.touch(hit.actor.tokenId!, now);
+    return hit.actor;
+  }
+
+  /** Records last use at most once a minute per token, off the request's path. */
+  private touch(id: number, now: number): void {
+    const last = this.lastTouch.get(id) ?? 0;
+    if (now - last < 60_000) return;
+    this.lastTouch.set(id, now);
+    if (this.lastTouch.size > 10_000) this.lastTouch.clear();
+    touchToken(this.db, id, now).catch(() => undefined);
+  }
+}

@@ -1,0 +1,151 @@
+import type { Db } from '../../store/schema.js';
+import type { Kysely } from 'kysely';
+import type { Schema, UserRole } from '../../store/schema.js';
+import { isUniqueViolation } from '../../store/db.js';
+import { deleteUser, insertUser, listUsers, setPasswordHash, userById, userByName, type UserRow } from '../../store/repos/users.js';
+import { personalSpaceOf, spacesOwnedBy } from '../../store/repos/spaces.js';
+import type { Actor } from '../actor.js';
+import { badRequest, KuraError } from '../errors.js';
+import { newId } from '../ids.js';
+import { createSpaceTx, type SpaceService } from '../spaces/service.js';
+import { burnVerify, hashPassword, verifyPassword } from './passwords.js';
+
+export interface User {
+  id: number;
+  username: string;
+  realName: string;
+  email: string;
+  phone: string;
+  role: UserRole;
+  createdAt: number;
+}
+
+export interface NewUser {
+  username: string;
+  password: string;
+  role?: UserRole;
+  email?: string;
+  realName?: string;
+  phone?: string;
+}
+
+export const toUser = (r: UserRow): User => ({
+  id: Number(r.id),
+  username: r.username,
+  realName: r.real_name,
+  email: r.email,
+  phone: r.phone,
+  role: r.role,
+  createdAt: Number(r.created_at),
+});
+
+const USERNAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+export function checkPassword(p: unknown): string {
+  if (typeof p !== 'string') throw badRequest('password must be a string', { field: 'password' });
+  if (p.length < 8) throw badRequest('password must have at least 8 characters', { field: 'password' });
+  if (p.length > 1024) throw badRequest('password is longer than 1024 characters', { field: 'password' });
+  return p;
+}
+
+function optionalText(v: unknown, field: string, max: number): string {
+  if (v === undefined || v === null) return '';
+  if (typeof v !== 'string') throw badRequest(`${field} must be a string`, { field });
+  if (v.length > max) throw badRequest(`${field} is longer than ${max} characters`, { field });
+  return v;
+}
+
+export class UserService {
+  constructor(
+    private readonly db: Kysely<Schema>,
+    private readonly spaces: SpaceService,
+    private readonly now: () => number,
+  ) {}
+
+  /** Creates a user and its personal space, in one transaction. */
+  async create(input: NewUser): Promise<User> {
+    if (typeof input.username !== 'string' || !USERNAME.test(input.username)) {
+      throw badRequest('username must be 1–64 letters, digits, ".", "_" or "-", starting with a letter or digit', { field: 'username' });
+    }
+    const password = checkPassword(input.password);
+    const email = optionalText(input.email, 'email', 255);
+    if (email && !/^[^\s@]+@[^\s@]+$/.test(email)) throw badRequest('email is not an e-mail address', { field: 'email' });
+    const role = input.role ?? 'user';
+    if (role !== 'admin' && role !== 'user') throw badRequest('role must be admin or user', { field: 'role' });
+    const row: UserRow = {
+      id: newId(),
+      username: input.username,
+      real_name: optionalText(input.realName, 'realName', 255),
+      email,
+      phone: optionalText(input.phone, 'phone', 64),
+      password_hash: await hashPassword(password),
+      role,
+      created_at: this.now(),
+    };
+    try {
+      await this.db.transaction().execute(async (trx) => {
+        await insertUser(trx, row);
+        await createSpaceTx(trx, { kind: 'personal', name: row.username, ownerId: row.id }, this.now());
+      });
+    } catch (e) {
+      if (isUniqueViolation(e)) throw new KuraError('conflict', `user "${input.username}" already exists`);
+      throw e;
+    }
+    return toUser(row);
+  }
+
+  async get(id: number): Promise<User> {
+    const r = await userById(this.db, id);
+    if (!r) throw new KuraError('not_found', 'user not found');
+    return toUser(r);
+  }
+
+  async byName(username: string): Promise<User> {
+    const r = await userByName(this.db, username);
+    if (!r) throw new KuraError('not_found', `user "${username}" not found`);
+    return toUser(r);
+  }
+
+  async list(): Promise<User[]> {
+    return (await listUsers(this.db)).map(toUser);
+  }
+
+  /** Checks a username and password; one error for a wrong name or a wrong password. */
+  async authenticate(username: unknown, password: unknown): Promise<User> {
+    if (typeof username !== 'string' || typeof password !== 'string' || username.length > 64 || password.length > 1024) {
+      throw badRequest('username and password must be strings');
+    }
+    const r = await userByName(this.db, username);
+    if (!r) {
+      await burnVerify(password);
+      throw new KuraError('unauthorized', 'wrong username or password');
+    }
+    if (!(await verifyPassword(r.password_hash, password))) throw new KuraError('unauthorized', 'wrong username or password');
+    return toUser(r);
+  }
+
+  async setPassword(id: number, password: string): Promise<void> {
+    const hash = await hashPassword(checkPassword(password));
+    if (!(await setPasswordHash(this.db, id, hash))) throw new KuraError('not_found', 'user not found');
+  }
+
+  /**
+   * Removes a user with its tokens, memberships and personal space (its items are purged).
+   * Refused while the user owns other spaces: hand them over first.
+   */
+  async remove(id: number): Promise<void> {
+    const owned = (await spacesOwnedBy(this.db, id)).filter((s) => s.kind !== 'personal');
+    if (owned.length > 0) {
+      throw new KuraError('conflict', `user owns spaces ${owned.map((s) => `"${s.name}" (${s.id})`).join(', ')}; remove them or give them another owner first`);
+    }
+    const personal = await personalSpaceOf(this.db, id);
+    if (personal) await this.spaces.remove(Number(personal.id));
+    await this.db.transaction().execute(async (trx: Db) => deleteUser(trx, id));
+  }
+
+  /** The actor of a user id (for the CLI and for tests). */
+  async actorOf(id: number): Promise<Actor> {
+    const u = await this.get(id);
+    return { userId: u.id, role: u.role };
+  }
+}

@@ -1,0 +1,66 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { KuraConfig } from '../config.js';
+import type { Core } from '../core/index.js';
+import { nativeApi } from './dialects/native/index.js';
+import { Metrics } from './metrics.js';
+import { nativeErrorBody, toKuraError } from './shared/errors.js';
+
+export interface AppDeps {
+  core: Core;
+  /** Pass false to silence request logs (tests); default: pino at config.logLevel. */
+  logger?: boolean;
+}
+
+/** Builds the HTTP application: every dialect mounted on one core. */
+export async function buildApp(config: KuraConfig, deps: AppDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: deps.logger === false ? false : { level: config.logLevel },
+    bodyLimit: 1024 * 1024,
+    trustProxy: false,
+    maxParamLength: 512,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  });
+
+  // Uploads are streamed by the handlers themselves: leave these bodies unread.
+  app.addContentTypeParser(['multipart/form-data', 'application/octet-stream'], (_req, _payload, done) => done(null));
+  app.addContentTypeParser('*', (_req, _payload, done) => done(null));
+
+  const metrics = new Metrics();
+  metrics.register(app);
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: { title: 'Kura native API', version: '1', description: 'The native REST API of Kura. Authenticate with `Authorization: Bearer <token>` (POST /api/v1/auth/login).' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  // Default renderer (outside dialect prefixes): the native error shape.
+  app.setErrorHandler((err, req, reply) => {
+    const e = toKuraError(err);
+    if (e.status >= 500) req.log.error({ err }, 'request failed');
+    if (!reply.sent) reply.code(e.status).send(nativeErrorBody(e));
+  });
+  app.setNotFoundHandler((req, reply) => {
+    reply.code(404).send(nativeErrorBody(toKuraError({ statusCode: 404, message: `no route ${req.method} ${req.url.split('?')[0]}` })));
+  });
+
+  app.get('/healthz', { schema: { hide: true } }, async () => {
+    await deps.core.ctx.database.db.selectFrom('users').select('id').limit(1).execute();
+    return { status: 'ok' };
+  });
+  app.get('/metrics', { schema: { hide: true } }, async (_req, reply) => {
+    reply.header('Content-Type', metrics.contentType);
+    return metrics.render();
+  });
+
+  await app.register(nativeApi(deps.core, config), { prefix: '/api/v1' });
+  app.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  return app;
+}

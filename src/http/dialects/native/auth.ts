@@ -1,0 +1,84 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { KuraConfig } from '../../../config.js';
+import { KuraError } from '../../../core/errors.js';
+import type { Core } from '../../../core/index.js';
+import { parseDuration } from '../../../core/tokens/service.js';
+import { requireActor } from '../../shared/auth.js';
+import { errors, idParam, tokenSchema, userSchema } from './schemas.js';
+
+const credentials = {
+  type: 'object',
+  properties: { username: { type: 'string', maxLength: 64 }, password: { type: 'string', maxLength: 1024 } },
+  required: ['username', 'password'],
+} as const;
+
+const tokenReply = { type: 'object', properties: { token: { type: 'string' }, user: userSchema } } as const;
+
+export const authRoutes =
+  (core: Core, config: KuraConfig): FastifyPluginAsync =>
+  async (app) => {
+    app.post<{ Body: { username: string; password: string } }>(
+      '/auth/login',
+      { schema: { tags: ['auth'], summary: 'Log in with a username and password; returns a new token', security: [], body: credentials, response: { 200: tokenReply, ...errors(400, 401) } } },
+      async (req) => {
+        const user = await core.users.authenticate(req.body.username, req.body.password);
+        const { token } = await core.tokens.create(user.id, { label: 'login', expiresInMs: 30 * 86400e3 });
+        return { token, user };
+      },
+    );
+
+    app.post<{ Body: { username: string; password: string; email?: string; realName?: string } }>(
+      '/auth/register',
+      {
+        schema: {
+          tags: ['auth'],
+          summary: 'Create an account (only when KURA_OPEN_REGISTRATION is on)',
+          security: [],
+          body: { ...credentials, properties: { ...credentials.properties, email: { type: 'string' }, realName: { type: 'string' } } },
+          response: { 201: tokenReply, ...errors(400, 403, 409) },
+        },
+      },
+      async (req, reply) => {
+        if (!config.openRegistration) throw new KuraError('forbidden', 'registration is closed on this server');
+        const user = await core.users.create({ username: req.body.username, password: req.body.password, email: req.body.email, realName: req.body.realName });
+        const { token } = await core.tokens.create(user.id, { label: 'register', expiresInMs: 30 * 86400e3 });
+        reply.code(201);
+        return { token, user };
+      },
+    );
+
+    app.get('/me', { schema: { tags: ['auth'], summary: 'The calling user', response: { 200: userSchema, ...errors(401) } } }, async (req) => {
+      const actor = await requireActor(core, req);
+      return core.users.get(actor.userId);
+    });
+
+    app.get('/tokens', { schema: { tags: ['tokens'], summary: "The caller's tokens (secrets are never shown again)", response: { 200: { type: 'object', properties: { tokens: { type: 'array', items: tokenSchema } } }, ...errors(401) } } }, async (req) => {
+      const actor = await requireActor(core, req);
+      return { tokens: await core.tokens.list(actor.userId) };
+    });
+
+    app.post<{ Body: { label?: string; expires?: string } }>(
+      '/tokens',
+      {
+        schema: {
+          tags: ['tokens'],
+          summary: 'Create a token for the caller',
+          body: { type: 'object', properties: { label: { type: 'string', maxLength: 255 }, expires: { type: 'string', description: 'lifetime such as 30d, 12h, 90m; absent: never expires' } } },
+          response: { 201: { type: 'object', properties: { token: { type: 'string' }, info: tokenSchema } }, ...errors(400, 401) },
+        },
+      },
+      async (req, reply) => {
+        const actor = await requireActor(core, req);
+        const body = req.body ?? {};
+        const created = await core.tokens.create(actor.userId, { label: body.label, expiresInMs: body.expires ? parseDuration(body.expires) : null });
+        reply.code(201);
+        return created;
+      },
+    );
+
+    app.delete<{ Params: { id: string } }>('/tokens/:id', { schema: { tags: ['tokens'], summary: 'Revoke a token', params: idParam, response: { 204: { type: 'null' }, ...errors(401, 404) } } }, async (req, reply) => {
+      const actor = await requireActor(core, req);
+      await core.tokens.revoke(actor, Number(req.params.id));
+      reply.code(204).send();
+    });
+  };

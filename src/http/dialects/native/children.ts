@@ -1,0 +1,91 @@
+import type { FastifyPluginAsync } from 'fastify';
+import { KuraError } from '../../../core/errors.js';
+import type { Core } from '../../../core/index.js';
+import type { IncomingFile } from '../../../core/items/upload.js';
+import type { OnConflict } from '../../../core/items/placement.js';
+import { requireActor } from '../../shared/auth.js';
+import { multipartParts } from '../../shared/multipart.js';
+import { errors, idParam, itemSchema, onConflictQuery } from './schemas.js';
+
+const listQuery = {
+  type: 'object',
+  properties: {
+    sort: { type: 'string', enum: ['name', 'size', 'created', 'modified'] },
+    order: { type: 'string', enum: ['asc', 'desc'] },
+    limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
+    offset: { type: 'integer', minimum: 0, default: 0 },
+    kind: { type: 'string', enum: ['file', 'folder'] },
+  },
+  additionalProperties: false,
+} as const;
+
+type ListQuery = { sort?: string; order?: string; limit?: number; offset?: number; kind?: string };
+
+export const childrenRoutes =
+  (core: Core): FastifyPluginAsync =>
+  async (app) => {
+    app.get<{ Params: { id: string }; Querystring: ListQuery }>(
+      '/items/:id/children',
+      {
+        schema: {
+          tags: ['items'],
+          summary: "One page of a folder's children, folders first",
+          params: idParam,
+          querystring: listQuery,
+          response: { 200: { type: 'object', properties: { items: { type: 'array', items: itemSchema }, total: { type: 'integer' }, limit: { type: 'integer' }, offset: { type: 'integer' } } }, ...errors(400, 401, 404) },
+        },
+      },
+      async (req) => {
+        const actor = await requireActor(core, req);
+        return core.items.children(actor, Number(req.params.id), req.query);
+      },
+    );
+
+    app.post<{ Params: { id: string }; Querystring: { onConflict?: OnConflict }; Body: unknown }>(
+      '/items/:id/children',
+      {
+        schema: {
+          tags: ['items'],
+          summary: 'Upload files (multipart/form-data, any number of file parts, streamed) or create a folder (JSON {"name", "kind":"folder"})',
+          description:
+            'A multipart upload is all or nothing: every file is stored, or none. Each file part is limited by UPLOAD_MAX_BYTES (413) and the space quota (507). The MIME type is sniffed from the content.',
+          params: idParam,
+          querystring: { type: 'object', properties: onConflictQuery },
+          response: { 201: { type: 'object', properties: { items: { type: 'array', items: itemSchema } } }, ...errors(400, 401, 403, 404, 409, 413, 415, 507) },
+        },
+      },
+      async (req, reply) => {
+        const actor = await requireActor(core, req);
+        const folderId = Number(req.params.id);
+        const onConflict = req.query.onConflict;
+        const ct = req.headers['content-type'] ?? '';
+        if (/^multipart\/form-data/i.test(ct)) {
+          // Rights first: a caller who may not write here is refused before any byte is read.
+          await core.uploads.checkTarget(actor, folderId);
+          const items = await core.uploads.uploadMany(actor, folderId, fileParts(req.raw), { onConflict });
+          reply.code(201);
+          return { items };
+        }
+        if (/^application\/json/i.test(ct)) {
+          const body = req.body as { name?: unknown; kind?: unknown } | null;
+          if (!body || typeof body !== 'object' || body.kind !== 'folder') throw new KuraError('bad_request', 'send {"name": "...", "kind": "folder"} to create a folder');
+          const folder = await core.changes.createFolder(actor, folderId, body.name, { onConflict });
+          reply.code(201);
+          return { items: [folder] };
+        }
+        throw new KuraError('unsupported_type', 'send multipart/form-data to upload or application/json to create a folder');
+      },
+    );
+  };
+
+/** The file parts of a multipart body as core uploads; other fields are ignored. */
+async function* fileParts(raw: Parameters<typeof multipartParts>[0]): AsyncGenerator<IncomingFile> {
+  for await (const part of multipartParts(raw)) {
+    if (part.kind !== 'file') continue;
+    if (!part.filename) {
+      part.stream.resume();
+      throw new KuraError('bad_request', `file part "${part.name}" has no filename`);
+    }
+    yield { name: part.filename, stream: part.stream };
+  }
+}

@@ -1,0 +1,19 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { KuraConfig } from '../../../config.js';
+import type { Core } from '../../../core/index.js';
+import { authRoutes } from './auth.js';
+import { childrenRoutes } from './children.js';
+import { contentRoutes } from './content.js';
+import { itemRoutes } from './items.js';
+import { spaceRoutes } from './spaces.js';
+
+/** The native REST API, mounted at /api/v1. */
+export const nativeApi =
+  (core: Core, config: KuraConfig): FastifyPluginAsync =>
+  async (app) => {
+    await app.register(authRoutes(core, config));
+    await app.register(spaceRoutes(core));
+    await app.register(itemRoutes(core));
+    await app.register(childrenRoutes(core));
+    await app.register(contentRoutes(core));
+  };

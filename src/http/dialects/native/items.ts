@@ -1,0 +1,85 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { Core } from '../../../core/index.js';
+import type { OnConflict } from '../../../core/items/placement.js';
+import { requireActor } from '../../shared/auth.js';
+import { errors, idParam, itemSchema, onConflictQuery } from './schemas.js';
+
+const placeBody = {
+  type: 'object',
+  properties: { parentId: { type: 'integer', description: 'destination folder' }, name: { type: 'string', description: 'new name (default: keep)' }, ...onConflictQuery },
+  required: ['parentId'],
+} as const;
+
+type PlaceBody = { parentId: number; name?: string; onConflict?: OnConflict };
+
+export const itemRoutes =
+  (core: Core): FastifyPluginAsync =>
+  async (app) => {
+    app.get<{ Params: { id: string } }>('/items/:id', { schema: { tags: ['items'], summary: 'Metadata of a file or folder', params: idParam, response: { 200: itemSchema, ...errors(401, 404) } } }, async (req) => {
+      const actor = await requireActor(core, req);
+      return core.items.get(actor, Number(req.params.id));
+    });
+
+    app.patch<{ Params: { id: string }; Body: Record<string, unknown> }>(
+      '/items/:id',
+      {
+        schema: {
+          tags: ['items'],
+          summary: 'Rename, describe or set properties; with parentId, also move',
+          params: idParam,
+          body: {
+            type: 'object',
+            properties: { name: { type: 'string' }, description: { type: 'string' }, customTag: { type: 'string' }, properties: { type: 'object', additionalProperties: true }, parentId: { type: 'integer' } },
+            additionalProperties: false,
+          },
+          response: { 200: itemSchema, ...errors(400, 401, 403, 404, 409) },
+        },
+      },
+      async (req) => {
+        const actor = await requireActor(core, req);
+        const id = Number(req.params.id);
+        const { parentId, name, ...meta } = req.body ?? {};
+        if (parentId !== undefined) {
+          await core.changes.move(actor, id, parentId as number, { name });
+          if (Object.keys(meta).length === 0) return core.items.get(actor, id);
+          return core.changes.update(actor, id, meta);
+        }
+        return core.changes.update(actor, id, { name, ...meta });
+      },
+    );
+
+    app.delete<{ Params: { id: string } }>('/items/:id', { schema: { tags: ['items'], summary: 'Move an item (and its subtree) to the trash', params: idParam, response: { 204: { type: 'null' }, ...errors(400, 401, 403, 404) } } }, async (req, reply) => {
+      const actor = await requireActor(core, req);
+      await core.changes.trash(actor, Number(req.params.id));
+      reply.code(204).send();
+    });
+
+    app.post<{ Params: { id: string }; Body: PlaceBody }>(
+      '/items/:id/move',
+      { schema: { tags: ['items'], summary: 'Move into another folder (any space the caller may write to)', params: idParam, body: placeBody, response: { 200: itemSchema, ...errors(400, 401, 403, 404, 409, 507) } } },
+      async (req) => {
+        const actor = await requireActor(core, req);
+        return core.changes.move(actor, Number(req.params.id), req.body.parentId, req.body);
+      },
+    );
+
+    app.post<{ Params: { id: string }; Body: PlaceBody }>(
+      '/items/:id/copy',
+      { schema: { tags: ['items'], summary: 'Copy a file or folder tree (metadata only: content is shared)', params: idParam, body: placeBody, response: { 201: itemSchema, ...errors(400, 401, 403, 404, 409, 507) } } },
+      async (req, reply) => {
+        const actor = await requireActor(core, req);
+        const copy = await core.changes.copy(actor, Number(req.params.id), req.body.parentId, req.body);
+        reply.code(201);
+        return copy;
+      },
+    );
+
+    app.get<{ Params: { id: string } }>(
+      '/items/:id/ancestors',
+      { schema: { tags: ['items'], summary: 'Folders from the space root down to the parent', params: idParam, response: { 200: { type: 'object', properties: { items: { type: 'array', items: itemSchema } } }, ...errors(401, 404) } } },
+      async (req) => {
+        const actor = await requireActor(core, req);
+        return { items: await core.items.ancestors(actor, Number(req.params.id)) };
+      },
+    );
+  };

@@ -1,0 +1,97 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { Core } from '../../../core/index.js';
+import { requireActor } from '../../shared/auth.js';
+import { errors, idParam, itemSchema, memberSchema, spaceSchema } from './schemas.js';
+
+const memberParams = {
+  type: 'object',
+  properties: { id: idParam.properties.id, userId: idParam.properties.id },
+  required: ['id', 'userId'],
+} as const;
+
+export const spaceRoutes =
+  (core: Core): FastifyPluginAsync =>
+  async (app) => {
+    app.get('/spaces', { schema: { tags: ['spaces'], summary: 'Spaces the caller is a member of, with usage and quota', response: { 200: { type: 'object', properties: { spaces: { type: 'array', items: spaceSchema } } }, ...errors(401) } } }, async (req) => {
+      const actor = await requireActor(core, req);
+      return { spaces: await core.spaces.listMine(actor) };
+    });
+
+    app.post<{ Body: { kind: string; name: string; ownerId?: number } }>(
+      '/spaces',
+      {
+        schema: {
+          tags: ['spaces'],
+          summary: 'Create a group, project or chat_room space (the caller owns it unless an admin names another owner)',
+          body: { type: 'object', properties: { kind: { type: 'string', enum: ['group', 'project', 'chat_room'] }, name: { type: 'string' }, ownerId: { type: 'integer' } }, required: ['kind', 'name'] },
+          response: { 201: spaceSchema, ...errors(400, 401, 403) },
+        },
+      },
+      async (req, reply) => {
+        const actor = await requireActor(core, req);
+        const space = await core.spaces.create(actor, req.body);
+        reply.code(201);
+        return space;
+      },
+    );
+
+    app.get<{ Params: { id: string } }>('/spaces/:id', { schema: { tags: ['spaces'], summary: 'A space with its usage and quota', params: idParam, response: { 200: spaceSchema, ...errors(401, 404) } } }, async (req) => {
+      const actor = await requireActor(core, req);
+      return core.spaces.get(actor, Number(req.params.id));
+    });
+
+    app.get<{ Params: { id: string } }>('/spaces/:id/members', { schema: { tags: ['spaces'], summary: 'Members of a space', params: idParam, response: { 200: { type: 'object', properties: { members: { type: 'array', items: memberSchema } } }, ...errors(401, 404) } } }, async (req) => {
+      const actor = await requireActor(core, req);
+      return { members: await core.spaces.members(actor, Number(req.params.id)) };
+    });
+
+    app.put<{ Params: { id: string; userId: string }; Body: { role: string } }>(
+      '/spaces/:id/members/:userId',
+      {
+        schema: {
+          tags: ['spaces'],
+          summary: "Add a member or change a member's role (space owners and admins)",
+          params: memberParams,
+          body: { type: 'object', properties: { role: { type: 'string', enum: ['admin', 'member', 'viewer', 'owner'] } }, required: ['role'] },
+          response: { 200: { type: 'object', properties: { members: { type: 'array', items: memberSchema } } }, ...errors(400, 401, 403, 404, 409) },
+        },
+      },
+      async (req) => {
+        const actor = await requireActor(core, req);
+        return { members: await core.spaces.setMember(actor, Number(req.params.id), Number(req.params.userId), req.body.role) };
+      },
+    );
+
+    app.delete<{ Params: { id: string; userId: string } }>(
+      '/spaces/:id/members/:userId',
+      { schema: { tags: ['spaces'], summary: 'Remove a member', params: memberParams, response: { 204: { type: 'null' }, ...errors(401, 403, 404, 409) } } },
+      async (req, reply) => {
+        const actor = await requireActor(core, req);
+        await core.spaces.removeMember(actor, Number(req.params.id), Number(req.params.userId));
+        reply.code(204).send();
+      },
+    );
+
+    app.put<{ Params: { id: string }; Body: { bytes?: number | null; files?: number | null } }>(
+      '/spaces/:id/quota',
+      {
+        schema: {
+          tags: ['spaces'],
+          summary: 'Set the quota of a space (Kura admins); null means unlimited',
+          params: idParam,
+          body: { type: 'object', properties: { bytes: { type: ['integer', 'null'], minimum: 0 }, files: { type: ['integer', 'null'], minimum: 0 } } },
+          response: { 200: spaceSchema, ...errors(400, 401, 403, 404) },
+        },
+      },
+      async (req) => {
+        const actor = await requireActor(core, req);
+        return core.spaces.setQuota(actor, Number(req.params.id), req.body ?? {});
+      },
+    );
+
+    app.get<{ Params: { id: string } }>('/spaces/:id/root', { schema: { tags: ['spaces'], summary: 'The root folder of a space', params: idParam, response: { 200: itemSchema, ...errors(401, 404) } } }, async (req) => {
+      const actor = await requireActor(core, req);
+      const space = await core.spaces.get(actor, Number(req.params.id));
+      return core.items.get(actor, space.rootId);
+    });
+  };

@@ -1,0 +1,87 @@
+import type { IncomingMessage } from 'node:http';
+import type { Readable } from 'node:stream';
+import busboy from 'busboy';
+import { KuraError } from '../../core/errors.js';
+
+export type Part =
+  | { kind: 'field'; name: string; value: string }
+  | { kind: 'file'; name: string; filename: string; stream: Readable };
+
+export interface MultipartLimits {
+  /** Most files in one request. */
+  files?: number;
+  /** Most non-file fields. */
+  fields?: number;
+  /** Largest non-file field value in bytes. */
+  fieldSize?: number;
+}
+
+/**
+ * Streams the parts of a multipart/form-data request in order, without buffering files:
+ * the consumer must read (or resume) each file stream before asking for the next part.
+ */
+export async function* multipartParts(raw: IncomingMessage, limits: MultipartLimits = {}): AsyncGenerator<Part> {
+  const ct = raw.headers['content-type'] ?? '';
+  if (!/^multipart\/form-data\b/i.test(ct)) throw new KuraError('unsupported_type', 'expected a multipart/form-data body');
+  let bb: busboy.Busboy;
+  try {
+    bb = busboy({
+      headers: raw.headers,
+      defParamCharset: 'utf8',
+      limits: { files: limits.files ?? 100, fields: limits.fields ?? 100, fieldSize: limits.fieldSize ?? 1024 * 1024, parts: (limits.files ?? 100) + (limits.fields ?? 100) },
+    });
+  } catch (e) {
+    throw new KuraError('bad_request', `malformed multipart body: ${(e as Error).message}`);
+  }
+  const queue: Part[] = [];
+  let failure: KuraError | undefined;
+  let finished = false;
+  let wake: (() => void) | undefined;
+  const notify = () => {
+    const w = wake;
+    wake = undefined;
+    w?.();
+  };
+  bb.on('field', (name, value, info) => {
+    if (info.valueTruncated) failure ??= new KuraError('payload_too_large', `field ${name} is too large`);
+    else queue.push({ kind: 'field', name, value });
+    notify();
+  });
+  bb.on('file', (name, stream, info) => {
+    queue.push({ kind: 'file', name, filename: info.filename ?? '', stream });
+    notify();
+  });
+  bb.on('filesLimit', () => (failure ??= new KuraError('payload_too_large', 'too many files in one request')));
+  bb.on('fieldsLimit', () => (failure ??= new KuraError('payload_too_large', 'too many fields in one request')));
+  bb.on('partsLimit', () => (failure ??= new KuraError('payload_too_large', 'too many parts in one request')));
+  bb.on('error', (e: Error) => {
+    failure ??= new KuraError('bad_request', `malformed multipart body: ${e.message}`);
+    notify();
+  });
+  bb.on('close', () => {
+    finished = true;
+    notify();
+  });
+  raw.on('aborted', () => {
+    failure ??= new KuraError('bad_request', 'the request was aborted');
+    notify();
+  });
+  raw.pipe(bb);
+  try {
+    for (;;) {
+      const next = queue.shift();
+      if (next) {
+        yield next;
+        continue;
+      }
+      if (failure) throw failure;
+      if (finished) return;
+      await new Promise<void>((r) => (wake = r));
+    }
+  } finally {
+    // Whatever the consumer did, unconsumed parts must not stall the parser.
+    for (const p of queue) if (p.kind === 'file') p.stream.resume();
+    raw.unpipe(bb);
+    raw.resume();
+  }
+}

@@ -1,0 +1,90 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import rangeParser from 'range-parser';
+import type { FileBody } from '../../core/items/content.js';
+import { isActiveType } from '../../core/mime.js';
+import { KuraError } from '../../core/errors.js';
+
+/** RFC 6266 Content-Disposition with an ASCII fallback and the UTF-8 name. */
+export function contentDisposition(kind: 'inline' | 'attachment', name: string): string {
+  const ascii = name.replace(/[^\x20-\x7e]|["\\%]/g, '_');
+  return `${kind}; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(name)}`;
+}
+
+function notModified(req: FastifyRequest, etag: string, modifiedAt: number): boolean {
+  const inm = req.headers['if-none-match'];
+  if (inm !== undefined) {
+    return inm.split(',').some((t) => {
+      const v = t.trim();
+      return v === '*' || v === etag || v === `W/${etag}`;
+    });
+  }
+  const ims = req.headers['if-modified-since'];
+  if (ims) {
+    const since = Date.parse(ims);
+    return !Number.isNaN(since) && Math.floor(modifiedAt / 1000) * 1000 <= since;
+  }
+  return false;
+}
+
+export interface SendOptions {
+  /** Force a download (Content-Disposition: attachment) whatever the type. */
+  attachment?: boolean;
+  /** Extra validator string instead of the content hash (a dialect's own ETag). */
+  etag?: string;
+}
+
+/**
+ * The one place that serves user content over HTTP, for every dialect: HEAD, 304 on
+ * If-None-Match / If-Modified-Since, single and suffix Range (206/416), and safe headers —
+ * nosniff everywhere, a sandboxing CSP, and active types (HTML, SVG, XML, JS) as attachments.
+ */
+export async function sendFile(req: FastifyRequest, reply: FastifyReply, body: FileBody, opts: SendOptions = {}): Promise<void> {
+  const etag = `"${opts.etag ?? body.etag}"`;
+  const active = isActiveType(body.mime);
+  reply.header('ETag', etag);
+  reply.header('Last-Modified', new Date(body.modifiedAt).toUTCString());
+  reply.header('Accept-Ranges', 'bytes');
+  reply.header('X-Content-Type-Options', 'nosniff');
+  reply.header('Content-Security-Policy', "default-src 'none'; sandbox");
+  reply.header('Cache-Control', 'private, no-cache');
+  reply.header('Content-Disposition', contentDisposition(active || opts.attachment ? 'attachment' : 'inline', body.name));
+  reply.header('Content-Type', body.mime.startsWith('text/') && !body.mime.includes('charset') ? `${body.mime}; charset=utf-8` : body.mime);
+  if (notModified(req, etag, body.modifiedAt)) {
+    reply.code(304).send();
+    return;
+  }
+  let start = 0;
+  let end = body.size - 1;
+  const rangeHeader = req.headers.range;
+  const ifRange = req.headers['if-range'];
+  if (rangeHeader && body.size > 0 && (!ifRange || ifRange === etag)) {
+    const parsed = rangeParser(body.size, rangeHeader, { combine: true });
+    if (parsed === -1) {
+      reply.header('Content-Range', `bytes */${body.size}`);
+      throw new KuraError('range_not_satisfiable', `range not satisfiable for ${body.size} bytes`);
+    }
+    // -2 (malformed) and multi-range requests are answered with the whole content.
+    if (parsed !== -2 && parsed.type === 'bytes' && parsed.length === 1) {
+      start = parsed[0].start;
+      end = parsed[0].end;
+      reply.code(206);
+      reply.header('Content-Range', `bytes ${start}-${end}/${body.size}`);
+    }
+  } else if (rangeHeader && body.size === 0 && /^bytes=/.test(rangeHeader)) {
+    reply.header('Content-Range', 'bytes */0');
+    throw new KuraError('range_not_satisfiable', 'range not satisfiable for 0 bytes');
+  }
+  const length = body.size === 0 ? 0 : end - start + 1;
+  reply.header('Content-Length', String(length));
+  if (req.method === 'HEAD' || length === 0) {
+    reply.send();
+    return;
+  }
+  if (body.cached) {
+    reply.send(start === 0 && end === body.size - 1 ? body.cached : body.cached.subarray(start, end + 1));
+    return;
+  }
+  const stream = await body.open(start === 0 && end === body.size - 1 ? undefined : { start, end });
+  // Fastify pipes the stream and destroys the connection if the client or the store fails.
+  reply.send(stream);
+}

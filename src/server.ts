@@ -1,0 +1,61 @@
+import type { FastifyInstance } from 'fastify';
+import type { KuraConfig } from './config.js';
+import { buildApp } from './http/app.js';
+import type { Core } from './core/index.js';
+import { openCore } from './runtime.js';
+
+export interface RunningServer {
+  app: FastifyInstance;
+  core: Core;
+  url: string;
+  /** Stops accepting connections, lets in-flight requests finish, closes the stores. */
+  stop(): Promise<void>;
+}
+
+export async function startServer(config: KuraConfig, opts: { logger?: boolean } = {}): Promise<RunningServer> {
+  const core = await openCore(config);
+  const app = await buildApp(config, { core, logger: opts.logger });
+  try {
+    await app.listen({ port: config.port, host: config.host });
+  } catch (e) {
+    await core.close();
+    throw e;
+  }
+  const addr = app.server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : config.port;
+  let stopping: Promise<void> | undefined;
+  return {
+    app,
+    core,
+    url: `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`,
+    stop: () =>
+      (stopping ??= (async () => {
+        await app.close();
+        await core.close();
+      })()),
+  };
+}
+
+/** `kura serve`: runs until SIGTERM/SIGINT, then drains in-flight requests before exiting. */
+export async function serve(config: KuraConfig): Promise<void> {
+  const server = await startServer(config);
+  const log = server.app.log;
+  log.info({ url: server.url, dataDir: config.dataDir, database: config.databaseUrl ? 'postgres' : 'sqlite', blobStore: config.blobStore }, 'kura is serving');
+  const shutdown = (signal: string) => {
+    log.info({ signal }, 'shutting down: draining in-flight requests');
+    const force = setTimeout(() => {
+      log.error('in-flight requests did not finish in time; exiting');
+      process.exit(1);
+    }, config.shutdownGraceSeconds * 1000);
+    force.unref();
+    server.stop().then(
+      () => process.exit(0),
+      (e) => {
+        log.error({ err: e }, 'error while shutting down');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
+}

@@ -1,0 +1,69 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import SQLite from 'better-sqlite3';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
+import pg from 'pg';
+import { migrationProvider } from './migrations/index.js';
+import type { Schema } from './schema.js';
+
+export interface Database {
+  readonly dialect: 'sqlite' | 'postgres';
+  readonly db: Kysely<Schema>;
+  close(): Promise<void>;
+}
+
+// PostgreSQL returns bigint and numeric as strings; our values fit a JS number exactly
+// (ids are 53-bit, sizes are far below 2^53).
+pg.types.setTypeParser(20, (v) => Number(v));
+pg.types.setTypeParser(1700, (v) => Number(v));
+
+export interface OpenOptions {
+  dataDir: string;
+  databaseUrl?: string;
+  /** Pool size for PostgreSQL. */
+  poolSize?: number;
+}
+
+/** Opens the metadata store (SQLite in dataDir, or PostgreSQL) and runs every pending migration. */
+export async function openDatabase(opts: OpenOptions): Promise<Database> {
+  let db: Kysely<Schema>;
+  let dialect: Database['dialect'];
+  if (opts.databaseUrl) {
+    dialect = 'postgres';
+    const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: opts.poolSize ?? 10 });
+    db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
+  } else {
+    dialect = 'sqlite';
+    mkdirSync(opts.dataDir, { recursive: true });
+    const sqlite = new SQLite(join(opts.dataDir, 'kura.db'));
+    sqlite.pragma('journal_mode = WAL');
+    sqlite.pragma('foreign_keys = ON');
+    sqlite.pragma('synchronous = NORMAL');
+    sqlite.pragma('busy_timeout = 10000');
+    db = new Kysely<Schema>({ dialect: new SqliteDialect({ database: sqlite }) });
+  }
+  try {
+    await migrate(db, dialect);
+  } catch (e) {
+    await db.destroy();
+    throw e;
+  }
+  return { dialect, db, close: () => db.destroy() };
+}
+
+async function migrate(db: Kysely<Schema>, dialect: Database['dialect']): Promise<void> {
+  const migrator = new Migrator({ db, provider: migrationProvider });
+  // Two nodes starting at once on PostgreSQL: Kysely takes an advisory lock itself.
+  const { error, results } = await migrator.migrateToLatest();
+  const failed = results?.find((r) => r.status === 'Error');
+  if (error || failed) {
+    const why = error instanceof Error ? error.message : String(error ?? '');
+    throw new Error(`database migration ${failed?.migrationName ?? ''} failed on ${dialect}: ${why}`);
+  }
+}
+
+/** True when `e` is a unique-constraint violation on either database. */
+export function isUniqueViolation(e: unknown): boolean {
+  const code = (e as { code?: unknown })?.code;
+  return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+}

@@ -1,0 +1,116 @@
+import type { Generated, Kysely, Transaction } from 'kysely';
+
+/*
+ * Table shapes as Kysely sees them. Ids are random 53-bit integers, times are epoch
+ * milliseconds, booleans are 0/1: the same on SQLite and PostgreSQL.
+ */
+
+export type UserRole = 'admin' | 'user';
+export type SpaceKind = 'personal' | 'group' | 'project' | 'chat_room';
+export type MemberRole = 'owner' | 'admin' | 'member' | 'viewer';
+export type ItemKind = 'file' | 'folder';
+
+export interface UsersTable {
+  id: number;
+  username: string;
+  real_name: string;
+  email: string;
+  phone: string;
+  password_hash: string;
+  role: UserRole;
+  created_at: number;
+}
+
+export interface TokensTable {
+  id: number;
+  user_id: number;
+  label: string;
+  token_hash: string;
+  created_at: number;
+  last_used_at: number | null;
+  expires_at: number | null;
+}
+
+export interface SpacesTable {
+  id: number;
+  kind: SpaceKind;
+  name: string;
+  owner_id: number;
+  root_id: number | null;
+  quota_bytes: number | null;
+  quota_files: number | null;
+  used_bytes: Generated<number>;
+  used_files: Generated<number>;
+  public_links: Generated<number>;
+  created_at: number;
+}
+
+export interface MembersTable {
+  space_id: number;
+  user_id: number;
+  role: MemberRole;
+  created_at: number;
+}
+
+export interface BlobsTable {
+  hash: string;
+  size: number;
+  mime: string;
+  width: number | null;
+  height: number | null;
+  refcount: number;
+  /** 'live', or 'deleting' while GC removes the bytes (see core/blobs/refs.ts). */
+  state: Generated<string>;
+  touched_at: number;
+  created_at: number;
+}
+
+export interface ItemsTable {
+  id: number;
+  space_id: number;
+  parent_id: number | null;
+  name: string;
+  kind: ItemKind;
+  system: Generated<number>;
+  description: Generated<string>;
+  custom_tag: Generated<string>;
+  /** JSON object text. */
+  properties: Generated<string>;
+  created_by: number;
+  created_at: number;
+  modified_by: number;
+  modified_at: number;
+  size: Generated<number>;
+  mime: string | null;
+  version: Generated<number>;
+  blob_hash: string | null;
+  download_count: Generated<number>;
+  expires_at: number | null;
+  trashed_at: number | null;
+  /** Id of the item whose deletion put this one in the trash (itself for the top one). */
+  trash_root: number | null;
+}
+
+export interface VersionsTable {
+  id: number;
+  item_id: number;
+  number: number;
+  blob_hash: string;
+  size: number;
+  mime: string;
+  created_by: number;
+  created_at: number;
+}
+
+export interface Schema {
+  users: UsersTable;
+  tokens: TokensTable;
+  spaces: SpacesTable;
+  members: MembersTable;
+  blobs: BlobsTable;
+  items: ItemsTable;
+  versions: VersionsTable;
+}
+
+/** A database handle or an open transaction: repositories accept either. */
+export type Db = Kysely<Schema> | Transaction<Schema>;

@@ -1,0 +1,56 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig, type Env, type KuraConfig } from '../../src/config.js';
+import type { Core } from '../../src/core/index.js';
+import { startServer, type RunningServer } from '../../src/server.js';
+import { freshPostgresUrl, type Backend } from './backends.js';
+
+export interface TestUser {
+  id: number;
+  username: string;
+  token: string;
+  rootId: number;
+  spaceId: number;
+  /** Authorization header for fetch. */
+  auth: Record<string, string>;
+}
+
+export interface TestKura {
+  url: string;
+  core: Core;
+  config: KuraConfig;
+  dataDir: string;
+  server: RunningServer;
+  user(name?: string, opts?: { admin?: boolean }): Promise<TestUser>;
+  stop(): Promise<void>;
+}
+
+let counter = 0;
+
+/** A real Kura server on a loopback port, on a fresh data directory (and database). */
+export async function startKura(backend: Backend, env: Env = {}): Promise<TestKura> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'kura-test-'));
+  const databaseUrl = backend === 'postgres' ? await freshPostgresUrl() : undefined;
+  const config = loadConfig({ DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}), ...env });
+  const server = await startServer(config, { logger: false });
+  const core = server.core;
+  return {
+    url: server.url,
+    core,
+    config,
+    dataDir,
+    server,
+    async user(name, opts = {}) {
+      const username = name ?? `user${++counter}_${process.pid}`;
+      const u = await core.users.create({ username, password: 'correct horse battery', role: opts.admin ? 'admin' : 'user', email: `${username}@example.test`, realName: `Real ${username}` });
+      const { token } = await core.tokens.create(u.id, { label: 'test' });
+      const [space] = await core.spaces.listMine({ userId: u.id, role: u.role });
+      return { id: u.id, username, token, rootId: space.rootId, spaceId: space.id, auth: { authorization: `Bearer ${token}` } };
+    },
+    async stop() {
+      await server.stop();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
