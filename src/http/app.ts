@@ -19,9 +19,11 @@ export async function buildApp(config: KuraConfig, deps: AppDeps): Promise<Fasti
     logger: deps.logger === false ? false : { level: config.logLevel },
     bodyLimit: 1024 * 1024,
     trustProxy: false,
-    maxParamLength: 512,
+    routerOptions: { maxParamLength: 512 },
     return503OnClosing: true,
     forceCloseConnections: 'idle',
+    // Wrong JSON types are errors, never silently converted (query numbers are parsed by the core).
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
   });
 
   // Uploads are streamed by the handlers themselves: leave these bodies unread.

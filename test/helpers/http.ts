@@ -1,5 +1,8 @@
 import { createHash } from 'node:crypto';
 
+/** A Blob of bytes for FormData (copies into a plain ArrayBuffer, as the DOM types want). */
+export const blobOf = (b: Buffer | string) => new Blob([new Uint8Array(typeof b === 'string' ? Buffer.from(b) : b)]);
+
 export const sha256 = (b: Buffer | Uint8Array) => createHash('sha256').update(b).digest('hex');
 
 /** Deterministic pseudo-random bytes (xorshift), so failures reproduce. */
@@ -24,7 +27,7 @@ export interface Upload {
 /** POSTs files as multipart/form-data (field "file") to a folder's children. */
 export async function upload(base: string, auth: Record<string, string>, folderId: number, files: Upload[], query = ''): Promise<Response> {
   const form = new FormData();
-  for (const f of files) form.append('file', new Blob([typeof f.data === 'string' ? Buffer.from(f.data) : f.data], { type: f.type ?? 'application/octet-stream' }), f.name);
+  for (const f of files) form.append('file', new Blob([new Uint8Array(typeof f.data === 'string' ? Buffer.from(f.data) : f.data)], { type: f.type ?? 'application/octet-stream' }), f.name);
   return fetch(`${base}/api/v1/items/${folderId}/children${query}`, { method: 'POST', headers: auth, body: form });
 }
 

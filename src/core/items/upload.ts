@@ -204,6 +204,10 @@ export class UploadService {
       if (quotaBound && isKuraError(e) && e.code === 'payload_too_large') {
         throw new KuraError('quota_exceeded', 'the space quota does not allow this upload', { remaining });
       }
+      // The body itself failed (truncated multipart, client gone): the client's fault, not ours.
+      if (!isKuraError(e) && stream.errored) {
+        throw new KuraError('bad_request', `the upload body ended early or is malformed: ${(stream.errored as Error).message ?? 'stream error'}`);
+      }
       throw e;
     }
   }

@@ -48,6 +48,9 @@ export async function* multipartParts(raw: IncomingMessage, limits: MultipartLim
     notify();
   });
   bb.on('file', (name, stream, info) => {
+    // The consumer may still be busy (rights check) when a truncated body errors this
+    // stream; it sees the error through stream.errored or its own pipeline.
+    stream.on('error', () => undefined);
     queue.push({ kind: 'file', name, filename: info.filename ?? '', stream });
     notify();
   });

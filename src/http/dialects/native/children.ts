@@ -12,14 +12,14 @@ const listQuery = {
   properties: {
     sort: { type: 'string', enum: ['name', 'size', 'created', 'modified'] },
     order: { type: 'string', enum: ['asc', 'desc'] },
-    limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
-    offset: { type: 'integer', minimum: 0, default: 0 },
+    limit: { type: 'string', description: 'page size, 1–1000 (default 100)' },
+    offset: { type: 'string', description: 'items to skip (default 0)' },
     kind: { type: 'string', enum: ['file', 'folder'] },
   },
   additionalProperties: false,
 } as const;
 
-type ListQuery = { sort?: string; order?: string; limit?: number; offset?: number; kind?: string };
+type ListQuery = { sort?: string; order?: string; limit?: string; offset?: string; kind?: string };
 
 export const childrenRoutes =
   (core: Core): FastifyPluginAsync =>

@@ -29,19 +29,19 @@ async function contentStream(req: FastifyRequest): Promise<{ stream: Readable; d
 export const contentRoutes =
   (core: Core): FastifyPluginAsync =>
   async (app) => {
-    app.route<{ Params: { id: string }; Querystring: { version?: number } }>({
+    app.route<{ Params: { id: string }; Querystring: { version?: string } }>({
       method: ['GET', 'HEAD'],
       url: '/items/:id/content',
       schema: {
         tags: ['content'],
         summary: 'Download a file (Range, ETag, If-None-Match, If-Modified-Since; ?version=N for an older version)',
         params: idParam,
-        querystring: { type: 'object', properties: { version: { type: 'integer', minimum: 1 } } },
+        querystring: { type: 'object', properties: { version: { type: 'string', pattern: '^[1-9][0-9]{0,8}$', description: 'version number' } } },
         response: { 200: binary, 206: binary, 304: { description: 'not modified', type: 'null' }, ...errors(401, 404, 416) },
       },
       handler: async (req, reply) => {
         const actor = await requireActor(core, req);
-        const body = await core.content.content(actor, Number(req.params.id), req.query.version);
+        const body = await core.content.content(actor, Number(req.params.id), req.query.version === undefined ? undefined : Number(req.query.version));
         await sendFile(req, reply, body);
         return reply;
       },
