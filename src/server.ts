@@ -30,7 +30,14 @@ export async function startServer(config: KuraConfig, opts: { logger?: boolean }
     url: `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`,
     stop: () =>
       (stopping ??= (async () => {
-        await app.close();
+        // Connections that finish their last response while we drain go idle later than
+        // close() began: keep closing idle ones so keep-alive clients do not hold us open.
+        const reaper = setInterval(() => app.server.closeIdleConnections(), 100);
+        try {
+          await app.close();
+        } finally {
+          clearInterval(reaper);
+        }
         await core.close();
       })()),
   };

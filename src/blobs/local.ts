@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
+import { createReadStream, createWriteStream, open as openCb } from 'node:fs';
+import { promisify } from 'node:util';
 import { link, mkdir, open, readdir, stat, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -10,6 +11,7 @@ import { Ingest } from './ingest.js';
 import { blobKey, checkHash, isHash } from './locator.js';
 
 const READ_BUFFER = 1024 * 1024;
+const openFd = promisify(openCb);
 
 async function fsyncPath(path: string): Promise<void> {
   const fh = await open(path, 'r');
@@ -105,11 +107,12 @@ export class LocalBlobStore implements BlobStore {
 
   async read(hash: string, range?: ByteRange): Promise<Readable> {
     const path = this.path(hash);
-    // Open first so a missing blob is an error of read(), not of the stream later.
-    const fh = await open(path, 'r').catch((e: NodeJS.ErrnoException) => {
+    // Open first so a missing blob is an error of read(), not of the stream later. A raw fd
+    // (not a FileHandle, which the GC may close under the stream) owned by the stream.
+    const fd = await openFd(path, 'r').catch((e: NodeJS.ErrnoException) => {
       throw e.code === 'ENOENT' ? new KuraError('not_found', 'content not found') : e;
     });
-    return fh.createReadStream({ autoClose: true, highWaterMark: READ_BUFFER, start: range?.start, end: range?.end });
+    return createReadStream(path, { fd, autoClose: true, highWaterMark: READ_BUFFER, start: range?.start, end: range?.end });
   }
 
   async delete(hash: string): Promise<void> {
