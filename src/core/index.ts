@@ -1,4 +1,5 @@
-import { Access } from './access.js';
+import { Access, AccessCache } from './access.js';
+import { WriteListener } from '../store/write-listener.js';
 import { collectGarbage } from './blobs/gc.js';
 import type { CoreContext } from './context.js';
 import { ChangeService } from './items/changes.js';
@@ -24,8 +25,10 @@ export interface Core {
 }
 
 export function createCore(ctx: CoreContext): Core {
-  const db = ctx.database.db;
-  const access = new Access(db);
+  const cache = new AccessCache(ctx.config.authCacheSeconds * 1000, ctx.now);
+  // Every write through the core clears this node's read cache.
+  const db = ctx.database.db.withPlugin(new WriteListener(() => cache.forget()));
+  const access = new Access(db, cache);
   const spaces = new SpaceService(db, ctx.now);
   return {
     ctx,
@@ -34,7 +37,7 @@ export function createCore(ctx: CoreContext): Core {
     users: new UserService(db, spaces, ctx.now),
     tokens: new TokenService(db, ctx.now, ctx.config.authCacheSeconds),
     items: new ItemQueries(db, access),
-    uploads: new UploadService(ctx, access),
+    uploads: new UploadService(ctx, db, access),
     changes: new ChangeService(db, ctx.now),
     content: new ContentService(db, access, new ContentReader(ctx.blobs)),
     gc: () => collectGarbage(db, ctx.blobs, ctx.now(), ctx.config.gcGraceSeconds * 1000),

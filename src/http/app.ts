@@ -17,6 +17,8 @@ export interface AppDeps {
 export async function buildApp(config: KuraConfig, deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     logger: deps.logger === false ? false : { level: config.logLevel },
+    // One access-log line per request, written by the metrics hook (Fastify's own is two).
+    disableRequestLogging: true,
     bodyLimit: 1024 * 1024,
     trustProxy: false,
     routerOptions: { maxParamLength: 512 },

@@ -35,6 +35,7 @@ export class Metrics {
       const route = req.routeOptions.url ?? 'unmatched';
       this.requests.inc({ method: req.method, route, status: reply.statusCode });
       this.duration.observe({ method: req.method, route }, reply.elapsedTime / 1000);
+      req.log.info({ method: req.method, url: req.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10, ip: req.ip }, 'request');
       done();
     });
   }

@@ -40,7 +40,7 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
     sqlite.pragma('foreign_keys = ON');
     sqlite.pragma('synchronous = NORMAL');
     sqlite.pragma('busy_timeout = 10000');
-    db = new Kysely<Schema>({ dialect: new SqliteDialect({ database: sqlite }) });
+    db = new Kysely<Schema>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
   }
   try {
     await migrate(db, dialect);
@@ -50,6 +50,29 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
   }
   return { dialect, db, close: () => db.destroy() };
 }
+
+/**
+ * Kysely prepares every query anew; preparing costs more than running a small query.
+ * Statements are reusable, and better-sqlite3 runs them synchronously, so a bounded cache
+ * keyed by SQL text is safe. (Kysely compiles the same SQL text for the same query shape.)
+ */
+function withStatementCache(sqlite: SQLite.Database): SqliteDatabaseLike {
+  const cache = new Map<string, SQLite.Statement>();
+  return {
+    close: () => sqlite.close(),
+    prepare(sql: string) {
+      let stmt = cache.get(sql);
+      if (!stmt) {
+        stmt = sqlite.prepare(sql);
+        if (cache.size >= 500) cache.delete(cache.keys().next().value!);
+        cache.set(sql, stmt);
+      }
+      return stmt;
+    },
+  };
+}
+
+type SqliteDatabaseLike = ConstructorParameters<typeof SqliteDialect>[0]['database'] & object;
 
 async function migrate(db: Kysely<Schema>, dialect: Database['dialect']): Promise<void> {
   const migrator = new Migrator({ db, provider: migrationProvider });

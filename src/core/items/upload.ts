@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
-import type { Db } from '../../store/schema.js';
+import type { Kysely } from 'kysely';
+import type { Db, Schema } from '../../store/schema.js';
 import { releaseBlob } from '../../store/repos/blobs.js';
 import { insertItem, itemById, updateItem, type ItemRow } from '../../store/repos/items.js';
 import { releaseUsage, reserveUsage, spaceById } from '../../store/repos/spaces.js';
@@ -38,6 +39,7 @@ export interface UploadOptions {
 export class UploadService {
   constructor(
     private readonly ctx: CoreContext,
+    private readonly db: Kysely<Schema>,
     private readonly access: Access,
   ) {}
 
@@ -81,7 +83,7 @@ export class UploadService {
       }
       if (staged.length === 0) throw new KuraError('bad_request', 'no file in the request');
       const fresh: StagedBlob[] = [];
-      const rows = await runClaimingTx(this.ctx.database.db, async (trx) => {
+      const rows = await runClaimingTx(this.db, async (trx) => {
         fresh.length = 0;
         const parent = await itemById(trx, folderId);
         if (!parent || parent.trashed_at !== null) throw new KuraError('not_found', 'folder not found');
@@ -150,7 +152,7 @@ export class UploadService {
     try {
       const mime = await sniffMime(staged.head, item.name);
       let fresh = false;
-      const row = await runClaimingTx(this.ctx.database.db, async (trx) => {
+      const row = await runClaimingTx(this.db, async (trx) => {
         const current = await itemById(trx, itemId);
         if (!current || current.trashed_at !== null) throw new KuraError('not_found', 'file not found');
         const r = await this.addVersionTx(trx, actor, current, staged, mime, this.ctx.now());
@@ -194,7 +196,7 @@ export class UploadService {
    */
   private async stage(spaceId: number, stream: Readable, pending = 0): Promise<StagedBlob> {
     const limit = this.ctx.config.uploadMaxBytes;
-    const space = await spaceById(this.ctx.database.db, spaceId);
+    const space = await spaceById(this.db, spaceId);
     const remaining = space && space.quota_bytes !== null ? Math.max(0, Number(space.quota_bytes) - Number(space.used_bytes) - pending) : Infinity;
     const quotaBound = remaining < limit;
     try {

@@ -41,14 +41,16 @@ export interface SendOptions {
 export async function sendFile(req: FastifyRequest, reply: FastifyReply, body: FileBody, opts: SendOptions = {}): Promise<void> {
   const etag = `"${opts.etag ?? body.etag}"`;
   const active = isActiveType(body.mime);
-  reply.header('ETag', etag);
-  reply.header('Last-Modified', new Date(body.modifiedAt).toUTCString());
-  reply.header('Accept-Ranges', 'bytes');
-  reply.header('X-Content-Type-Options', 'nosniff');
-  reply.header('Content-Security-Policy', "default-src 'none'; sandbox");
-  reply.header('Cache-Control', 'private, no-cache');
-  reply.header('Content-Disposition', contentDisposition(active || opts.attachment ? 'attachment' : 'inline', body.name));
-  reply.header('Content-Type', body.mime.startsWith('text/') && !body.mime.includes('charset') ? `${body.mime}; charset=utf-8` : body.mime);
+  reply.headers({
+    etag,
+    'last-modified': new Date(body.modifiedAt).toUTCString(),
+    'accept-ranges': 'bytes',
+    'x-content-type-options': 'nosniff',
+    'content-security-policy': "default-src 'none'; sandbox",
+    'cache-control': 'private, no-cache',
+    'content-disposition': contentDisposition(active || opts.attachment ? 'attachment' : 'inline', body.name),
+    'content-type': body.mime.startsWith('text/') && !body.mime.includes('charset') ? `${body.mime}; charset=utf-8` : body.mime,
+  });
   if (notModified(req, etag, body.modifiedAt)) {
     reply.code(304).send();
     return;

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { Insertable, Updateable } from 'kysely';
-import type { Db, ItemsTable } from '../schema.js';
+import type { Db, ItemsTable, MemberRole } from '../schema.js';
 
 /** An item row as read back (defaults filled in). */
 export interface ItemRow {
@@ -148,3 +148,13 @@ export async function trashSubtree(db: Db, rootId: number, at: number): Promise<
 
 export const incrementDownloads = (db: Db, id: number) =>
   db.updateTable('items').set({ download_count: sql`download_count + 1` }).where('id', '=', id).execute();
+
+/** An item with the role `userId` holds in its space (undefined role: not a member), in one query. */
+export const itemWithRole = (db: Db, id: number, userId: number) =>
+  db
+    .selectFrom('items')
+    .leftJoin('members', (j) => j.onRef('members.space_id', '=', 'items.space_id').on('members.user_id', '=', userId))
+    .selectAll('items')
+    .select('members.role as member_role')
+    .where('items.id', '=', id)
+    .executeTakeFirst() as Promise<(ItemRow & { member_role: MemberRole | null }) | undefined>;
