@@ -4,6 +4,8 @@ import { buildApp } from './http/app.js';
 import type { Core } from './core/index.js';
 import { openCore } from './runtime.js';
 
+const GC_INTERVAL_MS = 10 * 60_000;
+
 export interface RunningServer {
   app: FastifyInstance;
   core: Core;
@@ -23,6 +25,14 @@ export async function startServer(config: KuraConfig, opts: { logger?: boolean }
   }
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : config.port;
+  // Periodic GC. Safe on every node at once: each blob is claimed by a conditional update.
+  const gcTimer = setInterval(() => {
+    core.gc().then(
+      (r) => r.deleted > 0 && app.log.info(r, 'gc removed unreferenced content'),
+      (e) => app.log.error({ err: e }, 'gc failed'),
+    );
+  }, GC_INTERVAL_MS);
+  gcTimer.unref();
   let stopping: Promise<void> | undefined;
   return {
     app,
@@ -32,6 +42,7 @@ export async function startServer(config: KuraConfig, opts: { logger?: boolean }
       (stopping ??= (async () => {
         // Connections that finish their last response while we drain go idle later than
         // close() began: keep closing idle ones so keep-alive clients do not hold us open.
+        clearInterval(gcTimer);
         const reaper = setInterval(() => app.server.closeIdleConnections(), 100);
         try {
           await app.close();

@@ -3,6 +3,7 @@ import { ConfigError, loadConfig } from '../config.js';
 import { isKuraError } from '../core/errors.js';
 import { serve } from '../server.js';
 import { fsckCommand } from './commands/fsck.js';
+import { gcCommand } from './commands/gc.js';
 import { spaceCommands } from './commands/space.js';
 import { tokenCommands } from './commands/token.js';
 import { userCommands } from './commands/user.js';
@@ -26,6 +27,7 @@ export async function main(argv: string[]): Promise<number> {
   tokenCommands(program);
   spaceCommands(program);
   fsckCommand(program);
+  gcCommand(program);
 
   try {
     await program.parseAsync(argv);

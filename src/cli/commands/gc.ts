@@ -1,0 +1,16 @@
+import type { Command } from 'commander';
+import { makeOut } from '../output.js';
+import { withCore } from './with-core.js';
+
+export function gcCommand(program: Command): void {
+  program
+    .command('gc')
+    .description('delete stored content no version references any more (after KURA_GC_GRACE_SECONDS)')
+    .option('--json', 'machine-readable output')
+    .action(async (o: { json?: boolean }) => {
+      await withCore(async (core) => {
+        const r = await core.gc();
+        makeOut(!!o.json).print(r, () => `deleted ${r.deleted} unreferenced blobs (${r.bytes} bytes)`);
+      });
+    });
+}

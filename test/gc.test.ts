@@ -1,0 +1,80 @@
+import { Readable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deleteBlobRow, markDeleting } from '../src/store/repos/blobs.js';
+import { backends } from './helpers/backends.js';
+import { body, bytes, sha256, uploadOne } from './helpers/http.js';
+import { startKura, type TestKura, type TestUser } from './helpers/kura.js';
+
+describe.each(backends)('garbage collection (%s)', (backend) => {
+  let k: TestKura;
+  let u: TestUser;
+  beforeAll(async () => {
+    k = await startKura(backend, { KURA_GC_GRACE_SECONDS: '0' });
+    u = await k.user();
+  });
+  afterAll(() => k.stop());
+
+  const blobRow = (hash: string) => k.core.ctx.database.db.selectFrom('blobs').selectAll().where('hash', '=', hash).executeTakeFirst();
+
+  it('deletes content no version references, keeps shared content', async () => {
+    const actor = { userId: u.id, role: 'user' as const };
+    const space = await k.core.spaces.create(actor, { kind: 'group', name: 'doomed' });
+    const lonely = bytes(30_000, 501);
+    const shared = bytes(30_000, 502);
+    const a = await uploadOne(k.url, u.auth, space.rootId, 'lonely.bin', lonely);
+    await uploadOne(k.url, u.auth, space.rootId, 'shared.bin', shared);
+    const keep = await uploadOne(k.url, u.auth, u.rootId, 'shared-too.bin', shared);
+    await k.core.spaces.remove(space.id);
+    expect(Number((await blobRow(a.sha256))!.refcount)).toBe(0);
+    await new Promise((r) => setTimeout(r, 5));
+    const r = await k.core.gc();
+    expect(r.deleted).toBeGreaterThanOrEqual(1);
+    expect(await blobRow(a.sha256)).toBeUndefined();
+    expect(await k.core.ctx.blobs.has(a.sha256)).toBe(false);
+    expect(Number((await blobRow(sha256(shared)))!.refcount)).toBe(1);
+    const res = await fetch(`${k.url}/api/v1/items/${keep.id}/content`, { headers: u.auth });
+    expect(sha256(await body(res))).toBe(sha256(shared));
+  });
+
+  it('an upload of content GC is deleting waits, then stores the bytes again', async () => {
+    const data = bytes(40_000, 503);
+    const hash = sha256(data);
+    const actor = { userId: u.id, role: 'user' as const };
+    const space = await k.core.spaces.create(actor, { kind: 'group', name: 'race' });
+    await uploadOne(k.url, u.auth, space.rootId, 'first.bin', data);
+    await k.core.spaces.remove(space.id);
+    await new Promise((r) => setTimeout(r, 5));
+    // GC step 1 happens; steps 2 and 3 are delayed while an upload of the same bytes arrives.
+    expect(await markDeleting(k.core.ctx.database.db, hash, Date.now())).toBe(true);
+    let done = false;
+    const upload = k.core.uploads.upload(actor, u.rootId, { name: 'again.bin', stream: Readable.from([data]) }).finally(() => (done = true));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(done).toBe(false);
+    await k.core.ctx.blobs.delete(hash);
+    await deleteBlobRow(k.core.ctx.database.db, hash);
+    const item = await upload;
+    expect(item.sha256).toBe(hash);
+    expect(Number((await blobRow(hash))!.refcount)).toBe(1);
+    expect(await k.core.ctx.blobs.has(hash)).toBe(true);
+    const res = await fetch(`${k.url}/api/v1/items/${item.id}/content`, { headers: u.auth });
+    expect(sha256(await body(res))).toBe(hash);
+  });
+
+  it('prunes versions beyond KURA_VERSION_CAP and gives their bytes back to the quota', async () => {
+    const k2 = await startKura(backend, { KURA_VERSION_CAP: '2' });
+    try {
+      const v = await k2.user();
+      const f = await uploadOne(k2.url, v.auth, v.rootId, 'capped.txt', 'one');
+      for (const text of ['two!', 'three']) {
+        const r = await fetch(`${k2.url}/api/v1/items/${f.id}/versions`, { method: 'POST', headers: { ...v.auth, 'content-type': 'application/octet-stream' }, body: text });
+        expect(r.status).toBe(201);
+      }
+      const versions = (await (await fetch(`${k2.url}/api/v1/items/${f.id}/versions`, { headers: v.auth })).json()).versions;
+      expect(versions.map((x: { number: number }) => x.number)).toEqual([3, 2]);
+      const space = await (await fetch(`${k2.url}/api/v1/spaces/${v.spaceId}`, { headers: v.auth })).json();
+      expect(space.usage.bytes).toBe(4 + 5);
+    } finally {
+      await k2.stop();
+    }
+  });
+});
