@@ -1,17 +1,21 @@
 import { randomUUID } from 'node:crypto';
-import { createReadStream, createWriteStream, open as openCb } from 'node:fs';
-import { promisify } from 'node:util';
+import { createReadStream, createWriteStream, open as openCallback } from 'node:fs';
 import { link, mkdir, open, readdir, stat, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { promisify } from 'node:util';
 import { KuraError } from '../core/errors.js';
 import type { BlobStore, ByteRange, StagedBlob, StageOptions, StoredBlob } from '../core/ports.js';
-import { Ingest } from './ingest.js';
-import { blobKey, checkHash, isHash } from './locator.js';
+import { feed, Ingest } from './ingest.js';
+import { blobKey, checkHash, checkRange, isHash } from './locator.js';
 
-const READ_BUFFER = 1024 * 1024;
-const openFd = promisify(openCb);
+/** Large buffers matter: 64 KiB reads cap a single download far below disk speed. */
+const IO_BUFFER = 1024 * 1024;
+const STAGING_KEY = /^(\d+)-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const FAN_OUT = /^[0-9a-f]{2}$/;
+const openFd = promisify(openCallback);
+
+const code = (e: unknown): string | undefined => (e as NodeJS.ErrnoException | undefined)?.code;
 
 async function fsyncPath(path: string): Promise<void> {
   const fh = await open(path, 'r');
@@ -22,19 +26,33 @@ async function fsyncPath(path: string): Promise<void> {
   }
 }
 
-function processAlive(pid: number): boolean {
+/** Only ESRCH proves a process is gone; EPERM means it runs under another user. */
+function processGone(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
+    return false;
   } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
+    return code(e) === 'ESRCH';
+  }
+}
+
+async function list(dir: string): Promise<string[]> {
+  try {
+    return await readdir(dir);
+  } catch (e) {
+    if (code(e) === 'ENOENT' || code(e) === 'ENOTDIR') return [];
+    throw e;
   }
 }
 
 /**
  * Blobs on the local disk: `root/objects/ab/cd/<sha256>`, staged in `root/staging/<pid>-<uuid>`
  * on the same filesystem. Staging files are fsynced before they are linked into place and
- * the directory is fsynced after, so a crash leaves either no object or a whole one.
+ * the directories after, so a crash leaves either no object or a whole one.
+ *
+ * commit() links rather than renames: the core keeps the staging file until its metadata
+ * transaction commits (and discards it afterwards), and link() fails with EEXIST instead of
+ * silently replacing an object another upload of the same content already committed.
  */
 export class LocalBlobStore implements BlobStore {
   readonly kind = 'local' as const;
@@ -46,18 +64,36 @@ export class LocalBlobStore implements BlobStore {
     this.staging = join(opts.root, 'staging');
   }
 
+  /** The file holding a blob (for fsck and tools); bad_request for anything but a hash. */
   path(hash: string): string {
     return join(this.objects, blobKey(hash));
   }
 
-  /** Creates the folders and removes staging files of processes that no longer run. */
+  private stagingPath(key: string): string {
+    if (!STAGING_KEY.test(key)) throw new KuraError('bad_request', 'not a staging key of the local blob store');
+    return join(this.staging, key);
+  }
+
   async init(): Promise<void> {
     await mkdir(this.objects, { recursive: true });
     await mkdir(this.staging, { recursive: true });
-    for (const name of await readdir(this.staging)) {
-      const pid = Number(/^(\d+)-/.exec(name)?.[1]);
-      if (!Number.isSafeInteger(pid) || pid === process.pid || processAlive(pid)) continue;
-      await unlink(join(this.staging, name)).catch(() => undefined);
+    // A file of "our" pid that predates this process is from an earlier process that had the
+    // same pid — usual in containers, where the server is always pid 1. The margin covers
+    // coarse filesystem timestamps.
+    const startedAt = Date.now() - process.uptime() * 1000 - 2000;
+    for (const name of await list(this.staging)) {
+      const pid = Number(STAGING_KEY.exec(name)?.[1] ?? 0);
+      if (pid <= 0) continue;
+      const path = join(this.staging, name);
+      if (pid === process.pid) {
+        const s = await stat(path).catch(() => undefined);
+        if (!s || s.mtimeMs >= startedAt) continue;
+      } else if (!processGone(pid)) {
+        continue;
+      }
+      await unlink(path).catch((e: unknown) => {
+        if (code(e) !== 'ENOENT') throw e;
+      });
     }
   }
 
@@ -65,13 +101,16 @@ export class LocalBlobStore implements BlobStore {
     const key = `${process.pid}-${randomUUID()}`;
     const path = join(this.staging, key);
     const ingest = new Ingest(opts.maxBytes);
-    const out = createWriteStream(path, { flags: 'wx', highWaterMark: READ_BUFFER });
+    // 'wx': a staging name is never reused, and an existing file would be someone else's.
+    // The stream owns its descriptor: FileHandle.createWriteStream({ autoClose: false }) would
+    // allow fsync on the same fd, but then FileHandle.close() never resolves (Node 20).
+    const out = createWriteStream(path, { flags: 'wx', highWaterMark: IO_BUFFER });
     try {
-      await pipeline(source, ingest, out);
+      // Resolves after 'close', so no write is in flight when the file is fsynced or removed.
+      await feed(source, ingest, out);
       await fsyncPath(path);
     } catch (e) {
-      out.destroy();
-      await unlink(path).catch(() => undefined);
+      if (code(e) !== 'EEXIST') await unlink(path).catch(() => undefined);
       throw e;
     }
     return { ...ingest.result(), key };
@@ -79,53 +118,65 @@ export class LocalBlobStore implements BlobStore {
 
   async commit(staged: StagedBlob): Promise<void> {
     const target = this.path(staged.hash);
+    const from = this.stagingPath(staged.key);
     if (await this.has(staged.hash)) return;
-    await mkdir(dirname(target), { recursive: true });
+    const dir = dirname(target);
+    const created = await mkdir(dir, { recursive: true });
     try {
-      await link(join(this.staging, staged.key), target);
+      await link(from, target);
     } catch (e) {
       // Another upload committed the same content first: same bytes, nothing to do.
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      if (code(e) !== 'EEXIST') throw e;
     }
-    await fsyncPath(dirname(target));
+    // The new entry, and those of fan-out folders this call created, must survive a crash.
+    for (let d = dir; ; d = dirname(d)) {
+      await fsyncPath(d);
+      if (!created || d === dirname(created) || d === this.objects) break;
+    }
   }
 
   async discard(staged: StagedBlob): Promise<void> {
-    if (!/^\d+-[0-9a-f-]{36}$/.test(staged.key)) return;
-    await unlink(join(this.staging, staged.key)).catch((e: NodeJS.ErrnoException) => {
-      if (e.code !== 'ENOENT') throw e;
+    await unlink(this.stagingPath(staged.key)).catch((e: unknown) => {
+      if (code(e) !== 'ENOENT') throw e;
     });
   }
 
   async has(hash: string): Promise<boolean> {
+    const path = this.path(hash);
     try {
-      return (await stat(this.path(hash))).isFile();
-    } catch {
-      return false;
+      return (await stat(path)).isFile();
+    } catch (e) {
+      if (code(e) === 'ENOENT' || code(e) === 'ENOTDIR') return false;
+      throw e;
     }
   }
 
   async read(hash: string, range?: ByteRange): Promise<Readable> {
     const path = this.path(hash);
-    // Open first so a missing blob is an error of read(), not of the stream later. A raw fd
-    // (not a FileHandle, which the GC may close under the stream) owned by the stream.
-    const fd = await openFd(path, 'r').catch((e: NodeJS.ErrnoException) => {
-      throw e.code === 'ENOENT' ? new KuraError('not_found', 'content not found') : e;
+    checkRange(range);
+    // Open first so a missing blob is an error of read(), not one the stream emits later.
+    // Once open, the descriptor keeps the bytes readable even if GC unlinks the file. A raw
+    // fd owned by the stream (autoClose) rather than a FileHandle the caller could outlive.
+    const fd = await openFd(path, 'r').catch((e: unknown) => {
+      throw code(e) === 'ENOENT' || code(e) === 'ENOTDIR' ? new KuraError('not_found', 'content not found') : e;
     });
-    return createReadStream(path, { fd, autoClose: true, highWaterMark: READ_BUFFER, start: range?.start, end: range?.end });
+    return createReadStream(path, { fd, autoClose: true, highWaterMark: IO_BUFFER, start: range?.start, end: range?.end });
   }
 
   async delete(hash: string): Promise<void> {
-    await unlink(this.path(checkHash(hash))).catch((e: NodeJS.ErrnoException) => {
-      if (e.code !== 'ENOENT') throw e;
+    await unlink(this.path(checkHash(hash))).catch((e: unknown) => {
+      if (code(e) !== 'ENOENT' && code(e) !== 'ENOTDIR') throw e;
     });
   }
 
   async *list(): AsyncIterable<StoredBlob> {
-    for (const a of await readdir(this.objects).catch(() => [] as string[])) {
-      for (const b of await readdir(join(this.objects, a)).catch(() => [] as string[])) {
-        for (const name of await readdir(join(this.objects, a, b)).catch(() => [] as string[])) {
-          if (!isHash(name)) continue;
+    for (const a of (await list(this.objects)).sort()) {
+      if (!FAN_OUT.test(a)) continue;
+      for (const b of (await list(join(this.objects, a))).sort()) {
+        if (!FAN_OUT.test(b)) continue;
+        for (const name of (await list(join(this.objects, a, b))).sort()) {
+          // Only what read() could find: a hash filed under its own prefix.
+          if (!isHash(name) || !name.startsWith(a + b)) continue;
           const s = await stat(join(this.objects, a, b, name)).catch(() => undefined);
           if (s?.isFile()) yield { hash: name, size: s.size };
         }

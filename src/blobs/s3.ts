@@ -1,39 +1,76 @@
 import { randomUUID } from 'node:crypto';
-import { PassThrough, type Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { PassThrough, Readable } from 'node:stream';
 import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
   CopyObjectCommand,
   CreateBucketCommand,
+  CreateMultipartUploadCommand,
   DeleteObjectCommand,
   GetObjectCommand,
   HeadBucketCommand,
   HeadObjectCommand,
+  ListMultipartUploadsCommand,
   ListObjectsV2Command,
   S3Client,
   UploadPartCopyCommand,
-  CreateMultipartUploadCommand,
-  CompleteMultipartUploadCommand,
-  AbortMultipartUploadCommand,
+  type CompletedPart,
+  type GetObjectCommandOutput,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import type { KuraConfig } from '../config.js';
-import { KuraError, isKuraError } from '../core/errors.js';
+import { KuraError } from '../core/errors.js';
 import type { BlobStore, ByteRange, StagedBlob, StageOptions, StoredBlob } from '../core/ports.js';
-import { Ingest } from './ingest.js';
-import { blobKey, checkHash, isHash } from './locator.js';
+import { feed, Ingest } from './ingest.js';
+import { blobKey, checkHash, checkRange, isHash } from './locator.js';
+
+export type S3BlobStoreOptions = KuraConfig['s3'] & { prefix?: string };
 
 const PART = 8 * 1024 * 1024;
-const COPY_PART = 512 * 1024 * 1024;
+const QUEUE = 4;
+/** CopyObject takes at most 5 GiB; larger objects are copied part by part. */
 const SINGLE_COPY_MAX = 5 * 1024 ** 3;
+const COPY_PART = 512 * 1024 * 1024;
+/** Staging data older than this belongs to uploads that will never finish. */
+const STAGING_TTL_MS = 24 * 3600 * 1000;
+const STAGING_KEY = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-const isMissing = (e: unknown) => {
-  const err = e as { name?: string; $metadata?: { httpStatusCode?: number } };
-  return err?.name === 'NoSuchKey' || err?.name === 'NotFound' || err?.$metadata?.httpStatusCode === 404;
-};
+interface S3Failure {
+  name?: string;
+  $metadata?: { httpStatusCode?: number };
+}
+const failure = (e: unknown): S3Failure => (typeof e === 'object' && e !== null ? (e as S3Failure) : {});
+
+/** A missing object — but not a missing bucket, which is a configuration error to surface. */
+function isMissing(e: unknown): boolean {
+  const { name, $metadata } = failure(e);
+  if (name === 'NoSuchBucket') return false;
+  return name === 'NoSuchKey' || name === 'NotFound' || $metadata?.httpStatusCode === 404;
+}
+
+/** Escapes a key for x-amz-copy-source, keeping the slashes. */
+const copySource = (bucket: string, key: string) => `${bucket}/${key.split('/').map(encodeURIComponent).join('/')}`;
+
+/** Passes on the first `n` bytes of `body`, then stops (and so releases) it. */
+function firstBytes(body: Readable, n: number): Readable {
+  return Readable.from(
+    (async function* () {
+      let left = n;
+      for await (const chunk of body as AsyncIterable<Buffer>) {
+        const part = chunk.length > left ? chunk.subarray(0, left) : chunk;
+        left -= part.length;
+        if (part.length) yield part;
+        if (left <= 0) break;
+      }
+    })(),
+    { objectMode: false },
+  );
+}
 
 /**
  * Blobs in an S3-compatible bucket: `<prefix>objects/ab/cd/<sha256>`, staged under
- * `<prefix>staging/<uuid>` (multipart for large bodies) and committed by a server-side copy.
+ * `<prefix>staging/<uuid>` (multipart for large bodies) and committed by a server-side copy,
+ * so the bytes cross the network once and an object only ever appears whole.
  */
 export class S3BlobStore implements BlobStore {
   readonly kind = 's3' as const;
@@ -41,15 +78,16 @@ export class S3BlobStore implements BlobStore {
   private readonly bucket: string;
   private readonly prefix: string;
 
-  constructor(cfg: KuraConfig['s3'] & { prefix?: string }) {
-    this.bucket = cfg.bucket;
-    this.prefix = cfg.prefix ?? '';
+  constructor(opts: S3BlobStoreOptions) {
+    this.bucket = opts.bucket;
+    this.prefix = opts.prefix ?? '';
     this.client = new S3Client({
-      region: cfg.region,
-      endpoint: cfg.endpoint,
-      forcePathStyle: cfg.forcePathStyle,
-      credentials: cfg.accessKeyId && cfg.secretAccessKey ? { accessKeyId: cfg.accessKeyId, secretAccessKey: cfg.secretAccessKey } : undefined,
-      // Checksums only where S3 requires them: compatible servers differ in support.
+      region: opts.region,
+      endpoint: opts.endpoint,
+      forcePathStyle: opts.forcePathStyle,
+      credentials: opts.accessKeyId && opts.secretAccessKey ? { accessKeyId: opts.accessKeyId, secretAccessKey: opts.secretAccessKey } : undefined,
+      // The SDK's default CRC32 trailers are not understood by many S3-compatible servers
+      // (s3rver, older MinIO/Ceph); Kura verifies content by SHA-256 itself.
       requestChecksumCalculation: 'WHEN_REQUIRED',
       responseChecksumValidation: 'WHEN_REQUIRED',
     });
@@ -60,64 +98,91 @@ export class S3BlobStore implements BlobStore {
   }
 
   private stagingKey(key: string): string {
+    if (!STAGING_KEY.test(key)) throw new KuraError('bad_request', 'not a staging key of the S3 blob store');
     return `${this.prefix}staging/${key}`;
   }
 
   async init(): Promise<void> {
+    const Bucket = this.bucket;
     try {
-      await this.client.send(new HeadBucketCommand({ Bucket: this.bucket }));
+      await this.client.send(new HeadBucketCommand({ Bucket }));
     } catch (e) {
-      if (!isMissing(e)) throw e;
-      await this.client.send(new CreateBucketCommand({ Bucket: this.bucket }));
+      if (failure(e).$metadata?.httpStatusCode !== 404) throw e;
+      // Another node may create it at the same moment; what counts is that it exists now.
+      await this.client.send(new CreateBucketCommand({ Bucket })).catch(async (ce: unknown) => {
+        await this.client.send(new HeadBucketCommand({ Bucket })).catch(() => Promise.reject(ce));
+      });
     }
-    // Staging objects older than a day belong to uploads that will never finish.
-    const before = Date.now() - 86400e3;
-    let token: string | undefined;
+    const before = Date.now() - STAGING_TTL_MS;
+    const Prefix = `${this.prefix}staging/`;
+    let ContinuationToken: string | undefined;
     do {
-      const page = await this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: `${this.prefix}staging/`, ContinuationToken: token }));
+      const page = await this.client.send(new ListObjectsV2Command({ Bucket, Prefix, ContinuationToken }));
       for (const o of page.Contents ?? []) {
-        if (o.Key && o.LastModified && o.LastModified.getTime() < before) await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: o.Key }));
+        if (o.Key && o.LastModified && o.LastModified.getTime() < before) await this.client.send(new DeleteObjectCommand({ Bucket, Key: o.Key }));
       }
-      token = page.IsTruncated ? page.NextContinuationToken : undefined;
-    } while (token);
+      ContinuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (ContinuationToken);
+    await this.abortStaleMultipart(Prefix, before);
+  }
+
+  /** Parts of multipart uploads cut off by a crash are invisible to listings but billed. */
+  private async abortStaleMultipart(Prefix: string, before: number): Promise<void> {
+    let page;
+    try {
+      page = await this.client.send(new ListMultipartUploadsCommand({ Bucket: this.bucket, Prefix }));
+    } catch (e) {
+      // Optional for S3-compatible servers (s3rver has none); a bucket lifecycle rule does it too.
+      if (failure(e).name === 'NotImplemented' || failure(e).$metadata?.httpStatusCode === 501) return;
+      throw e;
+    }
+    for (const u of page.Uploads ?? []) {
+      if (u.Key && u.UploadId && u.Initiated && u.Initiated.getTime() < before) {
+        await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: u.Key, UploadId: u.UploadId }));
+      }
+    }
   }
 
   async stage(source: Readable, opts: StageOptions): Promise<StagedBlob> {
     const key = randomUUID();
+    const Key = this.stagingKey(key);
     const ingest = new Ingest(opts.maxBytes);
-    const body = new PassThrough({ highWaterMark: PART });
-    const upload = new Upload({ client: this.client, params: { Bucket: this.bucket, Key: this.stagingKey(key), Body: body }, partSize: PART, queueSize: 4, leavePartsOnError: false });
-    const feeding = pipeline(source, ingest, body);
-    try {
-      await Promise.all([feeding, upload.done()]);
-    } catch (e) {
-      body.destroy();
-      await upload.abort().catch(() => undefined);
-      await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.stagingKey(key) })).catch(() => undefined);
-      // The size limit, a client abort: report the cause, not the S3 consequence.
-      const cause = await feeding.then(() => undefined, (fe: unknown) => fe);
-      throw isKuraError(cause) ? cause : isKuraError(e) ? e : (cause ?? e);
-    }
-    return { ...ingest.result(), key };
+    const body = new PassThrough({ highWaterMark: 1024 * 1024 });
+    const upload = new Upload({ client: this.client, params: { Bucket: this.bucket, Key, Body: body }, partSize: PART, queueSize: QUEUE, leavePartsOnError: false });
+    // A failed upload must stop the feed (else it waits on back-pressure forever); a failed
+    // feed destroys `body`, which fails the upload's reader and so aborts the multipart
+    // upload. upload.abort() is not used: it rejects at once while part or PUT requests
+    // are still in flight, and one finishing after the clean-up below would leak.
+    const sending = upload.done().catch((e: unknown) => {
+      body.destroy(e instanceof Error ? e : new Error(String(e)));
+      throw e;
+    });
+    const [fed, sent] = await Promise.allSettled([feed(source, ingest, body), sending]);
+    if (fed.status === 'fulfilled' && sent.status === 'fulfilled') return { ...ingest.result(), key };
+    await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key })).catch(() => undefined);
+    // The feed's reason is the cause (limit, client abort); the upload's is a consequence.
+    throw fed.status === 'rejected' ? fed.reason : (sent as PromiseRejectedResult).reason;
   }
 
   async commit(staged: StagedBlob): Promise<void> {
-    if (await this.has(staged.hash)) return;
-    const source = `${this.bucket}/${this.stagingKey(staged.key)}`;
     const Key = this.objectKey(staged.hash);
+    const CopySource = copySource(this.bucket, this.stagingKey(staged.key));
+    if (await this.has(staged.hash)) return;
     if (staged.size <= SINGLE_COPY_MAX) {
-      await this.client.send(new CopyObjectCommand({ Bucket: this.bucket, Key, CopySource: source }));
+      await this.client.send(new CopyObjectCommand({ Bucket: this.bucket, Key, CopySource }));
       return;
     }
     const { UploadId } = await this.client.send(new CreateMultipartUploadCommand({ Bucket: this.bucket, Key }));
     try {
-      const parts = [];
-      for (let start = 0, n = 1; start < staged.size; start += COPY_PART, n++) {
+      const Parts: CompletedPart[] = [];
+      for (let start = 0, PartNumber = 1; start < staged.size; start += COPY_PART, PartNumber++) {
         const end = Math.min(staged.size, start + COPY_PART) - 1;
-        const r = await this.client.send(new UploadPartCopyCommand({ Bucket: this.bucket, Key, UploadId, PartNumber: n, CopySource: source, CopySourceRange: `bytes=${start}-${end}` }));
-        parts.push({ PartNumber: n, ETag: r.CopyPartResult?.ETag });
+        const r = await this.client.send(
+          new UploadPartCopyCommand({ Bucket: this.bucket, Key, UploadId, PartNumber, CopySource, CopySourceRange: `bytes=${start}-${end}` }),
+        );
+        Parts.push({ PartNumber, ETag: r.CopyPartResult?.ETag });
       }
-      await this.client.send(new CompleteMultipartUploadCommand({ Bucket: this.bucket, Key, UploadId, MultipartUpload: { Parts: parts } }));
+      await this.client.send(new CompleteMultipartUploadCommand({ Bucket: this.bucket, Key, UploadId, MultipartUpload: { Parts } }));
     } catch (e) {
       await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key, UploadId })).catch(() => undefined);
       throw e;
@@ -125,14 +190,15 @@ export class S3BlobStore implements BlobStore {
   }
 
   async discard(staged: StagedBlob): Promise<void> {
-    await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.stagingKey(staged.key) })).catch((e) => {
+    await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.stagingKey(staged.key) })).catch((e: unknown) => {
       if (!isMissing(e)) throw e;
     });
   }
 
   async has(hash: string): Promise<boolean> {
+    const Key = this.objectKey(hash);
     try {
-      await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: this.objectKey(hash) }));
+      await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key }));
       return true;
     } catch (e) {
       if (isMissing(e)) return false;
@@ -141,31 +207,53 @@ export class S3BlobStore implements BlobStore {
   }
 
   async read(hash: string, range?: ByteRange): Promise<Readable> {
+    const Key = this.objectKey(hash);
+    checkRange(range);
+    let r: GetObjectCommandOutput;
     try {
-      const r = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.objectKey(hash), Range: range ? `bytes=${range.start}-${range.end}` : undefined }));
-      return r.Body as Readable;
+      r = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key, Range: range ? `bytes=${range.start}-${range.end}` : undefined }));
     } catch (e) {
       if (isMissing(e)) throw new KuraError('not_found', 'content not found');
+      if (failure(e).name === 'InvalidRange') throw new KuraError('range_not_satisfiable', 'the range starts beyond the content');
       throw e;
     }
+    const body = r.Body as Readable;
+    return range ? this.honourRange(body, r, range) : body;
+  }
+
+  /**
+   * Some S3-compatible servers do not honour every range (s3rver answers `bytes=0-0` with
+   * the whole object), so the answered range is checked and trimmed to what was asked.
+   */
+  private honourRange(body: Readable, r: GetObjectCommandOutput, range: ByteRange): Readable {
+    const answered = /^bytes (\d+)-(\d+)\//.exec(r.ContentRange ?? '');
+    const start = answered ? Number(answered[1]) : 0;
+    if (start !== range.start) {
+      body.destroy();
+      throw new KuraError('internal', `the S3 server answered bytes ${start}- to a request for bytes ${range.start}-`);
+    }
+    const wanted = range.end - range.start + 1;
+    return r.ContentLength !== undefined && r.ContentLength > wanted ? firstBytes(body, wanted) : body;
   }
 
   async delete(hash: string): Promise<void> {
-    await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.objectKey(checkHash(hash)) })).catch((e) => {
+    await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.objectKey(checkHash(hash)) })).catch((e: unknown) => {
       if (!isMissing(e)) throw e;
     });
   }
 
   async *list(): AsyncIterable<StoredBlob> {
-    let token: string | undefined;
+    const Prefix = `${this.prefix}objects/`;
+    let ContinuationToken: string | undefined;
     do {
-      const page = await this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: `${this.prefix}objects/`, ContinuationToken: token }));
+      const page = await this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix, ContinuationToken }));
       for (const o of page.Contents ?? []) {
         const name = o.Key?.slice(o.Key.lastIndexOf('/') + 1) ?? '';
-        if (isHash(name)) yield { hash: name, size: Number(o.Size ?? 0) };
+        // Only what read() could find: a hash under its own key.
+        if (isHash(name) && o.Key === this.objectKey(name)) yield { hash: name, size: Number(o.Size ?? 0) };
       }
-      token = page.IsTruncated ? page.NextContinuationToken : undefined;
-    } while (token);
+      ContinuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (ContinuationToken);
   }
 
   async close(): Promise<void> {
