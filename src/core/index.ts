@@ -8,6 +8,7 @@ import { ItemQueries } from './items/queries.js';
 import { UploadService } from './items/upload.js';
 import { SpaceService } from './spaces/service.js';
 import { TokenService } from './tokens/service.js';
+import { TrashService } from './trash/service.js';
 import { UserService } from './users/service.js';
 
 /** Every core service, wired to the ports of one context. */
@@ -21,6 +22,7 @@ export interface Core {
   readonly uploads: UploadService;
   readonly changes: ChangeService;
   readonly content: ContentService;
+  readonly trash: TrashService;
   gc(): Promise<{ deleted: number; bytes: number }>;
 }
 
@@ -40,6 +42,7 @@ export function createCore(ctx: CoreContext): Core {
     uploads: new UploadService(ctx, db, access),
     changes: new ChangeService(db, ctx.now),
     content: new ContentService(db, access, new ContentReader(ctx.blobs)),
+    trash: new TrashService(db, access, ctx.now),
     gc: () => collectGarbage(db, ctx.blobs, ctx.now(), ctx.config.gcGraceSeconds * 1000),
   };
 }

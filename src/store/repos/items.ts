@@ -158,3 +158,42 @@ export const itemWithRole = (db: Db, id: number, userId: number) =>
     .select('members.role as member_role')
     .where('items.id', '=', id)
     .executeTakeFirst() as Promise<(ItemRow & { member_role: MemberRole | null }) | undefined>;
+
+/** Items put in the trash by their own deletion (tops of trashed subtrees) in a space. */
+export const trashTops = (db: Db, spaceId: number) =>
+  db
+    .selectFrom('items')
+    .selectAll()
+    .where('space_id', '=', spaceId)
+    .whereRef('trash_root', '=', 'id')
+    .orderBy('trashed_at', 'desc')
+    .orderBy('id')
+    .limit(10_000)
+    .execute() as Promise<ItemRow[]>;
+
+/** Takes a trashed subtree out of the trash. */
+export const untrash = (db: Db, rootId: number) =>
+  db.updateTable('items').set({ trashed_at: null, trash_root: null }).where('trash_root', '=', rootId).execute();
+
+/** Blob references held by the versions of a subtree (the root included). */
+export async function subtreeBlobRefs(db: Db, id: number): Promise<{ hash: string; n: number }[]> {
+  const r = await sql<{ blob_hash: string; n: number }>`
+    with recursive down(id) as (
+      select id from items where id = ${id}
+      union all
+      select i.id from items i join down on i.parent_id = down.id
+    )
+    select v.blob_hash, count(*) as n from versions v join down d on v.item_id = d.id group by v.blob_hash`.execute(db);
+  return r.rows.map((x) => ({ hash: x.blob_hash, n: Number(x.n) }));
+}
+
+/** Deletes a subtree (the root included) for good; versions go with their items. */
+export async function deleteSubtree(db: Db, id: number): Promise<void> {
+  await sql`
+    with recursive down(id) as (
+      select id from items where id = ${id}
+      union all
+      select i.id from items i join down on i.parent_id = down.id
+    )
+    delete from items where id in (select id from down)`.execute(db);
+}

@@ -6,6 +6,7 @@ import { childrenRoutes } from './children.js';
 import { contentRoutes } from './content.js';
 import { itemRoutes } from './items.js';
 import { spaceRoutes } from './spaces.js';
+import { trashRoutes } from './trash.js';
 
 /** The native REST API, mounted at /api/v1. */
 export const nativeApi =
@@ -16,4 +17,5 @@ export const nativeApi =
     await app.register(itemRoutes(core));
     await app.register(childrenRoutes(core));
     await app.register(contentRoutes(core));
+    await app.register(trashRoutes(core));
   };

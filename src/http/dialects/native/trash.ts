@@ -1,0 +1,59 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { Core } from '../../../core/index.js';
+import { requireActor } from '../../shared/auth.js';
+import { errors, idParam, itemSchema } from './schemas.js';
+
+const trashItemParams = {
+  type: 'object',
+  properties: { id: idParam.properties.id, itemId: idParam.properties.id },
+  required: ['id', 'itemId'],
+} as const;
+
+export const trashRoutes =
+  (core: Core): FastifyPluginAsync =>
+  async (app) => {
+    app.get<{ Params: { id: string } }>(
+      '/spaces/:id/trash',
+      { schema: { tags: ['trash'], summary: 'Items deleted in a space (tops of deleted subtrees), newest first', params: idParam, response: { 200: { type: 'object', properties: { items: { type: 'array', items: itemSchema } } }, ...errors(401, 404) } } },
+      async (req) => {
+        const actor = await requireActor(core, req);
+        return { items: await core.trash.list(actor, Number(req.params.id)) };
+      },
+    );
+
+    app.delete<{ Params: { id: string } }>(
+      '/spaces/:id/trash',
+      { schema: { tags: ['trash'], summary: 'Empty the trash of a space (what the caller may delete); usage is given back', params: idParam, response: { 200: { type: 'object', properties: { purged: { type: 'integer' } } }, ...errors(401, 404) } } },
+      async (req) => {
+        const actor = await requireActor(core, req);
+        return { purged: await core.trash.clear(actor, Number(req.params.id)) };
+      },
+    );
+
+    app.delete<{ Params: { id: string; itemId: string } }>(
+      '/spaces/:id/trash/:itemId',
+      { schema: { tags: ['trash'], summary: 'Delete one trashed item (and its subtree) for good', params: trashItemParams, response: { 204: { type: 'null' }, ...errors(401, 403, 404) } } },
+      async (req, reply) => {
+        const actor = await requireActor(core, req);
+        await core.trash.purge(actor, Number(req.params.itemId));
+        reply.code(204).send();
+      },
+    );
+
+    app.post<{ Params: { id: string } }>(
+      '/items/:id/restore',
+      {
+        schema: {
+          tags: ['trash'],
+          summary: 'Restore a trashed item with its subtree',
+          description: 'If its folder is gone or trashed it returns to the space root; if its name was taken meanwhile it is renamed "name (1).ext".',
+          params: idParam,
+          response: { 200: itemSchema, ...errors(401, 403, 404) },
+        },
+      },
+      async (req) => {
+        const actor = await requireActor(core, req);
+        return core.trash.restore(actor, Number(req.params.id));
+      },
+    );
+  };
