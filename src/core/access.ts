@@ -1,20 +1,33 @@
 import type { Db } from '../store/schema.js';
-import { itemWithRole, type ItemRow } from '../store/repos/items.js';
+import type { MemberRole } from '../store/schema.js';
+import { aclOfItems, memberOfAny, spaceHasAcl } from '../store/repos/acl.js';
+import { ancestorIds, itemWithRole, type ItemRow } from '../store/repos/items.js';
 import { memberRole } from '../store/repos/spaces.js';
 import type { Actor } from './actor.js';
 import { KuraError } from './errors.js';
 import { ALL_RIGHTS, has, Right, ROLE_RIGHTS } from './rights.js';
 import { TtlCache } from './ttl-cache.js';
 
+/** ACL actor types (the drive spec's values). */
+export const ActorType = { USER: 0, GROUP: 1, ROLE: 2 } as const;
+/** How a space role is named in a role entry's actor id. The owner needs none: it keeps every right. */
+export const ROLE_CODES: Record<Exclude<MemberRole, 'owner'>, number> = { admin: 1, member: 2, viewer: 3 };
+
+type Located = Pick<ItemRow, 'id' | 'space_id' | 'parent_id'>;
+
 /**
  * The one place that decides what a caller may do with an item. Dialects never decide;
  * they pass the Actor. An item the caller may not see answers not_found, never revealing
  * that it exists; one it may see but not change answers forbidden.
+ *
+ * Rights: Kura admins and space owners have all; otherwise the space role's base mask,
+ * replaced by the nearest access entry on the item or an ancestor that applies to the
+ * caller — its own user entry first, else the union of its group and role entries there.
  */
 export class Access {
   /**
-   * @param cache  (item, caller) lookups kept for a few seconds: only for the root handle,
-   *               never inside a transaction. Local writes clear it (see `forget`).
+   * @param cache  (item, caller) → rights, kept for a few seconds: only for the root handle,
+   *               never inside a transaction. Local writes clear it.
    */
   constructor(
     private readonly db: Db,
@@ -22,11 +35,36 @@ export class Access {
   ) {}
 
   /** The caller's rights mask on an item (0 for strangers and anonymous callers). */
-  async rightsOn(actor: Actor | null, item: Pick<ItemRow, 'space_id' | 'id'>): Promise<number> {
+  async rightsOn(actor: Actor | null, item: Located): Promise<number> {
     if (!actor) return 0;
     if (actor.role === 'admin') return ALL_RIGHTS;
-    const role = await memberRole(this.db, item.space_id, actor.userId);
-    return role ? ROLE_RIGHTS[role] : 0;
+    return this.effective(actor, item, await memberRole(this.db, Number(item.space_id), actor.userId));
+  }
+
+  /** Rights from role and access entries, for a caller whose role in the space is known. */
+  async effective(actor: Actor, item: Located, role: MemberRole | null | undefined, chain?: number[]): Promise<number> {
+    if (actor.role === 'admin' || role === 'owner') return ALL_RIGHTS;
+    const base = role ? ROLE_RIGHTS[role] : 0;
+    if (!(await spaceHasAcl(this.db, Number(item.space_id)))) return base;
+    const ids = chain ?? [Number(item.id), ...(item.parent_id === null ? [] : await ancestorIds(this.db, Number(item.id)))];
+    const entries = (await aclOfItems(this.db, ids)).filter((e) => Number(e.mask) !== -1);
+    if (entries.length === 0) return base;
+    const groups = await memberOfAny(
+      this.db,
+      actor.userId,
+      entries.filter((e) => Number(e.actor_type) === ActorType.GROUP).map((e) => Number(e.actor_id)),
+    );
+    const roleCode = role ? ROLE_CODES[role] : undefined;
+    for (const id of ids) {
+      const here = entries.filter((e) => Number(e.item_id) === id);
+      const own = here.find((e) => Number(e.actor_type) === ActorType.USER && Number(e.actor_id) === actor.userId);
+      if (own) return Number(own.mask);
+      const shared = here.filter(
+        (e) => (Number(e.actor_type) === ActorType.GROUP && groups.has(Number(e.actor_id))) || (Number(e.actor_type) === ActorType.ROLE && Number(e.actor_id) === roleCode),
+      );
+      if (shared.length > 0) return shared.reduce((m, e) => m | Number(e.mask), 0);
+    }
+    return base;
   }
 
   /**
@@ -34,26 +72,27 @@ export class Access {
    * absent here (the trash has its own operations).
    */
   async item(actor: Actor | null, id: number, right: number = Right.READ_ATTRS, what = 'item'): Promise<{ item: ItemRow; rights: number }> {
-    // One query for the item and the caller's role: this is on every request's path.
-    const row = actor ? await this.lookup(id, actor.userId) : undefined;
-    if (!row || row.trashed_at !== null) throw new KuraError('not_found', `${what} not found`);
-    const { member_role, ...item } = row;
-    const rights = actor!.role === 'admin' ? ALL_RIGHTS : member_role ? ROLE_RIGHTS[member_role] : 0;
-    if (!has(rights, Right.READ_ATTRS)) throw new KuraError('not_found', `${what} not found`);
-    if (!has(rights, right)) throw new KuraError('forbidden', `you may not do this with this ${what}`);
-    return { item, rights };
+    const found = actor ? await this.lookup(actor, id) : undefined;
+    if (!found || found.item.trashed_at !== null || !has(found.rights, Right.READ_ATTRS)) throw new KuraError('not_found', `${what} not found`);
+    if (!has(found.rights, right)) throw new KuraError('forbidden', `you may not do this with this ${what}`);
+    return found;
   }
 
-  private async lookup(id: number, userId: number) {
-    if (!this.cache) return itemWithRole(this.db, id, userId);
-    const key = `${id}:${userId}`;
-    const hit = this.cache.entries.get(key);
+  private async lookup(actor: Actor, id: number): Promise<{ item: ItemRow; rights: number } | undefined> {
+    const key = `${id}:${actor.userId}:${actor.role}`;
+    const hit = this.cache?.entries.get(key);
     if (hit !== undefined) return hit ?? undefined;
-    const generation = this.cache.generation;
-    const row = await itemWithRole(this.db, id, userId);
-    // A write that happened while we read must not be overwritten by the older row.
-    if (generation === this.cache.generation) this.cache.entries.set(key, row ?? null);
-    return row;
+    const generation = this.cache?.generation;
+    // One query for the item and the caller's role: this is on every request's path.
+    const row = await itemWithRole(this.db, id, actor.userId);
+    let found: { item: ItemRow; rights: number } | undefined;
+    if (row) {
+      const { member_role, ...item } = row;
+      found = { item, rights: await this.effective(actor, item, member_role) };
+    }
+    // A write that happened while we read must not be overwritten by the older answer.
+    if (this.cache && generation === this.cache.generation) this.cache.entries.set(key, found ?? null);
+    return found;
   }
 
   /** Like item(), for a folder that receives new children. */
@@ -64,15 +103,13 @@ export class Access {
   }
 }
 
-type Row = Awaited<ReturnType<typeof itemWithRole>>;
-
 /**
- * Per-node cache of (item, caller role) lookups for the hot read path. Any write through
- * this node's core clears it at once; other nodes see a change within the TTL
+ * Per-node cache of (item, caller) → rights for the hot read path. Any write through this
+ * node's core clears it at once; other nodes see a change within the TTL
  * (KURA_AUTH_CACHE_SECONDS, 0 disables), like resolved tokens (docs/decisions/0005).
  */
 export class AccessCache {
-  readonly entries: TtlCache<string, NonNullable<Row> | null>;
+  readonly entries: TtlCache<string, { item: ItemRow; rights: number } | null>;
   generation = 0;
 
   constructor(ttlMs: number, now: () => number) {

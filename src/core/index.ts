@@ -9,6 +9,7 @@ import { UploadService } from './items/upload.js';
 import { SpaceService } from './spaces/service.js';
 import { TokenService } from './tokens/service.js';
 import { TrashService } from './trash/service.js';
+import { AclService } from './acl/service.js';
 import { UserService } from './users/service.js';
 
 /** Every core service, wired to the ports of one context. */
@@ -23,6 +24,7 @@ export interface Core {
   readonly changes: ChangeService;
   readonly content: ContentService;
   readonly trash: TrashService;
+  readonly acl: AclService;
   gc(): Promise<{ deleted: number; bytes: number }>;
 }
 
@@ -43,6 +45,7 @@ export function createCore(ctx: CoreContext): Core {
     changes: new ChangeService(db, ctx.now),
     content: new ContentService(db, access, new ContentReader(ctx.blobs)),
     trash: new TrashService(db, access, ctx.now),
+    acl: new AclService(db, access, ctx.now),
     gc: () => collectGarbage(db, ctx.blobs, ctx.now(), ctx.config.gcGraceSeconds * 1000),
   };
 }

@@ -102,6 +102,19 @@ export interface VersionsTable {
   created_at: number;
 }
 
+export interface AclTable {
+  id: number;
+  space_id: number;
+  item_id: number;
+  /** 0 user, 1 members of a group space, 2 a space role. */
+  actor_type: number;
+  actor_id: number;
+  /** Rights mask; -1 inherits (as if absent). */
+  mask: number;
+  created_by: number;
+  created_at: number;
+}
+
 export interface Schema {
   users: UsersTable;
   tokens: TokensTable;
@@ -110,6 +123,7 @@ export interface Schema {
   blobs: BlobsTable;
   items: ItemsTable;
   versions: VersionsTable;
+  acl_entries: AclTable;
 }
 
 /** A database handle or an open transaction: repositories accept either. */

@@ -1,6 +1,8 @@
 import type { Kysely } from 'kysely';
 import type { Schema } from '../../store/schema.js';
-import { ancestorIds, countLiveChildren, itemsByIds, liveChildren, type SortField } from '../../store/repos/items.js';
+import { childrenWithAcl, spaceHasAcl } from '../../store/repos/acl.js';
+import { ancestorIds, countLiveChildren, itemsByIds, liveChildren, type ItemRow, type SortField } from '../../store/repos/items.js';
+import { memberRole } from '../../store/repos/spaces.js';
 import { versionsOf } from '../../store/repos/versions.js';
 import type { Access } from '../access.js';
 import type { Actor } from '../actor.js';
@@ -37,7 +39,7 @@ export class ItemQueries {
 
   /** One page of a folder's live children, folders first. */
   async children(actor: Actor, folderId: number, o: ListOptions = {}): Promise<{ items: Item[]; total: number; limit: number; offset: number }> {
-    await this.access.folder(actor, folderId, Right.LIST);
+    const folder = await this.access.folder(actor, folderId, Right.LIST);
     const sort = (o.sort ?? 'name') as SortField;
     if (!SORTS.includes(sort)) throw badRequest(`sort must be one of ${SORTS.join(', ')}`, { field: 'sort' });
     const order = o.order ?? 'asc';
@@ -46,11 +48,30 @@ export class ItemQueries {
     if (kind !== undefined && kind !== 'file' && kind !== 'folder') throw badRequest('kind must be file or folder', { field: 'kind' });
     const limit = intParam(o.limit, 'limit', 100, 1, 1000);
     const offset = intParam(o.offset, 'offset', 0, 0, Number.MAX_SAFE_INTEGER);
+    const exclude = await this.hiddenChildren(actor, folder);
     const [rows, total] = await Promise.all([
-      liveChildren(this.db, folderId, { sort, order, limit, offset, kind }),
-      countLiveChildren(this.db, folderId, kind),
+      liveChildren(this.db, folderId, { sort, order, limit, offset, kind, exclude }),
+      countLiveChildren(this.db, folderId, kind, exclude),
     ]);
     return { items: rows.map(toItem), total, limit, offset };
+  }
+
+  /**
+   * Children an access entry of their own hides from the caller. The others inherit the
+   * folder's rights, which the caller was already checked to have.
+   */
+  private async hiddenChildren(actor: Actor, folder: ItemRow): Promise<number[]> {
+    if (actor.role === 'admin' || !(await spaceHasAcl(this.db, Number(folder.space_id)))) return [];
+    const own = await childrenWithAcl(this.db, Number(folder.id));
+    if (own.length === 0) return [];
+    const role = await memberRole(this.db, Number(folder.space_id), actor.userId);
+    const chain = [Number(folder.id), ...(await ancestorIds(this.db, Number(folder.id)))];
+    const hidden: number[] = [];
+    for (const { id } of own) {
+      const rights = await this.access.effective(actor, { id: Number(id), space_id: folder.space_id, parent_id: folder.id }, role, [Number(id), ...chain]);
+      if ((rights & Right.READ_ATTRS) === 0) hidden.push(Number(id));
+    }
+    return hidden;
   }
 
   async versions(actor: Actor, id: number): Promise<Version[]> {
@@ -71,10 +92,12 @@ export class ItemQueries {
     await this.access.item(actor, id);
     const ids = await ancestorIds(this.db, id);
     const rows = new Map((await itemsByIds(this.db, ids)).map((r) => [Number(r.id), r]));
-    return ids
-      .reverse()
-      .map((i) => rows.get(i))
-      .filter((r) => r !== undefined)
-      .map(toItem);
+    const out: Item[] = [];
+    for (const i of ids.reverse()) {
+      const r = rows.get(i);
+      // Someone granted access deep in a tree does not see the folders above the grant.
+      if (r && (await this.access.rightsOn(actor, r)) & Right.READ_ATTRS) out.push(toItem(r));
+    }
+    return out;
   }
 }

@@ -31,7 +31,7 @@ export class TrashService {
     for (const row of await trashTops(this.db, spaceId)) {
       if (has(await this.access.rightsOn(actor, row), Right.READ_ATTRS)) out.push(toItem(row));
     }
-    if (out.length === 0 && !has(await this.access.rightsOn(actor, { id: Number(space.root_id), space_id: spaceId }), Right.READ_ATTRS)) {
+    if (out.length === 0 && !has(await this.access.rightsOn(actor, { id: Number(space.root_id), space_id: spaceId, parent_id: null }), Right.READ_ATTRS)) {
       throw new KuraError('not_found', 'space not found');
     }
     return out;

@@ -67,12 +67,15 @@ export interface ChildrenQuery {
   limit: number;
   offset: number;
   kind?: 'file' | 'folder';
+  /** Children the caller may not see. */
+  exclude?: number[];
 }
 
 /** Live children of a folder, folders first, then by the sort field (id breaks ties). */
 export async function liveChildren(db: Db, parentId: number, q: ChildrenQuery): Promise<ItemRow[]> {
   let query = db.selectFrom('items').selectAll().where('parent_id', '=', parentId).where('trashed_at', 'is', null);
   if (q.kind) query = query.where('kind', '=', q.kind);
+  if (q.exclude?.length) query = query.where('id', 'not in', q.exclude);
   return (await query
     .orderBy('kind', 'desc') // 'folder' > 'file'
     .orderBy(SORT_COLUMN[q.sort], q.order)
@@ -82,9 +85,10 @@ export async function liveChildren(db: Db, parentId: number, q: ChildrenQuery): 
     .execute()) as ItemRow[];
 }
 
-export async function countLiveChildren(db: Db, parentId: number, kind?: 'file' | 'folder'): Promise<number> {
+export async function countLiveChildren(db: Db, parentId: number, kind?: 'file' | 'folder', exclude?: number[]): Promise<number> {
   let query = db.selectFrom('items').select((eb) => eb.fn.countAll<number>().as('n')).where('parent_id', '=', parentId).where('trashed_at', 'is', null);
   if (kind) query = query.where('kind', '=', kind);
+  if (exclude?.length) query = query.where('id', 'not in', exclude);
   return Number((await query.executeTakeFirstOrThrow()).n);
 }
 

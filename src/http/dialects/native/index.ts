@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { KuraConfig } from '../../../config.js';
 import type { Core } from '../../../core/index.js';
+import { aclRoutes } from './acl.js';
 import { authRoutes } from './auth.js';
 import { childrenRoutes } from './children.js';
 import { contentRoutes } from './content.js';
@@ -18,4 +19,5 @@ export const nativeApi =
     await app.register(childrenRoutes(core));
     await app.register(contentRoutes(core));
     await app.register(trashRoutes(core));
+    await app.register(aclRoutes(core));
   };
