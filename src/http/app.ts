@@ -3,6 +3,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { KuraConfig } from '../config.js';
 import type { Core } from '../core/index.js';
+import { driveApi } from './dialects/drive/index.js';
 import { nativeApi } from './dialects/native/index.js';
 import { Metrics } from './metrics.js';
 import { nativeErrorBody, toKuraError } from './shared/errors.js';
@@ -30,6 +31,9 @@ export async function buildApp(config: KuraConfig, deps: AppDeps): Promise<Fasti
 
   // Uploads are streamed by the handlers themselves: leave these bodies unread.
   app.addContentTypeParser(['multipart/form-data', 'application/octet-stream'], (_req, _payload, done) => done(null));
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 1024 * 1024 }, (_req, body, done) => {
+    done(null, Object.fromEntries(new URLSearchParams(body as string)));
+  });
   app.addContentTypeParser('*', (_req, _payload, done) => done(null));
 
   const metrics = new Metrics();
@@ -65,6 +69,7 @@ export async function buildApp(config: KuraConfig, deps: AppDeps): Promise<Fasti
   });
 
   await app.register(nativeApi(deps.core, config), { prefix: '/api/v1' });
+  await app.register(driveApi(deps.core, config), { prefix: '/v1/file' });
   app.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;
 }

@@ -22,6 +22,12 @@ export interface MetaPatch {
   system?: unknown;
 }
 
+export interface FolderTree {
+  id: number;
+  name: string;
+  children: FolderTree[];
+}
+
 function text(v: unknown, field: string, max: number): string {
   if (typeof v !== 'string') throw badRequest(`${field} must be a string`, { field });
   if (v.length > max) throw badRequest(`${field} is longer than ${max} characters`, { field });
@@ -65,6 +71,56 @@ export class ChangeService {
         trash_root: null,
       });
       return toItem((await itemById(trx, id))!);
+    });
+  }
+
+  /**
+   * Creates a whole folder tree under `parentId` in one transaction: all of it or nothing.
+   * Returns the created tree (ids and names). At most 1000 folders, 32 levels.
+   */
+  async createTree(actor: Actor, parentId: number, tree: unknown): Promise<FolderTree> {
+    let count = 0;
+    const check = (node: unknown, path: string, depth: number): { name: string; children: unknown[] } => {
+      if (!node || typeof node !== 'object' || Array.isArray(node)) throw badRequest(`${path} must be an object with Name and optional Children`, { path });
+      const n = node as { Name?: unknown; Children?: unknown };
+      if (++count > 1000) throw badRequest('a folder tree holds at most 1000 folders');
+      if (depth > 32) throw badRequest('a folder tree is at most 32 levels deep', { path });
+      const name = checkName(n.Name, `${path}.Name`);
+      if (n.Children !== undefined && n.Children !== null && !Array.isArray(n.Children)) throw badRequest(`${path}.Children must be an array`, { path });
+      const children = (n.Children as unknown[] | undefined) ?? [];
+      children.forEach((c, i) => check(c, `${path}.Children[${i}]`, depth + 1));
+      return { name, children };
+    };
+    check(tree, 'Data', 0);
+    return this.tx(async (trx, access) => {
+      const parent = await access.folder(actor, parentId, Right.CREATE);
+      const now = this.now();
+      const make = async (node: unknown, under: number): Promise<FolderTree> => {
+        const n = node as { Name: string; Children?: unknown[] };
+        const name = checkName(n.Name);
+        await place(trx, under, name, 'fail');
+        const id = newId();
+        await insertItem(trx, {
+          id,
+          space_id: Number(parent.space_id),
+          parent_id: under,
+          name,
+          kind: 'folder',
+          created_by: actor.userId,
+          created_at: now,
+          modified_by: actor.userId,
+          modified_at: now,
+          mime: null,
+          blob_hash: null,
+          expires_at: null,
+          trashed_at: null,
+          trash_root: null,
+        });
+        const children: FolderTree[] = [];
+        for (const c of n.Children ?? []) children.push(await make(c, id));
+        return { id, name, children };
+      };
+      return make(tree, parentId);
     });
   }
 

@@ -56,6 +56,13 @@ export class ItemQueries {
     return { items: rows.map(toItem), total, limit, offset };
   }
 
+  /** Every live child of a folder the caller may see, folders first, by name (no paging). */
+  async allChildren(actor: Actor, folderId: number, kind?: 'file' | 'folder'): Promise<Item[]> {
+    const folder = await this.access.folder(actor, folderId, Right.LIST);
+    const exclude = await this.hiddenChildren(actor, folder);
+    return (await liveChildren(this.db, folderId, { sort: 'name', order: 'asc', limit: 1_000_000, offset: 0, kind, exclude })).map(toItem);
+  }
+
   /**
    * Children an access entry of their own hides from the caller. The others inherit the
    * folder's rights, which the caller was already checked to have.

@@ -2,7 +2,7 @@ import type { Db } from '../../store/schema.js';
 import type { Kysely } from 'kysely';
 import type { Schema, UserRole } from '../../store/schema.js';
 import { isUniqueViolation } from '../../store/db.js';
-import { deleteUser, insertUser, listUsers, setPasswordHash, userById, userByName, type UserRow } from '../../store/repos/users.js';
+import { deleteUser, insertUser, listUsers, setPasswordHash, userById, userByName, usersByIds, type UserRow } from '../../store/repos/users.js';
 import { personalSpaceOf, spacesOwnedBy } from '../../store/repos/spaces.js';
 import type { Actor } from '../actor.js';
 import { badRequest, KuraError } from '../errors.js';
@@ -104,6 +104,12 @@ export class UserService {
     const r = await userByName(this.db, username);
     if (!r) throw new KuraError('not_found', `user "${username}" not found`);
     return toUser(r);
+  }
+
+  /** Users by id, for rendering creators and modifiers (missing ids are simply absent). */
+  async many(ids: Iterable<number>): Promise<Map<number, User>> {
+    const rows = await usersByIds(this.db, [...new Set(ids)]);
+    return new Map(rows.map((r) => [Number(r.id), toUser(r)]));
   }
 
   async list(): Promise<User[]> {

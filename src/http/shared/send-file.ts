@@ -31,6 +31,8 @@ export interface SendOptions {
   attachment?: boolean;
   /** Extra validator string instead of the content hash (a dialect's own ETag). */
   etag?: string;
+  /** Serve exactly these bytes with 200 (a dialect's own slice parameters), ignoring Range. */
+  slice?: { start: number; end: number };
 }
 
 /**
@@ -55,9 +57,9 @@ export async function sendFile(req: FastifyRequest, reply: FastifyReply, body: F
     reply.code(304).send();
     return;
   }
-  let start = 0;
-  let end = body.size - 1;
-  const rangeHeader = req.headers.range;
+  let start = opts.slice?.start ?? 0;
+  let end = opts.slice?.end ?? body.size - 1;
+  const rangeHeader = opts.slice ? undefined : req.headers.range;
   const ifRange = req.headers['if-range'];
   if (rangeHeader && body.size > 0 && (!ifRange || ifRange === etag)) {
     const parsed = rangeParser(body.size, rangeHeader, { combine: true });

@@ -1,0 +1,99 @@
+import type { FastifyPluginAsync } from 'fastify';
+import { KuraError } from '../../../core/errors.js';
+import { toObjectId } from '../../../core/ids.js';
+import type { Drive } from './context.js';
+import { ok } from './envelope.js';
+import { json, objectId, objectIds, paramsOf } from './params.js';
+import { ITEM_FIELDS, projector } from './render.js';
+
+type ListParams = { Search?: unknown; Map?: unknown };
+
+function listParams(p: Record<string, unknown>): ListParams {
+  const lp = json<ListParams>(p, 'ListParams', { optional: true }) ?? {};
+  if (typeof lp !== 'object' || Array.isArray(lp)) throw new KuraError('bad_request', 'ListParams must be a JSON object {Search, Map}', { field: 'ListParams' });
+  if (lp.Search !== undefined && lp.Search !== null && lp.Search !== '') {
+    throw new KuraError('bad_request', 'ListParams.Search filters are not supported by this server yet', { field: 'ListParams.Search' });
+  }
+  return lp;
+}
+
+/** Reading endpoints: project folder, parent, ancestors, children, info, exist. */
+export const readRoutes =
+  (d: Drive): FastifyPluginAsync =>
+  async (app) => {
+    app.get('/project_folder', async (req) => {
+      const p = paramsOf(req);
+      const actor = await d.actor(req, p);
+      const space = await d.core.spaces.get(actor, objectId(p, 'ProjectId')).catch((e) => {
+        throw e instanceof KuraError && e.code === 'not_found' ? new KuraError('not_found', 'project not found') : e;
+      });
+      const [root] = await d.items([await d.core.items.get(actor, space.rootId)]);
+      return ok(root);
+    });
+
+    app.get('/parent', async (req) => {
+      const p = paramsOf(req);
+      const actor = await d.actor(req, p);
+      const item = await d.core.items.get(actor, objectId(p, 'ItemId'));
+      if (item.parentId === null) return ok(null);
+      const [parent] = await d.items([await d.core.items.get(actor, item.parentId)]);
+      return ok(parent);
+    });
+
+    app.get('/ancestors', async (req) => {
+      const p = paramsOf(req);
+      const actor = await d.actor(req, p);
+      const map = projector(json(p, 'Map', { optional: true }), ITEM_FIELDS);
+      const list = await d.core.items.ancestors(actor, objectId(p, 'ItemId'));
+      return ok((await d.items(list)).map(map));
+    });
+
+    app.get('/children', async (req) => {
+      const p = paramsOf(req);
+      const actor = await d.actor(req, p);
+      const lp = listParams(p);
+      const map = projector(lp.Map, ITEM_FIELDS);
+      const list = await d.core.items.allChildren(actor, objectId(p, 'FolderId'));
+      return ok((await d.items(list)).map(map));
+    });
+
+    app.get('/info', async (req) => {
+      const p = paramsOf(req);
+      const actor = await d.actor(req, p);
+      const ids = objectIds(p, 'ItemIds');
+      const map = projector(json(p, 'Map', { optional: true }), ITEM_FIELDS);
+      const items = await Promise.all(ids.map((id) => d.core.items.get(actor, id)));
+      const rendered = await d.items(items);
+      const out = [];
+      for (let i = 0; i < items.length; i++) {
+        const it = items[i];
+        const extra: Record<string, unknown> = {
+          AccessInfo: (await d.core.acl.list(actor, it.id)).map((e) => ({ _id: toObjectId(e.id), ActorType: e.actorType, ActorId: toObjectId(e.actorId), AccessType: e.mask })),
+          Properties: Object.entries(it.properties).map(([k, v]) => ({ [k]: v })),
+        };
+        if (it.kind === 'file') {
+          extra.History = (await d.core.items.versions(actor, it.id)).map((v) => ({
+            Version: v.number - 1,
+            FsId: v.sha256,
+            UpdateDate: `/Date(${v.createdAt})/`,
+            UpdateUserId: toObjectId(v.createdBy),
+          }));
+        }
+        out.push(map({ ...rendered[i], ...extra }));
+      }
+      return ok(out);
+    });
+
+    app.get('/exist', async (req) => {
+      const p = paramsOf(req);
+      const actor = await d.actor(req, p);
+      const id = objectId(p, 'ItemId');
+      try {
+        await d.core.items.get(actor, id);
+        return ok(true);
+      } catch (e) {
+        if (e instanceof KuraError && e.code === 'not_found') return ok(false);
+        throw e;
+      }
+    });
+  };

@@ -1,0 +1,80 @@
+import type { Item } from '../../../core/items/view.js';
+import { toObjectId } from '../../../core/ids.js';
+import { extensionOf } from '../../../core/names.js';
+import type { User } from '../../../core/users/service.js';
+import { badRequest } from '../../../core/errors.js';
+
+/** Dates in the ASP.NET JSON form the spec's `/Date/` placeholder stands for. */
+export const driveDate = (ms: number): string => `/Date(${ms})/`;
+
+export interface DriveUser {
+  _id: string;
+  Email: string;
+  PhoneNumber: string;
+  RealName: string;
+}
+
+export const driveUser = (u: User | undefined, id: number): DriveUser => ({
+  _id: toObjectId(id),
+  Email: u?.email ?? '',
+  PhoneNumber: u?.phone ?? '',
+  RealName: u?.realName ?? '',
+});
+
+/** Drive versions count from 0: the core's version 1 is the drive's Version 0. */
+export const driveVersion = (coreVersion: number): number => coreVersion - 1;
+
+export interface RenderContext {
+  publicUrl: string;
+  users: Map<number, User>;
+}
+
+/** The full item object of the spec (upload, info, children, recycle list …). */
+export function driveItem(i: Item, ctx: RenderContext): Record<string, unknown> {
+  const ext = i.kind === 'folder' ? 'folder' : extensionOf(i.name);
+  const icon = (t: number) => `${ctx.publicUrl}/v1/file/thumbnail?ExtName=${encodeURIComponent(ext)}&ThumbnailType=${t}`;
+  const out: Record<string, unknown> = {
+    _id: toObjectId(i.id),
+    Name: i.name,
+    Thumbnail: icon(1),
+    LargeThumbnail: icon(2),
+    Description: i.description,
+    ParentId: i.parentId === null ? null : toObjectId(i.parentId),
+    CreateUser: driveUser(ctx.users.get(i.createdBy), i.createdBy),
+    CreatorId: toObjectId(i.createdBy),
+    CreateDate: driveDate(i.createdAt),
+    ModifyUser: driveUser(ctx.users.get(i.modifiedBy), i.modifiedBy),
+    ModifierId: toObjectId(i.modifiedBy),
+    ModifyDate: driveDate(i.modifiedAt),
+    IsFolder: i.kind === 'folder',
+    ItemType: i.system ? 1 : 0,
+  };
+  if (i.kind === 'file') {
+    out.Version = driveVersion(i.version);
+    out.FileSize = i.size;
+  }
+  return out;
+}
+
+/**
+ * `Map`: `["A","B"]` keeps only those fields, `["^A","^B"]` drops them; mixing the two
+ * forms, or naming a field the object does not have, is a 400 that says which.
+ */
+export function projector(map: unknown, known: readonly string[]): (o: Record<string, unknown>) => Record<string, unknown> {
+  if (map === undefined || map === null) return (o) => o;
+  if (!Array.isArray(map) || map.some((m) => typeof m !== 'string')) throw badRequest('Map must be a JSON array of property names', { field: 'Map' });
+  if (map.length === 0) return (o) => o;
+  const names = map as string[];
+  const drop = names.every((n) => n.startsWith('^'));
+  if (!drop && names.some((n) => n.startsWith('^'))) throw badRequest('Map mixes kept ("A") and dropped ("^A") properties', { field: 'Map' });
+  const fields = names.map((n) => (drop ? n.slice(1) : n));
+  fields.forEach((f, i) => {
+    if (!known.includes(f)) throw badRequest(`Map[${i}]: unknown property "${f}"; known: ${known.join(', ')}`, { field: 'Map', index: i });
+  });
+  const set = new Set(fields);
+  return drop
+    ? (o) => Object.fromEntries(Object.entries(o).filter(([k]) => !set.has(k)))
+    : (o) => Object.fromEntries(Object.entries(o).filter(([k]) => set.has(k)));
+}
+
+export const ITEM_FIELDS = ['_id', 'Name', 'Thumbnail', 'LargeThumbnail', 'Description', 'ParentId', 'CreateUser', 'CreatorId', 'CreateDate', 'ModifyUser', 'ModifierId', 'ModifyDate', 'IsFolder', 'ItemType', 'Version', 'FileSize', 'Children', 'History', 'AccessInfo', 'Properties'] as const;
