@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { KuraConfig } from '../config.js';
@@ -19,7 +19,7 @@ export async function buildApp(config: KuraConfig, deps: AppDeps): Promise<Fasti
   const app = Fastify({
     logger: deps.logger === false ? false : { level: config.logLevel },
     // One access-log line per request, written by the metrics hook (Fastify's own is two).
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 1024 * 1024,
     trustProxy: false,
     routerOptions: { maxParamLength: 512 },
