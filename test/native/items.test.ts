@@ -285,8 +285,14 @@ describe.each(backends)('native items (%s)', (backend) => {
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/api/v1/items/{id}/content', '/api/v1/auth/login', '/api/v1/spaces']));
     expect((await fetch(`${k.url}/docs`, { redirect: 'manual' })).status).toBeLessThan(400);
     expect(await json(await fetch(`${k.url}/healthz`))).toEqual({ status: 'ok' });
+    const small = await uploadOne(k.url, alice.auth, alice.rootId, 'counted.txt', 'counted');
+    expect(await (await api(`/items/${small.id}/content`)).text()).toBe('counted');
     const metrics = await (await fetch(`${k.url}/metrics`)).text();
     expect(metrics).toContain('kura_http_requests_total');
+    // Small cached content is written directly; it must still be counted.
+    expect(metrics).toMatch(/kura_http_requests_total\{method="GET",route="\/api\/v1\/items\/:id\/content",status="200"\} [1-9]/);
+    expect(metrics).toContain('kura_http_request_duration_seconds_bucket{method="GET",route="/api/v1/items/:id/content",le="+Inf"}');
+    expect(metrics).toContain('kura_process_cpu_user_seconds_total');
     const missing = await fetch(`${k.url}/api/v1/nothing-here`);
     expect(missing.status).toBe(404);
     expect((await json(missing)).error.code).toBe('not_found');
