@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Db, Schema } from '../../store/schema.js';
 import { addRefs } from '../../store/repos/blobs.js';
-import { ancestorIds, insertItem, itemById, subtree, subtreeUsage, trashSubtree, updateItem, type ItemRow } from '../../store/repos/items.js';
+import { ancestorIds, insertFolder, insertItem, itemById, subtree, subtreeUsage, trashSubtree, updateItem, type ItemRow } from '../../store/repos/items.js';
 import { releaseUsage, reserveUsage } from '../../store/repos/spaces.js';
 import { insertVersion } from '../../store/repos/versions.js';
 import { Access } from '../access.js';
@@ -53,23 +53,7 @@ export class ChangeService {
       const target = await place(trx, parentId, name, policy);
       const now = this.now();
       const id = newId();
-      await insertItem(trx, {
-        id,
-        space_id: Number(parent.space_id),
-        parent_id: parentId,
-        name: target.name,
-        kind: 'folder',
-        system: opts.system ? 1 : 0,
-        created_by: actor.userId,
-        created_at: now,
-        modified_by: actor.userId,
-        modified_at: now,
-        mime: null,
-        blob_hash: null,
-        expires_at: null,
-        trashed_at: null,
-        trash_root: null,
-      });
+      await insertFolder(trx, { id, spaceId: Number(parent.space_id), parentId, name: target.name, by: actor.userId, at: now, system: opts.system });
       return toItem((await itemById(trx, id))!);
     });
   }
@@ -100,22 +84,7 @@ export class ChangeService {
         const name = checkName(n.Name);
         await place(trx, under, name, 'fail');
         const id = newId();
-        await insertItem(trx, {
-          id,
-          space_id: Number(parent.space_id),
-          parent_id: under,
-          name,
-          kind: 'folder',
-          created_by: actor.userId,
-          created_at: now,
-          modified_by: actor.userId,
-          modified_at: now,
-          mime: null,
-          blob_hash: null,
-          expires_at: null,
-          trashed_at: null,
-          trash_root: null,
-        });
+        await insertFolder(trx, { id, spaceId: Number(parent.space_id), parentId: under, name, by: actor.userId, at: now });
         const children: FolderTree[] = [];
         for (const c of n.Children ?? []) children.push(await make(c, id));
         return { id, name, children };

@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { Db, MemberRole, Schema, SpaceKind } from '../../store/schema.js';
 import { releaseBlob } from '../../store/repos/blobs.js';
-import { insertItem } from '../../store/repos/items.js';
+import { insertFolder } from '../../store/repos/items.js';
 import {
   deleteMember,
   deleteSpace,
@@ -65,22 +65,7 @@ export async function createSpaceTx(trx: Db, s: { kind: SpaceKind; name: string;
   const id = newId();
   const rootId = newId();
   await insertSpace(trx, { id, kind: s.kind, name: s.name, owner_id: s.ownerId, root_id: null, quota_bytes: null, quota_files: null, created_at: now });
-  await insertItem(trx, {
-    id: rootId,
-    space_id: id,
-    parent_id: null,
-    name: s.name,
-    kind: 'folder',
-    created_by: s.ownerId,
-    created_at: now,
-    modified_by: s.ownerId,
-    modified_at: now,
-    mime: null,
-    blob_hash: null,
-    expires_at: null,
-    trashed_at: null,
-    trash_root: null,
-  });
+  await insertFolder(trx, { id: rootId, spaceId: id, parentId: null, name: s.name, by: s.ownerId, at: now });
   await setSpaceRoot(trx, id, rootId);
   await upsertMember(trx, { space_id: id, user_id: s.ownerId, role: 'owner', created_at: now });
   return id;

@@ -31,6 +31,26 @@ export type NewItem = Omit<Insertable<ItemsTable>, 'download_count'>;
 
 export const insertItem = (db: Db, row: NewItem) => db.insertInto('items').values(row).execute();
 
+/** Inserts a new, empty folder. */
+export const insertFolder = (db: Db, f: { id: number; spaceId: number; parentId: number | null; name: string; by: number; at: number; system?: boolean }) =>
+  insertItem(db, {
+    id: f.id,
+    space_id: f.spaceId,
+    parent_id: f.parentId,
+    name: f.name,
+    kind: 'folder',
+    system: f.system ? 1 : 0,
+    created_by: f.by,
+    created_at: f.at,
+    modified_by: f.by,
+    modified_at: f.at,
+    mime: null,
+    blob_hash: null,
+    expires_at: null,
+    trashed_at: null,
+    trash_root: null,
+  });
+
 export const itemById = (db: Db, id: number) =>
   db.selectFrom('items').selectAll().where('id', '=', id).executeTakeFirst() as Promise<ItemRow | undefined>;
 
