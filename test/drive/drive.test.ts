@@ -120,6 +120,25 @@ describe.each(backends)('drive dialect (%s)', (backend) => {
     await env(await get('children', { FolderId: tree.Data._id, ListParams: '{not json' }), 400);
   });
 
+  it('answers descendants as a tree, with ContainsFile and Map', async () => {
+    const top = (await env(await post('create_folder', { FolderName: 'desc', ParentId: rootOid }))).Data._id;
+    const tree = await env(await postJson('create_folder_tree', { Data: { ParentId: top, Name: 'a', Children: [{ Name: 'b' }] } }));
+    const b = tree.Data.Children[0]._id;
+    await env(await uploadFile(b, 'deep.txt', 'deep'));
+    await env(await uploadFile(top, 'top.txt', 'top'));
+    const all = await env(await get('descendants', { FolderId: top }));
+    expect(all.Data.map((n: { Name: string }) => n.Name)).toEqual(['a', 'top.txt']);
+    expect(all.Data[0].Children[0]).toMatchObject({ Name: 'b', IsFolder: true });
+    expect(all.Data[0].Children[0].Children[0]).toMatchObject({ Name: 'deep.txt', FileSize: 4, Version: 0, Children: [] });
+    const folders = await env(await get('descendants', { FolderId: top, ContainsFile: 'false' }));
+    expect(folders.Data.map((n: { Name: string }) => n.Name)).toEqual(['a']);
+    expect(folders.Data[0].Children[0].Children).toEqual([]);
+    const mapped = await env(await get('descendants', { FolderId: top, ListParams: JSON.stringify({ Map: ['Name', 'Children'] }) }));
+    expect(mapped.Data[0]).toEqual({ Name: 'a', Children: [{ Name: 'b', Children: [{ Name: 'deep.txt', Children: [] }] }] });
+    await env(await get('descendants', { FolderId: top, ContainsFile: 'maybe' }), 400);
+    await env(await get('descendants', { FolderId: top }, stranger), 404);
+  });
+
   it('batch update, move, copy (rename on clash) and delete into the recycle bin', async () => {
     const box = (await env(await post('create_folder', { FolderName: 'box', ParentId: rootOid }))).Data._id;
     const a = (await env(await uploadFile(box, 'a.txt', 'A'))).Data._id;

@@ -298,3 +298,34 @@ describe.each(backends)('native items (%s)', (backend) => {
     expect((await json(missing)).error.code).toBe('not_found');
   });
 });
+
+describe.each(backends)('native tree (%s)', (backend) => {
+  it('answers a folder subtree as a tree, folders only on request, hiding what an entry denies', async () => {
+    const k = await startKura(backend);
+    try {
+      const a = await k.user();
+      const b = await k.user();
+      const call = (method: string, path: string, auth: Record<string, string>, body?: unknown) =>
+        fetch(`${k.url}/api/v1${path}`, { method, headers: { ...auth, ...(body === undefined ? {} : { 'content-type': 'application/json' }) }, body: body === undefined ? undefined : JSON.stringify(body) });
+      const space = await json(await call('POST', '/spaces', a.auth, { kind: 'group', name: 'tree' }));
+      await call('PUT', `/spaces/${space.id}/members/${b.id}`, a.auth, { role: 'viewer' });
+      const mk = async (parent: number, name: string) => (await json(await call('POST', `/items/${parent}/children`, a.auth, { name, kind: 'folder' }))).items[0];
+      const x = await mk(space.rootId, 'x');
+      const y = await mk(x.id, 'y');
+      const hidden = await mk(space.rootId, 'hidden');
+      await uploadOne(k.url, a.auth, y.id, 'leaf.txt', 'leaf');
+      await uploadOne(k.url, a.auth, hidden.id, 'h.txt', 'h');
+      const full = await json(await call('GET', `/items/${space.rootId}/tree`, a.auth));
+      expect(full.items.map((n: { name: string }) => n.name)).toEqual(['hidden', 'x']);
+      expect(full.items[1].children[0].children[0]).toMatchObject({ name: 'leaf.txt', kind: 'file', children: [] });
+      const folders = await json(await call('GET', `/items/${space.rootId}/tree?files=false`, a.auth));
+      expect(folders.items[1].children[0].children).toEqual([]);
+      await call('POST', `/items/${hidden.id}/acl`, a.auth, { actorType: 0, actorId: b.id, mask: 0 });
+      const seen = await json(await call('GET', `/items/${space.rootId}/tree`, b.auth));
+      expect(seen.items.map((n: { name: string }) => n.name)).toEqual(['x']);
+      expect((await call('GET', `/items/${space.rootId}/tree`, (await k.user()).auth)).status).toBe(404);
+    } finally {
+      await k.stop();
+    }
+  });
+});

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Schema } from '../../store/schema.js';
 import { childrenWithAcl, spaceHasAcl } from '../../store/repos/acl.js';
-import { ancestorIds, countLiveChildren, itemsByIds, liveChildren, type ItemRow, type SortField } from '../../store/repos/items.js';
+import { ancestorIds, countLiveChildren, itemsByIds, liveChildren, subtree, type ItemRow, type SortField } from '../../store/repos/items.js';
 import { memberRole } from '../../store/repos/spaces.js';
 import { versionsOf } from '../../store/repos/versions.js';
 import type { Access } from '../access.js';
@@ -17,6 +17,9 @@ export interface ListOptions {
   offset?: unknown;
   kind?: unknown;
 }
+
+/** An item with its visible children, for tree answers. */
+export type TreeNode = Item & { children: TreeNode[] };
 
 const SORTS: readonly SortField[] = ['name', 'size', 'created', 'modified'];
 
@@ -54,6 +57,35 @@ export class ItemQueries {
       countLiveChildren(this.db, folderId, kind, exclude),
     ]);
     return { items: rows.map(toItem), total, limit, offset };
+  }
+
+  /**
+   * A folder's live subtree as a tree, showing only what the caller may see: a node needs
+   * READ_ATTRS to appear and LIST for its children to appear. `files: false` keeps folders only.
+   */
+  async descendants(actor: Actor, folderId: number, opts: { files?: boolean } = {}): Promise<TreeNode[]> {
+    const folder = await this.access.folder(actor, folderId, Right.LIST);
+    const rows = (await subtree(this.db, folderId)).filter((r) => r.trashed_at === null && (opts.files !== false || r.kind === 'folder'));
+    const rights = await this.access.subtreeRights(actor, folder, rows);
+    const nodes = new Map<number, TreeNode>();
+    const top: TreeNode[] = [];
+    const canList = (id: number) => ((rights.get(id) ?? 0) & Right.LIST) !== 0;
+    for (const r of rows) {
+      const id = Number(r.id);
+      const parentId = Number(r.parent_id);
+      if (((rights.get(id) ?? 0) & Right.READ_ATTRS) === 0) continue;
+      const siblings = parentId === folderId ? top : canList(parentId) ? nodes.get(parentId)?.children : undefined;
+      if (!siblings) continue;
+      const node: TreeNode = { ...toItem(r), children: [] };
+      nodes.set(id, node);
+      siblings.push(node);
+    }
+    const sort = (list: TreeNode[]) => {
+      list.sort((a, b) => (a.kind === b.kind ? (a.name < b.name ? -1 : a.name > b.name ? 1 : 0) : a.kind === 'folder' ? -1 : 1));
+      list.forEach((n) => sort(n.children));
+    };
+    sort(top);
+    return top;
   }
 
   /** Every live child of a folder the caller may see, folders first, by name (no paging). */

@@ -3,7 +3,9 @@ import { KuraError } from '../../../core/errors.js';
 import { toObjectId } from '../../../core/ids.js';
 import type { Drive } from './context.js';
 import { ok } from './envelope.js';
-import { json, objectId, objectIds, paramsOf } from './params.js';
+import { bool, json, objectId, objectIds, paramsOf } from './params.js';
+import type { Item } from '../../../core/items/view.js';
+import type { TreeNode } from '../../../core/items/queries.js';
 import { ITEM_FIELDS, projector } from './render.js';
 
 type ListParams = { Search?: unknown; Map?: unknown };
@@ -55,6 +57,20 @@ export const readRoutes =
       const map = projector(lp.Map, ITEM_FIELDS);
       const list = await d.core.items.allChildren(actor, objectId(p, 'FolderId'));
       return ok((await d.items(list)).map(map));
+    });
+
+    app.get('/descendants', async (req) => {
+      const p = paramsOf(req);
+      const actor = await d.actor(req, p);
+      const lp = listParams(p);
+      const map = projector(lp.Map, ITEM_FIELDS);
+      const tree = await d.core.items.descendants(actor, objectId(p, 'FolderId'), { files: bool(p, 'ContainsFile', true) });
+      const flat: Item[] = [];
+      const collect = (ns: TreeNode[]) => ns.forEach((n) => (flat.push(n), collect(n.children)));
+      collect(tree);
+      const rendered = new Map((await d.items(flat)).map((r, i) => [flat[i].id, r]));
+      const render = (ns: TreeNode[]): Record<string, unknown>[] => ns.map((n) => map({ ...rendered.get(n.id)!, Children: render(n.children) }));
+      return ok(render(tree));
     });
 
     app.get('/info', async (req) => {

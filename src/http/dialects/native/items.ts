@@ -10,6 +10,13 @@ const placeBody = {
   required: ['parentId'],
 } as const;
 
+/** Items nest their children; the schema allows any depth by reference to itself. */
+const treeNode = {
+  $id: 'kuraTreeNode',
+  type: 'object',
+  properties: { ...itemSchema.properties, children: { type: 'array', items: { $ref: 'kuraTreeNode#' } } },
+} as const;
+
 type PlaceBody = { parentId: number; name?: string; onConflict?: OnConflict };
 
 export const itemRoutes =
@@ -71,6 +78,23 @@ export const itemRoutes =
         const copy = await core.changes.copy(actor, Number(req.params.id), req.body.parentId, req.body);
         reply.code(201);
         return copy;
+      },
+    );
+
+    app.get<{ Params: { id: string }; Querystring: { files?: string } }>(
+      '/items/:id/tree',
+      {
+        schema: {
+          tags: ['items'],
+          summary: "A folder's whole subtree as a tree (only what the caller may see); files=false keeps folders only",
+          params: idParam,
+          querystring: { type: 'object', properties: { files: { type: 'string', enum: ['true', 'false'] } } },
+          response: { 200: { type: 'object', properties: { items: { type: 'array', items: treeNode } } }, ...errors(400, 401, 404) },
+        },
+      },
+      async (req) => {
+        const actor = await requireActor(core, req);
+        return { items: await core.items.descendants(actor, Number(req.params.id), { files: req.query.files !== 'false' }) };
       },
     );
 
