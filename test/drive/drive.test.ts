@@ -1,3 +1,4 @@
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toObjectId } from '../../src/core/ids.js';
 import { backends } from '../helpers/backends.js';
@@ -189,6 +190,30 @@ describe.each(backends)('drive dialect (%s)', (backend) => {
     await env(await postJson('update_permission', { Data: [{ ActorId: toObjectId(member.id), ActorType: 0, ItemId: folder, AccessType: 0, Operation: 9 }] }), 400);
     // The member may not change permissions.
     await env(await postJson('update_permission', { Data: [{ ActorId: toObjectId(member.id), ActorType: 0, ItemId: rootOid, AccessType: 2047, Operation: 1 }] }, member), 403);
+  });
+
+  it('serves file icons: real PNGs, small and large, one look per category, no token needed', async () => {
+    const icon = async (ext: string, type: string) => {
+      const r = await get('thumbnail', { ExtName: ext, ThumbnailType: type }, null);
+      expect(r.status).toBe(200);
+      expect(r.headers.get('content-type')).toBe('image/png');
+      expect(r.headers.get('cache-control')).toBe('public, max-age=86400');
+      return body(r);
+    };
+    const small = await icon('pdf', '1');
+    const large = await icon('pdf', '2');
+    expect(await sharp(small).metadata()).toMatchObject({ format: 'png', width: 32, height: 32 });
+    expect(await sharp(large).metadata()).toMatchObject({ format: 'png', width: 128, height: 128 });
+    expect(sha256(await icon('jpg', '2'))).toBe(sha256(await icon('PNG', '2')));
+    expect(sha256(await icon('zip', '2'))).not.toBe(sha256(large));
+    expect(sha256(await icon('folder', '2'))).not.toBe(sha256(await icon('unknownext', '2')));
+    // The Thumbnail fields of items point here.
+    const up = await env(await uploadFile(rootOid, 'icon-test.pdf', '%PDF-1.4 tiny'));
+    const url = new URL(up.Data.LargeThumbnail);
+    expect(url.pathname).toBe('/v1/file/thumbnail');
+    expect(sha256(await body(await fetch(`${k.url}${url.pathname}${url.search}`)))).toBe(sha256(large));
+    await env(await get('thumbnail', { ExtName: 'pdf', ThumbnailType: '3' }, null), 400);
+    await env(await get('thumbnail', { ThumbnailType: '1' }, null), 400);
   });
 
   it('answers bad input with the envelope: missing token, bad ids, bad JSON, token after the file', async () => {

@@ -32,8 +32,8 @@ const headerMemo = new Map<string, Record<string, string>>();
  * The response headers of a content, memoised: the same small file served thousands of
  * times a second should not rebuild dates and dispositions each time.
  */
-function headersFor(body: FileBody, etag: string, forceAttachment: boolean): Record<string, string> {
-  const key = `${etag}\u0000${body.name}\u0000${body.modifiedAt}\u0000${body.mime}\u0000${forceAttachment ? 1 : 0}`;
+function headersFor(body: FileBody, etag: string, forceAttachment: boolean, cacheControl: string): Record<string, string> {
+  const key = `${etag}\u0000${body.name}\u0000${body.modifiedAt}\u0000${body.mime}\u0000${forceAttachment ? 1 : 0}\u0000${cacheControl}`;
   let h = headerMemo.get(key);
   if (!h) {
     const active = isActiveType(body.mime);
@@ -43,7 +43,7 @@ function headersFor(body: FileBody, etag: string, forceAttachment: boolean): Rec
       'accept-ranges': 'bytes',
       'x-content-type-options': 'nosniff',
       'content-security-policy': "default-src 'none'; sandbox",
-      'cache-control': 'private, no-cache',
+      'cache-control': cacheControl,
       'content-disposition': contentDisposition(active || forceAttachment ? 'attachment' : 'inline', body.name),
       'content-type': body.mime.startsWith('text/') && !body.mime.includes('charset') ? `${body.mime}; charset=utf-8` : body.mime,
     };
@@ -58,6 +58,8 @@ export interface SendOptions {
   attachment?: boolean;
   /** Extra validator string instead of the content hash (a dialect's own ETag). */
   etag?: string;
+  /** Cache-Control value (default `private, no-cache`: user content is revalidated). */
+  cacheControl?: string;
   /** Serve exactly these bytes with 200 (a dialect's own slice parameters), ignoring Range. */
   slice?: { start: number; end: number };
 }
@@ -69,7 +71,7 @@ export interface SendOptions {
  */
 export async function sendFile(req: FastifyRequest, reply: FastifyReply, body: FileBody, opts: SendOptions = {}): Promise<void> {
   const etag = `"${opts.etag ?? body.etag}"`;
-  reply.headers(headersFor(body, etag, !!opts.attachment));
+  reply.headers(headersFor(body, etag, !!opts.attachment, opts.cacheControl ?? 'private, no-cache'));
   if (notModified(req, etag, body.modifiedAt)) {
     reply.code(304).send();
     return;

@@ -1,12 +1,17 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
-import type { Readable } from 'node:stream';
 import type { Actor } from '../../../core/actor.js';
 import { KuraError } from '../../../core/errors.js';
 import { multipartParts } from '../../shared/multipart.js';
 import { sendFile } from '../../shared/send-file.js';
 import type { Drive } from './context.js';
 import { ok } from './envelope.js';
-import { int, objectId, paramsOf, type Params } from './params.js';
+import { int, objectId, paramsOf, str, type Params } from './params.js';
+import { iconFor } from '../../../media/icons.js';
+import type { FileBody } from '../../../core/items/content.js';
+import { Readable } from 'node:stream';
+
+/** Icons never change while a process runs. */
+const STARTED = Math.floor(Date.now() / 1000) * 1000;
 
 /**
  * Reads a multipart body in order: fields first (UserToken, FileName, ParentId or Id), then
@@ -58,6 +63,19 @@ export const fileRoutes =
       requireMultipart(req);
       const item = await withFile(d, req, 'File', (actor, f, file) => d.core.uploads.uploadVersion(actor, objectId(f, 'Id'), file.stream));
       return ok((await d.items([item]))[0]);
+    });
+
+    // No token: icons are the same for everyone (the spec shows no UserToken here).
+    app.get('/thumbnail', async (req, reply) => {
+      const p = paramsOf(req);
+      const ext = str(p, 'ExtName');
+      if (ext.length > 32) throw new KuraError('bad_request', 'ExtName is longer than 32 characters', { field: 'ExtName' });
+      const type = int(p, 'ThumbnailType');
+      if (type !== 1 && type !== 2) throw new KuraError('bad_request', 'ThumbnailType must be 1 (small) or 2 (large)', { field: 'ThumbnailType' });
+      const icon = await iconFor(ext, type);
+      const body: FileBody = { name: `${ext}.png`, size: icon.png.length, mime: 'image/png', etag: icon.etag, modifiedAt: STARTED, cached: icon.png, open: async () => Readable.from([icon.png]) };
+      await sendFile(req, reply, body, { cacheControl: 'public, max-age=86400' });
+      return reply;
     });
 
     app.get('/download', async (req, reply) => {
