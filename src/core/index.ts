@@ -10,6 +10,7 @@ import { SpaceService } from './spaces/service.js';
 import { TokenService } from './tokens/service.js';
 import { TrashService } from './trash/service.js';
 import { AclService } from './acl/service.js';
+import { FavoriteService } from './favorites/service.js';
 import { UserService } from './users/service.js';
 
 /** Every core service, wired to the ports of one context. */
@@ -25,6 +26,7 @@ export interface Core {
   readonly content: ContentService;
   readonly trash: TrashService;
   readonly acl: AclService;
+  readonly favorites: FavoriteService;
   gc(): Promise<{ deleted: number; bytes: number }>;
 }
 
@@ -46,6 +48,7 @@ export function createCore(ctx: CoreContext): Core {
     content: new ContentService(db, access, new ContentReader(ctx.blobs)),
     trash: new TrashService(db, access, ctx.now),
     acl: new AclService(db, access, ctx.now),
+    favorites: new FavoriteService(db, access, ctx.now),
     gc: () => collectGarbage(db, ctx.blobs, ctx.now(), ctx.config.gcGraceSeconds * 1000),
   };
 }

@@ -115,6 +115,15 @@ export interface AclTable {
   created_at: number;
 }
 
+export interface FavoritesTable {
+  id: number;
+  user_id: number;
+  item_id: number;
+  /** JSON array of strings. */
+  tags: string;
+  created_at: number;
+}
+
 export interface Schema {
   users: UsersTable;
   tokens: TokensTable;
@@ -124,6 +133,7 @@ export interface Schema {
   items: ItemsTable;
   versions: VersionsTable;
   acl_entries: AclTable;
+  favorites: FavoritesTable;
 }
 
 /** A database handle or an open transaction: repositories accept either. */

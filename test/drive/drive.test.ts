@@ -216,6 +216,40 @@ describe.each(backends)('drive dialect (%s)', (backend) => {
     await env(await get('thumbnail', { ThumbnailType: '1' }, null), 400);
   });
 
+  it('keeps favourites with tags per user; hidden and trashed items drop out', async () => {
+    const a = (await env(await uploadFile(rootOid, 'fav-a.txt', 'a'))).Data._id;
+    const b = (await env(await uploadFile(rootOid, 'fav-b.txt', 'b'))).Data._id;
+    const added = await env(await postJson('favorite/add', { Data: [{ ItemId: a, Tags: ['work', 'urgent'] }, { ItemId: b }] }));
+    expect(added.Data).toHaveLength(2);
+    expect(added.Data[0]).toMatchObject({ FileId: a, FileName: 'fav-a.txt', ProjectId: toObjectId(project.id), UserId: toObjectId(owner.id), Tags: ['work', 'urgent'] });
+    expect(added.Data[0].CreateTime).toMatch(/^\/Date\(\d+\)\/$/);
+    // Adding again replaces the tags, no duplicate.
+    await env(await postJson('favorite/add', { Data: [{ ItemId: a, Tags: ['done'] }] }));
+    let list = await env(await get('favorite/list', { ProjectId: toObjectId(project.id) }));
+    expect(list.Data.map((f: { FileName: string; Tags: string[] }) => [f.FileName, f.Tags])).toEqual(expect.arrayContaining([['fav-a.txt', ['done']], ['fav-b.txt', []]]));
+    expect(list.Data).toHaveLength(2);
+    // Another user sees none of them and cannot favourite what it cannot see.
+    expect((await env(await get('favorite/list', { ProjectId: toObjectId(project.id) }, member))).Data).toEqual([]);
+    await env(await postJson('favorite/add', { Data: [{ ItemId: a }] }, stranger), 404);
+    await env(await postJson('favorite/add', { Data: [{ ItemId: a, Tags: 'x' }] }), 400);
+    await env(await post('favorite/delete', { Id: list.Data[0]._id }, member), 404);
+    // Trashed items drop out of the list; removing works.
+    await env(await post('delete_items', { ItemIds: JSON.stringify([b]) }));
+    list = await env(await get('favorite/list', { ProjectId: toObjectId(project.id) }));
+    expect(list.Data.map((f: { FileId: string }) => f.FileId)).toEqual([a]);
+    await env(await post('favorite/delete', { Id: list.Data[0]._id }));
+    expect((await env(await get('favorite/list', { ProjectId: toObjectId(project.id) }))).Data).toEqual([]);
+    // The native API shows the same favourites.
+    await env(await postJson('favorite/add', { Data: [{ ItemId: a, Tags: ['n'] }] }));
+    const native = await json(await fetch(`${k.url}/api/v1/favorites?spaceId=${project.id}`, { headers: owner.auth }));
+    expect(native.favorites).toEqual([expect.objectContaining({ itemId: parseInt(a, 16), tags: ['n'] })]);
+    const del = await fetch(`${k.url}/api/v1/favorites/${native.favorites[0].id}`, { method: 'DELETE', headers: owner.auth });
+    expect(del.status).toBe(204);
+    const add = await fetch(`${k.url}/api/v1/favorites`, { method: 'POST', headers: { ...owner.auth, 'content-type': 'application/json' }, body: JSON.stringify({ items: [{ itemId: parseInt(a, 16), tags: ['x'] }] }) });
+    expect(add.status).toBe(201);
+    expect((await fetch(`${k.url}/api/v1/favorites`, { method: 'POST', headers: { ...owner.auth, 'content-type': 'application/json' }, body: JSON.stringify({ items: [] }) })).status).toBe(400);
+  });
+
   it('answers bad input with the envelope: missing token, bad ids, bad JSON, token after the file', async () => {
     await env(await get('children', { FolderId: rootOid }, null), 401);
     await env(await get('children', { FolderId: rootOid, UserToken: 'kura_wrong' }, null), 401);

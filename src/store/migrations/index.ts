@@ -1,11 +1,13 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import * as m0001 from './0001_init.js';
 import * as m0002 from './0002_acl.js';
+import * as m0003 from './0003_favorites.js';
 
 /** Migrations are listed in code so they ship inside the compiled build. */
 const MIGRATIONS: Record<string, Migration> = {
   '0001_init': m0001,
   '0002_acl': m0002,
+  '0003_favorites': m0003,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -5,6 +5,7 @@ import { toKuraError } from '../../shared/errors.js';
 import { changeRoutes } from './changes.js';
 import { makeDrive } from './context.js';
 import { renderError } from './envelope.js';
+import { favoriteRoutes } from './favorites.js';
 import { fileRoutes } from './files.js';
 import { readRoutes } from './reads.js';
 import { recycleRoutes } from './recycle.js';
@@ -24,4 +25,5 @@ export const driveApi =
     await app.register(fileRoutes(d));
     await app.register(changeRoutes(d));
     await app.register(recycleRoutes(d));
+    await app.register(favoriteRoutes(d));
   };

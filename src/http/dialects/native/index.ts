@@ -3,6 +3,7 @@ import type { KuraConfig } from '../../../config.js';
 import type { Core } from '../../../core/index.js';
 import { aclRoutes } from './acl.js';
 import { authRoutes } from './auth.js';
+import { favoriteRoutes } from './favorites.js';
 import { childrenRoutes } from './children.js';
 import { contentRoutes } from './content.js';
 import { itemRoutes } from './items.js';
@@ -20,4 +21,5 @@ export const nativeApi =
     await app.register(contentRoutes(core));
     await app.register(trashRoutes(core));
     await app.register(aclRoutes(core));
+    await app.register(favoriteRoutes(core));
   };

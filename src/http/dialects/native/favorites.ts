@@ -1,0 +1,59 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { Core } from '../../../core/index.js';
+import { requireActor } from '../../shared/auth.js';
+import { errors, idParam } from './schemas.js';
+
+const favoriteSchema = {
+  type: 'object',
+  properties: {
+    id: { type: 'integer' },
+    itemId: { type: 'integer' },
+    itemName: { type: 'string' },
+    spaceId: { type: 'integer' },
+    userId: { type: 'integer' },
+    tags: { type: 'array', items: { type: 'string' } },
+    createdAt: { type: 'integer' },
+  },
+} as const;
+const listReply = { type: 'object', properties: { favorites: { type: 'array', items: favoriteSchema } } } as const;
+
+export const favoriteRoutes =
+  (core: Core): FastifyPluginAsync =>
+  async (app) => {
+    app.get<{ Querystring: { spaceId?: string } }>(
+      '/favorites',
+      { schema: { tags: ['favorites'], summary: "The caller's favourites (items it may still see), newest first", querystring: { type: 'object', properties: { spaceId: idParam.properties.id } }, response: { 200: listReply, ...errors(400, 401) } } },
+      async (req) => {
+        const actor = await requireActor(core, req);
+        return { favorites: await core.favorites.list(actor, req.query.spaceId === undefined ? undefined : Number(req.query.spaceId)) };
+      },
+    );
+
+    app.post<{ Body: { items: { itemId: number; tags?: string[] }[] } }>(
+      '/favorites',
+      {
+        schema: {
+          tags: ['favorites'],
+          summary: 'Add items to the favourites (or replace their tags); all or nothing',
+          body: {
+            type: 'object',
+            properties: { items: { type: 'array', minItems: 1, maxItems: 1000, items: { type: 'object', properties: { itemId: { type: 'integer' }, tags: { type: 'array', items: { type: 'string' } } }, required: ['itemId'] } } },
+            required: ['items'],
+          },
+          response: { 201: listReply, ...errors(400, 401, 404) },
+        },
+      },
+      async (req, reply) => {
+        const actor = await requireActor(core, req);
+        const favorites = await core.favorites.add(actor, req.body.items);
+        reply.code(201);
+        return { favorites };
+      },
+    );
+
+    app.delete<{ Params: { id: string } }>('/favorites/:id', { schema: { tags: ['favorites'], summary: 'Remove a favourite', params: idParam, response: { 204: { type: 'null' }, ...errors(401, 404) } } }, async (req, reply) => {
+      const actor = await requireActor(core, req);
+      await core.favorites.remove(actor, Number(req.params.id));
+      reply.code(204).send();
+    });
+  };
