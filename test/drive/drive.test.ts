@@ -140,6 +140,28 @@ describe.each(backends)('drive dialect (%s)', (backend) => {
     await env(await get('descendants', { FolderId: top }, stranger), 404);
   });
 
+  it('filters children and descendants with ListParams.Search', async () => {
+    const top = (await env(await post('create_folder', { FolderName: 'search', ParentId: rootOid }))).Data._id;
+    const sub = (await env(await post('create_folder', { FolderName: 'inner', ParentId: top }))).Data._id;
+    await env(await uploadFile(top, 'big.pdf', 'x'.repeat(3000)));
+    await env(await uploadFile(top, 'small.txt', 'x'));
+    await env(await uploadFile(sub, 'deep.pdf', 'x'.repeat(10)));
+    const lp = (Search: string, Map?: string[]) => JSON.stringify({ Search, ...(Map ? { Map } : {}) });
+    const names = (e: { Data: { Name: string }[] }) => e.Data.map((n) => n.Name);
+    expect(names(await env(await get('children', { FolderId: top, ListParams: lp('Name==*.pdf') })))).toEqual(['big.pdf']);
+    expect(names(await env(await get('children', { FolderId: top, ListParams: lp('IsFolder==true,FileSize=gt=100') })))).toEqual(['inner', 'big.pdf']);
+    expect(names(await env(await get('children', { FolderId: top, ListParams: lp('Version==0;ItemType==0;FileSize=lt=2') })))).toEqual(['small.txt']);
+    expect(names(await env(await get('children', { FolderId: top, ListParams: lp(`CreatorId==${toObjectId(owner.id)};IsFolder==false`) })))).toEqual(['big.pdf', 'small.txt']);
+    expect(names(await env(await get('children', { FolderId: top, ListParams: lp(`CreateDate=gt="/Date(${Date.now() + 60_000})/"`) })))).toEqual([]);
+    // In a tree, a folder stays when it leads to a match.
+    const tree = await env(await get('descendants', { FolderId: top, ListParams: lp('Name==deep*', ['Name', 'Children']) }));
+    expect(tree.Data).toEqual([{ Name: 'inner', Children: [{ Name: 'deep.pdf', Children: [] }] }]);
+    const bad = await env(await get('children', { FolderId: top, ListParams: lp('Colour==red') }), 400);
+    expect(bad.Message).toMatch(/unknown property "Colour"/);
+    expect((await env(await get('children', { FolderId: top, ListParams: lp('Name==a;(FileSize=gt=1') }), 400)).Message).toMatch(/position/);
+    await env(await get('children', { FolderId: top, ListParams: lp('Version==-1') }), 400);
+  });
+
   it('batch update, move, copy (rename on clash) and delete into the recycle bin', async () => {
     const box = (await env(await post('create_folder', { FolderName: 'box', ParentId: rootOid }))).Data._id;
     const a = (await env(await uploadFile(box, 'a.txt', 'A'))).Data._id;

@@ -164,6 +164,30 @@ describe.each(backends)('native items (%s)', (backend) => {
     expect((await api(`/items/${file.id}/children`)).status).toBe(400);
   });
 
+  it('filters children with q, in SQL, on every backend', async () => {
+    const folder = await mkdir(alice.rootId, 'filtering');
+    await mkdir(folder.id, 'Sub');
+    for (const [n, d] of [['a.pdf', 'x'.repeat(10)], ['B.PDF', 'x'.repeat(500)], ['c.txt', 'x'.repeat(1000)], ['50%_off.txt', 'y']]) await uploadOne(k.url, alice.auth, folder.id, n, d);
+    const names = async (q: string) => {
+      const res = await api(`/items/${folder.id}/children?q=${encodeURIComponent(q)}`);
+      expect(res.status, q).toBe(200);
+      const b = await json(res);
+      expect(b.total).toBe(b.items.length);
+      return b.items.map((i: { name: string }) => i.name);
+    };
+    expect(await names('name==*.pdf')).toEqual(['a.pdf', 'B.PDF']);
+    expect(await names('size=ge=500;isFolder==false')).toEqual(['B.PDF', 'c.txt']);
+    expect(await names('isFolder==true,name==c*')).toEqual(['Sub', 'c.txt']);
+    expect(await names('name=in=(a.pdf,c.txt)')).toEqual(['a.pdf', 'c.txt']);
+    expect(await names('name==50%_*')).toEqual(['50%_off.txt']); // % and _ are literal
+    expect(await names(`name=="a.pdf' or '1'='1"`)).toEqual([]); // values are bound, never spliced
+    expect((await api(`/items/${folder.id}/children?q=${encodeURIComponent("name=='x' or 1=1")}`)).status).toBe(400);
+    const bad = await api(`/items/${folder.id}/children?q=${encodeURIComponent('name==a;(size=gt=3')}`);
+    expect(bad.status).toBe(400);
+    expect((await json(bad)).error.message).toMatch(/position/);
+    expect((await api(`/items/${folder.id}/children?q=colour==red`)).status).toBe(400);
+  });
+
   it('renames, moves and copies; copy stores no new bytes', async () => {
     const src = await mkdir(alice.rootId, 'src');
     const dst = await mkdir(alice.rootId, 'dst');

@@ -7,10 +7,12 @@ import { versionsOf } from '../../store/repos/versions.js';
 import type { Access } from '../access.js';
 import type { Actor } from '../actor.js';
 import { badRequest } from '../errors.js';
+import { matches, type Filter } from '../filter/filter.js';
 import { Right } from '../rights.js';
 import { toItem, type Item, type Version } from './view.js';
 
 export interface ListOptions {
+  filter?: Filter;
   sort?: unknown;
   order?: unknown;
   limit?: unknown;
@@ -53,8 +55,8 @@ export class ItemQueries {
     const offset = intParam(o.offset, 'offset', 0, 0, Number.MAX_SAFE_INTEGER);
     const exclude = await this.hiddenChildren(actor, folder);
     const [rows, total] = await Promise.all([
-      liveChildren(this.db, folderId, { sort, order, limit, offset, kind, exclude }),
-      countLiveChildren(this.db, folderId, kind, exclude),
+      liveChildren(this.db, folderId, { sort, order, limit, offset, kind, exclude, filter: o.filter }),
+      countLiveChildren(this.db, folderId, kind, exclude, o.filter),
     ]);
     return { items: rows.map(toItem), total, limit, offset };
   }
@@ -63,7 +65,7 @@ export class ItemQueries {
    * A folder's live subtree as a tree, showing only what the caller may see: a node needs
    * READ_ATTRS to appear and LIST for its children to appear. `files: false` keeps folders only.
    */
-  async descendants(actor: Actor, folderId: number, opts: { files?: boolean } = {}): Promise<TreeNode[]> {
+  async descendants(actor: Actor, folderId: number, opts: { files?: boolean; filter?: Filter } = {}): Promise<TreeNode[]> {
     const folder = await this.access.folder(actor, folderId, Right.LIST);
     const rows = (await subtree(this.db, folderId)).filter((r) => r.trashed_at === null && (opts.files !== false || r.kind === 'folder'));
     const rights = await this.access.subtreeRights(actor, folder, rows);
@@ -81,18 +83,28 @@ export class ItemQueries {
       siblings.push(node);
     }
     const sort = (list: TreeNode[]) => {
-      list.sort((a, b) => (a.kind === b.kind ? (a.name < b.name ? -1 : a.name > b.name ? 1 : 0) : a.kind === 'folder' ? -1 : 1));
+      const byName = (a: string, b: string) => {
+        const [x, y] = [a.toLowerCase(), b.toLowerCase()];
+        return x < y ? -1 : x > y ? 1 : a < b ? -1 : a > b ? 1 : 0;
+      };
+      list.sort((a, b) => (a.kind === b.kind ? byName(a.name, b.name) : a.kind === 'folder' ? -1 : 1));
       list.forEach((n) => sort(n.children));
     };
     sort(top);
-    return top;
+    // With a filter, a node stays if it matches or leads to one that does.
+    const keep = (list: TreeNode[]): TreeNode[] =>
+      list.filter((n) => {
+        n.children = keep(n.children);
+        return matches(opts.filter!, n) || n.children.length > 0;
+      });
+    return opts.filter ? keep(top) : top;
   }
 
   /** Every live child of a folder the caller may see, folders first, by name (no paging). */
-  async allChildren(actor: Actor, folderId: number, kind?: 'file' | 'folder'): Promise<Item[]> {
+  async allChildren(actor: Actor, folderId: number, opts: { kind?: 'file' | 'folder'; filter?: Filter } = {}): Promise<Item[]> {
     const folder = await this.access.folder(actor, folderId, Right.LIST);
     const exclude = await this.hiddenChildren(actor, folder);
-    return (await liveChildren(this.db, folderId, { sort: 'name', order: 'asc', limit: 1_000_000, offset: 0, kind, exclude })).map(toItem);
+    return (await liveChildren(this.db, folderId, { sort: 'name', order: 'asc', limit: 1_000_000, offset: 0, kind: opts.kind, exclude, filter: opts.filter })).map(toItem);
   }
 
   /**

@@ -1,6 +1,8 @@
 import { sql } from 'kysely';
 import type { Insertable, Updateable } from 'kysely';
+import type { Filter } from '../../core/filter/filter.js';
 import type { Db, ItemsTable, MemberRole } from '../schema.js';
+import { filterSql } from './filter-sql.js';
 
 /** An item row as read back (defaults filled in). */
 export interface ItemRow {
@@ -89,6 +91,8 @@ export interface ChildrenQuery {
   kind?: 'file' | 'folder';
   /** Children the caller may not see. */
   exclude?: number[];
+  /** Only children matching this filter. */
+  filter?: Filter;
 }
 
 /** Live children of a folder, folders first, then by the sort field (id breaks ties). */
@@ -96,8 +100,12 @@ export async function liveChildren(db: Db, parentId: number, q: ChildrenQuery): 
   let query = db.selectFrom('items').selectAll().where('parent_id', '=', parentId).where('trashed_at', 'is', null);
   if (q.kind) query = query.where('kind', '=', q.kind);
   if (q.exclude?.length) query = query.where('id', 'not in', q.exclude);
+  if (q.filter) query = query.where(filterSql(q.filter));
+  query = query.orderBy('kind', 'desc'); // 'folder' > 'file'
+  // Names sort case-insensitively, the same on both databases (PostgreSQL's collation
+  // would otherwise differ from SQLite's byte order); exact name, then id, break ties.
+  if (q.sort === 'name') query = query.orderBy(sql`lower(name)`, q.order);
   return (await query
-    .orderBy('kind', 'desc') // 'folder' > 'file'
     .orderBy(SORT_COLUMN[q.sort], q.order)
     .orderBy('id', q.order)
     .limit(q.limit)
@@ -105,10 +113,11 @@ export async function liveChildren(db: Db, parentId: number, q: ChildrenQuery): 
     .execute()) as ItemRow[];
 }
 
-export async function countLiveChildren(db: Db, parentId: number, kind?: 'file' | 'folder', exclude?: number[]): Promise<number> {
+export async function countLiveChildren(db: Db, parentId: number, kind?: 'file' | 'folder', exclude?: number[], filter?: Filter): Promise<number> {
   let query = db.selectFrom('items').select((eb) => eb.fn.countAll<number>().as('n')).where('parent_id', '=', parentId).where('trashed_at', 'is', null);
   if (kind) query = query.where('kind', '=', kind);
   if (exclude?.length) query = query.where('id', 'not in', exclude);
+  if (filter) query = query.where(filterSql(filter));
   return Number((await query.executeTakeFirstOrThrow()).n);
 }
 

@@ -1,6 +1,8 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { KuraError } from '../../../core/errors.js';
 import { toObjectId } from '../../../core/ids.js';
+import { compileFilter, type Filter } from '../../../core/filter/filter.js';
+import { DRIVE_SEARCH_FIELDS } from './search.js';
 import type { Drive } from './context.js';
 import { ok } from './envelope.js';
 import { bool, json, objectId, objectIds, paramsOf } from './params.js';
@@ -10,13 +12,16 @@ import { ITEM_FIELDS, projector } from './render.js';
 
 type ListParams = { Search?: unknown; Map?: unknown };
 
-function listParams(p: Record<string, unknown>): ListParams {
+/** `ListParams`: `Search` (RSQL over the drive's property names) and `Map`. */
+function listParams(p: Record<string, unknown>): { filter?: Filter; map: ReturnType<typeof projector> } {
   const lp = json<ListParams>(p, 'ListParams', { optional: true }) ?? {};
   if (typeof lp !== 'object' || Array.isArray(lp)) throw new KuraError('bad_request', 'ListParams must be a JSON object {Search, Map}', { field: 'ListParams' });
+  let filter: Filter | undefined;
   if (lp.Search !== undefined && lp.Search !== null && lp.Search !== '') {
-    throw new KuraError('bad_request', 'ListParams.Search filters are not supported by this server yet', { field: 'ListParams.Search' });
+    if (typeof lp.Search !== 'string') throw new KuraError('bad_request', 'ListParams.Search must be a string', { field: 'ListParams.Search' });
+    filter = compileFilter(lp.Search, DRIVE_SEARCH_FIELDS, 'ListParams.Search');
   }
-  return lp;
+  return { filter, map: projector(lp.Map, ITEM_FIELDS) };
 }
 
 /** Reading endpoints: project folder, parent, ancestors, children, info, exist. */
@@ -53,18 +58,16 @@ export const readRoutes =
     app.get('/children', async (req) => {
       const p = paramsOf(req);
       const actor = await d.actor(req, p);
-      const lp = listParams(p);
-      const map = projector(lp.Map, ITEM_FIELDS);
-      const list = await d.core.items.allChildren(actor, objectId(p, 'FolderId'));
+      const { filter, map } = listParams(p);
+      const list = await d.core.items.allChildren(actor, objectId(p, 'FolderId'), { filter });
       return ok((await d.items(list)).map(map));
     });
 
     app.get('/descendants', async (req) => {
       const p = paramsOf(req);
       const actor = await d.actor(req, p);
-      const lp = listParams(p);
-      const map = projector(lp.Map, ITEM_FIELDS);
-      const tree = await d.core.items.descendants(actor, objectId(p, 'FolderId'), { files: bool(p, 'ContainsFile', true) });
+      const { filter, map } = listParams(p);
+      const tree = await d.core.items.descendants(actor, objectId(p, 'FolderId'), { files: bool(p, 'ContainsFile', true), filter });
       const flat: Item[] = [];
       const collect = (ns: TreeNode[]) => ns.forEach((n) => (flat.push(n), collect(n.children)));
       collect(tree);

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { KuraError } from '../../../core/errors.js';
+import { compileFilter, CORE_FIELD_SPECS } from '../../../core/filter/filter.js';
 import type { Core } from '../../../core/index.js';
 import type { IncomingFile } from '../../../core/items/upload.js';
 import type { OnConflict } from '../../../core/items/placement.js';
@@ -15,11 +16,12 @@ const listQuery = {
     limit: { type: 'string', description: 'page size, 1–1000 (default 100)' },
     offset: { type: 'string', description: 'items to skip (default 0)' },
     kind: { type: 'string', enum: ['file', 'folder'] },
+    q: { type: 'string', description: 'filter: RSQL over id, name, description, customTag, mime, size, isFolder, system, version, createdAt, modifiedAt, createdBy, modifiedBy (e.g. name==*.pdf;size=gt=1000)' },
   },
   additionalProperties: false,
 } as const;
 
-type ListQuery = { sort?: string; order?: string; limit?: string; offset?: string; kind?: string };
+type ListQuery = { sort?: string; order?: string; limit?: string; offset?: string; kind?: string; q?: string };
 
 export const childrenRoutes =
   (core: Core): FastifyPluginAsync =>
@@ -37,7 +39,8 @@ export const childrenRoutes =
       },
       async (req) => {
         const actor = await requireActor(core, req);
-        return core.items.children(actor, Number(req.params.id), req.query);
+        const { q, ...rest } = req.query;
+        return core.items.children(actor, Number(req.params.id), { ...rest, filter: q ? compileFilter(q, CORE_FIELD_SPECS, 'q') : undefined });
       },
     );
 

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
+import { compileFilter, CORE_FIELD_SPECS } from '../../../core/filter/filter.js';
 import type { Core } from '../../../core/index.js';
 import type { OnConflict } from '../../../core/items/placement.js';
 import { requireActor } from '../../shared/auth.js';
@@ -81,20 +82,21 @@ export const itemRoutes =
       },
     );
 
-    app.get<{ Params: { id: string }; Querystring: { files?: string } }>(
+    app.get<{ Params: { id: string }; Querystring: { files?: string; q?: string } }>(
       '/items/:id/tree',
       {
         schema: {
           tags: ['items'],
           summary: "A folder's whole subtree as a tree (only what the caller may see); files=false keeps folders only",
           params: idParam,
-          querystring: { type: 'object', properties: { files: { type: 'string', enum: ['true', 'false'] } } },
+          querystring: { type: 'object', properties: { files: { type: 'string', enum: ['true', 'false'] }, q: { type: 'string', description: 'filter (as for children); non-matching folders stay when they lead to a match' } } },
           response: { 200: { type: 'object', properties: { items: { type: 'array', items: treeNode } } }, ...errors(400, 401, 404) },
         },
       },
       async (req) => {
         const actor = await requireActor(core, req);
-        return { items: await core.items.descendants(actor, Number(req.params.id), { files: req.query.files !== 'false' }) };
+        const filter = req.query.q ? compileFilter(req.query.q, CORE_FIELD_SPECS, 'q') : undefined;
+        return { items: await core.items.descendants(actor, Number(req.params.id), { files: req.query.files !== 'false', filter }) };
       },
     );
 

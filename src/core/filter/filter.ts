@@ -1,0 +1,136 @@
+import type { ExpressionNode } from '@rsql/ast';
+import { parse } from '@rsql/parser';
+import { badRequest } from '../errors.js';
+import type { Item } from '../items/view.js';
+
+/** Item fields a filter may test, with their value types. */
+export const FILTER_FIELDS = {
+  id: 'number',
+  name: 'string',
+  description: 'string',
+  customTag: 'string',
+  mime: 'string',
+  size: 'number',
+  isFolder: 'boolean',
+  system: 'boolean',
+  version: 'number',
+  createdAt: 'number',
+  modifiedAt: 'number',
+  createdBy: 'number',
+  modifiedBy: 'number',
+} as const;
+export type FilterField = keyof typeof FILTER_FIELDS;
+export type FilterValue = string | number | boolean;
+
+/** How a dialect's property name maps onto a core field, and how its values read. */
+export interface FieldSpec {
+  field: FilterField;
+  /** Raw text → the core field's value; throw (any Error) when invalid. */
+  parse?: (raw: string) => FilterValue;
+}
+
+/** The core's own field names (the native API's `q`): times in epoch ms. */
+export const CORE_FIELD_SPECS: Record<string, FieldSpec> = Object.fromEntries((Object.keys(FILTER_FIELDS) as FilterField[]).map((f) => [f, { field: f }]));
+
+export type Op = '==' | '!=' | '<' | '<=' | '>' | '>=' | 'in' | 'out';
+
+/** A checked filter: fields are core fields, values are typed. */
+export type Filter =
+  | { kind: 'and' | 'or'; left: Filter; right: Filter }
+  | { kind: 'cmp'; field: FilterField; op: Op; values: FilterValue[]; wildcard: boolean };
+
+const OPS: Record<string, Op> = { '==': '==', '!=': '!=', '<': '<', '=lt=': '<', '<=': '<=', '=le=': '<=', '>': '>', '=gt=': '>', '>=': '>=', '=ge=': '>=', '=in=': 'in', '=out=': 'out' };
+
+function defaultParse(field: FilterField, raw: string): FilterValue {
+  const type = FILTER_FIELDS[field];
+  if (type === 'string') return raw;
+  if (type === 'boolean') {
+    if (raw === 'true' || raw === '1') return true;
+    if (raw === 'false' || raw === '0') return false;
+    throw new Error('expected true or false');
+  }
+  const n = Number(raw);
+  if (raw.trim() === '' || !Number.isFinite(n)) throw new Error('expected a number');
+  return n;
+}
+
+/**
+ * Parses an RSQL expression (`==`, `!=`, `=gt=`, `=ge=`, `=lt=`, `=le=`, `=in=`, `=out=`, `*`
+ * wildcards in `==`/`!=` on text, `;` and, `,` or, parentheses) against the dialect's field
+ * names. Any error is a 400 that says where.
+ */
+export function compileFilter(expression: string, fields: Record<string, FieldSpec>, param = 'Search'): Filter {
+  if (expression.length > 4096) throw badRequest(`${param} is longer than 4096 characters`, { field: param });
+  let ast: ExpressionNode;
+  try {
+    ast = parse(expression);
+  } catch (e) {
+    throw badRequest(`${param}: ${(e as Error).message}`, { field: param });
+  }
+  const at = (selector: string) => Math.max(0, expression.indexOf(selector));
+  const walk = (n: ExpressionNode): Filter => {
+    if (n.type === 'LOGIC') {
+      const kind = n.operator === ';' || n.operator === 'and' ? 'and' : 'or';
+      return { kind, left: walk(n.left), right: walk(n.right) };
+    }
+    const name = n.left.selector;
+    const spec = fields[name];
+    if (!spec) throw badRequest(`${param}: unknown property "${name}" at position ${at(name)}; known: ${Object.keys(fields).join(', ')}`, { field: param, position: at(name) });
+    const op = OPS[n.operator];
+    if (!op) throw badRequest(`${param}: unsupported operator "${n.operator}" after "${name}" at position ${at(name)}`, { field: param, position: at(name) });
+    const raws = Array.isArray(n.right.value) ? n.right.value : [n.right.value];
+    const values = raws.map((raw) => {
+      try {
+        return spec.parse ? spec.parse(raw) : defaultParse(spec.field, raw);
+      } catch (e) {
+        throw badRequest(`${param}: bad value "${raw}" for "${name}" at position ${at(name)}: ${(e as Error).message}`, { field: param, position: at(name) });
+      }
+    });
+    const text = FILTER_FIELDS[spec.field] === 'string';
+    const wildcard = text && (op === '==' || op === '!=') && typeof values[0] === 'string' && (values[0] as string).includes('*');
+    if (!text && (op === '<' || op === '<=' || op === '>' || op === '>=') && FILTER_FIELDS[spec.field] === 'boolean') {
+      throw badRequest(`${param}: "${name}" is true or false; compare it with == or !=`, { field: param, position: at(name) });
+    }
+    return { kind: 'cmp', field: spec.field, op, values, wildcard };
+  };
+  return walk(ast);
+}
+
+const fieldValue = (i: Item, f: FilterField): FilterValue | null => {
+  switch (f) {
+    case 'isFolder':
+      return i.kind === 'folder';
+    case 'mime':
+      return i.mime;
+    default:
+      return i[f] as FilterValue;
+  }
+};
+
+const wildcardRegex = (pattern: string) => new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`, 'is');
+
+/** Evaluates a filter on an item in memory (trees); the same rules as the SQL form. */
+export function matches(f: Filter, i: Item): boolean {
+  if (f.kind !== 'cmp') return f.kind === 'and' ? matches(f.left, i) && matches(f.right, i) : matches(f.left, i) || matches(f.right, i);
+  const v = fieldValue(i, f.field);
+  if (v === null) return f.op === '!=' || f.op === 'out';
+  const eq = (x: FilterValue) => (f.wildcard && typeof x === 'string' ? wildcardRegex(x).test(String(v)) : x === v);
+  switch (f.op) {
+    case '==':
+      return eq(f.values[0]);
+    case '!=':
+      return !eq(f.values[0]);
+    case 'in':
+      return f.values.some((x) => x === v);
+    case 'out':
+      return !f.values.some((x) => x === v);
+    case '<':
+      return v < f.values[0];
+    case '<=':
+      return v <= f.values[0];
+    case '>':
+      return v > f.values[0];
+    default:
+      return v >= f.values[0];
+  }
+}

@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { compileFilter, CORE_FIELD_SPECS, matches } from '../src/core/filter/filter.js';
+import type { Item } from '../src/core/items/view.js';
+
+const item = (over: Partial<Item>): Item => ({
+  id: 1, spaceId: 1, parentId: 1, name: 'Report.PDF', kind: 'file', system: false, description: '', customTag: '', properties: {}, size: 2000, mime: 'application/pdf',
+  version: 1, sha256: null, createdBy: 1, createdAt: 1000, modifiedBy: 1, modifiedAt: 1000, downloadCount: 0, expiresAt: null, trashedAt: null, ...over,
+});
+
+describe('filter language', () => {
+  it('evaluates comparisons, wildcards, lists and logic', () => {
+    const t = (e: string, i = item({})) => matches(compileFilter(e, CORE_FIELD_SPECS), i);
+    expect(t('name==*.pdf')).toBe(true); // wildcards ignore case
+    expect(t('name==Report.PDF')).toBe(true);
+    expect(t('name==report.pdf')).toBe(false); // exact match is exact
+    expect(t('size=gt=1000;size=le=2000')).toBe(true);
+    expect(t('size=lt=1000,isFolder==true')).toBe(false);
+    expect(t('(size=lt=1000,isFolder==false);name!=x*')).toBe(true);
+    expect(t('mime=in=(image/png,application/pdf)')).toBe(true);
+    expect(t('mime=out=(application/pdf)')).toBe(false);
+    expect(t('mime!=x', item({ mime: null, kind: 'folder' }))).toBe(true);
+  });
+
+  it('refuses bad expressions with a 400 that says where', () => {
+    const err = (e: string) => {
+      try {
+        compileFilter(e, CORE_FIELD_SPECS, 'q');
+      } catch (x) {
+        return x as { code: string; message: string };
+      }
+      throw new Error('no error');
+    };
+    expect(err('name==a;(size=gt=3')).toMatchObject({ code: 'bad_request' });
+    expect(err('name==a;(size=gt=3').message).toMatch(/position/);
+    expect(err('colour==red').message).toMatch(/unknown property "colour" at position 0/);
+    expect(err('name==a;size=gt=big').message).toMatch(/bad value "big" for "size" at position 8/);
+    expect(err('isFolder=gt=true').message).toMatch(/true or false/);
+    expect(err('size=foo=3').message).toMatch(/operator|position/);
+    expect(err('x'.repeat(5000)).message).toMatch(/4096/);
+  });
+});
