@@ -1,5 +1,6 @@
 import { Access, AccessCache } from './access.js';
 import { WriteListener } from '../store/write-listener.js';
+import { pruneHits } from '../store/repos/limits.js';
 import { collectGarbage } from './blobs/gc.js';
 import type { CoreContext } from './context.js';
 import { ChangeService } from './items/changes.js';
@@ -11,6 +12,7 @@ import { TokenService } from './tokens/service.js';
 import { TrashService } from './trash/service.js';
 import { AclService } from './acl/service.js';
 import { FavoriteService } from './favorites/service.js';
+import { PublicReads } from './public/service.js';
 import { UserService } from './users/service.js';
 
 /** Every core service, wired to the ports of one context. */
@@ -27,6 +29,7 @@ export interface Core {
   readonly trash: TrashService;
   readonly acl: AclService;
   readonly favorites: FavoriteService;
+  readonly publicReads: PublicReads;
   gc(): Promise<{ deleted: number; bytes: number }>;
 }
 
@@ -35,6 +38,7 @@ export function createCore(ctx: CoreContext): Core {
   // Every write through the core clears this node's read cache.
   const db = ctx.database.db.withPlugin(new WriteListener(() => cache.forget()));
   const access = new Access(db, cache);
+  const reader = new ContentReader(ctx.blobs);
   const spaces = new SpaceService(db, ctx.now);
   return {
     ctx,
@@ -45,10 +49,15 @@ export function createCore(ctx: CoreContext): Core {
     items: new ItemQueries(db, access),
     uploads: new UploadService(ctx, db, access),
     changes: new ChangeService(db, ctx.now),
-    content: new ContentService(db, access, new ContentReader(ctx.blobs)),
+    content: new ContentService(db, access, reader),
+    publicReads: new PublicReads(ctx, db, reader),
     trash: new TrashService(db, access, ctx.now),
     acl: new AclService(db, access, ctx.now),
     favorites: new FavoriteService(db, access, ctx.now),
-    gc: () => collectGarbage(db, ctx.blobs, ctx.now(), ctx.config.gcGraceSeconds * 1000),
+    gc: async () => {
+      // Rate-limit windows older than an hour count for nothing any more.
+      await pruneHits(db, ctx.now() - 3600_000);
+      return collectGarbage(db, ctx.blobs, ctx.now(), ctx.config.gcGraceSeconds * 1000);
+    },
   };
 }

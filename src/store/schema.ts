@@ -124,6 +124,20 @@ export interface FavoritesTable {
   created_at: number;
 }
 
+export interface DerivativesTable {
+  source_hash: string;
+  /** What was made, e.g. `jpeg-256`. */
+  spec: string;
+  blob_hash: string;
+  created_at: number;
+}
+
+export interface RateLimitsTable {
+  key: string;
+  window_start: number;
+  count: number;
+}
+
 export interface Schema {
   users: UsersTable;
   tokens: TokensTable;
@@ -134,6 +148,8 @@ export interface Schema {
   versions: VersionsTable;
   acl_entries: AclTable;
   favorites: FavoritesTable;
+  derivatives: DerivativesTable;
+  rate_limits: RateLimitsTable;
 }
 
 /** A database handle or an open transaction: repositories accept either. */

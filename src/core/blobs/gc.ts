@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Schema } from '../../store/schema.js';
-import { deleteBlobRow, markDeleting, unreferencedBlobs } from '../../store/repos/blobs.js';
+import { deleteBlobRow, markDeleting, releaseBlob, unreferencedBlobs } from '../../store/repos/blobs.js';
+import { deleteDerivativesFrom, derivativesFrom } from '../../store/repos/derivatives.js';
 import type { BlobStore } from '../ports.js';
 
 /**
@@ -18,6 +19,9 @@ export async function collectGarbage(db: Kysely<Schema>, blobs: BlobStore, now: 
     if (batch.length === 0) break;
     for (const { hash } of batch) {
       if (!(await markDeleting(db, hash, before))) continue;
+      // Thumbnails made of this content go with it (their own blobs follow in a later pass).
+      for (const d of await derivativesFrom(db, hash)) await releaseBlob(db, d.blob_hash, 1, now);
+      await deleteDerivativesFrom(db, hash);
       const row = await db.selectFrom('blobs').select('size').where('hash', '=', hash).executeTakeFirst();
       await blobs.delete(hash);
       await deleteBlobRow(db, hash);

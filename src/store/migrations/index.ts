@@ -2,12 +2,14 @@ import type { Migration, MigrationProvider } from 'kysely';
 import * as m0001 from './0001_init.js';
 import * as m0002 from './0002_acl.js';
 import * as m0003 from './0003_favorites.js';
+import * as m0004 from './0004_public_reads.js';
 
 /** Migrations are listed in code so they ship inside the compiled build. */
 const MIGRATIONS: Record<string, Migration> = {
   '0001_init': m0001,
   '0002_acl': m0002,
   '0003_favorites': m0003,
+  '0004_public_reads': m0004,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -62,8 +62,9 @@ export const deleteBlobRow = (db: Db, hash: string) => db.deleteFrom('blobs').wh
 export const blobPage = (db: Db, after: string, limit: number) =>
   db.selectFrom('blobs').selectAll().where('hash', '>', after).orderBy('hash').limit(limit).execute();
 
-/** Reference counts recomputed from versions, for fsck. */
+/** Reference counts recomputed from versions and derivatives, for fsck. */
 export async function countedRefs(db: Db, hash: string): Promise<number> {
-  const r = await db.selectFrom('versions').select((eb) => eb.fn.countAll<number>().as('n')).where('blob_hash', '=', hash).executeTakeFirstOrThrow();
-  return Number(r.n);
+  const v = await db.selectFrom('versions').select((eb) => eb.fn.countAll<number>().as('n')).where('blob_hash', '=', hash).executeTakeFirstOrThrow();
+  const d = await db.selectFrom('derivatives').select((eb) => eb.fn.countAll<number>().as('n')).where('blob_hash', '=', hash).executeTakeFirstOrThrow();
+  return Number(v.n) + Number(d.n);
 }

@@ -78,6 +78,16 @@ export const fileRoutes =
       return reply;
     });
 
+    // No token: the core's public-read rule decides (live, unexpired, public links on).
+    app.get('/resource', async (req, reply) => {
+      const p = paramsOf(req);
+      const type = int(p, 'Type', 0);
+      if (type !== 0 && type !== 1) throw new KuraError('bad_request', 'Type must be 0 (original) or 1 (thumbnail)', { field: 'Type' });
+      const body = await d.core.publicReads.content(objectId(p, 'Id'), { client: req.ip, variant: type === 1 ? 'thumbnail' : 'original' });
+      await sendFile(req, reply, body);
+      return reply;
+    });
+
     app.get('/download', async (req, reply) => {
       const p = paramsOf(req);
       const actor = await d.actor(req, p);
