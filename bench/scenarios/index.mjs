@@ -3,6 +3,7 @@
 import download from './download.mjs';
 import rss from './rss.mjs';
 import smallGet from './small-get.mjs';
+import thumbnail from './thumbnail.mjs';
 import upload from './upload.mjs';
 
-export const scenarios = [upload, download, smallGet, rss];
+export const scenarios = [upload, download, smallGet, rss, thumbnail];

@@ -36,7 +36,13 @@ export interface Core {
 export function createCore(ctx: CoreContext): Core {
   const cache = new AccessCache(ctx.config.authCacheSeconds * 1000, ctx.now);
   // Every write through the core clears this node's read cache.
-  const db = ctx.database.db.withPlugin(new WriteListener(() => cache.forget()));
+  let publicReads: PublicReads | undefined;
+  const db = ctx.database.db.withPlugin(
+    new WriteListener(() => {
+      cache.forget();
+      publicReads?.forget();
+    }),
+  );
   const access = new Access(db, cache);
   const reader = new ContentReader(ctx.blobs);
   const spaces = new SpaceService(db, ctx.now);
@@ -50,7 +56,7 @@ export function createCore(ctx: CoreContext): Core {
     uploads: new UploadService(ctx, db, access),
     changes: new ChangeService(db, ctx.now),
     content: new ContentService(db, access, reader),
-    publicReads: new PublicReads(ctx, db, reader),
+    publicReads: (publicReads = new PublicReads(ctx, db, reader)),
     trash: new TrashService(db, access, ctx.now),
     acl: new AclService(db, access, ctx.now),
     favorites: new FavoriteService(db, access, ctx.now),
