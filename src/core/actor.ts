@@ -8,4 +8,3 @@ export interface Actor {
   readonly tokenId?: number;
 }
 
-export const isAdmin = (a: Actor | null | undefined): boolean => a?.role === 'admin';

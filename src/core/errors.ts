@@ -52,5 +52,3 @@ export const isKuraError = (e: unknown): e is KuraError => e instanceof KuraErro
 
 export const badRequest = (message: string, details?: Record<string, unknown>) =>
   new KuraError('bad_request', message, details);
-export const notFound = (what = 'item') => new KuraError('not_found', `${what} not found`);
-export const forbidden = (message = 'you may not do this') => new KuraError('forbidden', message);

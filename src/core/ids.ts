@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 
 /**
  * Entity ids are random 53-bit integers (never sequential: several dialects serve files by
@@ -10,9 +10,6 @@ export function newId(): number {
   const id = (b.readUInt32BE(0) & 0x1fffff) * 0x100000000 + b.readUInt32BE(4);
   return id === 0 ? newId() : id;
 }
-
-export const isId = (v: unknown): v is number =>
-  typeof v === 'number' && Number.isSafeInteger(v) && v > 0;
 
 /** Parse a decimal id as it appears in URLs; undefined when it is not one. */
 export function parseId(v: string | undefined): number | undefined {
@@ -31,4 +28,3 @@ export function fromObjectId(v: string): number | undefined {
 
 /** A random secret, URL-safe. */
 export const newSecret = (bytes = 32): string => randomBytes(bytes).toString('base64url');
-export const newUuid = (): string => randomUUID();

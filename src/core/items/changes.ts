@@ -230,10 +230,10 @@ export class ChangeService {
 
   /** Moves an item and its subtree to the trash. Usage stays counted until purged. */
   async trash(actor: Actor, id: number): Promise<void> {
-    await this.tx(async (_trx, access) => {
+    await this.tx(async (trx, access) => {
       const { item } = await access.item(actor, id, Right.DELETE);
       if (item.parent_id === null) throw badRequest('the root folder of a space cannot be deleted');
-      await trashSubtree(_trx, id, this.now());
+      await trashSubtree(trx, id, this.now());
     });
   }
 }

@@ -10,8 +10,6 @@ import { numberedName } from '../names.js';
  */
 export type OnConflict = 'fail' | 'rename' | 'version';
 
-export const ON_CONFLICT: readonly OnConflict[] = ['fail', 'rename', 'version'];
-
 export type Placement = { name: string; existing?: undefined } | { name: string; existing: ItemRow };
 
 /**

@@ -36,8 +36,6 @@ export const addRefs = (db: Db, hash: string, n: number, now: number) =>
 export const releaseBlob = (db: Db, hash: string, n: number, now: number) =>
   db.updateTable('blobs').set({ refcount: sql`refcount - ${n}`, touched_at: now }).where('hash', '=', hash).execute();
 
-export const blobByHash = (db: Db, hash: string) => db.selectFrom('blobs').selectAll().where('hash', '=', hash).executeTakeFirst();
-
 /** Unreferenced blobs untouched since `before`: GC candidates. */
 export const unreferencedBlobs = (db: Db, before: number, limit: number) =>
   db.selectFrom('blobs').select('hash').where('refcount', '<=', 0).where('touched_at', '<', before).where('state', '=', 'live').limit(limit).execute();

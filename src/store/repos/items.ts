@@ -179,9 +179,6 @@ export async function trashSubtree(db: Db, rootId: number, at: number): Promise<
   return Number(r.numAffectedRows ?? 0);
 }
 
-export const incrementDownloads = (db: Db, id: number) =>
-  db.updateTable('items').set({ download_count: sql`download_count + 1` }).where('id', '=', id).execute();
-
 /** An item with the role `userId` holds in its space (undefined role: not a member), in one query. */
 export const itemWithRole = (db: Db, id: number, userId: number) =>
   db

@@ -12,8 +12,5 @@ export async function countHit(db: Db, key: string, windowStart: number): Promis
   return Number(row.count);
 }
 
-export const hitsIn = async (db: Db, key: string, windowStart: number): Promise<number> =>
-  Number((await db.selectFrom('rate_limits').select('count').where('key', '=', key).where('window_start', '=', windowStart).executeTakeFirst())?.count ?? 0);
-
 /** Drops windows older than `before`. */
 export const pruneHits = (db: Db, before: number) => db.deleteFrom('rate_limits').where('window_start', '<', before).execute();

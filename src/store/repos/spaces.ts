@@ -35,8 +35,6 @@ export const spacesOfUser = (db: Db, userId: number) =>
 export const spacesOwnedBy = (db: Db, userId: number) =>
   db.selectFrom('spaces').select(['id', 'kind', 'name']).where('owner_id', '=', userId).execute();
 
-export const listAllSpaces = (db: Db) => db.selectFrom('spaces').selectAll().orderBy('created_at').execute() as Promise<SpaceRow[]>;
-
 export async function setQuota(db: Db, id: number, bytes: number | null, files: number | null): Promise<boolean> {
   const r = await db.updateTable('spaces').set({ quota_bytes: bytes, quota_files: files }).where('id', '=', id).executeTakeFirst();
   return Number(r.numUpdatedRows) === 1;

@@ -7,9 +7,6 @@ export const insertVersion = (db: Db, row: VersionRow) => db.insertInto('version
 export const versionsOf = (db: Db, itemId: number) =>
   db.selectFrom('versions').selectAll().where('item_id', '=', itemId).orderBy('number', 'desc').execute();
 
-export const versionsOfItems = async (db: Db, itemIds: number[]) =>
-  itemIds.length === 0 ? [] : db.selectFrom('versions').selectAll().where('item_id', 'in', itemIds).orderBy('number', 'desc').execute();
-
 export const versionByNumber = (db: Db, itemId: number, n: number) =>
   db.selectFrom('versions').selectAll().where('item_id', '=', itemId).where('number', '=', n).executeTakeFirst();
 
