@@ -37,6 +37,8 @@ export interface KuraConfig {
   readonly authCacheSeconds: number;
   /** Seconds to wait for in-flight requests on SIGTERM (KURA_SHUTDOWN_GRACE_SECONDS, default 30). */
   readonly shutdownGraceSeconds: number;
+  /** Seconds an idle sliced upload is kept before it expires (KURA_UPLOAD_SESSION_SECONDS, default 86400). */
+  readonly uploadSessionSeconds: number;
 }
 
 export type Env = Record<string, string | undefined>;
@@ -168,5 +170,6 @@ export function loadConfig(rawEnv: Env = process.env): KuraConfig {
     gcGraceSeconds: int(env, 'KURA_GC_GRACE_SECONDS', 3600, 0, 365 * 86400),
     authCacheSeconds: int(env, 'KURA_AUTH_CACHE_SECONDS', 5, 0, 3600),
     shutdownGraceSeconds: int(env, 'KURA_SHUTDOWN_GRACE_SECONDS', 30, 0, 3600),
+    uploadSessionSeconds: int(env, 'KURA_UPLOAD_SESSION_SECONDS', 86400, 1, 30 * 86400),
   });
 }

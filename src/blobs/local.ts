@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream, open as openCallback } from 'node:fs';
-import { link, mkdir, open, readdir, stat, unlink } from 'node:fs/promises';
+import { link, mkdir, open, readdir, rm, stat, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import { KuraError } from '../core/errors.js';
-import type { BlobStore, ByteRange, StagedBlob, StageOptions, StoredBlob } from '../core/ports.js';
+import type { BlobStore, ByteRange, StagedBlob, StageOptions, StoredBlob, StoredPiece } from '../core/ports.js';
 import { feed, Ingest } from './ingest.js';
-import { blobKey, checkHash, checkRange, isHash } from './locator.js';
+import { blobKey, checkHash, checkRange, isHash, pieceKey } from './locator.js';
 
 /** Large buffers matter: 64 KiB reads cap a single download far below disk speed. */
 const IO_BUFFER = 1024 * 1024;
@@ -48,7 +48,8 @@ async function list(dir: string): Promise<string[]> {
 /**
  * Blobs on the local disk: `root/objects/ab/cd/<sha256>`, staged in `root/staging/<pid>-<uuid>`
  * on the same filesystem. Staging files are fsynced before they are linked into place and
- * the directories after, so a crash leaves either no object or a whole one.
+ * the directories after, so a crash leaves either no object or a whole one. Pieces of sliced
+ * uploads sit in `root/uploads/<session>/<uuid>` until the core assembles or expires them.
  *
  * commit() links rather than renames: the core keeps the staging file until its metadata
  * transaction commits (and discards it afterwards), and link() fails with EEXIST instead of
@@ -58,10 +59,12 @@ export class LocalBlobStore implements BlobStore {
   readonly kind = 'local' as const;
   private readonly objects: string;
   private readonly staging: string;
+  private readonly uploads: string;
 
   constructor(opts: { root: string }) {
     this.objects = join(opts.root, 'objects');
     this.staging = join(opts.root, 'staging');
+    this.uploads = join(opts.root, 'uploads');
   }
 
   /** The file holding a blob (for fsck and tools); bad_request for anything but a hash. */
@@ -77,6 +80,7 @@ export class LocalBlobStore implements BlobStore {
   async init(): Promise<void> {
     await mkdir(this.objects, { recursive: true });
     await mkdir(this.staging, { recursive: true });
+    await mkdir(this.uploads, { recursive: true });
     // A file of "our" pid that predates this process is from an earlier process that had the
     // same pid — usual in containers, where the server is always pid 1. The margin covers
     // coarse filesystem timestamps.
@@ -99,7 +103,11 @@ export class LocalBlobStore implements BlobStore {
 
   async stage(source: Readable, opts: StageOptions): Promise<StagedBlob> {
     const key = `${process.pid}-${randomUUID()}`;
-    const path = join(this.staging, key);
+    return { ...(await this.write(join(this.staging, key), source, opts, true)), key };
+  }
+
+  /** Streams `source` into a new file at `path`, hashing; removes the file on any failure. */
+  private async write(path: string, source: Readable, opts: StageOptions, durable: boolean) {
     const ingest = new Ingest(opts.maxBytes);
     // 'wx': a staging name is never reused, and an existing file would be someone else's.
     // The stream owns its descriptor: FileHandle.createWriteStream({ autoClose: false }) would
@@ -108,12 +116,38 @@ export class LocalBlobStore implements BlobStore {
     try {
       // Resolves after 'close', so no write is in flight when the file is fsynced or removed.
       await feed(source, ingest, out);
-      await fsyncPath(path);
+      if (durable) await fsyncPath(path);
     } catch (e) {
       if (code(e) !== 'EEXIST') await unlink(path).catch(() => undefined);
       throw e;
     }
-    return { ...ingest.result(), key };
+    return ingest.result();
+  }
+
+  async putPiece(session: string, source: Readable, opts: StageOptions): Promise<StoredPiece> {
+    const key = randomUUID();
+    await mkdir(join(this.uploads, pieceKey(session)), { recursive: true });
+    const { hash, size } = await this.write(join(this.uploads, pieceKey(session, key)), source, opts, false);
+    return { key, size, hash };
+  }
+
+  async readPiece(session: string, key: string, range?: ByteRange): Promise<Readable> {
+    checkRange(range);
+    const path = join(this.uploads, pieceKey(session, key));
+    const fd = await openFd(path, 'r').catch((e: unknown) => {
+      throw code(e) === 'ENOENT' ? new KuraError('not_found', 'upload piece not found') : e;
+    });
+    return createReadStream(path, { fd, autoClose: true, highWaterMark: IO_BUFFER, start: range?.start, end: range?.end });
+  }
+
+  async deletePiece(session: string, key: string): Promise<void> {
+    await unlink(join(this.uploads, pieceKey(session, key))).catch((e: unknown) => {
+      if (code(e) !== 'ENOENT') throw e;
+    });
+  }
+
+  async deletePieces(session: string): Promise<void> {
+    await rm(join(this.uploads, pieceKey(session)), { recursive: true, force: true });
   }
 
   async commit(staged: StagedBlob): Promise<void> {

@@ -35,3 +35,14 @@ export function checkRange(range: ByteRange | undefined): void {
     throw new KuraError('range_not_satisfiable', `invalid byte range ${start}-${end}`, { start, end });
   }
 }
+
+const SESSION = /^[0-9a-f]{32}$/;
+const PIECE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** `<session>/<piece>` for a piece of a sliced upload; both parts are checked shapes. */
+export function pieceKey(session: string, piece?: string): string {
+  if (typeof session !== 'string' || !SESSION.test(session)) throw new KuraError('bad_request', 'not an upload session id');
+  if (piece === undefined) return session;
+  if (typeof piece !== 'string' || !PIECE.test(piece)) throw new KuraError('bad_request', 'not a piece key');
+  return `${session}/${piece}`;
+}

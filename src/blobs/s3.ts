@@ -20,9 +20,9 @@ import {
 import { Upload } from '@aws-sdk/lib-storage';
 import type { KuraConfig } from '../config.js';
 import { KuraError } from '../core/errors.js';
-import type { BlobStore, ByteRange, StagedBlob, StageOptions, StoredBlob } from '../core/ports.js';
+import type { BlobStore, ByteRange, StagedBlob, StageOptions, StoredBlob, StoredPiece } from '../core/ports.js';
 import { feed, Ingest } from './ingest.js';
-import { blobKey, checkHash, checkRange, isHash } from './locator.js';
+import { blobKey, checkHash, checkRange, isHash, pieceKey } from './locator.js';
 
 export type S3BlobStoreOptions = KuraConfig['s3'] & { prefix?: string };
 
@@ -145,7 +145,11 @@ export class S3BlobStore implements BlobStore {
 
   async stage(source: Readable, opts: StageOptions): Promise<StagedBlob> {
     const key = randomUUID();
-    const Key = this.stagingKey(key);
+    return { ...(await this.write(this.stagingKey(key), source, opts)), key };
+  }
+
+  /** Streams `source` into a new object (multipart when large), hashing; nothing is left on failure. */
+  private async write(Key: string, source: Readable, opts: StageOptions) {
     const ingest = new Ingest(opts.maxBytes);
     const body = new PassThrough({ highWaterMark: 1024 * 1024 });
     const upload = new Upload({ client: this.client, params: { Bucket: this.bucket, Key, Body: body }, partSize: PART, queueSize: QUEUE, leavePartsOnError: false });
@@ -158,10 +162,36 @@ export class S3BlobStore implements BlobStore {
       throw e;
     });
     const [fed, sent] = await Promise.allSettled([feed(source, ingest, body), sending]);
-    if (fed.status === 'fulfilled' && sent.status === 'fulfilled') return { ...ingest.result(), key };
+    if (fed.status === 'fulfilled' && sent.status === 'fulfilled') return ingest.result();
     await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key })).catch(() => undefined);
     // The feed's reason is the cause (limit, client abort); the upload's is a consequence.
     throw fed.status === 'rejected' ? fed.reason : (sent as PromiseRejectedResult).reason;
+  }
+
+  async putPiece(session: string, source: Readable, opts: StageOptions): Promise<StoredPiece> {
+    const key = randomUUID();
+    const { hash, size } = await this.write(`${this.prefix}uploads/${pieceKey(session, key)}`, source, opts);
+    return { key, size, hash };
+  }
+
+  async readPiece(session: string, key: string, range?: ByteRange): Promise<Readable> {
+    return this.get(`${this.prefix}uploads/${pieceKey(session, key)}`, range, 'upload piece not found');
+  }
+
+  async deletePiece(session: string, key: string): Promise<void> {
+    await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: `${this.prefix}uploads/${pieceKey(session, key)}` })).catch((e: unknown) => {
+      if (!isMissing(e)) throw e;
+    });
+  }
+
+  async deletePieces(session: string): Promise<void> {
+    const Prefix = `${this.prefix}uploads/${pieceKey(session)}/`;
+    let ContinuationToken: string | undefined;
+    do {
+      const page = await this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix, ContinuationToken }));
+      for (const o of page.Contents ?? []) if (o.Key) await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: o.Key }));
+      ContinuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (ContinuationToken);
   }
 
   async commit(staged: StagedBlob): Promise<void> {
@@ -207,13 +237,16 @@ export class S3BlobStore implements BlobStore {
   }
 
   async read(hash: string, range?: ByteRange): Promise<Readable> {
-    const Key = this.objectKey(hash);
+    return this.get(this.objectKey(hash), range, 'content not found');
+  }
+
+  private async get(Key: string, range: ByteRange | undefined, missing: string): Promise<Readable> {
     checkRange(range);
     let r: GetObjectCommandOutput;
     try {
       r = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key, Range: range ? `bytes=${range.start}-${range.end}` : undefined }));
     } catch (e) {
-      if (isMissing(e)) throw new KuraError('not_found', 'content not found');
+      if (isMissing(e)) throw new KuraError('not_found', missing);
       if (failure(e).name === 'InvalidRange') throw new KuraError('range_not_satisfiable', 'the range starts beyond the content');
       throw e;
     }

@@ -7,6 +7,7 @@ import { ChangeService } from './items/changes.js';
 import { ContentReader, ContentService } from './items/content.js';
 import { ItemQueries } from './items/queries.js';
 import { UploadService } from './items/upload.js';
+import { SlicedUploads } from './uploads/service.js';
 import { SpaceService } from './spaces/service.js';
 import { TokenService } from './tokens/service.js';
 import { TrashService } from './trash/service.js';
@@ -24,6 +25,7 @@ export interface Core {
   readonly spaces: SpaceService;
   readonly items: ItemQueries;
   readonly uploads: UploadService;
+  readonly sliced: SlicedUploads;
   readonly changes: ChangeService;
   readonly content: ContentService;
   readonly trash: TrashService;
@@ -46,14 +48,18 @@ export function createCore(ctx: CoreContext): Core {
   const access = new Access(db, cache);
   const reader = new ContentReader(ctx.blobs);
   const spaces = new SpaceService(db, ctx.now);
+  const items = new ItemQueries(db, access);
+  const uploads = new UploadService(ctx, db, access);
+  const sliced = new SlicedUploads(ctx, db, access, uploads, items);
   return {
     ctx,
     access,
     spaces,
     users: new UserService(db, spaces, ctx.now),
     tokens: new TokenService(db, ctx.now, ctx.config.authCacheSeconds),
-    items: new ItemQueries(db, access),
-    uploads: new UploadService(ctx, db, access),
+    items,
+    uploads,
+    sliced,
     changes: new ChangeService(db, ctx.now),
     content: new ContentService(db, access, reader),
     publicReads: (publicReads = new PublicReads(ctx, db, reader)),
@@ -63,6 +69,8 @@ export function createCore(ctx: CoreContext): Core {
     gc: async () => {
       // Rate-limit windows older than an hour count for nothing any more.
       await pruneHits(db, ctx.now() - 3600_000);
+      // Expired sliced uploads give their quota back before blobs are counted.
+      await sliced.expire();
       return collectGarbage(db, ctx.blobs, ctx.now(), ctx.config.gcGraceSeconds * 1000);
     },
   };

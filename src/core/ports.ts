@@ -22,6 +22,15 @@ export interface StageOptions {
   maxBytes: number;
 }
 
+/** One stored piece of an unfinished sliced upload. */
+export interface StoredPiece {
+  /** Opaque key within its session, meaningful only to the store that made it. */
+  key: string;
+  size: number;
+  /** Lowercase hex SHA-256 of the piece. */
+  hash: string;
+}
+
 /** An object in the store, as listed by `list()` (used by fsck and GC). */
 export interface StoredBlob {
   hash: string;
@@ -48,5 +57,16 @@ export interface BlobStore {
   /** Idempotent. */
   delete(hash: string): Promise<void>;
   list(): AsyncIterable<StoredBlob>;
+  /**
+   * Pieces of sliced uploads live apart from content, grouped by session (a 32-hex-digit
+   * id), until the upload completes or expires. Pieces are written without fsync: the core
+   * keeps each piece's SHA-256 and checks it when it assembles the file.
+   */
+  putPiece(session: string, source: Readable, opts: StageOptions): Promise<StoredPiece>;
+  readPiece(session: string, key: string, range?: ByteRange): Promise<Readable>;
+  /** Idempotent. */
+  deletePiece(session: string, key: string): Promise<void>;
+  /** Removes every piece of a session. Idempotent. */
+  deletePieces(session: string): Promise<void>;
   close(): Promise<void>;
 }

@@ -138,6 +138,40 @@ export interface RateLimitsTable {
   count: number;
 }
 
+export type UploadState = 'open' | 'assembling' | 'done';
+
+export interface UploadSessionsTable {
+  /** 32 random hex digits; names the session's pieces in the blob store. */
+  id: string;
+  user_id: number;
+  /** The client's key (drive FileTempId, lowercased); unique per user. */
+  client_key: string;
+  space_id: number;
+  /** New file: the folder it goes into. */
+  parent_id: number | null;
+  /** New version: the file it updates. */
+  item_id: number | null;
+  name: string;
+  length: number;
+  /** Bytes reserved against the space quota until completion or expiry. */
+  reserved: number;
+  state: UploadState;
+  /** The file made on completion. */
+  result_id: number | null;
+  created_at: number;
+  updated_at: number;
+  expires_at: number;
+}
+
+export interface UploadPiecesTable {
+  session_id: string;
+  key: string;
+  start: number;
+  size: number;
+  hash: string;
+  created_at: number;
+}
+
 export interface Schema {
   users: UsersTable;
   tokens: TokensTable;
@@ -148,6 +182,8 @@ export interface Schema {
   versions: VersionsTable;
   acl_entries: AclTable;
   favorites: FavoritesTable;
+  upload_sessions: UploadSessionsTable;
+  upload_pieces: UploadPiecesTable;
   derivatives: DerivativesTable;
   rate_limits: RateLimitsTable;
 }

@@ -28,6 +28,16 @@ export interface UploadOptions {
   description?: string;
   customTag?: string;
   expiresAt?: number | null;
+  /** Quota already held for this upload (a sliced upload's session), handed over in the same transaction. */
+  reservation?: Reservation;
+}
+
+export interface Reservation {
+  bytes: number;
+  /** Gives the held bytes back; runs first in the recording transaction. */
+  release(trx: Db): Promise<void>;
+  /** Runs last in the recording transaction, with the file it recorded. */
+  recorded(trx: Db, row: ItemRow): Promise<void>;
 }
 
 /**
@@ -72,7 +82,7 @@ export class UploadService {
         try {
           folder ??= await this.access.folder(actor, folderId, Right.CREATE);
           const name = checkName(file.name, 'file name');
-          const blob = await this.stage(Number(folder.space_id), file.stream, pending);
+          const blob = await this.stage(Number(folder.space_id), file.stream, pending - (opts.reservation?.bytes ?? 0));
           staged.push({ name, blob, mime: '' });
           pending += blob.size;
           staged[staged.length - 1].mime = await sniffMime(blob.head, name);
@@ -87,12 +97,14 @@ export class UploadService {
         fresh.length = 0;
         const parent = await itemById(trx, folderId);
         if (!parent || parent.trashed_at !== null) throw new KuraError('not_found', 'folder not found');
+        await opts.reservation?.release(trx);
         const out: ItemRow[] = [];
         for (const s of staged) {
           const r = await this.recordTx(trx, actor, parent, s.name, s.blob, s.mime, opts);
           if (r.fresh) fresh.push(s.blob);
           out.push(r.row);
         }
+        if (out.length === 1) await opts.reservation?.recorded(trx, out[0]);
         return out;
       });
       for (const b of fresh) await ensureCommitted(this.ctx.blobs, b);
@@ -139,7 +151,7 @@ export class UploadService {
   }
 
   /** Uploads new content for an existing file: a new version. */
-  async uploadVersion(actor: Actor, itemId: number, stream: Readable): Promise<Item> {
+  async uploadVersion(actor: Actor, itemId: number, stream: Readable, opts: Pick<UploadOptions, 'reservation'> = {}): Promise<Item> {
     const { item } = await this.access.item(actor, itemId, Right.EDIT_BASIC, 'file').catch((e) => {
       stream.resume();
       throw e;
@@ -148,14 +160,16 @@ export class UploadService {
       stream.resume();
       throw new KuraError('bad_request', 'a folder has no content');
     }
-    const staged = await this.stage(Number(item.space_id), stream);
+    const staged = await this.stage(Number(item.space_id), stream, -(opts.reservation?.bytes ?? 0));
     try {
       const mime = await sniffMime(staged.head, item.name);
       let fresh = false;
       const row = await runClaimingTx(this.db, async (trx) => {
         const current = await itemById(trx, itemId);
         if (!current || current.trashed_at !== null) throw new KuraError('not_found', 'file not found');
+        await opts.reservation?.release(trx);
         const r = await this.addVersionTx(trx, actor, current, staged, mime, this.ctx.now());
+        await opts.reservation?.recorded(trx, r.row);
         fresh = r.fresh;
         return r.row;
       });

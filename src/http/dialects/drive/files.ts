@@ -17,7 +17,7 @@ const STARTED = Math.floor(Date.now() / 1000) * 1000;
  * Reads a multipart body in order: fields first (UserToken, FileName, ParentId or Id), then
  * the file. A file part that arrives before any token is refused (401) without being read.
  */
-async function withFile<T>(d: Drive, req: FastifyRequest, fileField: string, use: (actor: Actor, fields: Params, file: { name: string; stream: Readable }) => Promise<T>): Promise<T> {
+export async function withFile<T>(d: Drive, req: FastifyRequest, fileField: string, use: (actor: Actor, fields: Params, file: { name: string; stream: Readable }) => Promise<T>): Promise<T> {
   const fields: Params = { ...((req.query ?? {}) as Params) };
   const parts = multipartParts(req.raw, { files: 1 });
   let result: { value: T } | undefined;
@@ -43,7 +43,7 @@ async function withFile<T>(d: Drive, req: FastifyRequest, fileField: string, use
   return result.value;
 }
 
-function requireMultipart(req: FastifyRequest): void {
+export function requireMultipart(req: FastifyRequest): void {
   if (!/^multipart\/form-data/i.test(req.headers['content-type'] ?? '')) throw new KuraError('unsupported_type', 'send multipart/form-data with the fields first and the file last');
 }
 

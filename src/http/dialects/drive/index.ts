@@ -9,6 +9,7 @@ import { favoriteRoutes } from './favorites.js';
 import { fileRoutes } from './files.js';
 import { readRoutes } from './reads.js';
 import { recycleRoutes } from './recycle.js';
+import { sliceRoutes } from './slices.js';
 
 /** The `drive` dialect (spec 002), mounted at /v1/file. docs/drive.md has its decisions. */
 export const driveApi =
@@ -23,6 +24,7 @@ export const driveApi =
     const d = makeDrive(core, config);
     await app.register(readRoutes(d));
     await app.register(fileRoutes(d));
+    await app.register(sliceRoutes(d));
     await app.register(changeRoutes(d));
     await app.register(recycleRoutes(d));
     await app.register(favoriteRoutes(d));

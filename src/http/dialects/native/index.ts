@@ -9,6 +9,7 @@ import { contentRoutes } from './content.js';
 import { itemRoutes } from './items.js';
 import { spaceRoutes } from './spaces.js';
 import { trashRoutes } from './trash.js';
+import { uploadRoutes } from './uploads.js';
 
 /** The native REST API, mounted at /api/v1. */
 export const nativeApi =
@@ -22,4 +23,5 @@ export const nativeApi =
     await app.register(trashRoutes(core));
     await app.register(aclRoutes(core));
     await app.register(favoriteRoutes(core));
+    await app.register(uploadRoutes(core));
   };

@@ -1,0 +1,116 @@
+import { randomBytes } from 'node:crypto';
+import type { FastifyPluginAsync } from 'fastify';
+import { KuraError } from '../../../core/errors.js';
+import type { Core } from '../../../core/index.js';
+import type { SliceResult } from '../../../core/uploads/service.js';
+import { requireActor } from '../../shared/auth.js';
+import { errors, itemSchema } from './schemas.js';
+
+const keyParam = {
+  type: 'object',
+  properties: { key: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_.{}()-]{0,99}$', description: 'the upload key' } },
+  required: ['key'],
+} as const;
+
+const uploadSchema = {
+  type: 'object',
+  properties: {
+    key: { type: 'string' },
+    name: { type: 'string' },
+    length: { type: 'integer' },
+    received: { type: 'integer' },
+    ranges: { type: 'array', items: { type: 'array', items: { type: 'integer' }, minItems: 2, maxItems: 2 }, description: 'received byte ranges, inclusive' },
+    state: { type: 'string', enum: ['open', 'assembling', 'done'] },
+    folderId: { type: ['integer', 'null'] },
+    itemId: { type: ['integer', 'null'], description: 'the file updated, or the file made once done' },
+    createdAt: { type: 'integer' },
+    expiresAt: { type: 'integer' },
+  },
+} as const;
+
+const sliceReply = { type: 'object', properties: { done: { type: 'boolean' }, upload: uploadSchema, item: itemSchema } } as const;
+const binary = { content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } } };
+
+interface CreateBody {
+  key?: string;
+  folderId?: number;
+  name?: string;
+  itemId?: number;
+  length: number;
+}
+
+const answer = (r: SliceResult) => (r.done ? { done: true, upload: r.status, item: r.item } : { done: false, upload: r.status });
+
+/** Resumable uploads: /api/v1/uploads (the same sessions as the drive's sliced uploads). */
+export const uploadRoutes =
+  (core: Core): FastifyPluginAsync =>
+  async (app) => {
+    app.post<{ Body: CreateBody }>(
+      '/uploads',
+      {
+        schema: {
+          tags: ['uploads'],
+          summary: 'Start a resumable upload (a new file in folderId named name, or a new version of itemId), reserving length bytes of quota',
+          body: {
+            type: 'object',
+            properties: {
+              key: { type: 'string', pattern: keyParam.properties.key.pattern, description: 'client-chosen key (default: 32 random hex digits); the same key with the same file resumes' },
+              folderId: { type: 'integer', minimum: 1 },
+              name: { type: 'string' },
+              itemId: { type: 'integer', minimum: 1 },
+              length: { type: 'integer', minimum: 0 },
+            },
+            required: ['length'],
+            additionalProperties: false,
+          },
+          response: { 201: uploadSchema, ...errors(400, 401, 403, 404, 409, 413, 507) },
+        },
+      },
+      async (req, reply) => {
+        const actor = await requireActor(core, req);
+        const b = req.body;
+        if ((b.itemId === undefined) === (b.folderId === undefined)) throw new KuraError('bad_request', 'give either folderId (with name) or itemId');
+        if (b.folderId !== undefined && b.name === undefined) throw new KuraError('bad_request', 'name is required with folderId', { field: 'name' });
+        const key = b.key ?? randomBytes(16).toString('hex');
+        const target = b.itemId !== undefined ? { itemId: b.itemId } : { folderId: b.folderId!, name: b.name! };
+        await core.sliced.open(actor, { key, target, length: b.length });
+        reply.code(201);
+        return core.sliced.status(actor, key);
+      },
+    );
+
+    app.get<{ Params: { key: string } }>(
+      '/uploads/:key',
+      { schema: { tags: ['uploads'], summary: 'State of a resumable upload: received ranges, expiry', params: keyParam, response: { 200: uploadSchema, ...errors(401, 404) } } },
+      async (req) => core.sliced.status(await requireActor(core, req), req.params.key),
+    );
+
+    app.put<{ Params: { key: string }; Querystring: { offset: string } }>(
+      '/uploads/:key',
+      {
+        schema: {
+          tags: ['uploads'],
+          summary: 'Send bytes at offset (raw body). Slices may come in any order and be re-sent; the one that completes the file answers 201 with it',
+          params: keyParam,
+          querystring: { type: 'object', properties: { offset: { type: 'string', pattern: '^[0-9]{1,16}$' } }, required: ['offset'] },
+          body: binary,
+          response: { 200: sliceReply, 201: sliceReply, ...errors(400, 401, 403, 404, 409, 507) },
+        },
+      },
+      async (req, reply) => {
+        const actor = await requireActor(core, req);
+        const r = await core.sliced.append(actor, req.params.key, Number(req.query.offset), req.raw);
+        if (r.done) reply.code(201);
+        return answer(r);
+      },
+    );
+
+    app.delete<{ Params: { key: string } }>(
+      '/uploads/:key',
+      { schema: { tags: ['uploads'], summary: 'Cancel a resumable upload: its bytes are dropped and its quota given back', params: keyParam, response: { 204: { type: 'null' }, ...errors(401, 404, 409) } } },
+      async (req, reply) => {
+        await core.sliced.cancel(await requireActor(core, req), req.params.key);
+        reply.code(204);
+      },
+    );
+  };
