@@ -29,7 +29,6 @@ const uploadSchema = {
 } as const;
 
 const sliceReply = { type: 'object', properties: { done: { type: 'boolean' }, upload: uploadSchema, item: itemSchema } } as const;
-const binary = { content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } } };
 
 interface CreateBody {
   key?: string;
@@ -93,7 +92,7 @@ export const uploadRoutes =
           summary: 'Send bytes at offset (raw body). Slices may come in any order and be re-sent; the one that completes the file answers 201 with it',
           params: keyParam,
           querystring: { type: 'object', properties: { offset: { type: 'string', pattern: '^[0-9]{1,16}$' } }, required: ['offset'] },
-          body: binary,
+          consumes: ['application/octet-stream'],
           response: { 200: sliceReply, 201: sliceReply, ...errors(400, 401, 403, 404, 409, 507) },
         },
       },
