@@ -63,7 +63,7 @@ const ignore = () => undefined;
  * see a reset instead of the 413. The caller owns the source and decides whether to drain
  * or destroy it after a failure; after success it has ended.
  */
-export async function feed(source: Readable, ingest: Ingest, sink: Writable): Promise<void> {
+export async function feed(source: Readable, ingest: Transform, sink: Writable): Promise<void> {
   const unwatch = finished(source, { writable: false }, (err) => {
     if (err) ingest.destroy(err);
   });

@@ -1,12 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { createReadStream, createWriteStream, open as openCallback } from 'node:fs';
+import { constants, createReadStream, createWriteStream, open as openCallback } from 'node:fs';
 import { link, mkdir, open, readdir, rm, stat, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import { KuraError } from '../core/errors.js';
-import type { BlobStore, ByteRange, StagedBlob, StageOptions, StoredBlob, StoredPiece } from '../core/ports.js';
+import type { BlobStore, ByteRange, PieceOptions, PieceRef, StagedBlob, StageOptions, StoredBlob, StoredPiece } from '../core/ports.js';
 import { feed, Ingest } from './ingest.js';
+import { digestInPlace, InPlaceSink } from './local-pieces.js';
+import { PieceMeter } from './pieces.js';
 import { blobKey, checkHash, checkRange, isHash, pieceKey } from './locator.js';
 
 /** Large buffers matter: 64 KiB reads cap a single download far below disk speed. */
@@ -48,8 +50,8 @@ async function list(dir: string): Promise<string[]> {
 /**
  * Blobs on the local disk: `root/objects/ab/cd/<sha256>`, staged in `root/staging/<pid>-<uuid>`
  * on the same filesystem. Staging files are fsynced before they are linked into place and
- * the directories after, so a crash leaves either no object or a whole one. Pieces of sliced
- * uploads sit in `root/uploads/<session>/<uuid>` until the core assembles or expires them.
+ * the directories after, so a crash leaves either no object or a whole one. Sliced uploads
+ * write in place into `root/uploads/<session>/data` until the core assembles or expires them.
  *
  * commit() links rather than renames: the core keeps the staging file until its metadata
  * transaction commits (and discards it afterwards), and link() fails with EEXIST instead of
@@ -124,30 +126,60 @@ export class LocalBlobStore implements BlobStore {
     return ingest.result();
   }
 
-  async putPiece(session: string, source: Readable, opts: StageOptions): Promise<StoredPiece> {
-    const key = randomUUID();
-    await mkdir(join(this.uploads, pieceKey(session)), { recursive: true });
-    const { hash, size } = await this.write(join(this.uploads, pieceKey(session, key)), source, opts, false);
-    return { key, size, hash };
+  readonly piecesInPlace = true;
+
+  private sessionFile(session: string): string {
+    return join(this.uploads, pieceKey(session), 'data');
   }
 
-  async readPiece(session: string, key: string, range?: ByteRange): Promise<Readable> {
+  async putPiece(session: string, start: number, source: Readable, opts: PieceOptions): Promise<StoredPiece> {
+    await mkdir(join(this.uploads, pieceKey(session)), { recursive: true });
+    const fh = await open(this.sessionFile(session), constants.O_RDWR | constants.O_CREAT);
+    const meter = new PieceMeter(opts.maxBytes);
+    try {
+      await feed(source, meter, new InPlaceSink(fh, start, opts.known));
+    } finally {
+      await fh.close();
+    }
+    return { key: randomUUID(), size: meter.size, checksum: meter.checksum };
+  }
+
+  async readPiece(session: string, piece: PieceRef, range?: ByteRange): Promise<Readable> {
     checkRange(range);
-    const path = join(this.uploads, pieceKey(session, key));
+    const path = this.sessionFile(session);
     const fd = await openFd(path, 'r').catch((e: unknown) => {
       throw code(e) === 'ENOENT' ? new KuraError('not_found', 'upload piece not found') : e;
     });
-    return createReadStream(path, { fd, autoClose: true, highWaterMark: IO_BUFFER, start: range?.start, end: range?.end });
+    const start = piece.start + (range?.start ?? 0);
+    const end = piece.start + (range ? range.end : piece.size - 1);
+    return createReadStream(path, { fd, autoClose: true, highWaterMark: IO_BUFFER, start, end });
   }
 
-  async deletePiece(session: string, key: string): Promise<void> {
-    await unlink(join(this.uploads, pieceKey(session, key))).catch((e: unknown) => {
-      if (code(e) !== 'ENOENT') throw e;
-    });
-  }
+  /** In place, an unrecorded piece's bytes are simply not counted as received. */
+  async deletePiece(): Promise<void> {}
 
   async deletePieces(session: string): Promise<void> {
     await rm(join(this.uploads, pieceKey(session)), { recursive: true, force: true });
+  }
+
+  /**
+   * The session file is the file: one read pass hashes it and checks every piece, then it is
+   * fsynced and hard-linked into staging (no copy). A crash before commit loses only the link.
+   */
+  async assemble(session: string, pieces: PieceRef[], length: number): Promise<StagedBlob> {
+    const path = this.sessionFile(session);
+    const fh = await open(path, constants.O_RDWR | constants.O_CREAT);
+    let digest;
+    try {
+      if ((await fh.stat()).size > length) await fh.truncate(length);
+      // Flushing runs in the background while the pass reads back what the page cache holds.
+      [digest] = await Promise.all([digestInPlace(fh, pieces, length), fh.sync()]);
+    } finally {
+      await fh.close();
+    }
+    const key = `${process.pid}-${randomUUID()}`;
+    await link(path, join(this.staging, key));
+    return { ...digest, key };
   }
 
   async commit(staged: StagedBlob): Promise<void> {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { PassThrough, Readable } from 'node:stream';
+import { PassThrough, Readable, type Transform } from 'node:stream';
 import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
@@ -20,8 +20,9 @@ import {
 import { Upload } from '@aws-sdk/lib-storage';
 import type { KuraConfig } from '../config.js';
 import { KuraError } from '../core/errors.js';
-import type { BlobStore, ByteRange, StagedBlob, StageOptions, StoredBlob, StoredPiece } from '../core/ports.js';
+import type { BlobStore, ByteRange, PieceOptions, PieceRef, StagedBlob, StageOptions, StoredBlob, StoredPiece } from '../core/ports.js';
 import { feed, Ingest } from './ingest.js';
+import { concatPieces, PieceMeter } from './pieces.js';
 import { blobKey, checkHash, checkRange, isHash, pieceKey } from './locator.js';
 
 export type S3BlobStoreOptions = KuraConfig['s3'] & { prefix?: string };
@@ -145,12 +146,13 @@ export class S3BlobStore implements BlobStore {
 
   async stage(source: Readable, opts: StageOptions): Promise<StagedBlob> {
     const key = randomUUID();
-    return { ...(await this.write(this.stagingKey(key), source, opts)), key };
+    const ingest = new Ingest(opts.maxBytes);
+    await this.write(this.stagingKey(key), source, ingest);
+    return { ...ingest.result(), key };
   }
 
-  /** Streams `source` into a new object (multipart when large), hashing; nothing is left on failure. */
-  private async write(Key: string, source: Readable, opts: StageOptions) {
-    const ingest = new Ingest(opts.maxBytes);
+  /** Streams `source` through `meter` into a new object (multipart when large); nothing is left on failure. */
+  private async write(Key: string, source: Readable, meter: Transform): Promise<void> {
     const body = new PassThrough({ highWaterMark: 1024 * 1024 });
     const upload = new Upload({ client: this.client, params: { Bucket: this.bucket, Key, Body: body }, partSize: PART, queueSize: QUEUE, leavePartsOnError: false });
     // A failed upload must stop the feed (else it waits on back-pressure forever); a failed
@@ -161,25 +163,32 @@ export class S3BlobStore implements BlobStore {
       body.destroy(e instanceof Error ? e : new Error(String(e)));
       throw e;
     });
-    const [fed, sent] = await Promise.allSettled([feed(source, ingest, body), sending]);
-    if (fed.status === 'fulfilled' && sent.status === 'fulfilled') return ingest.result();
+    const [fed, sent] = await Promise.allSettled([feed(source, meter, body), sending]);
+    if (fed.status === 'fulfilled' && sent.status === 'fulfilled') return;
     await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key })).catch(() => undefined);
     // The feed's reason is the cause (limit, client abort); the upload's is a consequence.
     throw fed.status === 'rejected' ? fed.reason : (sent as PromiseRejectedResult).reason;
   }
 
-  async putPiece(session: string, source: Readable, opts: StageOptions): Promise<StoredPiece> {
+  readonly piecesInPlace = false;
+
+  private pieceObject(session: string, key: string): string {
+    return `${this.prefix}uploads/${pieceKey(session, key)}`;
+  }
+
+  async putPiece(session: string, _start: number, source: Readable, opts: PieceOptions): Promise<StoredPiece> {
     const key = randomUUID();
-    const { hash, size } = await this.write(`${this.prefix}uploads/${pieceKey(session, key)}`, source, opts);
-    return { key, size, hash };
+    const meter = new PieceMeter(opts.maxBytes);
+    await this.write(this.pieceObject(session, key), source, meter);
+    return { key, size: meter.size, checksum: meter.checksum };
   }
 
-  async readPiece(session: string, key: string, range?: ByteRange): Promise<Readable> {
-    return this.get(`${this.prefix}uploads/${pieceKey(session, key)}`, range, 'upload piece not found');
+  async readPiece(session: string, piece: PieceRef, range?: ByteRange): Promise<Readable> {
+    return this.get(this.pieceObject(session, piece.key), range, 'upload piece not found');
   }
 
-  async deletePiece(session: string, key: string): Promise<void> {
-    await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: `${this.prefix}uploads/${pieceKey(session, key)}` })).catch((e: unknown) => {
+  async deletePiece(session: string, piece: PieceRef): Promise<void> {
+    await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.pieceObject(session, piece.key) })).catch((e: unknown) => {
       if (!isMissing(e)) throw e;
     });
   }
@@ -192,6 +201,11 @@ export class S3BlobStore implements BlobStore {
       for (const o of page.Contents ?? []) if (o.Key) await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: o.Key }));
       ContinuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (ContinuationToken);
+  }
+
+  /** Pieces are separate objects: they are streamed, checked, into one staged object. */
+  async assemble(session: string, pieces: PieceRef[], length: number): Promise<StagedBlob> {
+    return this.stage(concatPieces(this, session, pieces), { maxBytes: length });
   }
 
   async commit(staged: StagedBlob): Promise<void> {

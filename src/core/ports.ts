@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import { KuraError } from './errors.js';
 
 /** Inclusive byte range, as in HTTP `Range`. */
 export interface ByteRange {
@@ -22,13 +23,29 @@ export interface StageOptions {
   maxBytes: number;
 }
 
-/** One stored piece of an unfinished sliced upload. */
+/** Half-open byte span [start, end). */
+export interface Span {
+  start: number;
+  end: number;
+}
+
+/** What a store answers for a piece of a sliced upload it has stored. */
 export interface StoredPiece {
   /** Opaque key within its session, meaningful only to the store that made it. */
   key: string;
   size: number;
-  /** Lowercase hex SHA-256 of the piece. */
-  hash: string;
+  /** CRC-32 of the piece as 8 lowercase hex digits: catches bytes damaged in storage. */
+  checksum: string;
+}
+
+/** A recorded piece: where it sits in the file. */
+export interface PieceRef extends StoredPiece {
+  start: number;
+}
+
+export interface PieceOptions extends StageOptions {
+  /** Spans already received. A store that writes pieces in place compares these bytes instead of writing them. */
+  known: Span[];
 }
 
 /** An object in the store, as listed by `list()` (used by fsck and GC). */
@@ -58,15 +75,30 @@ export interface BlobStore {
   delete(hash: string): Promise<void>;
   list(): AsyncIterable<StoredBlob>;
   /**
-   * Pieces of sliced uploads live apart from content, grouped by session (a 32-hex-digit
-   * id), until the upload completes or expires. Pieces are written without fsync: the core
-   * keeps each piece's SHA-256 and checks it when it assembles the file.
+   * Pieces of sliced uploads, grouped by session (32 hex digits) until the upload completes
+   * or expires, written without fsync (their checksums catch damage at assembly). A store
+   * with `piecesInPlace` writes every piece into one file per session at its offset and
+   * fails a piece with KuraError('conflict') when it differs from `known` bytes; the others
+   * keep each piece apart and leave comparing to the core.
    */
-  putPiece(session: string, source: Readable, opts: StageOptions): Promise<StoredPiece>;
-  readPiece(session: string, key: string, range?: ByteRange): Promise<Readable>;
-  /** Idempotent. */
-  deletePiece(session: string, key: string): Promise<void>;
+  readonly piecesInPlace: boolean;
+  putPiece(session: string, start: number, source: Readable, opts: PieceOptions): Promise<StoredPiece>;
+  readPiece(session: string, piece: PieceRef, range?: ByteRange): Promise<Readable>;
+  /** Drops a piece that was not recorded. Idempotent. */
+  deletePiece(session: string, piece: PieceRef): Promise<void>;
   /** Removes every piece of a session. Idempotent. */
   deletePieces(session: string): Promise<void>;
+  /**
+   * Stages the whole file from pieces covering [0, length), checking each piece's checksum
+   * (DamagedPiece names one that fails). The session's pieces stay until deletePieces.
+   */
+  assemble(session: string, pieces: PieceRef[], length: number): Promise<StagedBlob>;
   close(): Promise<void>;
+}
+
+/** A piece whose stored bytes no longer match the checksum taken when it arrived. */
+export class DamagedPiece extends KuraError {
+  constructor(readonly piece: PieceRef) {
+    super('conflict', `the slice at offset ${piece.start} was damaged in storage; send it again`, { offset: piece.start, length: piece.size });
+  }
 }

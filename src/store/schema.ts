@@ -168,7 +168,8 @@ export interface UploadPiecesTable {
   key: string;
   start: number;
   size: number;
-  hash: string;
+  /** CRC-32, 8 hex digits. */
+  checksum: string;
   created_at: number;
 }
 

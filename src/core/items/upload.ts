@@ -18,10 +18,13 @@ import { Right } from '../rights.js';
 import { place, type OnConflict } from './placement.js';
 import { toItem, type Item } from './view.js';
 
-export interface IncomingFile {
-  name: string;
-  stream: Readable;
-}
+/** A file to record: a body to stream in, or content a store has staged already. */
+export type IncomingFile = { name: string; stream: Readable } | { name: string; staged: StagedBlob };
+
+const drain = (f: IncomingFile | Readable | StagedBlob) => {
+  if ('resume' in f) f.resume();
+  else if ('stream' in f) f.stream.resume();
+};
 
 export interface UploadOptions {
   onConflict?: OnConflict;
@@ -82,12 +85,12 @@ export class UploadService {
         try {
           folder ??= await this.access.folder(actor, folderId, Right.CREATE);
           const name = checkName(file.name, 'file name');
-          const blob = await this.stage(Number(folder.space_id), file.stream, pending - (opts.reservation?.bytes ?? 0));
+          const blob = 'staged' in file ? file.staged : await this.stage(Number(folder.space_id), file.stream, pending - (opts.reservation?.bytes ?? 0));
           staged.push({ name, blob, mime: '' });
           pending += blob.size;
           staged[staged.length - 1].mime = await sniffMime(blob.head, name);
         } catch (e) {
-          file.stream.resume();
+          drain(file);
           throw e;
         }
       }
@@ -151,16 +154,16 @@ export class UploadService {
   }
 
   /** Uploads new content for an existing file: a new version. */
-  async uploadVersion(actor: Actor, itemId: number, stream: Readable, opts: Pick<UploadOptions, 'reservation'> = {}): Promise<Item> {
+  async uploadVersion(actor: Actor, itemId: number, body: Readable | StagedBlob, opts: Pick<UploadOptions, 'reservation'> = {}): Promise<Item> {
     const { item } = await this.access.item(actor, itemId, Right.EDIT_BASIC, 'file').catch((e) => {
-      stream.resume();
+      drain(body);
       throw e;
     });
     if (item.kind !== 'file') {
-      stream.resume();
+      drain(body);
       throw new KuraError('bad_request', 'a folder has no content');
     }
-    const staged = await this.stage(Number(item.space_id), stream, -(opts.reservation?.bytes ?? 0));
+    const staged = 'hash' in body ? body : await this.stage(Number(item.space_id), body, -(opts.reservation?.bytes ?? 0));
     try {
       const mime = await sniffMime(staged.head, item.name);
       let fresh = false;

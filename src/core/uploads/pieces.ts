@@ -1,14 +1,6 @@
-import { createHash } from 'node:crypto';
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import type { UploadPieceRow } from '../../store/repos/uploads.js';
-import { KuraError } from '../errors.js';
-import type { BlobStore } from '../ports.js';
-
-/** Half-open byte span [start, end). */
-export interface Span {
-  start: number;
-  end: number;
-}
+import type { PieceRef, Span } from '../ports.js';
 
 export const spanOf = (p: Pick<UploadPieceRow, 'start' | 'size'>): Span => ({ start: Number(p.start), end: Number(p.start) + Number(p.size) });
 
@@ -63,40 +55,4 @@ export async function sameBytes(a: Readable, b: Readable): Promise<boolean> {
   }
 }
 
-/** A piece whose stored bytes no longer match the SHA-256 recorded when it arrived. */
-export class DamagedPiece extends KuraError {
-  constructor(readonly piece: UploadPieceRow) {
-    super('conflict', `the slice at offset ${piece.start} was damaged in storage; send it again`, { offset: Number(piece.start), length: Number(piece.size) });
-  }
-}
-
-/**
- * The whole file, streamed from pieces that cover [0, length) in order. Each piece read in
- * full is checked against its SHA-256; a mismatch fails the stream with DamagedPiece
- * (before the upload could be recorded, as the hash is known only at the piece's end).
- */
-export function assemble(blobs: BlobStore, session: string, pieces: UploadPieceRow[]): Readable {
-  return Readable.from(
-    (async function* () {
-      let pos = 0;
-      for (const p of [...pieces].sort((a, b) => Number(a.start) - Number(b.start) || Number(b.size) - Number(a.size))) {
-        const { start, end } = spanOf(p);
-        if (end <= pos) continue;
-        if (start > pos) throw new KuraError('conflict', `bytes ${pos}–${start - 1} were never received`);
-        const skip = pos - start;
-        const sha = createHash('sha256');
-        let seen = 0;
-        for await (const chunk of await blobs.readPiece(session, p.key)) {
-          const c = chunk as Buffer;
-          sha.update(c);
-          const from = Math.max(0, skip - seen);
-          seen += c.length;
-          if (from < c.length) yield from ? c.subarray(from) : c;
-        }
-        if (seen !== Number(p.size) || sha.digest('hex') !== p.hash) throw new DamagedPiece(p);
-        pos = end;
-      }
-    })(),
-    { objectMode: false, highWaterMark: 1024 * 1024 },
-  );
-}
+export const pieceRef = (p: UploadPieceRow): PieceRef => ({ key: p.key, start: Number(p.start), size: Number(p.size), checksum: p.checksum });

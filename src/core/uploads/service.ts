@@ -25,9 +25,10 @@ import type { UploadService } from '../items/upload.js';
 import type { ItemQueries } from '../items/queries.js';
 import type { Item } from '../items/view.js';
 import { checkName } from '../names.js';
-import type { StoredPiece } from '../ports.js';
+import { DamagedPiece, type PieceRef, type StagedBlob } from '../ports.js';
 import { Right } from '../rights.js';
-import { assemble, covered, DamagedPiece, mergedSpans, overlap, receivedBytes, sameBytes, spanOf, type Span } from './pieces.js';
+import { covered, mergedSpans, overlap, pieceRef, receivedBytes, sameBytes, spanOf } from './pieces.js';
+import type { Span } from '../ports.js';
 
 /** Where a sliced upload goes: a new file in a folder, or a new version of a file. */
 export type SliceTarget = { folderId: number; name: string } | { itemId: number };
@@ -137,10 +138,10 @@ export class SlicedUploads {
     }
     const piece = await this.store(session, offset, stream);
     try {
-      if (piece.size > 0) await this.record(session, offset, piece);
-      else await this.ctx.blobs.deletePiece(session.id, piece.key);
+      if (piece.size > 0) await this.record(session, piece);
+      else await this.ctx.blobs.deletePiece(session.id, piece);
     } catch (e) {
-      await this.ctx.blobs.deletePiece(session.id, piece.key);
+      await this.ctx.blobs.deletePiece(session.id, piece);
       throw e;
     }
     const status = await this.statusOf(session.id);
@@ -225,9 +226,10 @@ export class SlicedUploads {
   }
 
   /** Streams the slice into a new piece, at most up to the end of the file. */
-  private async store(session: UploadSessionRow, offset: number, stream: Readable): Promise<StoredPiece> {
+  private async store(session: UploadSessionRow, offset: number, stream: Readable): Promise<PieceRef> {
     try {
-      return await this.ctx.blobs.putPiece(session.id, stream, { maxBytes: Number(session.length) - offset });
+      const known = mergedSpans(await piecesOf(this.db, session.id));
+      return { ...(await this.ctx.blobs.putPiece(session.id, offset, stream, { maxBytes: Number(session.length) - offset, known })), start: offset };
     } catch (e) {
       stream.resume();
       if (isKuraError(e) && e.code === 'payload_too_large') {
@@ -243,7 +245,8 @@ export class SlicedUploads {
    * recorded meanwhile by another request is compared in the next round, so two different
    * byte runs for one range can never both be accepted.
    */
-  private async record(session: UploadSessionRow, offset: number, piece: StoredPiece): Promise<void> {
+  private async record(session: UploadSessionRow, piece: PieceRef): Promise<void> {
+    const offset = piece.start;
     const mine: Span = { start: offset, end: offset + piece.size };
     const compared = new Set<string>();
     for (let round = 0; round < 10; round++) {
@@ -251,9 +254,14 @@ export class SlicedUploads {
       for (const p of pieces) {
         const common = overlap(mine, spanOf(p));
         if (!common || compared.has(p.key)) continue;
+        // In place, the store compared while writing (and a race shows up as a bad checksum).
+        if (this.ctx.blobs.piecesInPlace) {
+          compared.add(p.key);
+          continue;
+        }
         const [ours, theirs] = await Promise.all([
-          this.ctx.blobs.readPiece(session.id, piece.key, { start: common.start - offset, end: common.end - offset - 1 }),
-          this.ctx.blobs.readPiece(session.id, p.key, { start: common.start - Number(p.start), end: common.end - Number(p.start) - 1 }),
+          this.ctx.blobs.readPiece(session.id, piece, { start: common.start - offset, end: common.end - offset - 1 }),
+          this.ctx.blobs.readPiece(session.id, pieceRef(p), { start: common.start - Number(p.start), end: common.end - Number(p.start) - 1 }),
         ]);
         if (!(await sameBytes(ours, theirs))) {
           throw new KuraError('conflict', `the slice at ${offset} differs from bytes already received for ${common.start}–${common.end - 1}`, { offset, start: common.start, end: common.end - 1 });
@@ -262,7 +270,7 @@ export class SlicedUploads {
       }
       // A re-sent slice adds nothing: its bytes are known and equal.
       if (covered(mergedSpans(pieces), mine)) {
-        await this.ctx.blobs.deletePiece(session.id, piece.key);
+        await this.ctx.blobs.deletePiece(session.id, piece);
         return;
       }
       if (pieces.length >= MAX_PIECES) throw new KuraError('conflict', `an upload takes at most ${MAX_PIECES} slices`);
@@ -272,13 +280,13 @@ export class SlicedUploads {
         const now = await piecesOf(trx, session.id);
         if (now.some((p) => !compared.has(p.key) && overlap(mine, spanOf(p)))) return 'again';
         const at = this.ctx.now();
-        await insertPiece(trx, { session_id: session.id, key: piece.key, start: offset, size: piece.size, hash: piece.hash, created_at: at });
+        await insertPiece(trx, { session_id: session.id, key: piece.key, start: offset, size: piece.size, checksum: piece.checksum, created_at: at });
         await touchSession(trx, session.id, at, at + this.ttl());
         return 'recorded';
       });
       if (outcome === 'recorded') return;
       if (outcome === 'closed') {
-        await this.ctx.blobs.deletePiece(session.id, piece.key);
+        await this.ctx.blobs.deletePiece(session.id, piece);
         return;
       }
     }
@@ -312,8 +320,7 @@ export class SlicedUploads {
     const now = this.ctx.now();
     const claimed = await moveSession(this.db, session.id, [{ state: 'open' }, { state: 'assembling', updatedBefore: now - ASSEMBLY_LEASE_MS }], { state: 'assembling', updated_at: now });
     if (!claimed) return { done: false, status: await this.statusOf(session.id) };
-    const pieces = await piecesOf(this.db, session.id);
-    const stream = assemble(this.ctx.blobs, session.id, pieces);
+    const pieces = (await piecesOf(this.db, session.id)).map(pieceRef);
     const reservation = {
       bytes: Number(session.reserved),
       release: async (trx: Db) => {
@@ -327,16 +334,19 @@ export class SlicedUploads {
       },
     };
     let item: Item;
+    let staged: StagedBlob | undefined;
     try {
+      staged = await this.ctx.blobs.assemble(session.id, pieces, Number(session.length));
       item =
         session.parent_id !== null
-          ? await this.uploads.upload(actor, Number(session.parent_id), { name: session.name, stream }, { onConflict: 'rename', reservation })
-          : await this.uploads.uploadVersion(actor, Number(session.item_id), stream, { reservation });
+          ? await this.uploads.upload(actor, Number(session.parent_id), { name: session.name, staged }, { onConflict: 'rename', reservation })
+          : await this.uploads.uploadVersion(actor, Number(session.item_id), staged, { reservation });
     } catch (e) {
-      stream.destroy();
+      if (staged) await this.ctx.blobs.discard(staged);
+      // The damaged piece is forgotten: the client sends that slice again.
       if (e instanceof DamagedPiece) {
         await deletePieceRow(this.db, session.id, e.piece.key);
-        await this.ctx.blobs.deletePiece(session.id, e.piece.key);
+        await this.ctx.blobs.deletePiece(session.id, e.piece);
       }
       await moveSession(this.db, session.id, [{ state: 'assembling' }], { state: 'open', updated_at: this.ctx.now() });
       throw e;
