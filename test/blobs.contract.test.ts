@@ -8,7 +8,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { LocalBlobStore } from '../src/blobs/local.js';
 import { S3BlobStore } from '../src/blobs/s3.js';
 import { KuraError } from '../src/core/errors.js';
-import type { BlobStore, StagedBlob } from '../src/core/ports.js';
+import type { BlobStore, PieceRef, StagedBlob } from '../src/core/ports.js';
 import { startS3, type TestS3 } from './helpers/s3-server.js';
 
 const MiB = 1024 * 1024;
@@ -278,6 +278,47 @@ function blobStoreContract(open: () => Promise<Harness>): void {
       expect((await readAll(await store.read(staged.hash, { start, end }))).equals(want)).toBe(true);
     }
     expect(await listed(store)).toEqual([{ hash: staged.hash, size }]);
+  });
+
+  describe('pieces of sliced uploads', () => {
+    const session = 'ab'.repeat(16);
+    const piece = async (start: number, end: number, seed = 15, known: { start: number; end: number }[] = []): Promise<PieceRef> => ({
+      ...(await store.putPiece(session, start, Readable.from(prngChunks(seed, start, end), { objectMode: false }), { maxBytes: end - start, known })),
+      start,
+    });
+
+    it('stores pieces out of order (one over 8 MiB) and assembles them, overlaps included', async () => {
+      const size = 9 * MiB + 777;
+      const pieces = [await piece(5 * MiB, size), await piece(0, 3 * MiB), await piece(3 * MiB - 100, 5 * MiB + 50)];
+      expect(pieces.map((p) => p.size)).toEqual([size - 5 * MiB, 3 * MiB, 2 * MiB + 150]);
+      expect(pieces.every((p) => /^[0-9a-f]{8}$/.test(p.checksum))).toBe(true);
+      const want = prng(15, 40);
+      expect((await readAll(await store.readPiece(session, pieces[1], { start: 0, end: 39 }))).equals(want)).toBe(true);
+      const staged = await store.assemble(session, pieces, size);
+      expect({ hash: staged.hash, size: staged.size }).toEqual(await hashOf(prngStream(15, size)));
+      expect(staged.head.equals(prng(15, 4100))).toBe(true);
+      await store.commit(staged);
+      await store.discard(staged);
+      await store.deletePieces(session);
+      await store.deletePieces(session);
+      expect(await hashOf(await store.read(staged.hash))).toEqual(await hashOf(prngStream(15, size)));
+    });
+
+    it('stops a piece past its limit', async () => {
+      await expect(store.putPiece(session, 0, prngStream(16, 2000), { maxBytes: 1999, known: [] })).rejects.toMatchObject({ code: 'payload_too_large' });
+    });
+
+    it('names a piece whose bytes no longer match its checksum', async () => {
+      const a = await piece(0, 1000);
+      const b = await piece(1000, 2000);
+      await expect(store.assemble(session, [a, { ...b, checksum: '00000000' }], 2000)).rejects.toMatchObject({ code: 'conflict', piece: { start: 1000 } });
+      await store.deletePieces(session);
+    });
+
+    it('refuses session and piece names that are not its own shapes', async () => {
+      await expect(store.putPiece('../x', 0, prngStream(1, 1), { maxBytes: 1, known: [] })).rejects.toMatchObject({ code: 'bad_request' });
+      await expect(store.deletePieces('../../objects')).rejects.toMatchObject({ code: 'bad_request' });
+    });
   });
 }
 
