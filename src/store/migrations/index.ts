@@ -3,6 +3,7 @@ import * as m0001 from './0001_init.js';
 import * as m0002 from './0002_acl.js';
 import * as m0003 from './0003_favorites.js';
 import * as m0004 from './0004_public_reads.js';
+import * as m0006 from './0006_shares.js';
 
 /** Migrations are listed in code so they ship inside the compiled build. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -10,6 +11,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0002_acl': m0002,
   '0003_favorites': m0003,
   '0004_public_reads': m0004,
+  '0006_shares': m0006,
 };
 
 export const migrationProvider: MigrationProvider = {
