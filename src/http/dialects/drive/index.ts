@@ -9,6 +9,7 @@ import { favoriteRoutes } from './favorites.js';
 import { fileRoutes } from './files.js';
 import { readRoutes } from './reads.js';
 import { recycleRoutes } from './recycle.js';
+import { shareRoutes } from './shares.js';
 
 /** The `drive` dialect (spec 002), mounted at /v1/file. docs/drive.md has its decisions. */
 export const driveApi =
@@ -26,4 +27,5 @@ export const driveApi =
     await app.register(changeRoutes(d));
     await app.register(recycleRoutes(d));
     await app.register(favoriteRoutes(d));
+    await app.register(shareRoutes(d));
   };
