@@ -116,6 +116,8 @@ describe.each(backends)('native shares (%s)', (backend) => {
     const [s] = await create({ itemIds: [f.id], type: 'public' });
     expect((await call('DELETE', `/items/${f.id}`)).status).toBe(204);
     expect((await call('GET', `/shares/${s.id}`)).status).toBe(404);
+    await resetLimits();
+    expect((await content(s.token)).status).toBe(404);
     expect((await call('DELETE', `/spaces/${alice.spaceId}/trash/${f.id}`)).status).toBe(204);
     expect(await k.core.ctx.database.db.selectFrom('shares').selectAll().where('id', '=', s.id).execute()).toEqual([]);
     await resetLimits();
