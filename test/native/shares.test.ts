@@ -111,6 +111,18 @@ describe.each(backends)('native shares (%s)', (backend) => {
     expect(sha256(entries.get('photos/one.bin')!)).toBe(sha256(one));
   });
 
+  it('cuts a zip download when content is missing from the store, and keeps serving', async () => {
+    const folder = (await json(await call('POST', `/items/${alice.rootId}/children`, alice.auth, { name: 'broken', kind: 'folder' }))).items[0];
+    await uploadOne(k.url, alice.auth, folder.id, 'first.bin', bytes(200_000, 21));
+    const lost = await uploadOne(k.url, alice.auth, folder.id, 'second.bin', bytes(200_000, 22));
+    await k.core.ctx.blobs.delete(lost.sha256);
+    const [s] = await create({ itemIds: [folder.id], type: 'public' });
+    const res = await content(s.token);
+    expect(res.status).toBe(200);
+    await expect(body(res)).rejects.toThrow();
+    expect((await call('GET', `/shares/${s.id}`)).status).toBe(200);
+  });
+
   it('lets a shared item be purged; its shares go with it', async () => {
     const f = await uploadOne(k.url, alice.auth, alice.rootId, 'purge.txt', 'bye');
     const [s] = await create({ itemIds: [f.id], type: 'public' });

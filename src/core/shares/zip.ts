@@ -14,6 +14,13 @@ const compressible = (mime: string) => /^text\/|json|xml|javascript|svg|csv/.tes
  */
 export function zipStream(entries: ZipEntry[], open: (hash: string) => Promise<Readable>): Readable {
   const zip = new ZipFile();
+  const out = zip.outputStream as Readable;
+  let current: Readable | undefined;
+  // A store failure mid-way ends the download with an error (the client sees a cut transfer).
+  const fail = (err: Error) => out.destroy(err);
+  zip.on('error', fail);
+  // The client went away (or the store failed): close the content being read, stop there.
+  out.once('close', () => current?.destroy());
   for (const e of entries) {
     const mtime = new Date(e.modifiedAt);
     if (e.kind === 'folder') {
@@ -22,15 +29,17 @@ export function zipStream(entries: ZipEntry[], open: (hash: string) => Promise<R
     }
     zip.addReadStreamLazy(e.path, { size: e.size, mtime, compress: compressible(e.mime) }, (cb) => {
       open(e.hash).then(
-        (s) => cb(null, s),
-        (err: unknown) => cb(err, undefined as unknown as Readable),
+        (s) => {
+          if (out.destroyed) return void s.destroy();
+          current = s;
+          s.once('error', fail);
+          cb(null, s);
+        },
+        fail,
       );
     });
   }
   zip.end();
-  const out = zip.outputStream as Readable;
-  // A store failure mid-way ends the download with an error (the client sees a cut transfer).
-  zip.on('error', (err: Error) => out.destroy(err));
   return out;
 }
 
