@@ -4,7 +4,7 @@ import { zipStream, type ZipEntry } from '../src/core/shares/zip.js';
 import { bytes, sha256 } from './helpers/http.js';
 import { unzip } from './helpers/zip.js';
 
-const file = (path: string, size: number, hash = path): ZipEntry => ({ kind: 'file', path, modifiedAt: Date.UTC(2024, 0, 2), hash, size, mime: 'application/octet-stream' });
+const file = (path: string, size: number, mime = 'application/octet-stream'): ZipEntry => ({ kind: 'file', path, modifiedAt: Date.UTC(2024, 0, 2), hash: path, size, mime });
 const collect = async (s: Readable) => {
   const chunks: Buffer[] = [];
   for await (const c of s) chunks.push(c as Buffer);
@@ -15,7 +15,7 @@ describe('zipStream', () => {
   it('opens each content only when its turn comes, and zips it byte for byte', async () => {
     const data = new Map([['d/a.bin', bytes(100_000, 1)], ['d/b.txt', Buffer.from('text '.repeat(1000))]]);
     const opened: string[] = [];
-    const out = zipStream([{ kind: 'folder', path: 'd', modifiedAt: 0 }, file('d/a.bin', 100_000), { ...file('d/b.txt', 5000), mime: 'text/plain' }], async (h) => {
+    const out = zipStream([{ kind: 'folder', path: 'd', modifiedAt: 0 }, file('d/a.bin', 100_000), file('d/b.txt', 5000, 'text/plain')], async (h) => {
       opened.push(h);
       return Readable.from([data.get(h)!]);
     });
