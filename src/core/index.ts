@@ -14,6 +14,7 @@ import { TrashService } from './trash/service.js';
 import { AclService } from './acl/service.js';
 import { FavoriteService } from './favorites/service.js';
 import { PublicReads } from './public/service.js';
+import { ShareService } from './shares/service.js';
 import { UserService } from './users/service.js';
 
 /** Every core service, wired to the ports of one context. */
@@ -32,6 +33,7 @@ export interface Core {
   readonly acl: AclService;
   readonly favorites: FavoriteService;
   readonly publicReads: PublicReads;
+  readonly shares: ShareService;
   gc(): Promise<{ deleted: number; bytes: number }>;
 }
 
@@ -66,6 +68,7 @@ export function createCore(ctx: CoreContext): Core {
     trash: new TrashService(db, access, ctx.now),
     acl: new AclService(db, access, ctx.now),
     favorites: new FavoriteService(db, access, ctx.now),
+    shares: new ShareService(db, access, reader, ctx.blobs, ctx.now),
     gc: async () => {
       // Rate-limit windows older than an hour count for nothing any more.
       await pruneHits(db, ctx.now() - 3600_000);

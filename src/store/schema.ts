@@ -173,6 +173,23 @@ export interface UploadPiecesTable {
   created_at: number;
 }
 
+export type ShareKind = 'public' | 'private';
+
+export interface SharesTable {
+  id: number;
+  /** The unguessable public id (24 hex digits): share URLs carry it. */
+  token: string;
+  item_id: number;
+  created_by: number;
+  kind: ShareKind;
+  /** Extraction code of a private share. */
+  code: string | null;
+  created_at: number;
+  expires_at: number | null;
+  max_downloads: number | null;
+  download_count: Generated<number>;
+}
+
 export interface Schema {
   users: UsersTable;
   tokens: TokensTable;
@@ -187,6 +204,7 @@ export interface Schema {
   upload_pieces: UploadPiecesTable;
   derivatives: DerivativesTable;
   rate_limits: RateLimitsTable;
+  shares: SharesTable;
 }
 
 /** A database handle or an open transaction: repositories accept either. */

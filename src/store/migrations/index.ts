@@ -4,6 +4,7 @@ import * as m0002 from './0002_acl.js';
 import * as m0003 from './0003_favorites.js';
 import * as m0004 from './0004_public_reads.js';
 import * as m0005 from './0005_upload_sessions.js';
+import * as m0006 from './0006_shares.js';
 
 /** Migrations are listed in code so they ship inside the compiled build. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -12,6 +13,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0003_favorites': m0003,
   '0004_public_reads': m0004,
   '0005_upload_sessions': m0005,
+  '0006_shares': m0006,
 };
 
 export const migrationProvider: MigrationProvider = {

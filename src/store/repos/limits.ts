@@ -14,3 +14,9 @@ export async function countHit(db: Db, key: string, windowStart: number): Promis
 
 /** Drops windows older than `before`. */
 export const pruneHits = (db: Db, before: number) => db.deleteFrom('rate_limits').where('window_start', '<', before).execute();
+
+/** The count of `key` in the window starting at `windowStart` (0 when none). */
+export async function hitsOf(db: Db, key: string, windowStart: number): Promise<number> {
+  const row = await db.selectFrom('rate_limits').select('count').where('key', '=', key).where('window_start', '=', windowStart).executeTakeFirst();
+  return Number(row?.count ?? 0);
+}

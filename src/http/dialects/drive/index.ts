@@ -10,6 +10,7 @@ import { fileRoutes } from './files.js';
 import { readRoutes } from './reads.js';
 import { recycleRoutes } from './recycle.js';
 import { sliceRoutes } from './slices.js';
+import { shareRoutes } from './shares.js';
 
 /** The `drive` dialect (spec 002), mounted at /v1/file. docs/drive.md has its decisions. */
 export const driveApi =
@@ -28,4 +29,5 @@ export const driveApi =
     await app.register(changeRoutes(d));
     await app.register(recycleRoutes(d));
     await app.register(favoriteRoutes(d));
+    await app.register(shareRoutes(d));
   };

@@ -7,6 +7,7 @@ import { favoriteRoutes } from './favorites.js';
 import { childrenRoutes } from './children.js';
 import { contentRoutes } from './content.js';
 import { itemRoutes } from './items.js';
+import { shareRoutes } from './shares.js';
 import { spaceRoutes } from './spaces.js';
 import { trashRoutes } from './trash.js';
 import { uploadRoutes } from './uploads.js';
@@ -24,4 +25,5 @@ export const nativeApi =
     await app.register(aclRoutes(core));
     await app.register(favoriteRoutes(core));
     await app.register(uploadRoutes(core));
+    await app.register(shareRoutes(core, config));
   };

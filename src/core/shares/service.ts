@@ -1,0 +1,215 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import type { Kysely } from 'kysely';
+import type { Schema, ShareKind } from '../../store/schema.js';
+import { itemById, subtree, type ItemRow } from '../../store/repos/items.js';
+import { countHit, hitsOf } from '../../store/repos/limits.js';
+import { countDownload, deleteShare, insertShare, shareById, shareByToken, sharesOfLiveItems, type ShareWithItem } from '../../store/repos/shares.js';
+import { userById } from '../../store/repos/users.js';
+import type { Access } from '../access.js';
+import type { Actor } from '../actor.js';
+import { badRequest, KuraError } from '../errors.js';
+import { newId } from '../ids.js';
+import type { ContentReader, FileBody } from '../items/content.js';
+import type { BlobStore } from '../ports.js';
+import { has, Right } from '../rights.js';
+import { zipRoot, zipStream, type ZipEntry } from './zip.js';
+
+export interface Share {
+  id: number;
+  /** The unguessable public id: 96 random bits as 24 lowercase hex digits. */
+  token: string;
+  itemId: number;
+  itemName: string;
+  itemKind: 'file' | 'folder';
+  spaceId: number;
+  createdBy: number;
+  createdAt: number;
+  type: ShareKind;
+  /** Extraction code (private shares), else null. */
+  code: string | null;
+  expiresAt: number | null;
+  maxDownloads: number | null;
+  downloadCount: number;
+}
+
+export interface ShareOptions {
+  type: ShareKind;
+  expiresAt?: number | null;
+  maxDownloads?: number | null;
+}
+
+/** What a share download serves: a file's content, or a folder as a streamed zip. */
+export type ShareContent = { kind: 'file'; body: FileBody } | { kind: 'zip'; name: string; modifiedAt: number; open(): Readable };
+
+const WINDOW_MS = 60_000;
+/** Failed share downloads one client may make per minute; then every share download of it answers 429. */
+export const SHARE_MISS_LIMIT = 10;
+/** Extraction codes: 6 characters of 32 without look-alikes (no 0, 1, O, I): 32⁶ ≈ 10⁹ codes. */
+const CODE_ALPHABET = '23456789ABCDEFGHJKLMNPQRSTUVWXYZ';
+const CODE_LENGTH = 6;
+
+const newToken = () => randomBytes(12).toString('hex');
+/** 32 symbols: each random byte's low 5 bits pick one without bias. */
+const newCode = () => [...randomBytes(CODE_LENGTH)].map((b) => CODE_ALPHABET[b & 31]).join('');
+const digest = (s: string) => createHash('sha256').update(s).digest();
+/** Case-insensitive, constant-time (hashes first, so lengths do not leak either). */
+const sameCode = (given: string, expected: string) => timingSafeEqual(digest(given.trim().toUpperCase()), digest(expected));
+
+function toShare(r: ShareWithItem): Share {
+  return {
+    id: Number(r.id),
+    token: r.token,
+    itemId: Number(r.item_id),
+    itemName: r.item_name,
+    itemKind: r.item_kind,
+    spaceId: Number(r.space_id),
+    createdBy: Number(r.created_by),
+    createdAt: Number(r.created_at),
+    type: r.kind,
+    code: r.code,
+    expiresAt: r.expires_at === null ? null : Number(r.expires_at),
+    maxDownloads: r.max_downloads === null ? null : Number(r.max_downloads),
+    downloadCount: Number(r.download_count),
+  };
+}
+
+/**
+ * Shares: links that download one item without a token. Creating one needs the SHARE right
+ * on the item; a share is seen and removed by its creator and by whoever has SHARE on the
+ * item. A download acts with the creator's rights at that moment: a trashed item, an item
+ * the creator can no longer read, an expired or used-up share, a wrong or missing code and
+ * an unknown share all get the same 404, counted per client in the database (shared by every
+ * node); past SHARE_MISS_LIMIT a minute that client's share downloads answer 429.
+ */
+export class ShareService {
+  constructor(
+    private readonly db: Kysely<Schema>,
+    private readonly access: Access,
+    private readonly reader: ContentReader,
+    private readonly blobs: BlobStore,
+    private readonly now: () => number,
+  ) {}
+
+  /** May the caller see (and remove) this share? Its item must be visible to it. */
+  private async manages(actor: Actor, r: ShareWithItem): Promise<'yes' | 'hidden' | 'forbidden'> {
+    const rights = await this.access.rightsOn(actor, { id: Number(r.item_id), space_id: Number(r.space_id), parent_id: r.parent_id === null ? null : Number(r.parent_id) });
+    if (!has(rights, Right.READ_ATTRS)) return 'hidden';
+    return Number(r.created_by) === actor.userId || has(rights, Right.SHARE) ? 'yes' : 'forbidden';
+  }
+
+  /** Shares of live items (in `spaceId`, or anywhere) that the caller created or may share. */
+  async list(actor: Actor, spaceId?: number): Promise<Share[]> {
+    const out: Share[] = [];
+    for (const r of await sharesOfLiveItems(this.db, spaceId)) {
+      if ((await this.manages(actor, r)) === 'yes') out.push(toShare(r));
+    }
+    return out;
+  }
+
+  async get(actor: Actor, id: number): Promise<Share> {
+    const r = await shareById(this.db, id);
+    if (!r || r.trashed_at !== null || (await this.manages(actor, r)) !== 'yes') throw new KuraError('not_found', 'share not found');
+    return toShare(r);
+  }
+
+  /** Shares each item (one share per item). All are checked first: all are made, or none. */
+  async add(actor: Actor, itemIds: number[], opts: ShareOptions): Promise<Share[]> {
+    if (itemIds.length === 0 || itemIds.length > 1000) throw badRequest('give 1 to 1000 items to share');
+    if (opts.type !== 'public' && opts.type !== 'private') throw badRequest('the share type is public or private', { field: 'type' });
+    const now = this.now();
+    const expiresAt = opts.expiresAt ?? null;
+    if (expiresAt !== null && (!Number.isSafeInteger(expiresAt) || expiresAt <= now)) throw badRequest('expiresAt must be a time in the future (epoch ms)', { field: 'expiresAt' });
+    const maxDownloads = opts.maxDownloads ?? null;
+    if (maxDownloads !== null && (!Number.isSafeInteger(maxDownloads) || maxDownloads < 1)) throw badRequest('maxDownloads must be a positive integer', { field: 'maxDownloads' });
+    const items: ItemRow[] = [];
+    for (const id of itemIds) items.push((await this.access.item(actor, id, Right.SHARE)).item);
+    const ids = await this.db.transaction().execute(async (trx) => {
+      const made: number[] = [];
+      for (const item of items) {
+        const id = newId();
+        await insertShare(trx, { id, token: newToken(), item_id: Number(item.id), created_by: actor.userId, kind: opts.type, code: opts.type === 'private' ? newCode() : null, created_at: now, expires_at: expiresAt, max_downloads: maxDownloads });
+        made.push(id);
+      }
+      return made;
+    });
+    return Promise.all(ids.map(async (id) => toShare((await shareById(this.db, id))!)));
+  }
+
+  /** Removes a share (by id or by token): its creator, or a caller with SHARE on the item. */
+  async remove(actor: Actor, key: { id: number } | { token: string }): Promise<void> {
+    const r = 'id' in key ? await shareById(this.db, key.id) : /^[0-9a-f]{24}$/.test(key.token) ? await shareByToken(this.db, key.token) : undefined;
+    const verdict = r ? await this.manages(actor, r) : 'hidden';
+    if (!r || verdict === 'hidden') throw new KuraError('not_found', 'share not found');
+    if (verdict === 'forbidden') throw new KuraError('forbidden', 'only its creator or someone who may share the item can remove this share');
+    await deleteShare(this.db, Number(r.id));
+  }
+
+  /** A failed download: counted per client; past the limit the answer is 429, not 404. */
+  private async miss(client: string, windowStart: number): Promise<never> {
+    if ((await countHit(this.db, `share-miss:${client}`, windowStart)) > SHARE_MISS_LIMIT) throw rateLimited();
+    throw new KuraError('not_found', 'share not found');
+  }
+
+  /**
+   * The content behind a share, for anyone with its token (and code, when private).
+   * `count` adds one to the share's downloads (atomically; refused past its limit).
+   */
+  async open(token: string, code: string | undefined, opts: { client: string; count: boolean }): Promise<ShareContent> {
+    const now = this.now();
+    const windowStart = Math.floor(now / WINDOW_MS) * WINDOW_MS;
+    // A limited client is refused before anything is checked: a right guess must look the same.
+    if ((await hitsOf(this.db, `share-miss:${opts.client}`, windowStart)) >= SHARE_MISS_LIMIT) throw rateLimited();
+    const t = token.trim().toLowerCase();
+    const share = /^[0-9a-f]{24}$/.test(t) ? await shareByToken(this.db, t) : undefined;
+    const codeOk = share?.kind === 'public' || (share?.code != null && code !== undefined && sameCode(code, share.code));
+    if (!share || !codeOk || (share.expires_at !== null && Number(share.expires_at) <= now)) return this.miss(opts.client, windowStart);
+    if (share.max_downloads !== null && Number(share.download_count) >= Number(share.max_downloads)) return this.miss(opts.client, windowStart);
+    const item = await itemById(this.db, Number(share.item_id));
+    const creator = await userById(this.db, Number(share.created_by));
+    if (!item || !creator || !live(item, now)) return this.miss(opts.client, windowStart);
+    const actor: Actor = { userId: Number(creator.id), role: creator.role };
+    const rights = await this.access.rightsOn(actor, item);
+    const content = item.kind === 'file' ? await this.fileOf(item, rights) : await this.zipOf(actor, item, rights, now);
+    if (!content) return this.miss(opts.client, windowStart);
+    if (opts.count && !(await countDownload(this.db, Number(share.id)))) return this.miss(opts.client, windowStart);
+    return content;
+  }
+
+  private async fileOf(item: ItemRow, rights: number): Promise<ShareContent | undefined> {
+    if (!item.blob_hash || !has(rights, Right.READ_ATTRS | Right.READ_CONTENT)) return undefined;
+    return { kind: 'file', body: await this.reader.body(item.blob_hash, { name: item.name, size: Number(item.size), mime: item.mime ?? 'application/octet-stream', modifiedAt: Number(item.modified_at) }) };
+  }
+
+  /**
+   * A folder as a zip of what the creator may see in it now: live items with READ_ATTRS in
+   * folders it may list, files only with READ_CONTENT; folders are kept even when empty.
+   * Paths start with the folder's name; sibling names are unique, so paths never clash.
+   */
+  private async zipOf(actor: Actor, folder: ItemRow, rights: number, now: number): Promise<ShareContent | undefined> {
+    if (!has(rights, Right.READ_ATTRS | Right.LIST)) return undefined;
+    const rows = (await subtree(this.db, Number(folder.id))).filter((r) => live(r, now));
+    const masks = await this.access.subtreeRights(actor, folder, rows);
+    const root = zipRoot(folder.name);
+    const paths = new Map<number, string>([[Number(folder.id), root]]);
+    const entries: ZipEntry[] = [{ kind: 'folder', path: root, modifiedAt: Number(folder.modified_at) }];
+    for (const r of rows) {
+      const id = Number(r.id);
+      const parentPath = paths.get(Number(r.parent_id));
+      const mask = masks.get(id) ?? 0;
+      if (parentPath === undefined || !has(masks.get(Number(r.parent_id)) ?? 0, Right.LIST) || !has(mask, Right.READ_ATTRS)) continue;
+      const path = `${parentPath}/${r.name}`;
+      if (r.kind === 'folder') {
+        paths.set(id, path);
+        entries.push({ kind: 'folder', path, modifiedAt: Number(r.modified_at) });
+      } else if (r.blob_hash && has(mask, Right.READ_CONTENT)) {
+        entries.push({ kind: 'file', path, modifiedAt: Number(r.modified_at), hash: r.blob_hash, size: Number(r.size), mime: r.mime ?? 'application/octet-stream' });
+      }
+    }
+    return { kind: 'zip', name: `${folder.name}.zip`, modifiedAt: Number(folder.modified_at), open: () => zipStream(entries, (hash) => this.blobs.read(hash)) };
+  }
+}
+
+const live = (r: Pick<ItemRow, 'trashed_at' | 'expires_at'>, now: number) => r.trashed_at === null && (r.expires_at === null || Number(r.expires_at) > now);
+
+const rateLimited = () => new KuraError('rate_limited', 'too many failed share downloads; try again in a minute');
