@@ -145,7 +145,7 @@ export async function readRows(ctx, { label, url, n, warmup = 3, max, check, fil
   const data = envelope(label, first).Data;
   check(data);
   const body = first.body;
-  ctx.log(`${label}: ${fmt.mb(body.length)} answer (${body.length} bytes)`);
+  ctx.log(`${label}: ${body.length.toLocaleString('en-US')}-byte answer`);
   const refUrl = `${await nginxCopy(ctx, file, body)}${queryOf(url)}`;
   const timed = async (u, who) =>
     measure(

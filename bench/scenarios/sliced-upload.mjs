@@ -2,7 +2,7 @@
 // (spec 002: fields UserToken, FileName, ParentId, FileTempId, SliceOffset, FileLength, then
 // the SliceData file part), vs the disk's own write speed (dd conv=fdatasync, as `upload`).
 import { randomUUID } from 'node:crypto';
-import { open } from 'node:fs/promises';
+import { open, statfs } from 'node:fs/promises';
 import path from 'node:path';
 import { ddWrite, sync } from '../lib/disk.mjs';
 import { drivePostRaw, fromOid, oid } from '../lib/drive.mjs';
@@ -41,6 +41,10 @@ export default {
   async run(ctx) {
     const big = ctx.files.big;
     await probe(ctx);
+    // dd's file (removed before the upload), then Kura's slices and the stored file: not
+    // counted in run.mjs's disk check, which covers the other scenarios.
+    const { bavail, bsize } = await statfs(ctx.work);
+    if (bavail * bsize < 2.5 * 2 ** 30) throw new BenchError(`sliced-upload needs 2.5 GiB free in ${ctx.work} (dd's file, Kura's slices and stored copy), ${fmt.mb(bavail * bsize)} free`);
     ctx.log(`dd: writing ${big.size / 2 ** 20} MiB with conv=fdatasync`);
     const dd = await ddWrite(big.path, path.join(ctx.work, 'dd-sliced.out'), big.size / 2 ** 20);
     const ddRate = dd.bytes / dd.seconds;
