@@ -104,11 +104,13 @@ export default {
     const got = await curlSha256(contentUrl(ctx.kura, fromOid(item._id)), ctx.kura.auth);
     if (got.bytes !== big.size || got.sha256 !== big.sha256) throw new BenchError(`sliced upload stored ${got.bytes} bytes with SHA-256 ${got.sha256}, expected ${big.size} bytes ${big.sha256}`);
     const rate = big.size / seconds;
-    const p = percentiles(perSlice, [50, 95]);
-    ctx.log(`sliced upload: ${fmt.rate(rate)} (dd ${fmt.rate(ddRate)}), slice p50 ${fmt.ms(p.p50)} p95 ${fmt.ms(p.p95)}`);
+    // The last slice completes the file (whatever assembly the server does happens there).
+    const lastMs = perSlice.at(-1);
+    const p = percentiles(perSlice.slice(0, -1), [50, 95]);
+    ctx.log(`sliced upload: ${fmt.rate(rate)} (dd ${fmt.rate(ddRate)}) in ${seconds.toFixed(1)} s; slice p50 ${fmt.ms(p.p50)} p95 ${fmt.ms(p.p95)}, last ${fmt.ms(lastMs)}`);
     return [
       ratioRow(`sliced upload 1 GiB, drive, ${slices} × ${SLICE / 2 ** 20} MiB`, { kura: rate, ref: ddRate, refLabel: 'dd fdatasync', min: 0.6, format: fmt.rate }),
-      infoRow(`sliced upload, one ${SLICE / 2 ** 20} MiB slice: p50 / p95`, { kura: `${fmt.ms(p.p50)} / ${fmt.ms(p.p95)}` }),
+      infoRow(`sliced upload, ${SLICE / 2 ** 20} MiB slice p50 / p95; last slice`, { kura: `${fmt.ms(p.p50)} / ${fmt.ms(p.p95)}; ${fmt.ms(lastMs)}` }),
     ];
   },
 };
