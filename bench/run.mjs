@@ -32,7 +32,7 @@ function fail(msg) {
 
 function selectScenarios(args) {
   if (args.includes('--help') || args.includes('-h')) {
-    process.stdout.write(`usage: node bench/run.mjs [scenario...]\n\nscenarios:\n${scenarios.map((s) => `  ${s.id.padEnd(12)} ${s.title}`).join('\n')}\n`);
+    process.stdout.write(`usage: node bench/run.mjs [scenario...]\n\nscenarios:\n${scenarios.map((s) => `  ${s.id.padEnd(Math.max(...scenarios.map((x) => x.id.length)))}  ${s.title}`).join('\n')}\n`);
     process.exit(0);
   }
   if (args.includes('--list')) {

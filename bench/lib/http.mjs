@@ -22,7 +22,8 @@ const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
 
 /**
  * One request over a keep-alive connection. Resolves { status, headers, body: Buffer }.
- * opts: { method, headers, body (string|Buffer), timeoutMs, discard (don't keep the body) }
+ * opts: { method, headers, body (string|Buffer, or an array of them sent one after the
+ * other: set content-length yourself), timeoutMs, discard (don't keep the body) }
  */
 export function request(url, opts = {}) {
   return new Promise((resolve, reject) => {
@@ -36,7 +37,10 @@ export function request(url, opts = {}) {
     });
     req.setTimeout(opts.timeoutMs ?? 30000, () => req.destroy(new Error(`timeout: ${url}`)));
     req.on('error', reject);
-    req.end(opts.body);
+    if (Array.isArray(opts.body)) {
+      opts.body.slice(0, -1).forEach((b) => req.write(b));
+      req.end(opts.body.at(-1));
+    } else req.end(opts.body);
   });
 }
 

@@ -1,9 +1,15 @@
 // The report's scenarios, in order. Each is { id, title, run(ctx) → rows }, see README.md.
 // To add rows, write a module next to these and list it here.
 import download from './download.mjs';
+import driveChildren from './drive-children.mjs';
+import driveCopy from './drive-copy.mjs';
+import driveDelete from './drive-delete.mjs';
+import driveDescendants from './drive-descendants.mjs';
+import driveInfo from './drive-info.mjs';
 import rss from './rss.mjs';
+import slicedUpload from './sliced-upload.mjs';
 import smallGet from './small-get.mjs';
 import thumbnail from './thumbnail.mjs';
 import upload from './upload.mjs';
 
-export const scenarios = [upload, download, smallGet, rss, thumbnail];
+export const scenarios = [upload, download, smallGet, rss, thumbnail, driveChildren, driveDescendants, driveInfo, driveCopy, driveDelete, slicedUpload];
