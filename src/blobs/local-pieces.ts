@@ -1,11 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { FileHandle } from 'node:fs/promises';
 import { Writable } from 'node:stream';
-import { crc32 } from 'node:zlib';
 import { KuraError } from '../core/errors.js';
-import { DamagedPiece, type PieceRef, type Span } from '../core/ports.js';
+import type { Span } from '../core/ports.js';
 import { HEAD_BYTES } from './ingest.js';
-import { hex32, inOrder } from './pieces.js';
 
 const BUFFER = 1024 * 1024;
 
@@ -17,6 +15,18 @@ async function readAt(fh: FileHandle, buf: Buffer, position: number): Promise<nu
     got += bytesRead;
   }
   return got;
+}
+
+function skipBytes(bufs: Buffer[], n: number): Buffer[] {
+  const out: Buffer[] = [];
+  for (const b of bufs) {
+    if (n >= b.length) n -= b.length;
+    else {
+      out.push(n ? b.subarray(n) : b);
+      n = 0;
+    }
+  }
+  return out;
 }
 
 /**
@@ -41,7 +51,26 @@ export class InPlaceSink extends Writable {
   }
 
   override _writev(chunks: { chunk: Buffer }[], cb: (e?: Error | null) => void): void {
-    this.put(Buffer.concat(chunks.map((c) => c.chunk))).then(() => cb(), cb);
+    const bufs = chunks.map((c) => c.chunk);
+    (this.clear(bufs) ? this.putMany(bufs) : this.put(Buffer.concat(bufs))).then(() => cb(), cb);
+  }
+
+  /** Whether the whole run lands outside every known span (the usual case): one vectored write. */
+  private clear(bufs: Buffer[]): boolean {
+    const end = this.pos + bufs.reduce((n, b) => n + b.length, 0);
+    return !this.known.some((s) => s.start < end && s.end > this.pos);
+  }
+
+  private async putMany(bufs: Buffer[]): Promise<void> {
+    let total = bufs.reduce((n, b) => n + b.length, 0);
+    let at = this.pos;
+    while (total > 0) {
+      const { bytesWritten } = await this.fh.writev(bufs, at);
+      total -= bytesWritten;
+      at += bytesWritten;
+      if (total > 0) bufs = skipBytes(bufs, bytesWritten);
+    }
+    this.pos = at;
   }
 
   private async put(buf: Buffer): Promise<void> {
@@ -65,15 +94,9 @@ export class InPlaceSink extends Writable {
   }
 }
 
-/**
- * One sequential pass over the session file: SHA-256 and head of the whole, and the CRC-32
- * of every recorded piece (a piece whose bytes changed since it was written is DamagedPiece).
- */
-export async function digestInPlace(fh: FileHandle, pieces: PieceRef[], length: number): Promise<{ hash: string; size: number; head: Buffer }> {
+/** One sequential pass over the session file: SHA-256 and head of the whole. */
+export async function digestInPlace(fh: FileHandle, length: number): Promise<{ hash: string; size: number; head: Buffer }> {
   const sha = createHash('sha256');
-  const order = inOrder(pieces);
-  const crcs = new Map<PieceRef, number>();
-  let first = 0;
   const buf = Buffer.allocUnsafe(BUFFER);
   let head = Buffer.alloc(0);
   for (let pos = 0; pos < length; ) {
@@ -82,15 +105,7 @@ export async function digestInPlace(fh: FileHandle, pieces: PieceRef[], length: 
     const chunk = buf.subarray(0, n);
     sha.update(chunk);
     if (head.length < HEAD_BYTES) head = Buffer.concat([head, chunk.subarray(0, HEAD_BYTES - head.length)]);
-    while (first < order.length && order[first].start + order[first].size <= pos) first++;
-    for (let i = first; i < order.length && order[i].start < pos + n; i++) {
-      const p = order[i];
-      const from = Math.max(p.start, pos);
-      const to = Math.min(p.start + p.size, pos + n);
-      if (from < to) crcs.set(p, crc32(chunk.subarray(from - pos, to - pos), crcs.get(p) ?? 0));
-    }
     pos += n;
   }
-  for (const p of order) if (hex32(crcs.get(p) ?? 0) !== p.checksum) throw new DamagedPiece(p);
   return { hash: sha.digest('hex'), size: length, head };
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { constants, createReadStream, createWriteStream, open as openCallback } from 'node:fs';
+import { constants, createReadStream, createWriteStream, open as openCallback, readFileSync } from 'node:fs';
 import { link, mkdir, open, readdir, rm, stat, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -25,6 +25,15 @@ async function fsyncPath(path: string): Promise<void> {
     await fh.sync();
   } finally {
     await fh.close();
+  }
+}
+
+/** The kernel's id of this boot; a fresh random id where /proc is not there. */
+function bootId(): string {
+  try {
+    return readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+  } catch {
+    return randomUUID();
   }
 }
 
@@ -127,21 +136,27 @@ export class LocalBlobStore implements BlobStore {
   }
 
   readonly piecesInPlace = true;
+  /** Pieces are not fsynced: those written before the machine's last boot may be lost. */
+  readonly pieceEpoch = bootId();
 
   private sessionFile(session: string): string {
     return join(this.uploads, pieceKey(session), 'data');
   }
 
   async putPiece(session: string, start: number, source: Readable, opts: PieceOptions): Promise<StoredPiece> {
-    await mkdir(join(this.uploads, pieceKey(session)), { recursive: true });
-    const fh = await open(this.sessionFile(session), constants.O_RDWR | constants.O_CREAT);
+    const path = this.sessionFile(session);
+    const fh = await open(path, constants.O_RDWR | constants.O_CREAT).catch(async (e: unknown) => {
+      if (code(e) !== 'ENOENT') throw e;
+      await mkdir(dirname(path), { recursive: true });
+      return open(path, constants.O_RDWR | constants.O_CREAT);
+    });
     const meter = new PieceMeter(opts.maxBytes);
     try {
       await feed(source, meter, new InPlaceSink(fh, start, opts.known));
     } finally {
       await fh.close();
     }
-    return { key: randomUUID(), size: meter.size, checksum: meter.checksum };
+    return { key: randomUUID(), size: meter.size, epoch: this.pieceEpoch };
   }
 
   async readPiece(session: string, piece: PieceRef, range?: ByteRange): Promise<Readable> {
@@ -163,17 +178,17 @@ export class LocalBlobStore implements BlobStore {
   }
 
   /**
-   * The session file is the file: one read pass hashes it and checks every piece, then it is
-   * fsynced and hard-linked into staging (no copy). A crash before commit loses only the link.
+   * The session file is the file: one read pass hashes it while it is fsynced, then it is
+   * hard-linked into staging (no copy). A crash before commit loses only the link.
    */
-  async assemble(session: string, pieces: PieceRef[], length: number): Promise<StagedBlob> {
+  async assemble(session: string, _pieces: PieceRef[], length: number): Promise<StagedBlob> {
     const path = this.sessionFile(session);
     const fh = await open(path, constants.O_RDWR | constants.O_CREAT);
     let digest;
     try {
       if ((await fh.stat()).size > length) await fh.truncate(length);
       // Flushing runs in the background while the pass reads back what the page cache holds.
-      [digest] = await Promise.all([digestInPlace(fh, pieces, length), fh.sync()]);
+      [digest] = await Promise.all([digestInPlace(fh, length), fh.sync()]);
     } finally {
       await fh.close();
     }

@@ -171,6 +171,8 @@ export class S3BlobStore implements BlobStore {
   }
 
   readonly piecesInPlace = false;
+  /** A piece is durable once PutObject answered. */
+  readonly pieceEpoch = '';
 
   private pieceObject(session: string, key: string): string {
     return `${this.prefix}uploads/${pieceKey(session, key)}`;
@@ -180,7 +182,7 @@ export class S3BlobStore implements BlobStore {
     const key = randomUUID();
     const meter = new PieceMeter(opts.maxBytes);
     await this.write(this.pieceObject(session, key), source, meter);
-    return { key, size: meter.size, checksum: meter.checksum };
+    return { key, size: meter.size, epoch: this.pieceEpoch };
   }
 
   async readPiece(session: string, piece: PieceRef, range?: ByteRange): Promise<Readable> {
@@ -205,7 +207,7 @@ export class S3BlobStore implements BlobStore {
 
   /** Pieces are separate objects: they are streamed, checked, into one staged object. */
   async assemble(session: string, pieces: PieceRef[], length: number): Promise<StagedBlob> {
-    return this.stage(concatPieces(this, session, pieces), { maxBytes: length });
+    return this.stage(concatPieces(this, session, pieces, length), { maxBytes: length });
   }
 
   async commit(staged: StagedBlob): Promise<void> {

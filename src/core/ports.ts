@@ -34,8 +34,12 @@ export interface StoredPiece {
   /** Opaque key within its session, meaningful only to the store that made it. */
   key: string;
   size: number;
-  /** CRC-32 of the piece as 8 lowercase hex digits: catches bytes damaged in storage. */
-  checksum: string;
+  /**
+   * The store's write epoch when the piece was written. A piece of an earlier epoch may have
+   * been lost (local disk: pieces are not fsynced, and the epoch is the machine's boot id);
+   * '' for stores whose pieces are durable once written (S3).
+   */
+  epoch: string;
 }
 
 /** A recorded piece: where it sits in the file. */
@@ -76,12 +80,13 @@ export interface BlobStore {
   list(): AsyncIterable<StoredBlob>;
   /**
    * Pieces of sliced uploads, grouped by session (32 hex digits) until the upload completes
-   * or expires, written without fsync (their checksums catch damage at assembly). A store
+   * or expires. The core forgets pieces whose `epoch` is not `pieceEpoch` (lost). A store
    * with `piecesInPlace` writes every piece into one file per session at its offset and
    * fails a piece with KuraError('conflict') when it differs from `known` bytes; the others
    * keep each piece apart and leave comparing to the core.
    */
   readonly piecesInPlace: boolean;
+  readonly pieceEpoch: string;
   putPiece(session: string, start: number, source: Readable, opts: PieceOptions): Promise<StoredPiece>;
   readPiece(session: string, piece: PieceRef, range?: ByteRange): Promise<Readable>;
   /** Drops a piece that was not recorded. Idempotent. */
@@ -89,16 +94,16 @@ export interface BlobStore {
   /** Removes every piece of a session. Idempotent. */
   deletePieces(session: string): Promise<void>;
   /**
-   * Stages the whole file from pieces covering [0, length), checking each piece's checksum
-   * (DamagedPiece names one that fails). The session's pieces stay until deletePieces.
+   * Stages the whole file from pieces covering [0, length) (DamagedPiece names one that is
+   * shorter than recorded). The session's pieces stay until deletePieces.
    */
   assemble(session: string, pieces: PieceRef[], length: number): Promise<StagedBlob>;
   close(): Promise<void>;
 }
 
-/** A piece whose stored bytes no longer match the checksum taken when it arrived. */
+/** A piece whose stored bytes are not what was recorded when it arrived. */
 export class DamagedPiece extends KuraError {
   constructor(readonly piece: PieceRef) {
-    super('conflict', `the slice at offset ${piece.start} was damaged in storage; send it again`, { offset: piece.start, length: piece.size });
+    super('conflict', `the slice at offset ${piece.start} was lost in storage; send it again`, { offset: piece.start, length: piece.size });
   }
 }

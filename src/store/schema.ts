@@ -168,8 +168,8 @@ export interface UploadPiecesTable {
   key: string;
   start: number;
   size: number;
-  /** CRC-32, 8 hex digits. */
-  checksum: string;
+  /** The blob store's write epoch when the piece was written ('' for durable stores). */
+  epoch: string;
   created_at: number;
 }
 

@@ -174,6 +174,25 @@ describe.each(backends)('drive sliced upload sessions over time (%s)', (backend)
     }
   });
 
+  it('forget slices written before a machine restart (never fsynced), so the client sends them again', async () => {
+    const k = await startKura(backend);
+    try {
+      const u = await k.user();
+      const data = bytes(20_000, 80);
+      const base = { token: u.token, fileName: 'boot.bin', parentId: toObjectId(u.rootId), tempId: randomUUID(), length: data.length };
+      await sendSlice(k.url, { ...base, offset: 0, data: data.subarray(0, 10_000) });
+      // What a reboot looks like to the store: the piece's epoch is not the machine's any more.
+      await k.core.ctx.database.db.updateTable('upload_pieces').set({ epoch: 'an-earlier-boot' }).execute();
+      const r = await json(await sendSlice(k.url, { ...base, offset: 10_000, data: data.subarray(10_000) }));
+      expect(r.Data).toMatchObject({ Completed: false, ReceivedRanges: [[10_000, 19_999]] });
+      const done = await json(await sendSlice(k.url, { ...base, offset: 0, data: data.subarray(0, 10_000) }));
+      const dl = await fetch(`${k.url}/v1/file/download?${new URLSearchParams({ UserToken: u.token, FileId: done.Data._id })}`);
+      expect(sha256(await body(dl))).toBe(sha256(data));
+    } finally {
+      await k.stop();
+    }
+  });
+
   it('survive a restart in the middle', async () => {
     const k1 = await startKura(backend);
     const u = await k1.user();

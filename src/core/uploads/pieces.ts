@@ -55,4 +55,4 @@ export async function sameBytes(a: Readable, b: Readable): Promise<boolean> {
   }
 }
 
-export const pieceRef = (p: UploadPieceRow): PieceRef => ({ key: p.key, start: Number(p.start), size: Number(p.size), checksum: p.checksum });
+export const pieceRef = (p: UploadPieceRow): PieceRef => ({ key: p.key, start: Number(p.start), size: Number(p.size), epoch: p.epoch });

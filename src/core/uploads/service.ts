@@ -15,6 +15,7 @@ import {
   sessionById,
   sessionByKey,
   touchSession,
+  type UploadPieceRow,
   type UploadSessionRow,
 } from '../../store/repos/uploads.js';
 import type { Access } from '../access.js';
@@ -228,7 +229,7 @@ export class SlicedUploads {
   /** Streams the slice into a new piece, at most up to the end of the file. */
   private async store(session: UploadSessionRow, offset: number, stream: Readable): Promise<PieceRef> {
     try {
-      const known = mergedSpans(await piecesOf(this.db, session.id));
+      const known = mergedSpans(await this.livePieces(session.id));
       return { ...(await this.ctx.blobs.putPiece(session.id, offset, stream, { maxBytes: Number(session.length) - offset, known })), start: offset };
     } catch (e) {
       stream.resume();
@@ -250,11 +251,11 @@ export class SlicedUploads {
     const mine: Span = { start: offset, end: offset + piece.size };
     const compared = new Set<string>();
     for (let round = 0; round < 10; round++) {
-      const pieces = await piecesOf(this.db, session.id);
+      const pieces = await this.livePieces(session.id);
       for (const p of pieces) {
         const common = overlap(mine, spanOf(p));
         if (!common || compared.has(p.key)) continue;
-        // In place, the store compared while writing (and a race shows up as a bad checksum).
+        // In place, the store compared while writing.
         if (this.ctx.blobs.piecesInPlace) {
           compared.add(p.key);
           continue;
@@ -280,7 +281,7 @@ export class SlicedUploads {
         const now = await piecesOf(trx, session.id);
         if (now.some((p) => !compared.has(p.key) && overlap(mine, spanOf(p)))) return 'again';
         const at = this.ctx.now();
-        await insertPiece(trx, { session_id: session.id, key: piece.key, start: offset, size: piece.size, checksum: piece.checksum, created_at: at });
+        await insertPiece(trx, { session_id: session.id, key: piece.key, start: offset, size: piece.size, epoch: piece.epoch, created_at: at });
         await touchSession(trx, session.id, at, at + this.ttl());
         return 'recorded';
       });
@@ -293,10 +294,19 @@ export class SlicedUploads {
     throw new KuraError('conflict', 'too many concurrent slices for the same range; send this one again');
   }
 
+  /** The session's pieces, after forgetting those the store may have lost (an earlier epoch). */
+  private async livePieces(id: string): Promise<UploadPieceRow[]> {
+    const rows = await piecesOf(this.db, id);
+    const epoch = this.ctx.blobs.pieceEpoch;
+    const lost = rows.filter((r) => r.epoch !== '' && r.epoch !== epoch);
+    for (const r of lost) await deletePieceRow(this.db, id, r.key);
+    return lost.length ? rows.filter((r) => !lost.includes(r)) : rows;
+  }
+
   private async statusOf(id: string): Promise<UploadStatus> {
     const s = await sessionById(this.db, id);
     if (!s) throw new KuraError('not_found', 'upload not found');
-    const spans = s.state === 'done' ? [{ start: 0, end: Number(s.length) }] : mergedSpans(await piecesOf(this.db, id));
+    const spans = s.state === 'done' ? [{ start: 0, end: Number(s.length) }] : mergedSpans(await this.livePieces(id));
     return {
       key: s.client_key,
       name: s.name,
@@ -320,7 +330,7 @@ export class SlicedUploads {
     const now = this.ctx.now();
     const claimed = await moveSession(this.db, session.id, [{ state: 'open' }, { state: 'assembling', updatedBefore: now - ASSEMBLY_LEASE_MS }], { state: 'assembling', updated_at: now });
     if (!claimed) return { done: false, status: await this.statusOf(session.id) };
-    const pieces = (await piecesOf(this.db, session.id)).map(pieceRef);
+    const pieces = (await this.livePieces(session.id)).map(pieceRef);
     const reservation = {
       bytes: Number(session.reserved),
       release: async (trx: Db) => {

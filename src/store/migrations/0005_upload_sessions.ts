@@ -28,7 +28,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('key', 'varchar(36)', (c) => c.notNull())
     .addColumn('start', 'bigint', (c) => c.notNull())
     .addColumn('size', 'bigint', (c) => c.notNull())
-    .addColumn('checksum', 'varchar(8)', (c) => c.notNull())
+    .addColumn('epoch', 'varchar(64)', (c) => c.notNull())
     .addColumn('created_at', 'bigint', (c) => c.notNull())
     .addPrimaryKeyConstraint('upload_pieces_pk', ['session_id', 'key'])
     .execute();
