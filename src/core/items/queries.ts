@@ -78,17 +78,21 @@ export class ItemQueries {
       if (((rights.get(id) ?? 0) & Right.READ_ATTRS) === 0) continue;
       const siblings = parentId === folderId ? top : canList(parentId) ? nodes.get(parentId)?.children : undefined;
       if (!siblings) continue;
-      const node: TreeNode = { ...toItem(r), children: [] };
+      const node = toItem(r) as TreeNode;
+      node.children = [];
       nodes.set(id, node);
       siblings.push(node);
     }
+    // Folders first, then by name ignoring case (exact name breaks ties); keys made once.
+    const lower = new Map<TreeNode, string>();
+    for (const n of nodes.values()) lower.set(n, n.name.toLowerCase());
     const sort = (list: TreeNode[]) => {
-      const byName = (a: string, b: string) => {
-        const [x, y] = [a.toLowerCase(), b.toLowerCase()];
-        return x < y ? -1 : x > y ? 1 : a < b ? -1 : a > b ? 1 : 0;
-      };
-      list.sort((a, b) => (a.kind === b.kind ? byName(a.name, b.name) : a.kind === 'folder' ? -1 : 1));
-      list.forEach((n) => sort(n.children));
+      list.sort((a, b) => {
+        if (a.kind !== b.kind) return a.kind === 'folder' ? -1 : 1;
+        const [x, y] = [lower.get(a)!, lower.get(b)!];
+        return x < y ? -1 : x > y ? 1 : a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+      });
+      for (const n of list) if (n.children.length) sort(n.children);
     };
     sort(top);
     // With a filter, a node stays if it matches or leads to one that does.

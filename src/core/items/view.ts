@@ -27,6 +27,7 @@ export interface Item {
 }
 
 function parseProperties(text: string): Record<string, unknown> {
+  if (text === '{}') return {};
   try {
     const v: unknown = JSON.parse(text);
     return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};

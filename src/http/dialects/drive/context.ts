@@ -29,7 +29,8 @@ export function makeDrive(core: Core, config: KuraConfig): Drive {
     },
     async items(items) {
       const users = await core.users.many(items.flatMap((i) => [i.createdBy, i.modifiedBy]));
-      return items.map((i) => driveItem(i, { publicUrl: config.publicUrl, users }));
+      const ctx = { publicUrl: config.publicUrl, users };
+      return items.map((i) => driveItem(i, ctx));
     },
   };
 }

@@ -72,7 +72,12 @@ export const readRoutes =
       const collect = (ns: TreeNode[]) => ns.forEach((n) => (flat.push(n), collect(n.children)));
       collect(tree);
       const rendered = new Map((await d.items(flat)).map((r, i) => [flat[i].id, r]));
-      const render = (ns: TreeNode[]): Record<string, unknown>[] => ns.map((n) => map({ ...rendered.get(n.id)!, Children: render(n.children) }));
+      const render = (ns: TreeNode[]): Record<string, unknown>[] =>
+        ns.map((n) => {
+          const o = rendered.get(n.id)!;
+          o.Children = render(n.children);
+          return map(o);
+        });
       return ok(render(tree));
     });
 

@@ -29,22 +29,58 @@ export interface RenderContext {
   users: Map<number, User>;
 }
 
+/**
+ * What repeats across the items of one answer (parents, people, icons), rendered once: a
+ * listing of 10,000 files names a handful of users and extensions.
+ */
+class RenderMemo {
+  private readonly oids = new Map<number, string>();
+  private readonly people = new Map<number, DriveUser>();
+  private readonly icons = new Map<string, [string, string]>();
+
+  constructor(private readonly ctx: RenderContext) {}
+
+  oid(id: number): string {
+    let s = this.oids.get(id);
+    if (s === undefined) this.oids.set(id, (s = toObjectId(id)));
+    return s;
+  }
+
+  person(id: number): DriveUser {
+    let p = this.people.get(id);
+    if (p === undefined) this.people.set(id, (p = driveUser(this.ctx.users.get(id), id)));
+    return p;
+  }
+
+  icon(ext: string): [string, string] {
+    let pair = this.icons.get(ext);
+    if (pair === undefined) {
+      const url = (t: number) => `${this.ctx.publicUrl}/v1/file/thumbnail?ExtName=${encodeURIComponent(ext)}&ThumbnailType=${t}`;
+      this.icons.set(ext, (pair = [url(1), url(2)]));
+    }
+    return pair;
+  }
+}
+
+const memos = new WeakMap<RenderContext, RenderMemo>();
+
 /** The full item object of the spec (upload, info, children, recycle list …). */
 export function driveItem(i: Item, ctx: RenderContext): Record<string, unknown> {
-  const ext = i.kind === 'folder' ? 'folder' : extensionOf(i.name);
-  const icon = (t: number) => `${ctx.publicUrl}/v1/file/thumbnail?ExtName=${encodeURIComponent(ext)}&ThumbnailType=${t}`;
+  let memo = memos.get(ctx);
+  if (!memo) memos.set(ctx, (memo = new RenderMemo(ctx)));
+  const [small, large] = memo.icon(i.kind === 'folder' ? 'folder' : extensionOf(i.name));
   const out: Record<string, unknown> = {
     _id: toObjectId(i.id),
     Name: i.name,
-    Thumbnail: icon(1),
-    LargeThumbnail: icon(2),
+    Thumbnail: small,
+    LargeThumbnail: large,
     Description: i.description,
-    ParentId: i.parentId === null ? null : toObjectId(i.parentId),
-    CreateUser: driveUser(ctx.users.get(i.createdBy), i.createdBy),
-    CreatorId: toObjectId(i.createdBy),
+    ParentId: i.parentId === null ? null : memo.oid(i.parentId),
+    CreateUser: memo.person(i.createdBy),
+    CreatorId: memo.oid(i.createdBy),
     CreateDate: driveDate(i.createdAt),
-    ModifyUser: driveUser(ctx.users.get(i.modifiedBy), i.modifiedBy),
-    ModifierId: toObjectId(i.modifiedBy),
+    ModifyUser: memo.person(i.modifiedBy),
+    ModifierId: memo.oid(i.modifiedBy),
     ModifyDate: driveDate(i.modifiedAt),
     IsFolder: i.kind === 'folder',
     ItemType: i.system ? 1 : 0,
