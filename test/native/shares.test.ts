@@ -48,6 +48,9 @@ describe.each(backends)('native shares (%s)', (backend) => {
     expect(listed.shares.map((x: { id: number }) => x.id)).toContain(s.id);
     expect((await json(await call('GET', `/shares?spaceId=${group.id}`))).shares.map((x: { id: number }) => x.id)).not.toContain(s.id);
     expect((await call('GET', '/shares', {})).status).toBe(401);
+    // Without spaceId: the caller's shares across its spaces, nobody else's.
+    expect((await json(await call('GET', '/shares'))).shares.map((x: { id: number }) => x.id)).toContain(s.id);
+    expect((await json(await call('GET', '/shares', stranger.auth))).shares).toEqual([]);
   });
 
   it('needs the code for a private share; wrong codes and unknown shares look alike', async () => {

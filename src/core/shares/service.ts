@@ -5,6 +5,7 @@ import type { Schema, ShareKind } from '../../store/schema.js';
 import { itemById, subtree, type ItemRow } from '../../store/repos/items.js';
 import { countHit, hitsOf } from '../../store/repos/limits.js';
 import { countDownload, deleteShare, insertShare, shareById, shareByToken, sharesOfLiveItems, type ShareWithItem } from '../../store/repos/shares.js';
+import { spacesOfUser } from '../../store/repos/spaces.js';
 import { userById } from '../../store/repos/users.js';
 import type { Access } from '../access.js';
 import type { Actor } from '../actor.js';
@@ -101,7 +102,9 @@ export class ShareService {
   /** Shares of live items (in `spaceId`, or anywhere) that the caller created or may share. */
   async list(actor: Actor, spaceId?: number): Promise<Share[]> {
     const out: Share[] = [];
-    for (const r of await sharesOfLiveItems(this.db, spaceId)) {
+    // Without a space, only where the caller could manage any: its spaces and its own shares.
+    const scope = spaceId === undefined && actor.role !== 'admin' ? { spaceIds: (await spacesOfUser(this.db, actor.userId)).map((s) => Number(s.id)), creator: actor.userId } : undefined;
+    for (const r of await sharesOfLiveItems(this.db, spaceId, scope)) {
       if ((await this.manages(actor, r)) === 'yes') out.push(toShare(r));
     }
     return out;

@@ -32,9 +32,13 @@ export const shareById = (db: Db, id: number) => withItem(db).where('shares.id',
 export const shareByToken = (db: Db, token: string) => withItem(db).where('shares.token', '=', token).executeTakeFirst() as Promise<ShareWithItem | undefined>;
 
 /** Shares of live items, in `spaceId` (or in any space), newest first. */
-export const sharesOfLiveItems = (db: Db, spaceId?: number) => {
+/** Shares of live items in one space, or in `scope` (some spaces, or made by one user). */
+export const sharesOfLiveItems = (db: Db, spaceId?: number, scope?: { spaceIds: number[]; creator: number }) => {
   let q = withItem(db).where('items.trashed_at', 'is', null);
   if (spaceId !== undefined) q = q.where('items.space_id', '=', spaceId);
+  if (scope) {
+    q = q.where((eb) => eb.or([eb('shares.created_by', '=', scope.creator), ...(scope.spaceIds.length ? [eb('items.space_id', 'in', scope.spaceIds)] : [])]));
+  }
   return q.orderBy('shares.created_at', 'desc').orderBy('shares.id').limit(100_000).execute() as Promise<ShareWithItem[]>;
 };
 
