@@ -21,7 +21,7 @@ export class PieceMeter extends Transform {
 }
 
 /** Pieces in byte order, longest first at equal starts. */
-export const inOrder = (pieces: PieceRef[]): PieceRef[] => [...pieces].sort((a, b) => a.start - b.start || b.size - a.size);
+const inOrder = (pieces: PieceRef[]): PieceRef[] => [...pieces].sort((a, b) => a.start - b.start || b.size - a.size);
 
 /**
  * The whole file, streamed from pieces kept apart, each read in full and checked against its
