@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { FAULT_POINTS, type FaultPoint } from './core/faults.js';
 
 /** Kura's whole configuration, validated once at start-up and frozen. */
 export interface KuraConfig {
@@ -39,6 +40,8 @@ export interface KuraConfig {
   readonly shutdownGraceSeconds: number;
   /** Seconds an idle sliced upload is kept before it expires (KURA_UPLOAD_SESSION_SECONDS, default 86400). */
   readonly uploadSessionSeconds: number;
+  /** Tests only: where to kill the process (KURA_TEST_FAULT, refused unless NODE_ENV=test). */
+  readonly testFault: FaultPoint | undefined;
 }
 
 export type Env = Record<string, string | undefined>;
@@ -155,6 +158,11 @@ export function loadConfig(rawEnv: Env = process.env): KuraConfig {
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
     throw new ConfigError('LOG_LEVEL', `expected fatal, error, warn, info, debug, trace or silent, got "${logLevel}"`);
   }
+  const fault = env.KURA_TEST_FAULT || undefined;
+  if (fault !== undefined) {
+    if (env.NODE_ENV !== 'test') throw new ConfigError('KURA_TEST_FAULT', 'is for tests only (NODE_ENV=test)');
+    if (!(FAULT_POINTS as readonly string[]).includes(fault)) throw new ConfigError('KURA_TEST_FAULT', `expected one of ${FAULT_POINTS.join(', ')}, got "${fault}"`);
+  }
   return Object.freeze({
     port,
     host,
@@ -171,5 +179,6 @@ export function loadConfig(rawEnv: Env = process.env): KuraConfig {
     authCacheSeconds: int(env, 'KURA_AUTH_CACHE_SECONDS', 5, 0, 3600),
     shutdownGraceSeconds: int(env, 'KURA_SHUTDOWN_GRACE_SECONDS', 30, 0, 3600),
     uploadSessionSeconds: int(env, 'KURA_UPLOAD_SESSION_SECONDS', 86400, 1, 30 * 86400),
+    testFault: fault as FaultPoint | undefined,
   });
 }

@@ -24,7 +24,10 @@ export async function openCore(config: KuraConfig): Promise<Core & { close(): Pr
     await database.close();
     throw e;
   }
-  const core = createCore({ config, database, blobs, now: Date.now });
+  const fault = (point: string) => {
+    if (point === config.testFault) process.kill(process.pid, 'SIGKILL');
+  };
+  const core = createCore({ config, database, blobs, now: Date.now, fault });
   return {
     ...core,
     close: async () => {

@@ -28,7 +28,7 @@ export async function startServer(config: KuraConfig, opts: { logger?: boolean }
   // Periodic GC. Safe on every node at once: each blob is claimed by a conditional update.
   const gcTimer = setInterval(() => {
     core.gc().then(
-      (r) => r.deleted > 0 && app.log.info(r, 'gc removed unreferenced content'),
+      (r) => (r.deleted > 0 || r.sessions > 0) && app.log.info(r, 'gc removed unreferenced content'),
       (e) => app.log.error({ err: e }, 'gc failed'),
     );
   }, GC_INTERVAL_MS);

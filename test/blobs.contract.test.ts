@@ -69,7 +69,7 @@ async function hashOf(s: Readable): Promise<{ hash: string; size: number }> {
 
 async function listed(store: BlobStore): Promise<{ hash: string; size: number }[]> {
   const out = [];
-  for await (const o of store.list()) out.push(o);
+  for await (const o of store.list()) out.push({ hash: o.hash, size: o.size });
   return out.sort((a, b) => a.hash.localeCompare(b.hash));
 }
 
@@ -257,6 +257,17 @@ function blobStoreContract(open: () => Promise<Harness>): void {
     expect(await listed(store)).toEqual(expected);
   });
 
+  it('lists when each object was written', async () => {
+    const before = Date.now() - 2000;
+    const b = await put(prng(31, 100));
+    const all = [];
+    for await (const o of store.list()) all.push(o);
+    expect(all).toHaveLength(1);
+    expect(all[0].hash).toBe(b.hash);
+    expect(all[0].modifiedAt).toBeGreaterThan(before);
+    expect(all[0].modifiedAt).toBeLessThan(Date.now() + 2000);
+  });
+
   it('keeps a live upload\'s staging data when init() runs again', async () => {
     const staged = await stage(prng(13, 5000));
     await store.init();
@@ -302,6 +313,24 @@ function blobStoreContract(open: () => Promise<Harness>): void {
       await store.deletePieces(session);
       await store.deletePieces(session);
       expect(await hashOf(await store.read(staged.hash))).toEqual(await hashOf(prngStream(15, size)));
+    });
+
+    it('lists sessions that hold pieces, until their pieces are removed', async () => {
+      const sessions = async () => {
+        const out = [];
+        for await (const x of store.pieceSessions()) out.push(x);
+        return out;
+      };
+      const other = 'cd'.repeat(16);
+      await piece(0, 100);
+      await piece(100, 200);
+      await store.putPiece(other, 0, prngStream(17, 10), { maxBytes: 10, known: [] });
+      const listedSessions = await sessions();
+      expect(listedSessions.map((x) => x.session).sort()).toEqual([session, other]);
+      for (const x of listedSessions) expect(Math.abs(x.modifiedAt - Date.now())).toBeLessThan(60_000);
+      await store.deletePieces(session);
+      await store.deletePieces(other);
+      expect(await sessions()).toEqual([]);
     });
 
     it('stops a piece past its limit', async () => {

@@ -60,6 +60,46 @@ describe.each(backends)('garbage collection (%s)', (backend) => {
     expect(sha256(await body(res))).toBe(hash);
   });
 
+  it('removes objects no row names and piece folders no session owns, sparing those in use', async () => {
+    const blobs = k.core.ctx.blobs;
+    const orphan = await blobs.stage(Readable.from([bytes(12_345, 504)]), { maxBytes: 1e6 });
+    await blobs.commit(orphan);
+    await blobs.discard(orphan);
+    const kept = await uploadOne(k.url, u.auth, u.rootId, 'kept.bin', bytes(10_000, 505));
+    const lost = 'ef'.repeat(16);
+    await blobs.putPiece(lost, 0, Readable.from([bytes(100, 506)]), { maxBytes: 100, known: [] });
+    const open = await fetch(`${k.url}/api/v1/uploads`, { method: 'POST', headers: { ...u.auth, 'content-type': 'application/json' }, body: JSON.stringify({ key: 'gc-open', folderId: u.rootId, name: 'open.bin', length: 200 }) });
+    expect(open.status).toBe(201);
+    expect((await fetch(`${k.url}/api/v1/uploads/gc-open?offset=0`, { method: 'PUT', headers: { ...u.auth, 'content-type': 'application/octet-stream' }, body: new Uint8Array(bytes(100, 507)) })).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 5));
+    const r = await k.core.gc();
+    expect(r.orphans).toBe(1);
+    expect(r.sessions).toBe(1);
+    expect(await blobs.has(orphan.hash)).toBe(false);
+    expect(await blobRow(orphan.hash)).toBeUndefined();
+    expect(await blobs.has(kept.sha256)).toBe(true);
+    const sessions = [];
+    for await (const x of blobs.pieceSessions()) sessions.push(x.session);
+    expect(sessions).not.toContain(lost);
+    expect(sessions).toHaveLength(1);
+    // The open upload goes on.
+    const done = await fetch(`${k.url}/api/v1/uploads/gc-open?offset=100`, { method: 'PUT', headers: { ...u.auth, 'content-type': 'application/octet-stream' }, body: new Uint8Array(bytes(100, 508)) });
+    expect(done.status).toBe(201);
+  });
+
+  it('keeps unnamed objects younger than the grace period', async () => {
+    const k2 = await startKura(backend);
+    try {
+      const orphan = await k2.core.ctx.blobs.stage(Readable.from([bytes(2_000, 509)]), { maxBytes: 1e6 });
+      await k2.core.ctx.blobs.commit(orphan);
+      await k2.core.ctx.blobs.discard(orphan);
+      expect((await k2.core.gc()).orphans).toBe(0);
+      expect(await k2.core.ctx.blobs.has(orphan.hash)).toBe(true);
+    } finally {
+      await k2.stop();
+    }
+  });
+
   it('prunes versions beyond KURA_VERSION_CAP and gives their bytes back to the quota', async () => {
     const k2 = await startKura(backend, { KURA_VERSION_CAP: '2' });
     try {

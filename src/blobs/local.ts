@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import { KuraError } from '../core/errors.js';
-import type { BlobStore, ByteRange, PieceOptions, PieceRef, StagedBlob, StageOptions, StoredBlob, StoredPiece } from '../core/ports.js';
+import type { BlobStore, ByteRange, PieceOptions, PieceRef, StagedBlob, StageOptions, StoredBlob, StoredPiece, StoredSession } from '../core/ports.js';
 import { feed, Ingest } from './ingest.js';
 import { digestInPlace, InPlaceSink } from './local-pieces.js';
 import { PieceMeter } from './pieces.js';
@@ -15,6 +15,7 @@ import { blobKey, checkHash, checkRange, isHash, pieceKey } from './locator.js';
 const IO_BUFFER = 1024 * 1024;
 const STAGING_KEY = /^(\d+)-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const FAN_OUT = /^[0-9a-f]{2}$/;
+const SESSION = /^[0-9a-f]{32}$/;
 const openFd = promisify(openCallback);
 
 const code = (e: unknown): string | undefined => (e as NodeJS.ErrnoException | undefined)?.code;
@@ -177,6 +178,15 @@ export class LocalBlobStore implements BlobStore {
     await rm(join(this.uploads, pieceKey(session)), { recursive: true, force: true });
   }
 
+  async *pieceSessions(): AsyncIterable<StoredSession> {
+    for (const session of (await list(this.uploads)).sort()) {
+      if (!SESSION.test(session)) continue;
+      const dir = join(this.uploads, session);
+      const s = (await stat(join(dir, 'data')).catch(() => undefined)) ?? (await stat(dir).catch(() => undefined));
+      if (s) yield { session, modifiedAt: s.mtimeMs };
+    }
+  }
+
   /**
    * The session file is the file: one read pass hashes it while it is fsynced, then it is
    * hard-linked into staging (no copy). A crash before commit loses only the link.
@@ -259,7 +269,7 @@ export class LocalBlobStore implements BlobStore {
           // Only what read() could find: a hash filed under its own prefix.
           if (!isHash(name) || !name.startsWith(a + b)) continue;
           const s = await stat(join(this.objects, a, b, name)).catch(() => undefined);
-          if (s?.isFile()) yield { hash: name, size: s.size };
+          if (s?.isFile()) yield { hash: name, size: s.size, modifiedAt: s.mtimeMs };
         }
       }
     }

@@ -20,7 +20,7 @@ import {
 import { Upload } from '@aws-sdk/lib-storage';
 import type { KuraConfig } from '../config.js';
 import { KuraError } from '../core/errors.js';
-import type { BlobStore, ByteRange, PieceOptions, PieceRef, StagedBlob, StageOptions, StoredBlob, StoredPiece } from '../core/ports.js';
+import type { BlobStore, ByteRange, PieceOptions, PieceRef, StagedBlob, StageOptions, StoredBlob, StoredPiece, StoredSession } from '../core/ports.js';
 import { feed, Ingest } from './ingest.js';
 import { concatPieces, PieceMeter } from './pieces.js';
 import { blobKey, checkHash, checkRange, isHash, pieceKey } from './locator.js';
@@ -205,6 +205,28 @@ export class S3BlobStore implements BlobStore {
     } while (ContinuationToken);
   }
 
+  /** Piece objects are listed in key order, so each session's pieces come together. */
+  async *pieceSessions(): AsyncIterable<StoredSession> {
+    const Prefix = `${this.prefix}uploads/`;
+    let current: StoredSession | undefined;
+    let ContinuationToken: string | undefined;
+    do {
+      const page = await this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix, ContinuationToken }));
+      for (const o of page.Contents ?? []) {
+        const session = /^([0-9a-f]{32})\//.exec(o.Key?.slice(Prefix.length) ?? '')?.[1];
+        if (!session) continue;
+        const at = o.LastModified?.getTime() ?? 0;
+        if (current?.session === session) current.modifiedAt = Math.max(current.modifiedAt, at);
+        else {
+          if (current) yield current;
+          current = { session, modifiedAt: at };
+        }
+      }
+      ContinuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (ContinuationToken);
+    if (current) yield current;
+  }
+
   /** Pieces are separate objects: they are streamed, checked, into one staged object. */
   async assemble(session: string, pieces: PieceRef[], length: number): Promise<StagedBlob> {
     return this.stage(concatPieces(this, session, pieces, length), { maxBytes: length });
@@ -299,7 +321,7 @@ export class S3BlobStore implements BlobStore {
       for (const o of page.Contents ?? []) {
         const name = o.Key?.slice(o.Key.lastIndexOf('/') + 1) ?? '';
         // Only what read() could find: a hash under its own key.
-        if (isHash(name) && o.Key === this.objectKey(name)) yield { hash: name, size: Number(o.Size ?? 0) };
+        if (isHash(name) && o.Key === this.objectKey(name)) yield { hash: name, size: Number(o.Size ?? 0), modifiedAt: o.LastModified?.getTime() ?? 0 };
       }
       ContinuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (ContinuationToken);

@@ -1,5 +1,6 @@
 import type { KuraConfig } from '../config.js';
 import type { Database } from '../store/db.js';
+import type { FaultPoint } from './faults.js';
 import type { BlobStore } from './ports.js';
 
 /** The ports a core service may use. Each service takes only what it needs from it. */
@@ -8,4 +9,6 @@ export interface CoreContext {
   readonly database: Database;
   readonly blobs: BlobStore;
   readonly now: () => number;
+  /** Reached at each fault point; stops the process there when a test asked for it. */
+  readonly fault: (point: FaultPoint) => void;
 }

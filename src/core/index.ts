@@ -1,7 +1,7 @@
 import { Access, AccessCache } from './access.js';
 import { WriteListener } from '../store/write-listener.js';
 import { pruneHits } from '../store/repos/limits.js';
-import { collectGarbage } from './blobs/gc.js';
+import { collectGarbage, type GcReport } from './blobs/gc.js';
 import type { CoreContext } from './context.js';
 import { ChangeService } from './items/changes.js';
 import { ContentReader, ContentService } from './items/content.js';
@@ -34,7 +34,7 @@ export interface Core {
   readonly favorites: FavoriteService;
   readonly publicReads: PublicReads;
   readonly shares: ShareService;
-  gc(): Promise<{ deleted: number; bytes: number }>;
+  gc(): Promise<GcReport>;
 }
 
 export function createCore(ctx: CoreContext): Core {

@@ -56,6 +56,15 @@ export interface PieceOptions extends StageOptions {
 export interface StoredBlob {
   hash: string;
   size: number;
+  /** When its bytes were written (epoch ms): GC spares objects younger than its grace period. */
+  modifiedAt: number;
+}
+
+/** The pieces of one sliced-upload session, as listed by `pieceSessions()` (used by GC). */
+export interface StoredSession {
+  session: string;
+  /** The latest write to any of its pieces (epoch ms). */
+  modifiedAt: number;
 }
 
 /**
@@ -93,6 +102,8 @@ export interface BlobStore {
   deletePiece(session: string, piece: PieceRef): Promise<void>;
   /** Removes every piece of a session. Idempotent. */
   deletePieces(session: string): Promise<void>;
+  /** Every session that has pieces in the store, page by page (GC removes those no row names). */
+  pieceSessions(): AsyncIterable<StoredSession>;
   /**
    * Stages the whole file from pieces covering [0, length) (DamagedPiece names one that is
    * shorter than recorded). The session's pieces stay until deletePieces.

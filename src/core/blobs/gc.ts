@@ -1,34 +1,83 @@
 import type { Kysely } from 'kysely';
 import type { Schema } from '../../store/schema.js';
-import { deleteBlobRow, markDeleting, releaseBlob, unreferencedBlobs } from '../../store/repos/blobs.js';
+import { blobSize, deleteBlobRow, knownHashes, markDeleting, markOrphanDeleting, releaseBlob, unreferencedBlobs } from '../../store/repos/blobs.js';
 import { deleteDerivativesFrom, derivativesFrom } from '../../store/repos/derivatives.js';
+import { knownSessions } from '../../store/repos/uploads.js';
 import type { BlobStore } from '../ports.js';
 
+export interface GcReport {
+  /** Blobs removed: rows no reference needed any more, and objects no row named. */
+  deleted: number;
+  bytes: number;
+  /** Of `deleted`, objects in the store that no row named (left by a crash after their commit). */
+  orphans: number;
+  /** Piece folders of sliced uploads whose session is gone. */
+  sessions: number;
+}
+
+const PAGE = 500;
+
 /**
- * Deletes blobs that no version references any more, once they have stayed unreferenced
- * for the grace period. Each blob is first marked 'deleting' (an upload claiming it then
- * waits), its bytes removed, then its row. Safe to run on several nodes at once: the mark
- * is a conditional update only one of them wins.
+ * Deletes what nothing references once it has stayed so for the grace period:
+ * 1. blob rows with no reference: marked 'deleting' (an upload claiming one then waits),
+ *    bytes removed, then the row;
+ * 2. objects in the store that no row names (a crash between an upload's commit and its
+ *    metadata transaction): the store is listed page by page, and each such object is first
+ *    recorded as 'deleting' the same way, so an upload of the same content that commits
+ *    meanwhile waits and then commits again;
+ * 3. pieces of sliced uploads whose session row is gone.
+ * Safe to run on several nodes at once: every mark is a conditional write only one wins.
  */
-export async function collectGarbage(db: Kysely<Schema>, blobs: BlobStore, now: number, graceMs: number): Promise<{ deleted: number; bytes: number }> {
+export async function collectGarbage(db: Kysely<Schema>, blobs: BlobStore, now: number, graceMs: number): Promise<GcReport> {
   const before = now - graceMs;
-  let deleted = 0;
-  let bytes = 0;
+  const report: GcReport = { deleted: 0, bytes: 0, orphans: 0, sessions: 0 };
+  const remove = async (hash: string, size: number) => {
+    // Thumbnails made of this content go with it (their own blobs follow in a later pass).
+    for (const d of await derivativesFrom(db, hash)) await releaseBlob(db, d.blob_hash, 1, now);
+    await deleteDerivativesFrom(db, hash);
+    await blobs.delete(hash);
+    await deleteBlobRow(db, hash);
+    report.deleted++;
+    report.bytes += size;
+  };
   for (;;) {
     const batch = await unreferencedBlobs(db, before, 200);
-    if (batch.length === 0) break;
-    for (const { hash } of batch) {
-      if (!(await markDeleting(db, hash, before))) continue;
-      // Thumbnails made of this content go with it (their own blobs follow in a later pass).
-      for (const d of await derivativesFrom(db, hash)) await releaseBlob(db, d.blob_hash, 1, now);
-      await deleteDerivativesFrom(db, hash);
-      const row = await db.selectFrom('blobs').select('size').where('hash', '=', hash).executeTakeFirst();
-      await blobs.delete(hash);
-      await deleteBlobRow(db, hash);
-      deleted++;
-      bytes += Number(row?.size ?? 0);
-    }
+    for (const { hash } of batch) if (await markDeleting(db, hash, before)) await remove(hash, await blobSize(db, hash));
     if (batch.length < 200) break;
   }
-  return { deleted, bytes };
+  const orphans = async (page: { hash: string; size: number }[]) => {
+    const known = await knownHashes(db, page.map((o) => o.hash));
+    for (const o of page) {
+      if (known.has(o.hash) || !(await markOrphanDeleting(db, o.hash, o.size, now))) continue;
+      await remove(o.hash, o.size);
+      report.orphans++;
+    }
+  };
+  let page: { hash: string; size: number }[] = [];
+  for await (const o of blobs.list()) {
+    if (o.modifiedAt >= before) continue;
+    page.push(o);
+    if (page.length < PAGE) continue;
+    await orphans(page);
+    page = [];
+  }
+  await orphans(page);
+  let sessions: string[] = [];
+  const dropSessions = async (ids: string[]) => {
+    const known = await knownSessions(db, ids);
+    for (const id of ids) {
+      if (known.has(id)) continue;
+      await blobs.deletePieces(id);
+      report.sessions++;
+    }
+  };
+  for await (const s of blobs.pieceSessions()) {
+    if (s.modifiedAt >= before) continue;
+    sessions.push(s.session);
+    if (sessions.length < PAGE) continue;
+    await dropSessions(sessions);
+    sessions = [];
+  }
+  await dropSessions(sessions);
+  return report;
 }

@@ -8,18 +8,27 @@ import { KuraError } from '../errors.js';
 import type { BlobStore, StagedBlob } from '../ports.js';
 
 /**
- * Blob references and the order that keeps bytes and metadata consistent:
+ * Blob references and the order that keeps bytes and metadata consistent (bytes first,
+ * decision 0002):
  *   stage (temp, hashed) → commit (bytes under their hash) → metadata transaction that
- *   claims a reference → if this claim made the blob live again, make sure the bytes are
- *   there (GC may have removed them in between) → discard the staging copy.
- * GC marks a blob 'deleting' before it removes bytes; a claim never succeeds on such a
- * row, so it waits until GC is done and then re-creates both.
+ *   claims a reference; when that claim (re)creates the blob row, the bytes are checked,
+ *   and committed again from staging if GC removed them meanwhile, before the transaction
+ *   commits → discard the staging copy.
+ * So no committed metadata ever names bytes that are not in the store. GC marks a blob
+ * 'deleting' before it removes bytes (also for objects no row names: it inserts the row
+ * marked); a claim never succeeds on such a row, so it waits until GC is done.
  */
 export class BlobBusy extends Error {}
 
-export async function claimInTx(db: Db, info: BlobInfo, now: number): Promise<number> {
+/**
+ * Claims one reference to staged content inside a metadata transaction. The content must
+ * have been committed before the transaction began; this only re-commits it (a stat or
+ * HEAD, then a copy only if GC removed it) when the claim made the row anew.
+ */
+export async function claimStaged(db: Db, blobs: BlobStore, staged: StagedBlob, info: BlobInfo, now: number): Promise<number> {
   const rc = await claimBlob(db, info, now);
   if (rc === undefined) throw new BlobBusy(info.hash);
+  if (rc === 1) await blobs.commit(staged);
   return rc;
 }
 
@@ -36,13 +45,9 @@ export async function runClaimingTx<T>(db: Kysely<Schema>, fn: (trx: Db) => Prom
         await sleep(50);
         continue;
       }
+      if (e instanceof BlobBusy) throw new KuraError('conflict', 'the content is being removed by garbage collection; try again');
       if (isUniqueViolation(e)) throw new KuraError('name_conflict', conflictMessage);
       throw e;
     }
   }
-}
-
-/** After a claim that returned refcount 1: the bytes must exist under the hash. */
-export async function ensureCommitted(blobs: BlobStore, staged: StagedBlob): Promise<void> {
-  if (!(await blobs.has(staged.hash))) await blobs.commit(staged);
 }

@@ -7,7 +7,7 @@ import { releaseUsage, reserveUsage, spaceById } from '../../store/repos/spaces.
 import { deleteVersion, insertVersion, versionsBeyond } from '../../store/repos/versions.js';
 import { Access } from '../access.js';
 import type { Actor } from '../actor.js';
-import { claimInTx, ensureCommitted, runClaimingTx } from '../blobs/refs.js';
+import { claimStaged, runClaimingTx } from '../blobs/refs.js';
 import type { CoreContext } from '../context.js';
 import { isKuraError, KuraError } from '../errors.js';
 import { newId } from '../ids.js';
@@ -95,22 +95,19 @@ export class UploadService {
         }
       }
       if (staged.length === 0) throw new KuraError('bad_request', 'no file in the request');
-      const fresh: StagedBlob[] = [];
+      // Bytes first: once the metadata names them, they are in the store (decision 0002).
+      for (const s of staged) await this.ctx.blobs.commit(s.blob);
+      this.ctx.fault('upload:after-commit');
       const rows = await runClaimingTx(this.db, async (trx) => {
-        fresh.length = 0;
         const parent = await itemById(trx, folderId);
         if (!parent || parent.trashed_at !== null) throw new KuraError('not_found', 'folder not found');
         await opts.reservation?.release(trx);
         const out: ItemRow[] = [];
-        for (const s of staged) {
-          const r = await this.recordTx(trx, actor, parent, s.name, s.blob, s.mime, opts);
-          if (r.fresh) fresh.push(s.blob);
-          out.push(r.row);
-        }
+        for (const s of staged) out.push(await this.recordTx(trx, actor, parent, s.name, s.blob, s.mime, opts));
         if (out.length === 1) await opts.reservation?.recorded(trx, out[0]);
         return out;
       });
-      for (const b of fresh) await ensureCommitted(this.ctx.blobs, b);
+      this.ctx.fault('upload:after-metadata');
       return rows.map(toItem);
     } finally {
       for (const s of staged) await this.ctx.blobs.discard(s.blob);
@@ -118,7 +115,7 @@ export class UploadService {
   }
 
   /** Records one staged file in `parent` inside the transaction. */
-  private async recordTx(trx: Db, actor: Actor, parent: ItemRow, rawName: string, staged: StagedBlob, mime: string, opts: UploadOptions): Promise<{ row: ItemRow; fresh: boolean }> {
+  private async recordTx(trx: Db, actor: Actor, parent: ItemRow, rawName: string, staged: StagedBlob, mime: string, opts: UploadOptions): Promise<ItemRow> {
     const folderId = Number(parent.id);
     const target = await place(trx, folderId, rawName, opts.onConflict ?? 'fail');
     const now = this.ctx.now();
@@ -127,7 +124,7 @@ export class UploadService {
       return this.addVersionTx(trx, actor, target.existing, staged, mime, now);
     }
     await this.reserve(trx, Number(parent.space_id), staged.size, 1);
-    const fresh = (await claimInTx(trx, { hash: staged.hash, size: staged.size, mime, width: null, height: null }, now)) === 1;
+    await claimStaged(trx, this.ctx.blobs, staged, { hash: staged.hash, size: staged.size, mime, width: null, height: null }, now);
     const id = newId();
     await insertItem(trx, {
       id,
@@ -150,7 +147,7 @@ export class UploadService {
       trash_root: null,
     });
     await insertVersion(trx, { id: newId(), item_id: id, number: 1, blob_hash: staged.hash, size: staged.size, mime, created_by: actor.userId, created_at: now });
-    return { row: (await itemById(trx, id))!, fresh };
+    return (await itemById(trx, id))!;
   }
 
   /** Uploads new content for an existing file: a new version. */
@@ -166,27 +163,27 @@ export class UploadService {
     const staged = 'hash' in body ? body : await this.stage(Number(item.space_id), body, -(opts.reservation?.bytes ?? 0));
     try {
       const mime = await sniffMime(staged.head, item.name);
-      let fresh = false;
+      await this.ctx.blobs.commit(staged);
+      this.ctx.fault('upload:after-commit');
       const row = await runClaimingTx(this.db, async (trx) => {
         const current = await itemById(trx, itemId);
         if (!current || current.trashed_at !== null) throw new KuraError('not_found', 'file not found');
         await opts.reservation?.release(trx);
         const r = await this.addVersionTx(trx, actor, current, staged, mime, this.ctx.now());
-        await opts.reservation?.recorded(trx, r.row);
-        fresh = r.fresh;
-        return r.row;
+        await opts.reservation?.recorded(trx, r);
+        return r;
       });
-      if (fresh) await ensureCommitted(this.ctx.blobs, staged);
+      this.ctx.fault('upload:after-metadata');
       return toItem(row);
     } finally {
       await this.ctx.blobs.discard(staged);
     }
   }
 
-  private async addVersionTx(trx: Db, actor: Actor, item: ItemRow, staged: StagedBlob, mime: string, now: number): Promise<{ row: ItemRow; fresh: boolean }> {
+  private async addVersionTx(trx: Db, actor: Actor, item: ItemRow, staged: StagedBlob, mime: string, now: number): Promise<ItemRow> {
     const spaceId = Number(item.space_id);
     await this.reserve(trx, spaceId, staged.size, 0);
-    const fresh = (await claimInTx(trx, { hash: staged.hash, size: staged.size, mime, width: null, height: null }, now)) === 1;
+    await claimStaged(trx, this.ctx.blobs, staged, { hash: staged.hash, size: staged.size, mime, width: null, height: null }, now);
     const number = Number(item.version) + 1;
     await insertVersion(trx, { id: newId(), item_id: Number(item.id), number, blob_hash: staged.hash, size: staged.size, mime, created_by: actor.userId, created_at: now });
     await updateItem(trx, Number(item.id), { version: number, blob_hash: staged.hash, size: staged.size, mime, modified_by: actor.userId, modified_at: now });
@@ -198,7 +195,7 @@ export class UploadService {
         await releaseUsage(trx, spaceId, Number(old.size), 0);
       }
     }
-    return { row: (await itemById(trx, Number(item.id)))!, fresh };
+    return (await itemById(trx, Number(item.id)))!;
   }
 
   private async reserve(trx: Db, spaceId: number, bytes: number, files: number): Promise<void> {

@@ -7,7 +7,7 @@ import { derivativeOf, insertDerivative } from '../../store/repos/derivatives.js
 import { itemById } from '../../store/repos/items.js';
 import { countHit } from '../../store/repos/limits.js';
 import { spaceById } from '../../store/repos/spaces.js';
-import { claimInTx, ensureCommitted, runClaimingTx } from '../blobs/refs.js';
+import { claimStaged, runClaimingTx } from '../blobs/refs.js';
 import type { CoreContext } from '../context.js';
 import { KuraError } from '../errors.js';
 import type { ContentReader, FileBody } from '../items/content.js';
@@ -84,14 +84,12 @@ export class PublicReads {
     const staged = await this.ctx.blobs.stage(Readable.from([jpeg]), { maxBytes: jpeg.length });
     try {
       await this.ctx.blobs.commit(staged);
-      const fresh = await runClaimingTx(this.db, async (trx) => {
+      await runClaimingTx(this.db, async (trx) => {
         const now = this.ctx.now();
-        const rc = await claimInTx(trx, { hash: staged.hash, size: staged.size, mime: 'image/jpeg', width: null, height: null }, now);
+        await claimStaged(trx, this.ctx.blobs, staged, { hash: staged.hash, size: staged.size, mime: 'image/jpeg', width: null, height: null }, now);
         // Another request made it first: drop this reference again.
         if (!(await insertDerivative(trx, source, THUMB.spec, staged.hash, now))) await releaseBlob(trx, staged.hash, 1, now);
-        return rc === 1;
       });
-      if (fresh) await ensureCommitted(this.ctx.blobs, staged);
     } finally {
       await this.ctx.blobs.discard(staged);
     }

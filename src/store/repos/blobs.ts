@@ -66,3 +66,29 @@ export async function countedRefs(db: Db, hash: string): Promise<number> {
   const d = await db.selectFrom('derivatives').select((eb) => eb.fn.countAll<number>().as('n')).where('blob_hash', '=', hash).executeTakeFirstOrThrow();
   return Number(v.n) + Number(d.n);
 }
+
+/** Which of `hashes` have a row. */
+export async function knownHashes(db: Db, hashes: string[]): Promise<Set<string>> {
+  if (hashes.length === 0) return new Set();
+  const rows = await db.selectFrom('blobs').select('hash').where('hash', 'in', hashes).execute();
+  return new Set(rows.map((r) => r.hash));
+}
+
+/**
+ * GC step 1 for an object no row names: records it as 'deleting' (so a concurrent upload
+ * of the same content waits), unless a row appeared meanwhile. True when this caller won.
+ */
+export async function markOrphanDeleting(db: Db, hash: string, size: number, now: number): Promise<boolean> {
+  const r = await db
+    .insertInto('blobs')
+    .values({ hash, size, mime: 'application/octet-stream', width: null, height: null, refcount: 0, state: 'deleting', touched_at: now, created_at: now })
+    .onConflict((oc) => oc.column('hash').doNothing())
+    .executeTakeFirst();
+  return Number(r.numInsertedOrUpdatedRows ?? 0) === 1;
+}
+
+/** The size of a blob as recorded (0 when unknown). */
+export async function blobSize(db: Db, hash: string): Promise<number> {
+  const row = await db.selectFrom('blobs').select('size').where('hash', '=', hash).executeTakeFirst();
+  return Number(row?.size ?? 0);
+}

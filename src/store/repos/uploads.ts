@@ -44,3 +44,10 @@ export async function deleteSession(db: Db, id: string): Promise<boolean> {
   const r = await db.deleteFrom('upload_sessions').where('id', '=', id).executeTakeFirst();
   return Number(r.numDeletedRows) === 1;
 }
+
+/** Which of `ids` are sessions that still exist. */
+export async function knownSessions(db: Db, ids: string[]): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  const rows = await db.selectFrom('upload_sessions').select('id').where('id', 'in', ids).execute();
+  return new Set(rows.map((r) => r.id));
+}
