@@ -3,7 +3,7 @@ import type { KuraConfig } from './config.js';
 import { LocalBlobStore } from './blobs/local.js';
 import { S3BlobStore } from './blobs/s3.js';
 import { createCore, type Core } from './core/index.js';
-import type { BlobStore } from './core/ports.js';
+import type { BlobStore } from './core/ports/index.js';
 import { openDatabase } from './store/db.js';
 
 /** Builds the blob store the configuration names. */

@@ -8,7 +8,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { LocalBlobStore } from '../src/blobs/local.js';
 import { S3BlobStore } from '../src/blobs/s3.js';
 import { KuraError } from '../src/core/errors.js';
-import type { BlobStore, PieceRef, StagedBlob } from '../src/core/ports.js';
+import type { BlobStore, PieceRef, StagedBlob } from '../src/core/ports/index.js';
 import { startS3, type TestS3 } from './helpers/s3-server.js';
 
 const MiB = 1024 * 1024;

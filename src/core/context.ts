@@ -1,7 +1,7 @@
 import type { KuraConfig } from '../config.js';
 import type { Database } from '../store/db.js';
 import type { FaultPoint } from './faults.js';
-import type { BlobStore } from './ports.js';
+import type { BlobStore } from './ports/index.js';
 
 /** The ports a core service may use. Each service takes only what it needs from it. */
 export interface CoreContext {

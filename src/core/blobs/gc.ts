@@ -3,7 +3,7 @@ import type { Schema } from '../../store/schema.js';
 import { blobSize, deleteBlobRow, knownHashes, markDeleting, markOrphanDeleting, releaseBlob, unreferencedBlobs } from '../../store/repos/blobs.js';
 import { deleteDerivativesFrom, derivativesFrom } from '../../store/repos/derivatives.js';
 import { knownSessions } from '../../store/repos/uploads.js';
-import type { BlobStore } from '../ports.js';
+import type { BlobStore } from '../ports/index.js';
 
 export interface GcReport {
   /** Blobs removed: rows no reference needed any more, and objects no row named. */

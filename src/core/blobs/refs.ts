@@ -5,7 +5,7 @@ import { isUniqueViolation } from '../../store/db.js';
 import { claimBlob, type BlobInfo } from '../../store/repos/blobs.js';
 import type { Db } from '../../store/schema.js';
 import { KuraError } from '../errors.js';
-import type { BlobStore, StagedBlob } from '../ports.js';
+import type { BlobStore, StagedBlob } from '../ports/index.js';
 
 /**
  * Blob references and the order that keeps bytes and metadata consistent (bytes first,

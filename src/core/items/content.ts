@@ -5,7 +5,7 @@ import { versionByNumber } from '../../store/repos/versions.js';
 import type { Access } from '../access.js';
 import type { Actor } from '../actor.js';
 import { badRequest, KuraError } from '../errors.js';
-import type { BlobStore, ByteRange } from '../ports.js';
+import type { BlobStore, ByteRange } from '../ports/index.js';
 import { Right } from '../rights.js';
 import { TtlCache } from '../ttl-cache.js';
 

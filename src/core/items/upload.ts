@@ -13,7 +13,7 @@ import { isKuraError, KuraError } from '../errors.js';
 import { newId } from '../ids.js';
 import { sniffMime } from '../mime.js';
 import { checkName } from '../names.js';
-import type { StagedBlob } from '../ports.js';
+import type { StagedBlob } from '../ports/index.js';
 import { Right } from '../rights.js';
 import { place, type OnConflict } from './placement.js';
 import { toItem, type Item } from './view.js';

@@ -12,7 +12,7 @@ import type { Actor } from '../actor.js';
 import { badRequest, KuraError } from '../errors.js';
 import { newId } from '../ids.js';
 import type { ContentReader, FileBody } from '../items/content.js';
-import type { BlobStore } from '../ports.js';
+import type { BlobStore } from '../ports/index.js';
 import { has, Right } from '../rights.js';
 import { zipRoot, zipStream, type ZipEntry } from './zip.js';
 

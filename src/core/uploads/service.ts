@@ -26,10 +26,10 @@ import type { UploadService } from '../items/upload.js';
 import type { ItemQueries } from '../items/queries.js';
 import type { Item } from '../items/view.js';
 import { checkName } from '../names.js';
-import { DamagedPiece, type PieceRef, type StagedBlob } from '../ports.js';
+import { DamagedPiece, type PieceRef, type StagedBlob } from '../ports/index.js';
 import { Right } from '../rights.js';
 import { covered, mergedSpans, overlap, pieceRef, receivedBytes, sameBytes, spanOf } from './pieces.js';
-import type { Span } from '../ports.js';
+import type { Span } from '../ports/index.js';
 
 /** Where a sliced upload goes: a new file in a folder, or a new version of a file. */
 export type SliceTarget = { folderId: number; name: string } | { itemId: number };

@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { KuraError } from './errors.js';
+import { KuraError } from '../errors.js';
 
 /** Inclusive byte range, as in HTTP `Range`. */
 export interface ByteRange {

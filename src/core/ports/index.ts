@@ -1,0 +1,3 @@
+export * from './blob-store.js';
+export * from './images.js';
+export * from './metadata/index.js';

@@ -1,0 +1,43 @@
+export interface AclRow {
+  id: number;
+  space_id: number;
+  item_id: number;
+  /** 0 user, 1 members of a group space, 2 a space role. */
+  actor_type: number;
+  actor_id: number;
+  /** Rights mask; -1 inherits (as if absent). */
+  mask: number;
+  created_by: number;
+  created_at: number;
+}
+
+export interface AclRepo {
+  insert(row: AclRow): Promise<void>;
+  byId(id: number): Promise<AclRow | undefined>;
+  ofItems(itemIds: number[]): Promise<AclRow[]>;
+  spaceHasAcl(spaceId: number): Promise<boolean>;
+  /** Ids of items among a folder's children that carry entries of their own. */
+  childrenWithAcl(parentId: number): Promise<number[]>;
+  updateMask(id: number, mask: number): Promise<void>;
+  delete(id: number): Promise<void>;
+}
+
+export interface FavoriteRow {
+  id: number;
+  user_id: number;
+  item_id: number;
+  /** JSON array of strings. */
+  tags: string;
+  created_at: number;
+}
+
+export type FavoriteWithItem = FavoriteRow & { item_name: string; space_id: number; parent_id: number | null };
+
+export interface FavoriteRepo {
+  /** Inserts or, when the user already has the item, replaces its tags. Returns the row. */
+  upsert(row: FavoriteRow): Promise<FavoriteRow>;
+  /** A user's favourites whose items are live, in `spaceId` (or anywhere), newest first. */
+  of(userId: number, spaceId?: number): Promise<FavoriteWithItem[]>;
+  byId(id: number): Promise<FavoriteRow | undefined>;
+  delete(id: number): Promise<void>;
+}

@@ -1,0 +1,58 @@
+export interface BlobInfo {
+  hash: string;
+  size: number;
+  mime: string;
+  width: number | null;
+  height: number | null;
+}
+
+export interface BlobRow extends BlobInfo {
+  refcount: number;
+  /** 'live', or 'deleting' while GC removes the bytes (core/blobs/refs.ts). */
+  state: string;
+  touched_at: number;
+  created_at: number;
+}
+
+export interface BlobRepo {
+  /**
+   * Adds references to a blob, creating its row when new. Returns the refcount after the
+   * claim (1: the row was made or revived), or undefined when GC is deleting the blob.
+   */
+  claim(b: BlobInfo, now: number, refs?: number): Promise<number | undefined>;
+  /** Adds references to blobs known to be live (a copy references what its source does). */
+  addRefs(hash: string, n: number, now: number): Promise<void>;
+  release(hash: string, n: number, now: number): Promise<void>;
+  byHash(hash: string): Promise<BlobRow | undefined>;
+  /** Unreferenced blobs untouched since `before`: GC candidates. */
+  unreferenced(before: number, limit: number): Promise<{ hash: string }[]>;
+  /** GC step 1: mark for deletion if still unreferenced. True when this caller won the mark. */
+  markDeleting(hash: string, before: number): Promise<boolean>;
+  /** GC step 1 for an object no row names: a 'deleting' row, unless a row exists. True when made. */
+  markOrphanDeleting(hash: string, size: number, now: number): Promise<boolean>;
+  /** GC's last step, after the bytes are gone. */
+  deleteRow(hash: string): Promise<void>;
+  /** Which of `hashes` have a row. */
+  known(hashes: string[]): Promise<Set<string>>;
+  count(): Promise<number>;
+  /** Rows in hash order after `after` (for fsck). */
+  page(after: string, limit: number): Promise<BlobRow[]>;
+  /** References recounted from versions and derivatives (for fsck). */
+  countedRefs(hash: string): Promise<number>;
+}
+
+export interface DerivativeRow {
+  source_hash: string;
+  spec: string;
+  blob_hash: string;
+  created_at: number;
+}
+
+export interface DerivativeRepo {
+  /** The derivative with its blob's size, type and dimensions. */
+  of(sourceHash: string, spec: string): Promise<(DerivativeRow & BlobInfo) | undefined>;
+  /** Records a derivative; false when another request recorded it first. */
+  insert(row: DerivativeRow): Promise<boolean>;
+  from(sourceHash: string): Promise<DerivativeRow[]>;
+  deleteFrom(sourceHash: string): Promise<void>;
+}

@@ -1,0 +1,119 @@
+import type { Category, ItemKind, MemberRole } from '../../domain.js';
+import type { Filter } from '../../filter/filter.js';
+
+/** An item row as read back (defaults filled in). */
+export interface ItemRow {
+  id: number;
+  space_id: number;
+  parent_id: number | null;
+  name: string;
+  kind: ItemKind;
+  system: number;
+  description: string;
+  custom_tag: string;
+  properties: string;
+  created_by: number;
+  created_at: number;
+  modified_by: number;
+  modified_at: number;
+  size: number;
+  mime: string | null;
+  /** Usage category of the current content (null for folders). */
+  category: Category | null;
+  version: number;
+  blob_hash: string | null;
+  download_count: number;
+  expires_at: number | null;
+  trashed_at: number | null;
+  /** Id of the item whose deletion put this one in the trash (itself for the top one). */
+  trash_root: number | null;
+}
+
+/** What a new item row needs (the rest takes its defaults). */
+export type NewItem = Omit<ItemRow, 'system' | 'description' | 'custom_tag' | 'properties' | 'size' | 'version' | 'download_count'> &
+  Partial<Pick<ItemRow, 'system' | 'description' | 'custom_tag' | 'properties' | 'size' | 'version'>>;
+
+export interface NewFolder {
+  id: number;
+  spaceId: number;
+  parentId: number | null;
+  name: string;
+  by: number;
+  at: number;
+  system?: boolean;
+}
+
+export type ItemPatch = Partial<Omit<ItemRow, 'id' | 'created_by' | 'created_at' | 'download_count' | 'kind'>>;
+
+export type SortField = 'name' | 'size' | 'created' | 'modified';
+
+export interface ChildrenQuery {
+  sort: SortField;
+  order: 'asc' | 'desc';
+  limit: number;
+  offset: number;
+  kind?: ItemKind;
+  /** Children the caller may not see. */
+  exclude?: number[];
+  /** Only children matching this filter. */
+  filter?: Filter;
+}
+
+/** Per category: bytes of every version and number of files. */
+export type SubtreeUsage = Partial<Record<Category, { bytes: number; files: number }>>;
+
+export interface ItemRepo {
+  insert(row: NewItem): Promise<void>;
+  insertFolder(f: NewFolder): Promise<void>;
+  byId(id: number): Promise<ItemRow | undefined>;
+  byIds(ids: number[]): Promise<ItemRow[]>;
+  /** An item with the role `userId` holds in its space (null: not a member), in one query. */
+  withRole(id: number, userId: number): Promise<(ItemRow & { member_role: MemberRole | null }) | undefined>;
+  liveChildByName(parentId: number, name: string): Promise<ItemRow | undefined>;
+  /** Which of `names` are taken among the live children of a folder. */
+  takenNames(parentId: number, names: string[]): Promise<Set<string>>;
+  /** Live children of a folder, folders first, then by the sort field (id breaks ties). */
+  liveChildren(parentId: number, q: ChildrenQuery): Promise<ItemRow[]>;
+  countLiveChildren(parentId: number, q: Pick<ChildrenQuery, 'kind' | 'exclude' | 'filter'>): Promise<number>;
+  update(id: number, patch: ItemPatch): Promise<boolean>;
+  /** Ids of the item's ancestors, nearest first (the item itself excluded). */
+  ancestorIds(id: number): Promise<number[]>;
+  /** Every item below `id` (not `id` itself), whatever its trash state, parents first. */
+  subtree(id: number): Promise<(ItemRow & { depth: number })[]>;
+  /** Usage of the subtree rooted at `id`, itself included. */
+  subtreeUsage(id: number): Promise<SubtreeUsage>;
+  /** Blob references held by the versions of a subtree (the root included). */
+  subtreeBlobRefs(id: number): Promise<{ hash: string; n: number }[]>;
+  /** Moves the subtree rooted at `id` (itself included) into another space. */
+  setSubtreeSpace(id: number, spaceId: number): Promise<void>;
+  /** Puts the item and its live descendants in the trash, marked with `rootId`. */
+  trashSubtree(rootId: number, at: number): Promise<number>;
+  /** Items put in the trash by their own deletion (tops of trashed subtrees) in a space. */
+  trashTops(spaceId: number): Promise<ItemRow[]>;
+  /** Takes a trashed subtree out of the trash. */
+  untrash(rootId: number): Promise<void>;
+  /** Deletes a subtree (the root included) for good; versions go with their items. */
+  deleteSubtree(id: number): Promise<void>;
+}
+
+export interface VersionRow {
+  id: number;
+  item_id: number;
+  number: number;
+  blob_hash: string;
+  size: number;
+  mime: string;
+  category: Category;
+  created_by: number;
+  created_at: number;
+}
+
+export interface VersionRepo {
+  insert(row: VersionRow): Promise<void>;
+  /** Newest first. */
+  ofItem(itemId: number): Promise<VersionRow[]>;
+  byNumber(itemId: number, n: number): Promise<VersionRow | undefined>;
+  /** Versions beyond the newest `keep`, newest first. */
+  beyond(itemId: number, keep: number): Promise<VersionRow[]>;
+  delete(id: number): Promise<void>;
+}

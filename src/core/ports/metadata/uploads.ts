@@ -1,0 +1,64 @@
+import type { UploadState } from '../../domain.js';
+
+export interface UploadSessionRow {
+  /** 32 random hex digits; names the session's pieces in the blob store. */
+  id: string;
+  user_id: number;
+  /** The client's key (drive FileTempId, lowercased); unique per user. */
+  client_key: string;
+  space_id: number;
+  /** New file: the folder it goes into. */
+  parent_id: number | null;
+  /** New version: the file it updates. */
+  item_id: number | null;
+  name: string;
+  length: number;
+  /** Bytes reserved against the space quota until completion or expiry. */
+  reserved: number;
+  state: UploadState;
+  /** The file made on completion. */
+  result_id: number | null;
+  created_at: number;
+  updated_at: number;
+  expires_at: number;
+}
+
+export interface UploadPieceRow {
+  session_id: string;
+  key: string;
+  start: number;
+  size: number;
+  /** The blob store's write epoch when the piece was written ('' for durable stores). */
+  epoch: string;
+  created_at: number;
+}
+
+export interface UploadRepo {
+  byKey(userId: number, clientKey: string): Promise<UploadSessionRow | undefined>;
+  byId(id: string): Promise<UploadSessionRow | undefined>;
+  insert(row: UploadSessionRow): Promise<void>;
+  /** Pieces of a session in byte order. */
+  pieces(sessionId: string): Promise<UploadPieceRow[]>;
+  insertPiece(row: UploadPieceRow): Promise<void>;
+  deletePiece(sessionId: string, key: string): Promise<void>;
+  deletePieces(sessionId: string): Promise<void>;
+  /** Moves a session from one of `from` to `to`; true if this call did it (the others lost the race). */
+  move(id: string, from: { state: UploadState; updatedBefore?: number }[], to: Partial<UploadSessionRow>): Promise<boolean>;
+  /** Keeps an open session alive. */
+  touch(id: string, now: number, expiresAt: number): Promise<void>;
+  /** Sessions whose time is up (a few at a time). */
+  expired(now: number, limit: number): Promise<UploadSessionRow[]>;
+  /** Deletes a session and its piece rows; true if this call did it. */
+  delete(id: string): Promise<boolean>;
+  /** Which of `ids` are sessions that still exist. */
+  known(ids: string[]): Promise<Set<string>>;
+}
+
+export interface LimitRepo {
+  /** Counts one hit of `key` in the window starting at `windowStart`; returns the new count. */
+  hit(key: string, windowStart: number): Promise<number>;
+  /** The count of `key` in that window (0 when none). */
+  count(key: string, windowStart: number): Promise<number>;
+  /** Drops windows that started before `before`. */
+  prune(before: number): Promise<void>;
+}

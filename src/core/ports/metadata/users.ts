@@ -1,0 +1,53 @@
+import type { UserRole } from '../../domain.js';
+
+export interface UserRow {
+  id: number;
+  username: string;
+  real_name: string;
+  email: string;
+  phone: string;
+  password_hash: string;
+  role: UserRole;
+  created_at: number;
+}
+
+export interface UserRepo {
+  insert(row: UserRow): Promise<void>;
+  byId(id: number): Promise<UserRow | undefined>;
+  /** Usernames compare as stored (exactly). */
+  byName(username: string): Promise<UserRow | undefined>;
+  byIds(ids: number[]): Promise<UserRow[]>;
+  list(): Promise<UserRow[]>;
+  setPasswordHash(id: number, hash: string): Promise<boolean>;
+  delete(id: number): Promise<void>;
+}
+
+export interface TokenRow {
+  id: number;
+  user_id: number;
+  label: string;
+  token_hash: string;
+  created_at: number;
+  last_used_at: number | null;
+  expires_at: number | null;
+}
+
+export type TokenInfoRow = Omit<TokenRow, 'token_hash'>;
+
+export interface TokenWithUser {
+  token_id: number;
+  expires_at: number | null;
+  last_used_at: number | null;
+  user_id: number;
+  role: UserRole;
+}
+
+export interface TokenRepo {
+  insert(row: TokenRow): Promise<void>;
+  /** The token with this hash together with its user's id and role. */
+  withUser(tokenHash: string): Promise<TokenWithUser | undefined>;
+  ofUser(userId: number): Promise<TokenInfoRow[]>;
+  byId(id: number): Promise<TokenInfoRow | undefined>;
+  delete(id: number): Promise<boolean>;
+  touch(id: number, at: number): Promise<void>;
+}
