@@ -6,6 +6,7 @@ import type { ImageEngine, ImageInfo, ImageRecipe, RenderedImage } from '../core
 import { ACCEPTED_FORMATS, looksLikeSvg, readSource, sniffFormat, sourceFailure, webpIsLossless } from './image-input.js';
 import type { RasterFormat } from './image-input.js';
 import { Slots } from './slots.js';
+import { PIXEL_LIMIT } from './thumbnail.js';
 
 export interface SharpImagesOptions {
   /**
@@ -132,6 +133,11 @@ function undecodable(e: unknown, format: string): KuraError {
  *
  * Always: EXIF orientation applied, then metadata stripped (EXIF, XMP, IPTC, ICC: colours
  * are converted to sRGB first, sharp's default), first frame only, never enlarged.
+ *
+ * `probe` reads the header only (no pixel decoded), so a file cut after its header probes
+ * fine and only `render` refuses it. Decoding uses `failOn: 'error'`: truncated or corrupt
+ * pixel data is refused (unsupported_type, reason 'undecodable'), while mere libjpeg
+ * warnings (a few extraneous bytes, common in camera files) are tolerated.
  */
 export class SharpImages implements ImageEngine {
   readonly maxPixels: number;
@@ -140,7 +146,7 @@ export class SharpImages implements ImageEngine {
   readonly #slots: Slots;
 
   constructor(options: SharpImagesOptions = {}) {
-    this.maxPixels = positiveInt('maxPixels', options.maxPixels ?? 100_000_000);
+    this.maxPixels = positiveInt('maxPixels', options.maxPixels ?? PIXEL_LIMIT);
     this.maxInputBytes = positiveInt('maxInputBytes', options.maxInputBytes ?? 256 * 1024 * 1024);
     this.sourceIdleMs = positiveInt('sourceIdleMs', options.sourceIdleMs ?? 30_000);
     this.#slots = new Slots(positiveInt('concurrency', options.concurrency ?? 2));

@@ -437,6 +437,23 @@ describe('SharpImages: concurrency', () => {
     expect(one.load).toEqual({ running: 0, waiting: 0 });
   });
 
+  it('runs two at once by default, with sharp tuned to one thread and no cache', async () => {
+    const two = new SharpImages();
+    const sources = [heldSource(), heldSource(), heldSource()];
+    const calls = sources.map((s) => two.probe(s.stream));
+    await vi.waitFor(() => expect([sources[0].started, sources[1].started]).toEqual([true, true]));
+    expect([sources[2].started, two.load]).toEqual([false, { running: 2, waiting: 1 }]);
+    sources[1].feed(await png(3, 3));
+    await calls[1];
+    await vi.waitFor(() => expect(sources[2].started).toBe(true));
+    expect(two.load).toEqual({ running: 2, waiting: 0 });
+    sources[0].feed(await png(2, 2));
+    sources[2].feed(await png(4, 4));
+    expect((await Promise.all(calls)).map((i) => i.width)).toEqual([2, 3, 4]);
+    expect(sharp.concurrency()).toBe(1);
+    expect(sharp.cache().items.max).toBe(0);
+  });
+
   it('a queued source that fails leaves the queue at once, without waiting for its turn', async () => {
     const one = new SharpImages({ concurrency: 1 });
     const head = heldSource();
