@@ -2,20 +2,27 @@ import { join } from 'node:path';
 import type { KuraConfig } from './config.js';
 import { LocalBlobStore } from './blobs/local.js';
 import { S3BlobStore } from './blobs/s3.js';
-import { createCore, type Core } from './core/index.js';
-import type { BlobStore } from './core/ports/index.js';
-import { openDatabase } from './store/db.js';
+import { createCore, type BlobStore, type Core } from './core/index.js';
+import { SharpImages } from './media/images.js';
+import { openDatabase, type Database } from './store/db.js';
 
 /** Builds the blob store the configuration names. */
 export function blobStoreFor(config: KuraConfig): BlobStore {
   return config.blobStore === 's3' ? new S3BlobStore(config.s3) : new LocalBlobStore({ root: join(config.dataDir, 'blobs') });
 }
 
+/** A running core with the ports it was opened on (tools and tests may inspect them). */
+export type OpenCore = Core & {
+  readonly database: Database;
+  readonly blobs: BlobStore;
+  close(): Promise<void>;
+};
+
 /**
- * Opens every port (metadata store with migrations, blob store with its start-up clean-up)
- * and wires the core. Used by `kura serve`, the CLI commands and the tests.
+ * Opens every port (metadata store with migrations, blob store with its start-up clean-up,
+ * image engine) and wires the core. Used by `kura serve`, the CLI commands and the tests.
  */
-export async function openCore(config: KuraConfig): Promise<Core & { close(): Promise<void> }> {
+export async function openCore(config: KuraConfig): Promise<OpenCore> {
   const database = await openDatabase({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
   const blobs = blobStoreFor(config);
   try {
@@ -27,9 +34,11 @@ export async function openCore(config: KuraConfig): Promise<Core & { close(): Pr
   const fault = (point: string) => {
     if (point === config.testFault) process.kill(process.pid, 'SIGKILL');
   };
-  const core = createCore({ config, database, blobs, now: Date.now, fault });
+  const core = createCore({ config, store: database.store, blobs, images: new SharpImages(), now: Date.now, fault });
   return {
     ...core,
+    database,
+    blobs,
     close: async () => {
       await blobs.close();
       await database.close();

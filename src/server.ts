@@ -1,14 +1,13 @@
 import type { FastifyInstance } from 'fastify';
 import type { KuraConfig } from './config.js';
 import { buildApp } from './http/app.js';
-import type { Core } from './core/index.js';
-import { openCore } from './runtime.js';
+import { openCore, type OpenCore } from './runtime.js';
 
 const GC_INTERVAL_MS = 10 * 60_000;
 
 export interface RunningServer {
   app: FastifyInstance;
-  core: Core;
+  core: OpenCore;
   url: string;
   /** Stops accepting connections, lets in-flight requests finish, closes the stores. */
   stop(): Promise<void>;

@@ -1,6 +1,5 @@
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deleteBlobRow, markDeleting } from '../src/store/repos/blobs.js';
 import { backends } from './helpers/backends.js';
 import { body, bytes, sha256, uploadOne } from './helpers/http.js';
 import { startKura, type TestKura, type TestUser } from './helpers/kura.js';
@@ -14,7 +13,7 @@ describe.each(backends)('garbage collection (%s)', (backend) => {
   });
   afterAll(() => k.stop());
 
-  const blobRow = (hash: string) => k.core.ctx.database.db.selectFrom('blobs').selectAll().where('hash', '=', hash).executeTakeFirst();
+  const blobRow = (hash: string) => k.core.database.db.selectFrom('blobs').selectAll().where('hash', '=', hash).executeTakeFirst();
 
   it('deletes content no version references, keeps shared content', async () => {
     const actor = { userId: u.id, role: 'user' as const };
@@ -30,7 +29,7 @@ describe.each(backends)('garbage collection (%s)', (backend) => {
     const r = await k.core.gc();
     expect(r.deleted).toBeGreaterThanOrEqual(1);
     expect(await blobRow(a.sha256)).toBeUndefined();
-    expect(await k.core.ctx.blobs.has(a.sha256)).toBe(false);
+    expect(await k.core.blobs.has(a.sha256)).toBe(false);
     expect(Number((await blobRow(sha256(shared)))!.refcount)).toBe(1);
     const res = await fetch(`${k.url}/api/v1/items/${keep.id}/content`, { headers: u.auth });
     expect(sha256(await body(res))).toBe(sha256(shared));
@@ -45,23 +44,23 @@ describe.each(backends)('garbage collection (%s)', (backend) => {
     await k.core.spaces.remove(space.id);
     await new Promise((r) => setTimeout(r, 5));
     // GC step 1 happens; steps 2 and 3 are delayed while an upload of the same bytes arrives.
-    expect(await markDeleting(k.core.ctx.database.db, hash, Date.now())).toBe(true);
+    expect(await k.core.database.store.blobs.markDeleting(hash, Date.now())).toBe(true);
     let done = false;
     const upload = k.core.uploads.upload(actor, u.rootId, { name: 'again.bin', stream: Readable.from([data]) }).finally(() => (done = true));
     await new Promise((r) => setTimeout(r, 300));
     expect(done).toBe(false);
-    await k.core.ctx.blobs.delete(hash);
-    await deleteBlobRow(k.core.ctx.database.db, hash);
+    await k.core.blobs.delete(hash);
+    await k.core.database.store.blobs.deleteRow(hash);
     const item = await upload;
     expect(item.sha256).toBe(hash);
     expect(Number((await blobRow(hash))!.refcount)).toBe(1);
-    expect(await k.core.ctx.blobs.has(hash)).toBe(true);
+    expect(await k.core.blobs.has(hash)).toBe(true);
     const res = await fetch(`${k.url}/api/v1/items/${item.id}/content`, { headers: u.auth });
     expect(sha256(await body(res))).toBe(hash);
   });
 
   it('removes objects no row names and piece folders no session owns, sparing those in use', async () => {
-    const blobs = k.core.ctx.blobs;
+    const blobs = k.core.blobs;
     const orphan = await blobs.stage(Readable.from([bytes(12_345, 504)]), { maxBytes: 1e6 });
     await blobs.commit(orphan);
     await blobs.discard(orphan);
@@ -90,11 +89,11 @@ describe.each(backends)('garbage collection (%s)', (backend) => {
   it('keeps unnamed objects younger than the grace period', async () => {
     const k2 = await startKura(backend);
     try {
-      const orphan = await k2.core.ctx.blobs.stage(Readable.from([bytes(2_000, 509)]), { maxBytes: 1e6 });
-      await k2.core.ctx.blobs.commit(orphan);
-      await k2.core.ctx.blobs.discard(orphan);
+      const orphan = await k2.core.blobs.stage(Readable.from([bytes(2_000, 509)]), { maxBytes: 1e6 });
+      await k2.core.blobs.commit(orphan);
+      await k2.core.blobs.discard(orphan);
       expect((await k2.core.gc()).orphans).toBe(0);
-      expect(await k2.core.ctx.blobs.has(orphan.hash)).toBe(true);
+      expect(await k2.core.blobs.has(orphan.hash)).toBe(true);
     } finally {
       await k2.stop();
     }

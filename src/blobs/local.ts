@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import { KuraError } from '../core/errors.js';
-import type { BlobStore, ByteRange, PieceOptions, PieceRef, StagedBlob, StageOptions, StoredBlob, StoredPiece, StoredSession } from '../core/ports/index.js';
+import type { BlobStore, ByteRange, PieceOptions, PieceRef, StagedBlob, StageOptions, StoredBlob, StoredPiece, StoredSession } from '../core/index.js';
 import { feed, Ingest } from './ingest.js';
 import { digestInPlace, InPlaceSink } from './local-pieces.js';
 import { PieceMeter } from './pieces.js';

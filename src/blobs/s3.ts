@@ -20,7 +20,7 @@ import {
 import { Upload } from '@aws-sdk/lib-storage';
 import type { KuraConfig } from '../config.js';
 import { KuraError } from '../core/errors.js';
-import type { BlobStore, ByteRange, PieceOptions, PieceRef, StagedBlob, StageOptions, StoredBlob, StoredPiece, StoredSession } from '../core/ports/index.js';
+import type { BlobStore, ByteRange, PieceOptions, PieceRef, StagedBlob, StageOptions, StoredBlob, StoredPiece, StoredSession } from '../core/index.js';
 import { feed, Ingest } from './ingest.js';
 import { concatPieces, PieceMeter } from './pieces.js';
 import { blobKey, checkHash, checkRange, isHash, pieceKey } from './locator.js';

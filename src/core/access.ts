@@ -1,9 +1,6 @@
-import type { Db } from '../store/schema.js';
-import type { MemberRole } from '../store/schema.js';
-import { aclOfItems, memberOfAny, spaceHasAcl } from '../store/repos/acl.js';
-import { ancestorIds, itemWithRole, type ItemRow } from '../store/repos/items.js';
-import { memberRole } from '../store/repos/spaces.js';
 import type { Actor } from './actor.js';
+import type { MemberRole } from './domain.js';
+import type { AclRow, ItemRow, Repos } from './ports/index.js';
 import { KuraError } from './errors.js';
 import { ALL_RIGHTS, has, Right, ROLE_RIGHTS } from './rights.js';
 import { TtlCache } from './ttl-cache.js';
@@ -30,7 +27,7 @@ export class Access {
    *               never inside a transaction. Local writes clear it.
    */
   constructor(
-    private readonly db: Db,
+    private readonly repos: Repos,
     private readonly cache?: AccessCache,
   ) {}
 
@@ -38,19 +35,18 @@ export class Access {
   async rightsOn(actor: Actor | null, item: Located): Promise<number> {
     if (!actor) return 0;
     if (actor.role === 'admin') return ALL_RIGHTS;
-    return this.effective(actor, item, await memberRole(this.db, Number(item.space_id), actor.userId));
+    return this.effective(actor, item, await this.repos.spaces.memberRole(Number(item.space_id), actor.userId));
   }
 
   /** Rights from role and access entries, for a caller whose role in the space is known. */
   async effective(actor: Actor, item: Located, role: MemberRole | null | undefined, chain?: number[]): Promise<number> {
     if (actor.role === 'admin' || role === 'owner') return ALL_RIGHTS;
     const base = role ? ROLE_RIGHTS[role] : 0;
-    if (!(await spaceHasAcl(this.db, Number(item.space_id)))) return base;
-    const ids = chain ?? [Number(item.id), ...(item.parent_id === null ? [] : await ancestorIds(this.db, Number(item.id)))];
-    const entries = (await aclOfItems(this.db, ids)).filter((e) => Number(e.mask) !== -1);
+    if (!(await this.repos.acl.spaceHasAcl(Number(item.space_id)))) return base;
+    const ids = chain ?? [Number(item.id), ...(item.parent_id === null ? [] : await this.repos.items.ancestorIds(Number(item.id)))];
+    const entries = (await this.repos.acl.ofItems(ids)).filter((e) => Number(e.mask) !== -1);
     if (entries.length === 0) return base;
-    const groups = await memberOfAny(
-      this.db,
+    const groups = await this.repos.spaces.memberOfAny(
       actor.userId,
       entries.filter((e) => Number(e.actor_type) === ActorType.GROUP).map((e) => Number(e.actor_id)),
     );
@@ -66,16 +62,16 @@ export class Access {
    * own applicable entries give, else its parent's. `rows` must come parents first.
    */
   async subtreeRights(actor: Actor, top: Located, rows: Pick<ItemRow, 'id' | 'parent_id'>[]): Promise<Map<number, number>> {
-    const role = actor.role === 'admin' ? undefined : await memberRole(this.db, Number(top.space_id), actor.userId);
+    const role = actor.role === 'admin' ? undefined : await this.repos.spaces.memberRole(Number(top.space_id), actor.userId);
     const topRights = await this.effective(actor, top, role);
     const out = new Map<number, number>([[Number(top.id), topRights]]);
-    const acl = actor.role !== 'admin' && role !== 'owner' && (await spaceHasAcl(this.db, Number(top.space_id)));
-    const byItem = new Map<number, Awaited<ReturnType<typeof aclOfItems>>>();
+    const acl = actor.role !== 'admin' && role !== 'owner' && (await this.repos.acl.spaceHasAcl(Number(top.space_id)));
+    const byItem = new Map<number, AclRow[]>();
     let groups = new Set<number>();
     if (acl) {
       const ids = rows.map((r) => Number(r.id));
       for (let i = 0; i < ids.length; i += 500) {
-        for (const e of await aclOfItems(this.db, ids.slice(i, i + 500))) {
+        for (const e of await this.repos.acl.ofItems(ids.slice(i, i + 500))) {
           if (Number(e.mask) === -1) continue;
           const list = byItem.get(Number(e.item_id)) ?? [];
           list.push(e);
@@ -83,7 +79,7 @@ export class Access {
         }
       }
       const groupIds = [...byItem.values()].flat().filter((e) => Number(e.actor_type) === ActorType.GROUP).map((e) => Number(e.actor_id));
-      groups = await memberOfAny(this.db, actor.userId, groupIds);
+      groups = await this.repos.spaces.memberOfAny(actor.userId, groupIds);
     }
     for (const r of rows) {
       const inherited = out.get(Number(r.parent_id)) ?? 0;
@@ -91,6 +87,30 @@ export class Access {
       out.set(Number(r.id), own ?? inherited);
     }
     return out;
+  }
+
+  /**
+   * The one rule for subtree operations (trees, zips, copies, moves, deletes): a node below
+   * `top` is visible when the caller has READ_ATTRS on it and LIST on its parent, the parent
+   * being visible too. `rows` must come parents first (as `items.subtree` gives them).
+   * Answers the visible rows with their rights, and the hidden ones.
+   */
+  async visibleSubtree<R extends Pick<ItemRow, 'id' | 'parent_id'>>(actor: Actor, top: Located, rows: R[]): Promise<{ visible: { row: R; rights: number }[]; hidden: R[] }> {
+    const rights = await this.subtreeRights(actor, top, rows);
+    const open = new Set<number>();
+    if (has(rights.get(Number(top.id)) ?? 0, Right.LIST)) open.add(Number(top.id));
+    const visible: { row: R; rights: number }[] = [];
+    const hidden: R[] = [];
+    for (const row of rows) {
+      const mask = rights.get(Number(row.id)) ?? 0;
+      if (!open.has(Number(row.parent_id)) || !has(mask, Right.READ_ATTRS)) {
+        hidden.push(row);
+        continue;
+      }
+      visible.push({ row, rights: mask });
+      if (has(mask, Right.LIST)) open.add(Number(row.id));
+    }
+    return { visible, hidden };
   }
 
   /**
@@ -110,7 +130,7 @@ export class Access {
     if (hit !== undefined) return hit ?? undefined;
     const generation = this.cache?.generation;
     // One query for the item and the caller's role: this is on every request's path.
-    const row = await itemWithRole(this.db, id, actor.userId);
+    const row = await this.repos.items.withRole(id, actor.userId);
     let found: { item: ItemRow; rights: number } | undefined;
     if (row) {
       const { member_role, ...item } = row;
@@ -129,7 +149,7 @@ export class Access {
   }
 }
 
-type Entry = Awaited<ReturnType<typeof aclOfItems>>[number];
+type Entry = AclRow;
 
 /**
  * The mask the entries on one item give the caller: its own user entry, else the union of

@@ -1,4 +1,4 @@
-import type { UserRole } from '../store/schema.js';
+import type { UserRole } from './domain.js';
 
 /** Who is calling. Dialects build it from their credentials and pass it to the core. */
 export interface Actor {

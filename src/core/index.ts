@@ -1,31 +1,70 @@
 import { Access, AccessCache } from './access.js';
-import { WriteListener } from '../store/write-listener.js';
-import { pruneHits } from '../store/repos/limits.js';
+import { AclService } from './acl/service.js';
+import { fsck, type FsckReport } from './blobs/fsck.js';
 import { collectGarbage, type GcReport } from './blobs/gc.js';
 import type { CoreContext } from './context.js';
+import { FavoriteService } from './favorites/service.js';
+import { Derivatives } from './images/derivatives.js';
 import { ChangeService } from './items/changes.js';
 import { ContentReader, ContentService } from './items/content.js';
 import { ItemQueries } from './items/queries.js';
-import { UploadService } from './items/upload.js';
-import { SlicedUploads } from './uploads/service.js';
+import { RateLimiter } from './limits/limiter.js';
+import { PublicReads } from './public/service.js';
+import { SlicedUploads } from './resumable/service.js';
+import { ShareService } from './shares/service.js';
 import { SpaceService } from './spaces/service.js';
 import { TokenService } from './tokens/service.js';
 import { TrashService } from './trash/service.js';
-import { AclService } from './acl/service.js';
-import { FavoriteService } from './favorites/service.js';
-import { PublicReads } from './public/service.js';
-import { ShareService } from './shares/service.js';
+import { UploadService } from './uploads/service.js';
+import { UsageService } from './usage/service.js';
 import { UserService } from './users/service.js';
+
+/*
+ * The core's one public surface: what dialects, the CLI, jobs and adapters may use. Nothing
+ * outside src/core/ imports a file of the core other than this one (a lint rule keeps it so).
+ */
+export type { Actor } from './actor.js';
+export { ActorType, ROLE_CODES } from './access.js';
+export type { AclChange, AclEntry } from './acl/service.js';
+export type { FsckProblem, FsckReport } from './blobs/fsck.js';
+export type { GcReport } from './blobs/gc.js';
+export type { CoreContext } from './context.js';
+export * from './domain.js';
+export { badRequest, isKuraError, KuraError, type KuraErrorCode } from './errors.js';
+export { FAULT_POINTS, type FaultPoint } from './faults.js';
+export type { Favorite } from './favorites/service.js';
+export { compileFilter, CORE_FIELD_SPECS, FILTER_FIELDS, type FieldSpec, type Filter, type FilterField, type FilterValue } from './filter/filter.js';
+export { newId, newSecret, parseId } from './ids.js';
+export { isRaster, MAX_FIT_WIDTH, MAX_THUMBNAIL_SIDE, type Derivative } from './images/derivatives.js';
+export type { FolderTree, MetaPatch, PlaceOptions } from './items/changes.js';
+export type { FileBody } from './items/content.js';
+export type { Outcome } from './items/outcome.js';
+export type { OnConflict } from './items/placement.js';
+export type { ListOptions, TreeNode } from './items/queries.js';
+export type { Item, Version } from './items/view.js';
+export type { Rule } from './limits/limiter.js';
+export { isActiveType, sniffMime } from './mime.js';
+export { checkName, extensionOf, numberedName } from './names.js';
+export * from './ports/index.js';
+export { MISS_LIMIT, PUBLIC_MISSES } from './public/service.js';
+export type { SessionSpec, SliceResult, SliceTarget, UploadStatus } from './resumable/service.js';
+export { ALL_RIGHTS, has, Right, ROLE_RIGHTS } from './rights.js';
+export { SHARE_MISS_LIMIT, SHARE_MISSES, type Share, type ShareContent, type ShareOptions } from './shares/service.js';
+export type { Member, Space } from './spaces/service.js';
+export { parseDuration, type TokenInfo } from './tokens/service.js';
+export type { IncomingFile, UploadOptions } from './uploads/service.js';
+export type { UsageDrift } from './usage/service.js';
+export { checkPassword, type NewUser, type User } from './users/service.js';
 
 /** Every core service, wired to the ports of one context. */
 export interface Core {
-  readonly ctx: CoreContext;
-  readonly access: Access;
   readonly users: UserService;
   readonly tokens: TokenService;
   readonly spaces: SpaceService;
   readonly items: ItemQueries;
+  /** Plain uploads: a body (or several) in one request. */
   readonly uploads: UploadService;
+  /** Resumable uploads: sessions whose slices may come in any order, to any node. */
   readonly sliced: SlicedUploads;
   readonly changes: ChangeService;
   readonly content: ContentService;
@@ -34,47 +73,59 @@ export interface Core {
   readonly favorites: FavoriteService;
   readonly publicReads: PublicReads;
   readonly shares: ShareService;
+  readonly derivatives: Derivatives;
+  readonly usage: UsageService;
+  readonly limiter: RateLimiter;
+  /** Answers when the metadata store does. */
+  health(): Promise<void>;
+  /** Deletes what nothing references any more (after the grace period). */
   gc(): Promise<GcReport>;
+  /** Verifies blobs, references and usage counters; reports, never fixes. */
+  fsck(onProgress?: (done: number, total: number) => void): Promise<FsckReport>;
 }
 
 export function createCore(ctx: CoreContext): Core {
+  const store = ctx.store;
   const cache = new AccessCache(ctx.config.authCacheSeconds * 1000, ctx.now);
-  // Every write through the core clears this node's read cache.
-  let publicReads: PublicReads | undefined;
-  const db = ctx.database.db.withPlugin(
-    new WriteListener(() => {
-      cache.forget();
-      publicReads?.forget();
-    }),
-  );
-  const access = new Access(db, cache);
+  const access = new Access(store, cache);
   const reader = new ContentReader(ctx.blobs);
-  const spaces = new SpaceService(db, ctx.now);
-  const items = new ItemQueries(db, access);
-  const uploads = new UploadService(ctx, db, access);
-  const sliced = new SlicedUploads(ctx, db, access, uploads, items);
+  const limiter = new RateLimiter(store, ctx.now);
+  const derivatives = new Derivatives(store, ctx.blobs, ctx.images, ctx.now);
+  const publicReads = new PublicReads(ctx, reader, limiter, derivatives);
+  // Every write through this node clears its read caches.
+  store.onWrite(() => {
+    cache.forget();
+    publicReads.forget();
+  });
+  const spaces = new SpaceService(store, ctx.now);
+  const items = new ItemQueries(store, access);
+  const uploads = new UploadService(ctx, access);
+  const sliced = new SlicedUploads(ctx, access, uploads, items);
+  const usage = new UsageService(store);
   return {
-    ctx,
-    access,
     spaces,
-    users: new UserService(db, spaces, ctx.now),
-    tokens: new TokenService(db, ctx.now, ctx.config.authCacheSeconds),
+    users: new UserService(store, spaces, ctx.now),
+    tokens: new TokenService(store, ctx.now, ctx.config.authCacheSeconds),
     items,
     uploads,
     sliced,
-    changes: new ChangeService(db, ctx.now),
-    content: new ContentService(db, access, reader),
-    publicReads: (publicReads = new PublicReads(ctx, db, reader)),
-    trash: new TrashService(db, access, ctx.now),
-    acl: new AclService(db, access, ctx.now),
-    favorites: new FavoriteService(db, access, ctx.now),
-    shares: new ShareService(db, access, reader, ctx.blobs, ctx.now),
+    changes: new ChangeService(store, ctx.now),
+    content: new ContentService(store, access, reader),
+    publicReads,
+    trash: new TrashService(store, access, ctx.now),
+    acl: new AclService(store, access, ctx.now),
+    favorites: new FavoriteService(store, access, ctx.now),
+    shares: new ShareService(store, access, reader, ctx.blobs, limiter, ctx.now),
+    derivatives,
+    usage,
+    limiter,
+    health: () => store.ping(),
     gc: async () => {
-      // Rate-limit windows older than an hour count for nothing any more.
-      await pruneHits(db, ctx.now() - 3600_000);
+      await limiter.prune();
       // Expired sliced uploads give their quota back before blobs are counted.
       await sliced.expire();
-      return collectGarbage(db, ctx.blobs, ctx.now(), ctx.config.gcGraceSeconds * 1000);
+      return collectGarbage(store, ctx.blobs, ctx.now(), ctx.config.gcGraceSeconds * 1000);
     },
+    fsck: (onProgress) => fsck(store, ctx.blobs, usage, onProgress),
   };
 }

@@ -1,4 +1,4 @@
-import type { MemberRole } from '../store/schema.js';
+import type { MemberRole } from './domain.js';
 
 /**
  * Rights are a bit mask. The drive spec's bits keep their values; Kura adds the ones the

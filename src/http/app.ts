@@ -60,7 +60,7 @@ export async function buildApp(config: KuraConfig, deps: AppDeps): Promise<Fasti
   });
 
   app.get('/healthz', { schema: { hide: true } }, async () => {
-    await deps.core.ctx.database.db.selectFrom('users').select('id').limit(1).execute();
+    await deps.core.health();
     return { status: 'ok' };
   });
   app.get('/metrics', { schema: { hide: true } }, async (_req, reply) => {

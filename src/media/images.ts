@@ -1,12 +1,13 @@
 import type { Readable } from 'node:stream';
 import sharp from 'sharp';
 import type { Metadata, Sharp } from 'sharp';
-import { KuraError, isKuraError } from '../core/errors.js';
-import type { ImageEngine, ImageInfo, ImageRecipe, RenderedImage } from '../core/ports/images.js';
+import { KuraError, isKuraError, type ImageEngine, type ImageInfo, type ImageRecipe, type RenderedImage } from '../core/index.js';
 import { ACCEPTED_FORMATS, looksLikeSvg, readSource, sniffFormat, sourceFailure, webpIsLossless } from './image-input.js';
 import type { RasterFormat } from './image-input.js';
 import { Slots } from './slots.js';
-import { PIXEL_LIMIT } from './thumbnail.js';
+
+/** Decoding stops beyond this many pixels (a decompression bomb is refused, not decoded). */
+export const PIXEL_LIMIT = 100_000_000;
 
 export interface SharpImagesOptions {
   /**

@@ -3,11 +3,16 @@ import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
+import type { MetadataStore } from '../core/index.js';
+import { metadataStore } from './metadata.js';
 import { migrationProvider } from './migrations/index.js';
 import type { Schema } from './schema.js';
 
 export interface Database {
   readonly dialect: 'sqlite' | 'postgres';
+  /** What the core uses: repositories in its own words. */
+  readonly store: MetadataStore;
+  /** The Kysely handle itself, for tools and tests that inspect rows. Never given to the core. */
   readonly db: Kysely<Schema>;
   close(): Promise<void>;
 }
@@ -48,7 +53,7 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
     await db.destroy();
     throw e;
   }
-  return { dialect, db, close: () => db.destroy() };
+  return { dialect, store: metadataStore(db), db, close: () => db.destroy() };
 }
 
 /**
@@ -85,8 +90,3 @@ async function migrate(db: Kysely<Schema>, dialect: Database['dialect']): Promis
   }
 }
 
-/** True when `e` is a unique-constraint violation on either database. */
-export function isUniqueViolation(e: unknown): boolean {
-  const code = (e as { code?: unknown })?.code;
-  return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
-}

@@ -1,14 +1,11 @@
 import type { Generated, Kysely, Transaction } from 'kysely';
+import type { Category, ItemKind, MemberRole, ShareKind, SpaceKind, UploadState, UserRole } from '../core/index.js';
 
 /*
  * Table shapes as Kysely sees them. Ids are random 53-bit integers, times are epoch
  * milliseconds, booleans are 0/1: the same on SQLite and PostgreSQL.
  */
 
-export type UserRole = 'admin' | 'user';
-export type SpaceKind = 'personal' | 'group' | 'project' | 'chat_room';
-export type MemberRole = 'owner' | 'admin' | 'member' | 'viewer';
-export type ItemKind = 'file' | 'folder';
 
 export interface UsersTable {
   id: number;
@@ -82,6 +79,7 @@ export interface ItemsTable {
   modified_at: number;
   size: Generated<number>;
   mime: string | null;
+  category: Category | null;
   version: Generated<number>;
   blob_hash: string | null;
   download_count: Generated<number>;
@@ -98,8 +96,16 @@ export interface VersionsTable {
   blob_hash: string;
   size: number;
   mime: string;
+  category: Category;
   created_by: number;
   created_at: number;
+}
+
+export interface SpaceUsageTable {
+  space_id: number;
+  category: Category;
+  bytes: number;
+  files: number;
 }
 
 export interface AclTable {
@@ -138,8 +144,6 @@ export interface RateLimitsTable {
   count: number;
 }
 
-export type UploadState = 'open' | 'assembling' | 'done';
-
 export interface UploadSessionsTable {
   /** 32 random hex digits; names the session's pieces in the blob store. */
   id: string;
@@ -173,8 +177,6 @@ export interface UploadPiecesTable {
   created_at: number;
 }
 
-export type ShareKind = 'public' | 'private';
-
 export interface SharesTable {
   id: number;
   /** The unguessable public id (24 hex digits): share URLs carry it. */
@@ -194,6 +196,7 @@ export interface Schema {
   users: UsersTable;
   tokens: TokensTable;
   spaces: SpacesTable;
+  space_usage: SpaceUsageTable;
   members: MembersTable;
   blobs: BlobsTable;
   items: ItemsTable;

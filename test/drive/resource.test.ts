@@ -1,6 +1,5 @@
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fsck } from '../../src/cli/commands/fsck.js';
 import { toObjectId } from '../../src/core/ids.js';
 import { MISS_LIMIT } from '../../src/core/public/service.js';
 import { backends } from '../helpers/backends.js';
@@ -40,12 +39,12 @@ describe.each(backends)('drive resource (%s)', (backend) => {
     expect(await sharp(thumb).metadata()).toMatchObject({ format: 'jpeg', width: 256, height: 192 });
     const again = await body(await resource(item.id, 1));
     expect(sha256(again)).toBe(sha256(thumb));
-    const rows = await k.core.ctx.database.db.selectFrom('derivatives').selectAll().where('source_hash', '=', item.sha256).execute();
+    const rows = await k.core.database.db.selectFrom('derivatives').selectAll().where('source_hash', '=', item.sha256).execute();
     expect(rows).toHaveLength(1);
     // EXIF orientation 6: stored 400×200, shown 200×400 → thumbnail 128×256.
     const turned = await uploadOne(k.url, u.auth, u.rootId, 'turned.jpg', await photo(400, 200, 6));
     expect(await sharp(await body(await resource(turned.id, 1))).metadata()).toMatchObject({ width: 128, height: 256 });
-    const report = await fsck(k.core);
+    const report = await k.core.fsck();
     expect(report.problems).toEqual([]);
   });
 
@@ -71,9 +70,9 @@ describe.each(backends)('drive resource (%s)', (backend) => {
     await k.core.gc();
     await new Promise((r) => setTimeout(r, 5));
     await k.core.gc();
-    expect(await k.core.ctx.database.db.selectFrom('derivatives').selectAll().where('source_hash', '=', item.sha256).execute()).toEqual([]);
-    expect(await k.core.ctx.blobs.has(item.sha256)).toBe(false);
-    expect((await fsck(k.core)).problems).toEqual([]);
+    expect(await k.core.database.db.selectFrom('derivatives').selectAll().where('source_hash', '=', item.sha256).execute()).toEqual([]);
+    expect(await k.core.blobs.has(item.sha256)).toBe(false);
+    expect((await k.core.fsck()).problems).toEqual([]);
   });
 });
 
@@ -91,7 +90,7 @@ describe('public read misses are rate limited (shared counter)', () => {
       expect((await fetch(`${k.url}/v1/file/resource?Id=${toObjectId(u.rootId)}`)).status).toBe(429);
       expect(await (await fetch(`${k.url}/v1/file/resource?Id=${toObjectId(item.id)}`)).text()).toBe('fine');
       // The counter lives in the database, where every node reads it.
-      const rows = await k.core.ctx.database.db.selectFrom('rate_limits').selectAll().execute();
+      const rows = await k.core.database.db.selectFrom('rate_limits').selectAll().execute();
       expect(rows.some((r) => Number(r.count) >= MISS_LIMIT)).toBe(true);
     } finally {
       await k.stop();

@@ -43,7 +43,7 @@ describe.each(backends)('drive shares (%s)', (backend) => {
   /** Follows a ShareUrl on the test server. */
   const follow = (url: string, code?: string) => fetch(url.replace(PUBLIC_URL, k.url) + (code === undefined ? '' : `&ExtraCode=${encodeURIComponent(code)}`));
   const list = async (u: TestUser = owner) => (await env(await get('share/list', { ProjectId: pid }, u))).Data as Record<string, unknown>[];
-  const resetLimits = () => k.core.ctx.database.db.deleteFrom('rate_limits').execute();
+  const resetLimits = () => k.core.database.db.deleteFrom('rate_limits').execute();
 
   beforeAll(async () => {
     k = await startKura(backend, { PUBLIC_URL });
@@ -164,7 +164,7 @@ describe.each(backends)('drive shares (%s)', (backend) => {
     expect(await (await follow(s.ShareUrl)).text()).toBe('temporary');
     await env(await post('delete_items', { ItemIds: JSON.stringify([f]) }));
     await env(await post('recycle/clear', { ProjectId: pid }));
-    expect(await k.core.ctx.database.db.selectFrom('shares').selectAll().where('item_id', '=', parseInt(f, 16)).execute()).toEqual([]);
+    expect(await k.core.database.db.selectFrom('shares').selectAll().where('item_id', '=', parseInt(f, 16)).execute()).toEqual([]);
     await env(await follow(s.ShareUrl), 404);
 
     const g = await uploadFile(rootOid, 'member-share.txt', 'shared by a member');
@@ -197,10 +197,10 @@ describe('drive share misses are rate limited (shared counter)', () => {
       const limited = await dl(s.ExtraCode);
       expect(limited.status).toBe(429);
       expect(await json(limited)).toMatchObject({ IsOk: false, Code: 429, Data: null });
-      const rows = await k.core.ctx.database.db.selectFrom('rate_limits').selectAll().execute();
+      const rows = await k.core.database.db.selectFrom('rate_limits').selectAll().execute();
       expect(rows.some((r) => r.key.startsWith('share-miss:') && Number(r.count) >= SHARE_MISS_LIMIT)).toBe(true);
       // The counter lives in the database: once it is cleared, the right code works.
-      await k.core.ctx.database.db.deleteFrom('rate_limits').execute();
+      await k.core.database.db.deleteFrom('rate_limits').execute();
       expect(await (await dl(s.ExtraCode)).text()).toBe('secret');
     } finally {
       await k.stop();

@@ -182,7 +182,7 @@ describe.each(backends)('drive sliced upload sessions over time (%s)', (backend)
       const base = { token: u.token, fileName: 'boot.bin', parentId: toObjectId(u.rootId), tempId: randomUUID(), length: data.length };
       await sendSlice(k.url, { ...base, offset: 0, data: data.subarray(0, 10_000) });
       // What a reboot looks like to the store: the piece's epoch is not the machine's any more.
-      await k.core.ctx.database.db.updateTable('upload_pieces').set({ epoch: 'an-earlier-boot' }).execute();
+      await k.core.database.db.updateTable('upload_pieces').set({ epoch: 'an-earlier-boot' }).execute();
       const r = await json(await sendSlice(k.url, { ...base, offset: 10_000, data: data.subarray(10_000) }));
       expect(r.Data).toMatchObject({ Completed: false, ReceivedRanges: [[10_000, 19_999]] });
       const done = await json(await sendSlice(k.url, { ...base, offset: 0, data: data.subarray(0, 10_000) }));

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, type Env, type KuraConfig } from '../../src/config.js';
-import type { Core } from '../../src/core/index.js';
+import type { OpenCore } from '../../src/runtime.js';
 import { startServer, type RunningServer } from '../../src/server.js';
 import { freshPostgresUrl, type Backend } from './backends.js';
 
@@ -18,7 +18,7 @@ export interface TestUser {
 
 export interface TestKura {
   url: string;
-  core: Core;
+  core: OpenCore;
   config: KuraConfig;
   dataDir: string;
   server: RunningServer;

@@ -52,7 +52,7 @@ describe.each(backends)('races (%s)', (backend) => {
       expect([a.status, b.status].sort()).toEqual([201, 409]);
       const loser = a.status === 409 ? a : b;
       expect((await json(loser)).error.code).toBe('name_conflict');
-      const rows = await k.core.ctx.database.db.selectFrom('items').select('id').where('parent_id', '=', owner.rootId).where('name', '=', name).execute();
+      const rows = await k.core.database.db.selectFrom('items').select('id').where('parent_id', '=', owner.rootId).where('name', '=', name).execute();
       expect(rows).toHaveLength(1);
     }
   });
@@ -63,10 +63,10 @@ describe.each(backends)('races (%s)', (backend) => {
     expect(results.every((r) => r.status === 201)).toBe(true);
     const items = await Promise.all(results.map(async (r) => (await json(r)).items[0]));
     const hash = items[0].sha256;
-    const blob = await k.core.ctx.database.db.selectFrom('blobs').selectAll().where('hash', '=', hash).executeTakeFirstOrThrow();
+    const blob = await k.core.database.db.selectFrom('blobs').selectAll().where('hash', '=', hash).executeTakeFirstOrThrow();
     expect(Number(blob.refcount)).toBe(6);
     let objects = 0;
-    for await (const o of k.core.ctx.blobs.list()) if (o.hash === hash) objects++;
+    for await (const o of k.core.blobs.list()) if (o.hash === hash) objects++;
     expect(objects).toBe(1);
   });
 });

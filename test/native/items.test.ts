@@ -198,13 +198,13 @@ describe.each(backends)('native items (%s)', (backend) => {
     const moved = await json(await jsonCall('POST', `/items/${f.id}/move`, { parentId: dst.id }));
     expect(moved.parentId).toBe(dst.id);
     expect((await json(await api(`/items/${src.id}/children`))).total).toBe(0);
-    const blobsBefore = Number((await k.core.ctx.database.db.selectFrom('blobs').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+    const blobsBefore = Number((await k.core.database.db.selectFrom('blobs').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
     const copyRes = await jsonCall('POST', `/items/${f.id}/copy`, { parentId: src.id, name: 'copy.bin' });
     expect(copyRes.status).toBe(201);
     const copy = await json(copyRes);
     expect(copy).toMatchObject({ name: 'copy.bin', sha256: sha256(data), size: data.length, version: 1 });
     expect(copy.id).not.toBe(f.id);
-    const blobsAfter = Number((await k.core.ctx.database.db.selectFrom('blobs').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+    const blobsAfter = Number((await k.core.database.db.selectFrom('blobs').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
     expect(blobsAfter).toBe(blobsBefore);
     expect(sha256(await body(await api(`/items/${copy.id}/content`)))).toBe(sha256(data));
     // Folder copy copies the tree; moving a folder inside itself is refused.

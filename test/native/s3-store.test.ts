@@ -45,7 +45,7 @@ describe.each(backends)('Kura on S3 (%s)', (backend) => {
     const b = await uploadOne(k.url, u.auth, u.rootId, 'b.txt', 'same bytes');
     expect(a.sha256).toBe(b.sha256);
     let objects = 0;
-    for await (const o of k.core.ctx.blobs.list()) if (o.hash === a.sha256) objects++;
+    for await (const o of k.core.blobs.list()) if (o.hash === a.sha256) objects++;
     expect(objects).toBe(1);
     expect(await (await fetch(`${k.url}/api/v1/items/${b.id}/content`, { headers: u.auth })).text()).toBe('same bytes');
   });

@@ -20,7 +20,7 @@ describe.each(backends)('native shares (%s)', (backend) => {
   };
   const content = (token: string, code?: string, headers: Record<string, string> = {}) =>
     fetch(`${k.url}/api/v1/shares/${token}/content${code === undefined ? '' : `?code=${encodeURIComponent(code)}`}`, { headers });
-  const resetLimits = () => k.core.ctx.database.db.deleteFrom('rate_limits').execute();
+  const resetLimits = () => k.core.database.db.deleteFrom('rate_limits').execute();
 
   beforeAll(async () => {
     k = await startKura(backend, { PUBLIC_URL: 'https://kura.example.test' });
@@ -78,7 +78,7 @@ describe.each(backends)('native shares (%s)', (backend) => {
     expect((await call('POST', '/shares', alice.auth, { itemIds: [f.id], type: 'secret' })).status).toBe(400);
     const [later] = await create({ itemIds: [f.id], type: 'public', expiresAt: Date.now() + 60_000 });
     expect((await content(later.token)).status).toBe(200);
-    await k.core.ctx.database.db.updateTable('shares').set({ expires_at: Date.now() - 1 }).where('id', '=', later.id).execute();
+    await k.core.database.db.updateTable('shares').set({ expires_at: Date.now() - 1 }).where('id', '=', later.id).execute();
     expect((await content(later.token)).status).toBe(404);
     await resetLimits();
   });
@@ -118,7 +118,7 @@ describe.each(backends)('native shares (%s)', (backend) => {
     const folder = (await json(await call('POST', `/items/${alice.rootId}/children`, alice.auth, { name: 'broken', kind: 'folder' }))).items[0];
     await uploadOne(k.url, alice.auth, folder.id, 'first.bin', bytes(200_000, 21));
     const lost = await uploadOne(k.url, alice.auth, folder.id, 'second.bin', bytes(200_000, 22));
-    await k.core.ctx.blobs.delete(lost.sha256);
+    await k.core.blobs.delete(lost.sha256);
     const [s] = await create({ itemIds: [folder.id], type: 'public' });
     const res = await content(s.token);
     expect(res.status).toBe(200);
@@ -134,7 +134,7 @@ describe.each(backends)('native shares (%s)', (backend) => {
     await resetLimits();
     expect((await content(s.token)).status).toBe(404);
     expect((await call('DELETE', `/spaces/${alice.spaceId}/trash/${f.id}`)).status).toBe(204);
-    expect(await k.core.ctx.database.db.selectFrom('shares').selectAll().where('id', '=', s.id).execute()).toEqual([]);
+    expect(await k.core.database.db.selectFrom('shares').selectAll().where('id', '=', s.id).execute()).toEqual([]);
     await resetLimits();
   });
 

@@ -54,7 +54,7 @@ describe.each(backends)('native trash (%s)', (backend) => {
     expect((await call('POST', `/items/${f.id}/restore`)).status).toBe(404);
     await new Promise((r) => setTimeout(r, 5));
     await k.core.gc();
-    expect(await k.core.ctx.blobs.has(f.sha256)).toBe(false);
+    expect(await k.core.blobs.has(f.sha256)).toBe(false);
   });
 
   it('empties the trash, including items deleted inside deleted folders', async () => {

@@ -16,10 +16,12 @@ const spaceId = (raw: string): number => {
 
 /** The CLI acts with an admin's powers, in the name of the space owner. */
 async function ownerActor(core: Core, spaceIdValue: number): Promise<Actor> {
-  const row = await core.ctx.database.db.selectFrom('spaces').select('owner_id').where('id', '=', spaceIdValue).executeTakeFirst();
-  if (!row) throw new KuraError('not_found', 'space not found');
-  return { userId: Number(row.owner_id), role: 'admin' };
+  const space = await core.spaces.get(SYSTEM, spaceIdValue);
+  return { userId: space.ownerId, role: 'admin' };
 }
+
+/** Kura's own admin powers, to look a space up before acting as its owner. */
+const SYSTEM: Actor = { userId: 0, role: 'admin' };
 
 const describe = (s: Space) =>
   `space ${s.id} (${s.kind}) "${s.name}" owner ${s.ownerId} root ${s.rootId}; usage ${s.usage.bytes} bytes / ${s.quota.bytes ?? 'unlimited'}, ${s.usage.files} files / ${s.quota.files ?? 'unlimited'}`;

@@ -1,13 +1,8 @@
-import type { Kysely } from 'kysely';
-import type { Schema } from '../../store/schema.js';
-import { isUniqueViolation } from '../../store/db.js';
-import { aclById, aclOfItems, deleteAcl, insertAcl, updateAclMask, type AclRow } from '../../store/repos/acl.js';
-import { spaceById } from '../../store/repos/spaces.js';
-import { userById } from '../../store/repos/users.js';
-import { ActorType, type Access } from '../access.js';
+import { Access, ActorType } from '../access.js';
 import type { Actor } from '../actor.js';
 import { badRequest, KuraError } from '../errors.js';
 import { newId } from '../ids.js';
+import { UniqueViolation, type AclRow, type MetadataStore, type Repos } from '../ports/index.js';
 import { ALL_RIGHTS, Right } from '../rights.js';
 
 export interface AclEntry {
@@ -21,6 +16,12 @@ export interface AclEntry {
   createdBy: number;
   createdAt: number;
 }
+
+/** One change of a batch (drive `update_permission`). */
+export type AclChange =
+  | { op: 'add'; itemId: number; actorType: unknown; actorId: unknown; mask: unknown }
+  | { op: 'modify'; entryId: number; mask: unknown }
+  | { op: 'remove'; entryId: number };
 
 const toEntry = (r: AclRow): AclEntry => ({
   id: Number(r.id),
@@ -42,59 +43,87 @@ function checkMask(v: unknown): number {
 /** Access entries on items. Reading them needs READ_ATTRS, changing them EDIT_PERMISSIONS. */
 export class AclService {
   constructor(
-    private readonly db: Kysely<Schema>,
+    private readonly store: MetadataStore,
     private readonly access: Access,
     private readonly now: () => number,
   ) {}
 
   async list(actor: Actor, itemId: number): Promise<AclEntry[]> {
     await this.access.item(actor, itemId, Right.READ_ATTRS);
-    return (await aclOfItems(this.db, [itemId])).map(toEntry);
+    return (await this.store.acl.ofItems([itemId])).map(toEntry);
   }
 
-  async add(actor: Actor, itemId: number, e: { actorType: unknown; actorId: unknown; mask: unknown }): Promise<AclEntry> {
-    const { item } = await this.access.item(actor, itemId, Right.EDIT_PERMISSIONS);
+  add(actor: Actor, itemId: number, e: { actorType: unknown; actorId: unknown; mask: unknown }): Promise<AclEntry> {
+    return this.inTx((tx) => this.addTx(tx, actor, itemId, e));
+  }
+
+  modify(actor: Actor, entryId: number, mask: unknown): Promise<AclEntry> {
+    return this.inTx((tx) => this.modifyTx(tx, actor, entryId, mask));
+  }
+
+  async remove(actor: Actor, entryId: number): Promise<void> {
+    await this.inTx((tx) => this.removeTx(tx, actor, entryId));
+  }
+
+  /** Applies several changes in one transaction: all of them, or none. */
+  async apply(actor: Actor, changes: AclChange[]): Promise<void> {
+    if (changes.length === 0 || changes.length > 1000) throw badRequest('give 1 to 1000 permission changes');
+    await this.inTx(async (tx) => {
+      for (const c of changes) {
+        if (c.op === 'add') await this.addTx(tx, actor, c.itemId, c);
+        else if (c.op === 'modify') await this.modifyTx(tx, actor, c.entryId, c.mask);
+        else await this.removeTx(tx, actor, c.entryId);
+      }
+    });
+  }
+
+  private async inTx<T>(fn: (tx: Repos) => Promise<T>): Promise<T> {
+    try {
+      return await this.store.transaction(fn);
+    } catch (err) {
+      if (err instanceof UniqueViolation) throw new KuraError('conflict', 'this actor already has an entry on this item; modify it instead');
+      throw err;
+    }
+  }
+
+  private async addTx(tx: Repos, actor: Actor, itemId: number, e: { actorType: unknown; actorId: unknown; mask: unknown }): Promise<AclEntry> {
+    const { item } = await new Access(tx).item(actor, itemId, Right.EDIT_PERMISSIONS);
     const mask = checkMask(e.mask);
     const actorType = e.actorType;
     const actorId = e.actorId;
     if (typeof actorId !== 'number' || !Number.isSafeInteger(actorId) || actorId <= 0) throw badRequest('actorId must be a positive id', { field: 'actorId' });
     if (actorType === ActorType.USER) {
-      if (!(await userById(this.db, actorId))) throw new KuraError('not_found', 'user not found');
+      if (!(await tx.users.byId(actorId))) throw new KuraError('not_found', 'user not found');
     } else if (actorType === ActorType.GROUP) {
-      if (!(await spaceById(this.db, actorId))) throw new KuraError('not_found', 'group not found');
+      if (!(await tx.spaces.byId(actorId))) throw new KuraError('not_found', 'group not found');
     } else if (actorType === ActorType.ROLE) {
       if (![1, 2, 3].includes(actorId)) throw badRequest('a role entry names role 1 (admin), 2 (member) or 3 (viewer)', { field: 'actorId' });
     } else {
       throw badRequest('actorType must be 0 (user), 1 (group) or 2 (role)', { field: 'actorType' });
     }
     const row: AclRow = { id: newId(), space_id: Number(item.space_id), item_id: itemId, actor_type: actorType, actor_id: actorId, mask, created_by: actor.userId, created_at: this.now() };
-    try {
-      await insertAcl(this.db, row);
-    } catch (err) {
-      if (isUniqueViolation(err)) throw new KuraError('conflict', 'this actor already has an entry on this item; modify it instead');
-      throw err;
-    }
+    await tx.acl.insert(row);
     return toEntry(row);
   }
 
-  private async entryFor(actor: Actor, entryId: number): Promise<AclRow> {
-    const row = await aclById(this.db, entryId);
+  private async entryFor(tx: Repos, actor: Actor, entryId: number): Promise<AclRow> {
+    const row = await tx.acl.byId(entryId);
     if (!row) throw new KuraError('not_found', 'access entry not found');
-    await this.access.item(actor, Number(row.item_id), Right.EDIT_PERMISSIONS).catch((e) => {
+    await new Access(tx).item(actor, Number(row.item_id), Right.EDIT_PERMISSIONS).catch((e) => {
       throw e instanceof KuraError && e.code === 'not_found' ? new KuraError('not_found', 'access entry not found') : e;
     });
     return row;
   }
 
-  async modify(actor: Actor, entryId: number, mask: unknown): Promise<AclEntry> {
-    const row = await this.entryFor(actor, entryId);
+  private async modifyTx(tx: Repos, actor: Actor, entryId: number, mask: unknown): Promise<AclEntry> {
+    const row = await this.entryFor(tx, actor, entryId);
     const m = checkMask(mask);
-    await updateAclMask(this.db, entryId, m);
+    await tx.acl.updateMask(entryId, m);
     return toEntry({ ...row, mask: m });
   }
 
-  async remove(actor: Actor, entryId: number): Promise<void> {
-    await this.entryFor(actor, entryId);
-    await deleteAcl(this.db, entryId);
+  private async removeTx(tx: Repos, actor: Actor, entryId: number): Promise<void> {
+    await this.entryFor(tx, actor, entryId);
+    await tx.acl.delete(entryId);
   }
 }

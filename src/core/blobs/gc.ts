@@ -1,9 +1,4 @@
-import type { Kysely } from 'kysely';
-import type { Schema } from '../../store/schema.js';
-import { blobSize, deleteBlobRow, knownHashes, markDeleting, markOrphanDeleting, releaseBlob, unreferencedBlobs } from '../../store/repos/blobs.js';
-import { deleteDerivativesFrom, derivativesFrom } from '../../store/repos/derivatives.js';
-import { knownSessions } from '../../store/repos/uploads.js';
-import type { BlobStore } from '../ports/index.js';
+import type { BlobStore, MetadataStore } from '../ports/index.js';
 
 export interface GcReport {
   /** Blobs removed: rows no reference needed any more, and objects no row named. */
@@ -28,27 +23,27 @@ const PAGE = 500;
  * 3. pieces of sliced uploads whose session row is gone.
  * Safe to run on several nodes at once: every mark is a conditional write only one wins.
  */
-export async function collectGarbage(db: Kysely<Schema>, blobs: BlobStore, now: number, graceMs: number): Promise<GcReport> {
+export async function collectGarbage(store: MetadataStore, blobs: BlobStore, now: number, graceMs: number): Promise<GcReport> {
   const before = now - graceMs;
   const report: GcReport = { deleted: 0, bytes: 0, orphans: 0, sessions: 0 };
   const remove = async (hash: string, size: number) => {
     // Thumbnails made of this content go with it (their own blobs follow in a later pass).
-    for (const d of await derivativesFrom(db, hash)) await releaseBlob(db, d.blob_hash, 1, now);
-    await deleteDerivativesFrom(db, hash);
+    for (const d of await store.derivatives.from(hash)) await store.blobs.release(d.blob_hash, 1, now);
+    await store.derivatives.deleteFrom(hash);
     await blobs.delete(hash);
-    await deleteBlobRow(db, hash);
+    await store.blobs.deleteRow(hash);
     report.deleted++;
     report.bytes += size;
   };
   for (;;) {
-    const batch = await unreferencedBlobs(db, before, 200);
-    for (const { hash } of batch) if (await markDeleting(db, hash, before)) await remove(hash, await blobSize(db, hash));
+    const batch = await store.blobs.unreferenced(before, 200);
+    for (const { hash } of batch) if (await store.blobs.markDeleting(hash, before)) await remove(hash, Number((await store.blobs.byHash(hash))?.size ?? 0));
     if (batch.length < 200) break;
   }
   const orphans = async (page: { hash: string; size: number }[]) => {
-    const known = await knownHashes(db, page.map((o) => o.hash));
+    const known = await store.blobs.known(page.map((o) => o.hash));
     for (const o of page) {
-      if (known.has(o.hash) || !(await markOrphanDeleting(db, o.hash, o.size, now))) continue;
+      if (known.has(o.hash) || !(await store.blobs.markOrphanDeleting(o.hash, o.size, now))) continue;
       await remove(o.hash, o.size);
       report.orphans++;
     }
@@ -64,7 +59,7 @@ export async function collectGarbage(db: Kysely<Schema>, blobs: BlobStore, now: 
   await orphans(page);
   let sessions: string[] = [];
   const dropSessions = async (ids: string[]) => {
-    const known = await knownSessions(db, ids);
+    const known = await store.uploads.known(ids);
     for (const id of ids) {
       if (known.has(id)) continue;
       await blobs.deletePieces(id);

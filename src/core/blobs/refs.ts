@@ -1,11 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Kysely } from 'kysely';
-import type { Schema } from '../../store/schema.js';
-import { isUniqueViolation } from '../../store/db.js';
-import { claimBlob, type BlobInfo } from '../../store/repos/blobs.js';
-import type { Db } from '../../store/schema.js';
 import { KuraError } from '../errors.js';
-import type { BlobStore, StagedBlob } from '../ports/index.js';
+import { UniqueViolation, type BlobInfo, type BlobStore, type MetadataStore, type Repos, type StagedBlob } from '../ports/index.js';
 
 /**
  * Blob references and the order that keeps bytes and metadata consistent (bytes first,
@@ -25,28 +20,28 @@ export class BlobBusy extends Error {}
  * have been committed before the transaction began; this only re-commits it (a stat or
  * HEAD, then a copy only if GC removed it) when the claim made the row anew.
  */
-export async function claimStaged(db: Db, blobs: BlobStore, staged: StagedBlob, info: BlobInfo, now: number): Promise<number> {
-  const rc = await claimBlob(db, info, now);
+export async function claimStaged(tx: Repos, blobs: BlobStore, staged: StagedBlob, info: BlobInfo, now: number): Promise<number> {
+  const rc = await tx.blobs.claim(info, now);
   if (rc === undefined) throw new BlobBusy(info.hash);
   if (rc === 1) await blobs.commit(staged);
   return rc;
 }
 
 /**
- * Runs a metadata transaction that claims blobs, retrying while GC holds one of them and
- * mapping unique violations to `name_conflict`.
+ * Runs a metadata transaction, retrying while GC holds a blob it claims and mapping
+ * uniqueness violations (a name taken among live siblings) to `name_conflict`.
  */
-export async function runClaimingTx<T>(db: Kysely<Schema>, fn: (trx: Db) => Promise<T>, conflictMessage = 'an item with this name already exists'): Promise<T> {
+export async function runClaimingTx<T>(store: MetadataStore, fn: (tx: Repos) => Promise<T>, conflictMessage = 'an item with this name already exists'): Promise<T> {
   for (let attempt = 0; ; attempt++) {
     try {
-      return await db.transaction().execute(fn);
+      return await store.transaction(fn);
     } catch (e) {
       if (e instanceof BlobBusy && attempt < 100) {
         await sleep(50);
         continue;
       }
       if (e instanceof BlobBusy) throw new KuraError('conflict', 'the content is being removed by garbage collection; try again');
-      if (isUniqueViolation(e)) throw new KuraError('name_conflict', conflictMessage);
+      if (e instanceof UniqueViolation) throw new KuraError('name_conflict', conflictMessage);
       throw e;
     }
   }

@@ -1,11 +1,8 @@
-import type { Kysely } from 'kysely';
-import type { Schema } from '../../store/schema.js';
-import { deleteFavorite, favoriteById, favoritesOf, upsertFavorite } from '../../store/repos/favorites.js';
-import type { ItemRow } from '../../store/repos/items.js';
 import type { Access } from '../access.js';
 import type { Actor } from '../actor.js';
 import { badRequest, KuraError } from '../errors.js';
 import { newId } from '../ids.js';
+import type { ItemRow, MetadataStore } from '../ports/index.js';
 import { has, Right } from '../rights.js';
 
 export interface Favorite {
@@ -38,14 +35,14 @@ const parseTags = (s: string): string[] => {
 /** A user's favourite items with tags. Lists show only items the user may still see. */
 export class FavoriteService {
   constructor(
-    private readonly db: Kysely<Schema>,
+    private readonly store: MetadataStore,
     private readonly access: Access,
     private readonly now: () => number,
   ) {}
 
   async list(actor: Actor, spaceId?: number): Promise<Favorite[]> {
     const out: Favorite[] = [];
-    for (const r of await favoritesOf(this.db, actor.userId, spaceId)) {
+    for (const r of await this.store.favorites.of(actor.userId, spaceId)) {
       const rights = await this.access.rightsOn(actor, { id: Number(r.item_id), space_id: Number(r.space_id), parent_id: r.parent_id === null ? null : Number(r.parent_id) });
       if (!has(rights, Right.READ_ATTRS)) continue;
       out.push({ id: Number(r.id), itemId: Number(r.item_id), itemName: r.item_name, spaceId: Number(r.space_id), userId: Number(r.user_id), tags: parseTags(r.tags), createdAt: Number(r.created_at) });
@@ -62,10 +59,10 @@ export class FavoriteService {
       checked.push({ item, tags: checkTags(e.tags) });
     }
     const now = this.now();
-    return this.db.transaction().execute(async (trx) => {
+    return this.store.transaction(async (tx) => {
       const out: Favorite[] = [];
       for (const { item, tags } of checked) {
-        const row = await upsertFavorite(trx, { id: newId(), user_id: actor.userId, item_id: Number(item.id), tags: JSON.stringify(tags), created_at: now });
+        const row = await tx.favorites.upsert({ id: newId(), user_id: actor.userId, item_id: Number(item.id), tags: JSON.stringify(tags), created_at: now });
         out.push({ id: Number(row.id), itemId: Number(item.id), itemName: item.name, spaceId: Number(item.space_id), userId: actor.userId, tags, createdAt: Number(row.created_at) });
       }
       return out;
@@ -74,8 +71,8 @@ export class FavoriteService {
 
   /** Removes one of the caller's favourites; another user's is not found. */
   async remove(actor: Actor, id: number): Promise<void> {
-    const row = await favoriteById(this.db, id);
+    const row = await this.store.favorites.byId(id);
     if (!row || Number(row.user_id) !== actor.userId) throw new KuraError('not_found', 'favourite not found');
-    await deleteFavorite(this.db, id);
+    await this.store.favorites.delete(id);
   }
 }

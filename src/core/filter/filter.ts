@@ -39,6 +39,10 @@ export type Filter =
   | { kind: 'and' | 'or'; left: Filter; right: Filter }
   | { kind: 'cmp'; field: FilterField; op: Op; values: FilterValue[]; wildcard: boolean };
 
+/** Bounds on one wildcard pattern, so matching work per item stays small (SQL LIKE or in memory). */
+const MAX_PATTERN = 255;
+const MAX_STARS = 16;
+
 const OPS: Record<string, Op> = { '==': '==', '!=': '!=', '<': '<', '=lt=': '<', '<=': '<=', '=le=': '<=', '>': '>', '=gt=': '>', '>=': '>=', '=ge=': '>=', '=in=': 'in', '=out=': 'out' };
 
 function defaultParse(field: FilterField, raw: string): FilterValue {
@@ -88,6 +92,12 @@ export function compileFilter(expression: string, fields: Record<string, FieldSp
     });
     const text = FILTER_FIELDS[spec.field] === 'string';
     const wildcard = text && (op === '==' || op === '!=') && typeof values[0] === 'string' && (values[0] as string).includes('*');
+    if (wildcard) {
+      const pattern = values[0] as string;
+      if (pattern.length > MAX_PATTERN || pattern.split('*').length - 1 > MAX_STARS) {
+        throw badRequest(`${param}: the pattern for "${name}" at position ${at(name)} is too long (at most ${MAX_PATTERN} characters and ${MAX_STARS} wildcards)`, { field: param, position: at(name) });
+      }
+    }
     if (!text && (op === '<' || op === '<=' || op === '>' || op === '>=') && FILTER_FIELDS[spec.field] === 'boolean') {
       throw badRequest(`${param}: "${name}" is true or false; compare it with == or !=`, { field: param, position: at(name) });
     }
@@ -107,14 +117,34 @@ const fieldValue = (i: Item, f: FilterField): FilterValue | null => {
   }
 };
 
-const wildcardRegex = (pattern: string) => new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`, 'is');
+/**
+ * Case-insensitive `*` wildcard match in linear time: the pattern's pieces between stars
+ * are found in order, each at its leftmost place (which is always right when `*` is the
+ * only wildcard), so no input can make it backtrack.
+ */
+export function wildcardMatch(pattern: string, text: string): boolean {
+  const parts = pattern.toLowerCase().split('*');
+  const t = text.toLowerCase();
+  const first = parts[0];
+  const last = parts[parts.length - 1];
+  if (parts.length === 1) return t === first;
+  if (!t.startsWith(first) || t.length < first.length + last.length || !t.endsWith(last)) return false;
+  let at = first.length;
+  const end = t.length - last.length;
+  for (let i = 1; i < parts.length - 1; i++) {
+    const found = t.indexOf(parts[i], at);
+    if (found < 0 || found + parts[i].length > end) return false;
+    at = found + parts[i].length;
+  }
+  return true;
+}
 
 /** Evaluates a filter on an item in memory (trees); the same rules as the SQL form. */
 export function matches(f: Filter, i: Item): boolean {
   if (f.kind !== 'cmp') return f.kind === 'and' ? matches(f.left, i) && matches(f.right, i) : matches(f.left, i) || matches(f.right, i);
   const v = fieldValue(i, f.field);
   if (v === null) return f.op === '!=' || f.op === 'out';
-  const eq = (x: FilterValue) => (f.wildcard && typeof x === 'string' ? wildcardRegex(x).test(String(v)) : x === v);
+  const eq = (x: FilterValue) => (f.wildcard && typeof x === 'string' ? wildcardMatch(x, String(v)) : x === v);
   switch (f.op) {
     case '==':
       return eq(f.values[0]);

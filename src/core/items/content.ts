@@ -1,11 +1,8 @@
 import { Readable } from 'node:stream';
-import type { Kysely } from 'kysely';
-import type { Schema } from '../../store/schema.js';
-import { versionByNumber } from '../../store/repos/versions.js';
 import type { Access } from '../access.js';
 import type { Actor } from '../actor.js';
 import { badRequest, KuraError } from '../errors.js';
-import type { BlobStore, ByteRange } from '../ports/index.js';
+import type { BlobStore, ByteRange, MetadataStore } from '../ports/index.js';
 import { Right } from '../rights.js';
 import { TtlCache } from '../ttl-cache.js';
 
@@ -54,7 +51,7 @@ export class ContentReader {
 
 export class ContentService {
   constructor(
-    private readonly db: Kysely<Schema>,
+    private readonly store: MetadataStore,
     private readonly access: Access,
     private readonly reader: ContentReader,
   ) {}
@@ -66,7 +63,7 @@ export class ContentService {
     if (version === undefined || version === Number(item.version)) {
       return this.reader.body(item.blob_hash, { name: item.name, size: Number(item.size), mime: item.mime ?? 'application/octet-stream', modifiedAt: Number(item.modified_at) });
     }
-    const v = await versionByNumber(this.db, id, version);
+    const v = await this.store.versions.byNumber(id, version);
     if (!v) throw new KuraError('not_found', `version ${version} not found`);
     return this.reader.body(v.blob_hash, { name: item.name, size: Number(v.size), mime: v.mime, modifiedAt: Number(v.created_at) });
   }

@@ -1,6 +1,5 @@
-import type { Db } from '../../store/schema.js';
-import { liveChildByName, takenNames, type ItemRow } from '../../store/repos/items.js';
 import { KuraError } from '../errors.js';
+import type { ItemRow, Repos } from '../ports/index.js';
 import { numberedName } from '../names.js';
 
 /**
@@ -16,8 +15,8 @@ export type Placement = { name: string; existing?: undefined } | { name: string;
  * Chooses the name an item gets in `parentId`. The unique index stays the judge: a racing
  * insert of the same name still fails there and surfaces as name_conflict.
  */
-export async function place(db: Db, parentId: number, name: string, policy: OnConflict, selfId?: number): Promise<Placement> {
-  const existing = await liveChildByName(db, parentId, name);
+export async function place(db: Repos, parentId: number, name: string, policy: OnConflict, selfId?: number): Promise<Placement> {
+  const existing = await db.items.liveChildByName(parentId, name);
   if (!existing || Number(existing.id) === selfId) return { name };
   if (policy === 'version') {
     if (existing.kind !== 'file') throw new KuraError('name_conflict', `a folder named "${name}" already exists here`);
@@ -26,7 +25,7 @@ export async function place(db: Db, parentId: number, name: string, policy: OnCo
   if (policy === 'fail') throw new KuraError('name_conflict', `an item named "${name}" already exists here`, { name });
   for (let start = 1; start < 10_000; start += 50) {
     const candidates = Array.from({ length: 50 }, (_, i) => numberedName(name, start + i));
-    const taken = await takenNames(db, parentId, candidates);
+    const taken = await db.items.takenNames(parentId, candidates);
     const free = candidates.find((c) => !taken.has(c));
     if (free) return { name: free };
   }

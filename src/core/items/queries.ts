@@ -1,13 +1,8 @@
-import type { Kysely } from 'kysely';
-import type { Schema } from '../../store/schema.js';
-import { childrenWithAcl, spaceHasAcl } from '../../store/repos/acl.js';
-import { ancestorIds, countLiveChildren, itemsByIds, liveChildren, subtree, type ItemRow, type SortField } from '../../store/repos/items.js';
-import { memberRole } from '../../store/repos/spaces.js';
-import { versionsOf } from '../../store/repos/versions.js';
 import type { Access } from '../access.js';
 import type { Actor } from '../actor.js';
 import { badRequest } from '../errors.js';
 import { matches, type Filter } from '../filter/filter.js';
+import type { ItemRow, MetadataStore, SortField } from '../ports/index.js';
 import { Right } from '../rights.js';
 import { toItem, type Item, type Version } from './view.js';
 
@@ -34,7 +29,7 @@ function intParam(v: unknown, field: string, def: number, min: number, max: numb
 
 export class ItemQueries {
   constructor(
-    private readonly db: Kysely<Schema>,
+    private readonly store: MetadataStore,
     private readonly access: Access,
   ) {}
 
@@ -55,8 +50,8 @@ export class ItemQueries {
     const offset = intParam(o.offset, 'offset', 0, 0, Number.MAX_SAFE_INTEGER);
     const exclude = await this.hiddenChildren(actor, folder);
     const [rows, total] = await Promise.all([
-      liveChildren(this.db, folderId, { sort, order, limit, offset, kind, exclude, filter: o.filter }),
-      countLiveChildren(this.db, folderId, kind, exclude, o.filter),
+      this.store.items.liveChildren(folderId, { sort, order, limit, offset, kind, exclude, filter: o.filter }),
+      this.store.items.countLiveChildren(folderId, { kind, exclude, filter: o.filter }),
     ]);
     return { items: rows.map(toItem), total, limit, offset };
   }
@@ -67,21 +62,15 @@ export class ItemQueries {
    */
   async descendants(actor: Actor, folderId: number, opts: { files?: boolean; filter?: Filter } = {}): Promise<TreeNode[]> {
     const folder = await this.access.folder(actor, folderId, Right.LIST);
-    const rows = (await subtree(this.db, folderId)).filter((r) => r.trashed_at === null && (opts.files !== false || r.kind === 'folder'));
-    const rights = await this.access.subtreeRights(actor, folder, rows);
+    const rows = (await this.store.items.subtree(folderId)).filter((r) => r.trashed_at === null && (opts.files !== false || r.kind === 'folder'));
+    const { visible } = await this.access.visibleSubtree(actor, folder, rows);
     const nodes = new Map<number, TreeNode>();
     const top: TreeNode[] = [];
-    const canList = (id: number) => ((rights.get(id) ?? 0) & Right.LIST) !== 0;
-    for (const r of rows) {
-      const id = Number(r.id);
-      const parentId = Number(r.parent_id);
-      if (((rights.get(id) ?? 0) & Right.READ_ATTRS) === 0) continue;
-      const siblings = parentId === folderId ? top : canList(parentId) ? nodes.get(parentId)?.children : undefined;
-      if (!siblings) continue;
+    for (const { row: r } of visible) {
       const node = toItem(r) as TreeNode;
       node.children = [];
-      nodes.set(id, node);
-      siblings.push(node);
+      nodes.set(Number(r.id), node);
+      (Number(r.parent_id) === folderId ? top : nodes.get(Number(r.parent_id))!.children).push(node);
     }
     // Folders first, then by name ignoring case (exact name breaks ties); keys made once.
     const lower = new Map<TreeNode, string>();
@@ -108,7 +97,7 @@ export class ItemQueries {
   async allChildren(actor: Actor, folderId: number, opts: { kind?: 'file' | 'folder'; filter?: Filter } = {}): Promise<Item[]> {
     const folder = await this.access.folder(actor, folderId, Right.LIST);
     const exclude = await this.hiddenChildren(actor, folder);
-    return (await liveChildren(this.db, folderId, { sort: 'name', order: 'asc', limit: 1_000_000, offset: 0, kind: opts.kind, exclude, filter: opts.filter })).map(toItem);
+    return (await this.store.items.liveChildren(folderId, { sort: 'name', order: 'asc', limit: 1_000_000, offset: 0, kind: opts.kind, exclude, filter: opts.filter })).map(toItem);
   }
 
   /**
@@ -116,13 +105,13 @@ export class ItemQueries {
    * folder's rights, which the caller was already checked to have.
    */
   private async hiddenChildren(actor: Actor, folder: ItemRow): Promise<number[]> {
-    if (actor.role === 'admin' || !(await spaceHasAcl(this.db, Number(folder.space_id)))) return [];
-    const own = await childrenWithAcl(this.db, Number(folder.id));
+    if (actor.role === 'admin' || !(await this.store.acl.spaceHasAcl(Number(folder.space_id)))) return [];
+    const own = await this.store.acl.childrenWithAcl(Number(folder.id));
     if (own.length === 0) return [];
-    const role = await memberRole(this.db, Number(folder.space_id), actor.userId);
-    const chain = [Number(folder.id), ...(await ancestorIds(this.db, Number(folder.id)))];
+    const role = await this.store.spaces.memberRole(Number(folder.space_id), actor.userId);
+    const chain = [Number(folder.id), ...(await this.store.items.ancestorIds(Number(folder.id)))];
     const hidden: number[] = [];
-    for (const { id } of own) {
+    for (const id of own) {
       const rights = await this.access.effective(actor, { id: Number(id), space_id: folder.space_id, parent_id: folder.id }, role, [Number(id), ...chain]);
       if ((rights & Right.READ_ATTRS) === 0) hidden.push(Number(id));
     }
@@ -132,7 +121,7 @@ export class ItemQueries {
   async versions(actor: Actor, id: number): Promise<Version[]> {
     const { item } = await this.access.item(actor, id, Right.READ_ATTRS, 'file');
     if (item.kind !== 'file') throw badRequest('a folder has no versions');
-    return (await versionsOf(this.db, id)).map((v) => ({
+    return (await this.store.versions.ofItem(id)).map((v) => ({
       number: Number(v.number),
       size: Number(v.size),
       mime: v.mime,
@@ -145,8 +134,8 @@ export class ItemQueries {
   /** The folders above an item, from the space root down to its parent. */
   async ancestors(actor: Actor, id: number): Promise<Item[]> {
     await this.access.item(actor, id);
-    const ids = await ancestorIds(this.db, id);
-    const rows = new Map((await itemsByIds(this.db, ids)).map((r) => [Number(r.id), r]));
+    const ids = await this.store.items.ancestorIds(id);
+    const rows = new Map((await this.store.items.byIds(ids)).map((r) => [Number(r.id), r]));
     const out: Item[] = [];
     for (const i of ids.reverse()) {
       const r = rows.get(i);

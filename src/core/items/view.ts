@@ -1,4 +1,5 @@
-import type { ItemRow } from '../../store/repos/items.js';
+import type { Category } from '../domain.js';
+import type { ItemRow } from '../ports/index.js';
 
 /** An item as every dialect receives it from the core. */
 export interface Item {
@@ -13,6 +14,8 @@ export interface Item {
   properties: Record<string, unknown>;
   size: number;
   mime: string | null;
+  /** Usage category of the content (null for folders). */
+  category: Category | null;
   /** Current version number (0 for folders). */
   version: number;
   /** SHA-256 of the current content (null for folders). */
@@ -49,6 +52,7 @@ export function toItem(r: ItemRow): Item {
     properties: parseProperties(r.properties),
     size: Number(r.size),
     mime: r.mime,
+    category: r.category,
     version: Number(r.version),
     sha256: r.blob_hash,
     createdBy: Number(r.created_by),

@@ -1,18 +1,13 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import type { Kysely } from 'kysely';
-import type { Schema, ShareKind } from '../../store/schema.js';
-import { itemById, subtree, type ItemRow } from '../../store/repos/items.js';
-import { countHit, hitsOf } from '../../store/repos/limits.js';
-import { countDownload, deleteShare, insertShare, shareById, shareByToken, sharesOfLiveItems, type ShareWithItem } from '../../store/repos/shares.js';
-import { spacesOfUser } from '../../store/repos/spaces.js';
-import { userById } from '../../store/repos/users.js';
 import type { Access } from '../access.js';
 import type { Actor } from '../actor.js';
 import { badRequest, KuraError } from '../errors.js';
 import { newId } from '../ids.js';
+import type { ShareKind } from '../domain.js';
 import type { ContentReader, FileBody } from '../items/content.js';
-import type { BlobStore } from '../ports/index.js';
+import type { RateLimiter, Rule } from '../limits/limiter.js';
+import type { BlobStore, ItemRow, MetadataStore, ShareWithItem } from '../ports/index.js';
 import { has, Right } from '../rights.js';
 import { zipRoot, zipStream, type ZipEntry } from './zip.js';
 
@@ -43,9 +38,9 @@ export interface ShareOptions {
 /** What a share download serves: a file's content, or a folder as a streamed zip. */
 export type ShareContent = { kind: 'file'; body: FileBody } | { kind: 'zip'; name: string; modifiedAt: number; open(): Readable };
 
-const WINDOW_MS = 60_000;
 /** Failed share downloads one client may make per minute; then every share download of it answers 429. */
-export const SHARE_MISS_LIMIT = 10;
+export const SHARE_MISSES: Rule = { name: 'share-miss', limit: 10, windowMs: 60_000, message: 'too many failed share downloads; try again in a minute' };
+export const SHARE_MISS_LIMIT = SHARE_MISSES.limit;
 /** Extraction codes: 6 characters of 32 without look-alikes (no 0, 1, O, I): 32⁶ ≈ 10⁹ codes. */
 const CODE_ALPHABET = '23456789ABCDEFGHJKLMNPQRSTUVWXYZ';
 const CODE_LENGTH = 6;
@@ -85,10 +80,11 @@ function toShare(r: ShareWithItem): Share {
  */
 export class ShareService {
   constructor(
-    private readonly db: Kysely<Schema>,
+    private readonly store: MetadataStore,
     private readonly access: Access,
     private readonly reader: ContentReader,
     private readonly blobs: BlobStore,
+    private readonly limiter: RateLimiter,
     private readonly now: () => number,
   ) {}
 
@@ -103,15 +99,15 @@ export class ShareService {
   async list(actor: Actor, spaceId?: number): Promise<Share[]> {
     const out: Share[] = [];
     // Without a space, only where the caller could manage any: its spaces and its own shares.
-    const scope = spaceId === undefined && actor.role !== 'admin' ? { spaceIds: (await spacesOfUser(this.db, actor.userId)).map((s) => Number(s.id)), creator: actor.userId } : undefined;
-    for (const r of await sharesOfLiveItems(this.db, spaceId, scope)) {
+    const scope = spaceId === undefined && actor.role !== 'admin' ? { spaceIds: (await this.store.spaces.ofUser(actor.userId)).map((s) => Number(s.id)), creator: actor.userId } : undefined;
+    for (const r of await this.store.shares.ofLiveItems(spaceId, scope)) {
       if ((await this.manages(actor, r)) === 'yes') out.push(toShare(r));
     }
     return out;
   }
 
   async get(actor: Actor, id: number): Promise<Share> {
-    const r = await shareById(this.db, id);
+    const r = await this.store.shares.byId(id);
     if (!r || r.trashed_at !== null || (await this.manages(actor, r)) !== 'yes') throw new KuraError('not_found', 'share not found');
     return toShare(r);
   }
@@ -127,30 +123,30 @@ export class ShareService {
     if (maxDownloads !== null && (!Number.isSafeInteger(maxDownloads) || maxDownloads < 1)) throw badRequest('maxDownloads must be a positive integer', { field: 'maxDownloads' });
     const items: ItemRow[] = [];
     for (const id of itemIds) items.push((await this.access.item(actor, id, Right.SHARE)).item);
-    const ids = await this.db.transaction().execute(async (trx) => {
+    const ids = await this.store.transaction(async (tx) => {
       const made: number[] = [];
       for (const item of items) {
         const id = newId();
-        await insertShare(trx, { id, token: newToken(), item_id: Number(item.id), created_by: actor.userId, kind: opts.type, code: opts.type === 'private' ? newCode() : null, created_at: now, expires_at: expiresAt, max_downloads: maxDownloads });
+        await tx.shares.insert({ id, token: newToken(), item_id: Number(item.id), created_by: actor.userId, kind: opts.type, code: opts.type === 'private' ? newCode() : null, created_at: now, expires_at: expiresAt, max_downloads: maxDownloads });
         made.push(id);
       }
       return made;
     });
-    return Promise.all(ids.map(async (id) => toShare((await shareById(this.db, id))!)));
+    return Promise.all(ids.map(async (id) => toShare((await this.store.shares.byId(id))!)));
   }
 
   /** Removes a share (by id or by token): its creator, or a caller with SHARE on the item. */
   async remove(actor: Actor, key: { id: number } | { token: string }): Promise<void> {
-    const r = 'id' in key ? await shareById(this.db, key.id) : /^[0-9a-f]{24}$/.test(key.token) ? await shareByToken(this.db, key.token) : undefined;
+    const r = 'id' in key ? await this.store.shares.byId(key.id) : /^[0-9a-f]{24}$/.test(key.token) ? await this.store.shares.byToken(key.token) : undefined;
     const verdict = r ? await this.manages(actor, r) : 'hidden';
     if (!r || verdict === 'hidden') throw new KuraError('not_found', 'share not found');
     if (verdict === 'forbidden') throw new KuraError('forbidden', 'only its creator or someone who may share the item can remove this share');
-    await deleteShare(this.db, Number(r.id));
+    await this.store.shares.delete(Number(r.id));
   }
 
   /** A failed download: counted per client; past the limit the answer is 429, not 404. */
-  private async miss(client: string, windowStart: number): Promise<never> {
-    if ((await countHit(this.db, `share-miss:${client}`, windowStart)) > SHARE_MISS_LIMIT) throw rateLimited();
+  private async miss(client: string): Promise<never> {
+    await this.limiter.hit(SHARE_MISSES, client);
     throw new KuraError('not_found', 'share not found');
   }
 
@@ -160,22 +156,21 @@ export class ShareService {
    */
   async open(token: string, code: string | undefined, opts: { client: string; count: boolean }): Promise<ShareContent> {
     const now = this.now();
-    const windowStart = Math.floor(now / WINDOW_MS) * WINDOW_MS;
     // A limited client is refused before anything is checked: a right guess must look the same.
-    if ((await hitsOf(this.db, `share-miss:${opts.client}`, windowStart)) >= SHARE_MISS_LIMIT) throw rateLimited();
+    await this.limiter.check(SHARE_MISSES, opts.client);
     const t = token.trim().toLowerCase();
-    const share = /^[0-9a-f]{24}$/.test(t) ? await shareByToken(this.db, t) : undefined;
+    const share = /^[0-9a-f]{24}$/.test(t) ? await this.store.shares.byToken(t) : undefined;
     const codeOk = share?.kind === 'public' || (share?.code != null && code !== undefined && sameCode(code, share.code));
-    if (!share || !codeOk || (share.expires_at !== null && Number(share.expires_at) <= now)) return this.miss(opts.client, windowStart);
-    if (share.max_downloads !== null && Number(share.download_count) >= Number(share.max_downloads)) return this.miss(opts.client, windowStart);
-    const item = await itemById(this.db, Number(share.item_id));
-    const creator = await userById(this.db, Number(share.created_by));
-    if (!item || !creator || !live(item, now)) return this.miss(opts.client, windowStart);
+    if (!share || !codeOk || (share.expires_at !== null && Number(share.expires_at) <= now)) return this.miss(opts.client);
+    if (share.max_downloads !== null && Number(share.download_count) >= Number(share.max_downloads)) return this.miss(opts.client);
+    const item = await this.store.items.byId(Number(share.item_id));
+    const creator = await this.store.users.byId(Number(share.created_by));
+    if (!item || !creator || !live(item, now)) return this.miss(opts.client);
     const actor: Actor = { userId: Number(creator.id), role: creator.role };
     const rights = await this.access.rightsOn(actor, item);
     const content = item.kind === 'file' ? await this.fileOf(item, rights) : await this.zipOf(actor, item, rights, now);
-    if (!content) return this.miss(opts.client, windowStart);
-    if (opts.count && !(await countDownload(this.db, Number(share.id)))) return this.miss(opts.client, windowStart);
+    if (!content) return this.miss(opts.client);
+    if (opts.count && !(await this.store.shares.countDownload(Number(share.id)))) return this.miss(opts.client);
     return content;
   }
 
@@ -191,19 +186,15 @@ export class ShareService {
    */
   private async zipOf(actor: Actor, folder: ItemRow, rights: number, now: number): Promise<ShareContent | undefined> {
     if (!has(rights, Right.READ_ATTRS | Right.LIST)) return undefined;
-    const rows = (await subtree(this.db, Number(folder.id))).filter((r) => live(r, now));
-    const masks = await this.access.subtreeRights(actor, folder, rows);
+    const rows = (await this.store.items.subtree(Number(folder.id))).filter((r) => live(r, now));
+    const { visible } = await this.access.visibleSubtree(actor, folder, rows);
     const root = zipRoot(folder.name);
     const paths = new Map<number, string>([[Number(folder.id), root]]);
     const entries: ZipEntry[] = [{ kind: 'folder', path: root, modifiedAt: Number(folder.modified_at) }];
-    for (const r of rows) {
-      const id = Number(r.id);
-      const parentPath = paths.get(Number(r.parent_id));
-      const mask = masks.get(id) ?? 0;
-      if (parentPath === undefined || !has(masks.get(Number(r.parent_id)) ?? 0, Right.LIST) || !has(mask, Right.READ_ATTRS)) continue;
-      const path = `${parentPath}/${r.name}`;
+    for (const { row: r, rights: mask } of visible) {
+      const path = `${paths.get(Number(r.parent_id))}/${r.name}`;
       if (r.kind === 'folder') {
-        paths.set(id, path);
+        paths.set(Number(r.id), path);
         entries.push({ kind: 'folder', path, modifiedAt: Number(r.modified_at) });
       } else if (r.blob_hash && has(mask, Right.READ_CONTENT)) {
         entries.push({ kind: 'file', path, modifiedAt: Number(r.modified_at), hash: r.blob_hash, size: Number(r.size), mime: r.mime ?? 'application/octet-stream' });
@@ -214,5 +205,3 @@ export class ShareService {
 }
 
 const live = (r: Pick<ItemRow, 'trashed_at' | 'expires_at'>, now: number) => r.trashed_at === null && (r.expires_at === null || Number(r.expires_at) > now);
-
-const rateLimited = () => new KuraError('rate_limited', 'too many failed share downloads; try again in a minute');

@@ -1,10 +1,8 @@
 import { createHash } from 'node:crypto';
-import type { Kysely } from 'kysely';
-import type { Schema } from '../../store/schema.js';
-import { deleteToken, insertToken, tokenById, tokensOfUser, tokenWithUser, touchToken } from '../../store/repos/tokens.js';
 import type { Actor } from '../actor.js';
 import { badRequest, KuraError } from '../errors.js';
 import { newId, newSecret } from '../ids.js';
+import type { MetadataStore } from '../ports/index.js';
 import { TtlCache } from '../ttl-cache.js';
 
 export interface TokenInfo {
@@ -43,7 +41,7 @@ export class TokenService {
   private readonly lastTouch = new Map<number, number>();
 
   constructor(
-    private readonly db: Kysely<Schema>,
+    private readonly store: MetadataStore,
     private readonly now: () => number,
     cacheSeconds: number,
   ) {
@@ -58,12 +56,12 @@ export class TokenService {
     const token = PREFIX + newSecret(32);
     const now = this.now();
     const row = { id: newId(), user_id: userId, label, token_hash: hashSecret(token), created_at: now, last_used_at: null, expires_at: exp === null ? null : now + exp };
-    await insertToken(this.db, row);
+    await this.store.tokens.insert(row);
     return { token, info: { id: row.id, userId, label, createdAt: now, lastUsedAt: null, expiresAt: row.expires_at } };
   }
 
   async list(userId: number): Promise<TokenInfo[]> {
-    return (await tokensOfUser(this.db, userId)).map((t) => ({
+    return (await this.store.tokens.ofUser(userId)).map((t) => ({
       id: Number(t.id),
       userId: Number(t.user_id),
       label: t.label,
@@ -75,9 +73,9 @@ export class TokenService {
 
   /** Revokes a token. A user revokes its own; a Kura admin (or the CLI, actor null) any. */
   async revoke(actor: Actor | null, id: number): Promise<void> {
-    const t = await tokenById(this.db, id);
+    const t = await this.store.tokens.byId(id);
     if (!t || (actor && actor.role !== 'admin' && Number(t.user_id) !== actor.userId)) throw new KuraError('not_found', 'token not found');
-    await deleteToken(this.db, id);
+    await this.store.tokens.delete(id);
     this.cache.clear();
   }
 
@@ -86,7 +84,7 @@ export class TokenService {
     const now = this.now();
     let hit = this.cache.get(secret);
     if (hit === undefined) {
-      const row = secret.startsWith(PREFIX) && secret.length < 200 ? await tokenWithUser(this.db, hashSecret(secret)) : undefined;
+      const row = secret.startsWith(PREFIX) && secret.length < 200 ? await this.store.tokens.withUser(hashSecret(secret)) : undefined;
       hit = row
         ? { actor: { userId: Number(row.user_id), role: row.role, tokenId: Number(row.token_id) }, expiresAt: row.expires_at === null ? null : Number(row.expires_at) }
         : null;
@@ -104,6 +102,6 @@ export class TokenService {
     if (now - last < 60_000) return;
     this.lastTouch.set(id, now);
     if (this.lastTouch.size > 10_000) this.lastTouch.clear();
-    touchToken(this.db, id, now).catch(() => undefined);
+    this.store.tokens.touch(id, now).catch(() => undefined);
   }
 }

@@ -1,14 +1,12 @@
-import type { Kysely } from 'kysely';
-import type { Db, Schema } from '../../store/schema.js';
-import { releaseBlob } from '../../store/repos/blobs.js';
-import { deleteSubtree, itemById, subtreeBlobRefs, subtreeUsage, trashTops, untrash, updateItem, type ItemRow } from '../../store/repos/items.js';
-import { releaseUsage, spaceById } from '../../store/repos/spaces.js';
 import { Access } from '../access.js';
 import type { Actor } from '../actor.js';
 import { KuraError } from '../errors.js';
+import { eachOnItsOwn, type Outcome } from '../items/outcome.js';
 import { place } from '../items/placement.js';
 import { toItem, type Item } from '../items/view.js';
+import type { ItemRow, MetadataStore, Repos } from '../ports/index.js';
 import { has, Right } from '../rights.js';
+import { credit, ofSubtree } from '../usage/ledger.js';
 
 /**
  * The recycle bin of a space. Deleting puts a subtree in the trash (it keeps counting
@@ -18,17 +16,17 @@ import { has, Right } from '../rights.js';
  */
 export class TrashService {
   constructor(
-    private readonly db: Kysely<Schema>,
+    private readonly store: MetadataStore,
     private readonly access: Access,
     private readonly now: () => number,
   ) {}
 
   /** Trashed items of a space the caller may see (tops of trashed subtrees), newest first. */
   async list(actor: Actor, spaceId: number): Promise<Item[]> {
-    const space = await spaceById(this.db, spaceId);
+    const space = await this.store.spaces.byId(spaceId);
     if (!space || space.root_id === null) throw new KuraError('not_found', 'space not found');
     const out: Item[] = [];
-    for (const row of await trashTops(this.db, spaceId)) {
+    for (const row of await this.store.items.trashTops(spaceId)) {
       if (has(await this.access.rightsOn(actor, row), Right.READ_ATTRS)) out.push(toItem(row));
     }
     if (out.length === 0 && !has(await this.access.rightsOn(actor, { id: Number(space.root_id), space_id: spaceId, parent_id: null }), Right.READ_ATTRS)) {
@@ -38,25 +36,29 @@ export class TrashService {
   }
 
   async restore(actor: Actor, id: number): Promise<Item> {
-    return this.db.transaction().execute(async (trx) => {
-      const access = new Access(trx);
-      const item = await this.trashedIn(trx, access, actor, id);
-      const space = await spaceById(trx, Number(item.space_id));
+    return this.store.transaction(async (tx) => {
+      const item = await this.trashedIn(tx, new Access(tx), actor, id);
+      const space = await tx.spaces.byId(Number(item.space_id));
       let parentId = Number(item.parent_id);
-      const parent = await itemById(trx, parentId);
+      const parent = await tx.items.byId(parentId);
       if (!parent || parent.trashed_at !== null || Number(parent.space_id) !== Number(item.space_id)) parentId = Number(space!.root_id);
-      const target = await place(trx, parentId, item.name, 'rename', id);
-      await untrash(trx, id);
-      await updateItem(trx, id, { parent_id: parentId, name: target.name, modified_by: actor.userId, modified_at: this.now() });
-      return toItem((await itemById(trx, id))!);
+      const target = await place(tx, parentId, item.name, 'rename', id);
+      await tx.items.untrash(id);
+      await tx.items.update(id, { parent_id: parentId, name: target.name, modified_by: actor.userId, modified_at: this.now() });
+      return toItem((await tx.items.byId(id))!);
     });
+  }
+
+  /** Restores several items, each on its own (drive `recycle/reduction` lists those restored). */
+  restoreMany(actor: Actor, ids: number[]): Promise<Outcome<Item>[]> {
+    return eachOnItsOwn(ids, (id) => this.restore(actor, id));
   }
 
   /** Deletes one trashed subtree for good. */
   async purge(actor: Actor, id: number): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
-      const item = await this.trashedIn(trx, new Access(trx), actor, id);
-      await this.purgeTx(trx, item);
+    await this.store.transaction(async (tx) => {
+      const item = await this.trashedIn(tx, new Access(tx), actor, id);
+      await this.purgeTx(tx, item);
     });
   }
 
@@ -76,8 +78,8 @@ export class TrashService {
   }
 
   /** A top-level trashed item the caller may delete (restore and purge need DELETE). */
-  private async trashedIn(trx: Db, access: Access, actor: Actor, id: number): Promise<ItemRow> {
-    const item = await itemById(trx, id);
+  private async trashedIn(tx: Repos, access: Access, actor: Actor, id: number): Promise<ItemRow> {
+    const item = await tx.items.byId(id);
     if (!item || Number(item.trash_root) !== Number(item.id)) throw new KuraError('not_found', 'no such item in the trash');
     const rights = await access.rightsOn(actor, item);
     if (!has(rights, Right.READ_ATTRS)) throw new KuraError('not_found', 'no such item in the trash');
@@ -85,12 +87,12 @@ export class TrashService {
     return item;
   }
 
-  private async purgeTx(trx: Db, item: ItemRow): Promise<void> {
+  private async purgeTx(tx: Repos, item: ItemRow): Promise<void> {
     const id = Number(item.id);
     const now = this.now();
-    const usage = await subtreeUsage(trx, id);
-    for (const r of await subtreeBlobRefs(trx, id)) await releaseBlob(trx, r.hash, r.n, now);
-    await deleteSubtree(trx, id);
-    await releaseUsage(trx, Number(item.space_id), usage.bytes, usage.files);
+    const usage = ofSubtree(await tx.items.subtreeUsage(id));
+    for (const r of await tx.items.subtreeBlobRefs(id)) await tx.blobs.release(r.hash, r.n, now);
+    await tx.items.deleteSubtree(id);
+    await credit(tx, Number(item.space_id), usage);
   }
 }

@@ -1,383 +1,224 @@
-import { randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import type { Kysely } from 'kysely';
-import type { Db, Schema } from '../../store/schema.js';
-import { releaseUsage, reserveUsage } from '../../store/repos/spaces.js';
-import {
-  deletePieceRow,
-  deletePieceRows,
-  deleteSession,
-  expiredSessions,
-  insertPiece,
-  insertSession,
-  moveSession,
-  piecesOf,
-  sessionById,
-  sessionByKey,
-  touchSession,
-  type UploadPieceRow,
-  type UploadSessionRow,
-} from '../../store/repos/uploads.js';
-import type { Access } from '../access.js';
+import { Access } from '../access.js';
 import type { Actor } from '../actor.js';
+import { claimStaged, runClaimingTx } from '../blobs/refs.js';
 import type { CoreContext } from '../context.js';
+import { categoryOf } from '../domain.js';
 import { isKuraError, KuraError } from '../errors.js';
-import type { UploadService } from '../items/upload.js';
-import type { ItemQueries } from '../items/queries.js';
-import type { Item } from '../items/view.js';
+import { newId } from '../ids.js';
+import { sniffMime } from '../mime.js';
 import { checkName } from '../names.js';
-import { DamagedPiece, type PieceRef, type StagedBlob } from '../ports/index.js';
+import { place, type OnConflict } from '../items/placement.js';
+import { toItem, type Item } from '../items/view.js';
+import type { ItemRow, Repos, StagedBlob } from '../ports/index.js';
 import { Right } from '../rights.js';
-import { covered, mergedSpans, overlap, pieceRef, receivedBytes, sameBytes, spanOf } from './pieces.js';
-import type { Span } from '../ports/index.js';
+import { charge, combine, credit, inCategory } from '../usage/ledger.js';
 
-/** Where a sliced upload goes: a new file in a folder, or a new version of a file. */
-export type SliceTarget = { folderId: number; name: string } | { itemId: number };
+/** A file to record: a body to stream in, or content a store has staged already. */
+export type IncomingFile = { name: string; stream: Readable } | { name: string; staged: StagedBlob };
 
-export interface SessionSpec {
-  /** The client's key for the upload (drive: FileTempId); unique per user. */
-  key: string;
-  target: SliceTarget;
-  length: number;
+const drain = (f: IncomingFile | Readable | StagedBlob) => {
+  if ('resume' in f) f.resume();
+  else if ('stream' in f) f.stream.resume();
+};
+
+export interface UploadOptions {
+  onConflict?: OnConflict;
+  description?: string;
+  customTag?: string;
+  expiresAt?: number | null;
+  /** Quota already held for this upload (a sliced upload's session), handed over in the same transaction. */
+  reservation?: Reservation;
 }
 
-export interface UploadStatus {
-  key: string;
-  name: string;
-  length: number;
-  received: number;
-  /** Received byte ranges, inclusive, merged and in order. */
-  ranges: [number, number][];
-  state: 'open' | 'assembling' | 'done';
-  folderId: number | null;
-  itemId: number | null;
-  createdAt: number;
-  expiresAt: number;
+export interface Reservation {
+  bytes: number;
+  /** Gives the held bytes back; runs first in the recording transaction. */
+  release(tx: Repos): Promise<void>;
+  /** Runs last in the recording transaction, with the file it recorded. */
+  recorded(tx: Repos, row: ItemRow): Promise<void>;
 }
-
-export type SliceResult = { done: false; status: UploadStatus } | { done: true; status: UploadStatus; item: Item };
-
-/** A piece per slice; more means a client slicing absurdly thin. */
-const MAX_PIECES = 10_000;
-/** An assembly not finished within this long was cut off (crash); another slice may retry it. */
-const ASSEMBLY_LEASE_MS = 15 * 60 * 1000;
-const KEY = /^[A-Za-z0-9][A-Za-z0-9_.{}()-]{0,99}$/;
 
 /**
- * Sliced (resumable) uploads. A session is keyed by user and client key and lives in the
- * database; its slices are pieces in the blob store. Slices may come in any order, size and
- * number of times, to any node: each is stored, compared with the bytes already received for
- * the same range, and recorded. The slice that completes the range assembles the file
- * through the ordinary upload path, which takes over the quota the session reserved.
+ * Streams a file into the blob store and records it. Bytes go first (staged, hashed and
+ * size-limited while streaming, then committed under their hash); metadata second, in one
+ * transaction that also reserves quota — so a failure at any point leaves the previous
+ * state intact and nothing half-written visible.
  */
-export class SlicedUploads {
+export class UploadService {
   constructor(
     private readonly ctx: CoreContext,
-    private readonly db: Kysely<Schema>,
     private readonly access: Access,
-    private readonly uploads: UploadService,
-    private readonly items: ItemQueries,
   ) {}
 
-  /** Finds the caller's session for `spec.key` or starts one, reserving the length. */
-  async open(actor: Actor, spec: SessionSpec): Promise<UploadSessionRow> {
-    const key = checkKey(spec.key);
-    if (!Number.isSafeInteger(spec.length) || spec.length < 0) throw new KuraError('bad_request', 'the file length must be a whole number ≥ 0', { field: 'length' });
-    if (spec.length > this.ctx.config.uploadMaxBytes) {
-      throw new KuraError('payload_too_large', `the file exceeds the limit of ${this.ctx.config.uploadMaxBytes} bytes`, { limit: this.ctx.config.uploadMaxBytes });
-    }
-    for (let attempt = 0; ; attempt++) {
-      const found = await this.live(await sessionByKey(this.db, actor.userId, key));
-      if (found) return sameSpec(found, spec);
-      const { spaceId, name } = await this.checkTarget(actor, spec.target);
-      const now = this.ctx.now();
-      const row: UploadSessionRow = {
-        id: randomBytes(16).toString('hex'),
-        user_id: actor.userId,
-        client_key: key,
-        space_id: spaceId,
-        parent_id: 'folderId' in spec.target ? spec.target.folderId : null,
-        item_id: 'itemId' in spec.target ? spec.target.itemId : null,
-        name,
-        length: spec.length,
-        reserved: spec.length,
-        state: 'open',
-        result_id: null,
-        created_at: now,
-        updated_at: now,
-        expires_at: now + this.ttl(),
-      };
-      try {
-        await this.db.transaction().execute(async (trx) => {
-          if (!(await reserveUsage(trx, spaceId, spec.length, 0))) {
-            throw new KuraError('quota_exceeded', 'the space quota does not allow this upload', { bytes: spec.length });
-          }
-          await insertSession(trx, row);
-        });
-        return row;
-      } catch (e) {
-        // Another request (or node) started the same session first: use that one.
-        if (isKuraError(e) || attempt > 2 || !(await sessionByKey(this.db, actor.userId, key))) throw e;
-      }
-    }
+  /** Checks that the caller may upload into a folder, before any byte is read. */
+  async checkTarget(actor: Actor, folderId: number): Promise<void> {
+    await this.access.folder(actor, folderId, Right.CREATE);
   }
 
-  /** Receives one slice at `offset`; the slice that completes the file answers the file. */
-  async slice(actor: Actor, spec: SessionSpec, offset: number, stream: Readable): Promise<SliceResult> {
-    let session: UploadSessionRow;
-    try {
-      session = await this.open(actor, spec);
-      if (!Number.isSafeInteger(offset) || offset < 0) throw new KuraError('bad_request', 'the slice offset must be a whole number ≥ 0', { field: 'offset' });
-      if (offset > Number(session.length)) throw new KuraError('conflict', `the slice starts at ${offset}, beyond the file length ${session.length}`, { offset, length: Number(session.length) });
-    } catch (e) {
-      stream.resume();
-      throw e;
-    }
-    if (session.state === 'done') {
-      stream.resume();
-      return this.finished(actor, session);
-    }
-    const piece = await this.store(session, offset, stream);
-    try {
-      if (piece.size > 0) await this.record(session, piece);
-      else await this.ctx.blobs.deletePiece(session.id, piece);
-    } catch (e) {
-      await this.ctx.blobs.deletePiece(session.id, piece);
-      throw e;
-    }
-    const status = await this.statusOf(session.id);
-    if (status.state === 'done') return this.finished(actor, (await sessionById(this.db, session.id))!);
-    if (status.received < status.length) return { done: false, status };
-    return this.complete(actor, session);
-  }
-
-  /** Receives a slice for one of the caller's existing sessions (native API). */
-  async append(actor: Actor, key: string, offset: number, stream: Readable): Promise<SliceResult> {
-    let s: UploadSessionRow;
-    try {
-      s = await this.mine(actor, key);
-    } catch (e) {
-      stream.resume();
-      throw e;
-    }
-    const target: SliceTarget = s.item_id !== null ? { itemId: Number(s.item_id) } : { folderId: Number(s.parent_id), name: s.name };
-    return this.slice(actor, { key: s.client_key, target, length: Number(s.length) }, offset, stream);
-  }
-
-  /** The state of one of the caller's sessions. */
-  async status(actor: Actor, key: string): Promise<UploadStatus> {
-    const s = await this.mine(actor, key);
-    return this.statusOf(s.id);
-  }
-
-  /** Cancels one of the caller's sessions: pieces removed, reservation given back. */
-  async cancel(actor: Actor, key: string): Promise<void> {
-    const s = await this.mine(actor, key);
-    if (s.state === 'assembling' && Number(s.updated_at) > this.ctx.now() - ASSEMBLY_LEASE_MS) throw new KuraError('conflict', 'the upload is being assembled');
-    await this.drop(s.id, false);
-  }
-
-  /** Removes expired sessions, their pieces and their reservations; returns how many. */
-  async expire(): Promise<number> {
-    const now = this.ctx.now();
-    let dropped = 0;
-    for (const s of await expiredSessions(this.db, now, 1000)) if (await this.drop(s.id, true)) dropped++;
-    return dropped;
-  }
-
-  private ttl = () => this.ctx.config.uploadSessionSeconds * 1000;
-
-  private async mine(actor: Actor, key: string): Promise<UploadSessionRow> {
-    const s = KEY.test(key) ? await this.live(await sessionByKey(this.db, actor.userId, key.toLowerCase())) : undefined;
-    if (!s) throw new KuraError('not_found', 'upload not found');
-    return s;
-  }
-
-  /** `s` unless it has expired (then it is dropped on the spot). */
-  private async live(s: UploadSessionRow | undefined): Promise<UploadSessionRow | undefined> {
-    if (!s || Number(s.expires_at) >= this.ctx.now()) return s;
-    await this.drop(s.id, true);
-    return undefined;
-  }
-
-  /** Deletes a session and gives its reservation back, once; then removes its pieces. */
-  private async drop(id: string, onlyExpired: boolean): Promise<boolean> {
-    const now = this.ctx.now();
-    const gone = await this.db.transaction().execute(async (trx) => {
-      const s = await sessionById(trx, id);
-      if (!s || (onlyExpired && Number(s.expires_at) >= now)) return false;
-      if (s.state === 'assembling' && Number(s.updated_at) > now - ASSEMBLY_LEASE_MS) return false;
-      if (!(await deleteSession(trx, id))) return false;
-      await releaseUsage(trx, Number(s.space_id), Number(s.reserved), 0);
-      return true;
-    });
-    if (gone) await this.ctx.blobs.deletePieces(id);
-    return gone;
-  }
-
-  private async checkTarget(actor: Actor, target: SliceTarget): Promise<{ spaceId: number; name: string }> {
-    if ('folderId' in target) {
-      const name = checkName(target.name, 'file name');
-      const folder = await this.access.folder(actor, target.folderId, Right.CREATE);
-      return { spaceId: Number(folder.space_id), name };
-    }
-    const { item } = await this.access.item(actor, target.itemId, Right.EDIT_BASIC, 'file');
+  /** Checks that the caller may upload a new version of a file, before any byte is read. */
+  async checkVersionTarget(actor: Actor, itemId: number): Promise<void> {
+    const { item } = await this.access.item(actor, itemId, Right.EDIT_BASIC, 'file');
     if (item.kind !== 'file') throw new KuraError('bad_request', 'a folder has no content');
-    return { spaceId: Number(item.space_id), name: item.name };
   }
 
-  /** Streams the slice into a new piece, at most up to the end of the file. */
-  private async store(session: UploadSessionRow, offset: number, stream: Readable): Promise<PieceRef> {
-    try {
-      const known = mergedSpans(await this.livePieces(session.id));
-      return { ...(await this.ctx.blobs.putPiece(session.id, offset, stream, { maxBytes: Number(session.length) - offset, known })), start: offset };
-    } catch (e) {
-      stream.resume();
-      if (isKuraError(e) && e.code === 'payload_too_large') {
-        throw new KuraError('conflict', `the slice at ${offset} runs past the file length ${session.length}`, { offset, length: Number(session.length) });
-      }
-      if (!isKuraError(e) && stream.errored) throw new KuraError('bad_request', 'the slice body ended early or is malformed');
-      throw e;
-    }
+  async upload(actor: Actor, folderId: number, file: IncomingFile, opts: UploadOptions = {}): Promise<Item> {
+    const [item] = await this.uploadMany(actor, folderId, [file], opts);
+    return item;
   }
 
   /**
-   * Records a stored piece after comparing it with every recorded piece it overlaps. A piece
-   * recorded meanwhile by another request is compared in the next round, so two different
-   * byte runs for one range can never both be accepted.
+   * Uploads several files into one folder, all or nothing: every body is staged first,
+   * then one transaction records them all (or none, if any name, right or quota fails).
    */
-  private async record(session: UploadSessionRow, piece: PieceRef): Promise<void> {
-    const offset = piece.start;
-    const mine: Span = { start: offset, end: offset + piece.size };
-    const compared = new Set<string>();
-    for (let round = 0; round < 10; round++) {
-      const pieces = await this.livePieces(session.id);
-      for (const p of pieces) {
-        const common = overlap(mine, spanOf(p));
-        if (!common || compared.has(p.key)) continue;
-        // In place, the store compared while writing.
-        if (this.ctx.blobs.piecesInPlace) {
-          compared.add(p.key);
-          continue;
+  async uploadMany(actor: Actor, folderId: number, files: AsyncIterable<IncomingFile> | Iterable<IncomingFile>, opts: UploadOptions = {}): Promise<Item[]> {
+    const staged: { name: string; blob: StagedBlob; mime: string }[] = [];
+    try {
+      let folder: ItemRow | undefined;
+      let pending = 0;
+      for await (const file of files) {
+        try {
+          folder ??= await this.access.folder(actor, folderId, Right.CREATE);
+          const name = checkName(file.name, 'file name');
+          const blob = 'staged' in file ? file.staged : await this.stage(Number(folder.space_id), file.stream, pending - (opts.reservation?.bytes ?? 0));
+          staged.push({ name, blob, mime: '' });
+          pending += blob.size;
+          staged[staged.length - 1].mime = await sniffMime(blob.head, name);
+        } catch (e) {
+          drain(file);
+          throw e;
         }
-        const [ours, theirs] = await Promise.all([
-          this.ctx.blobs.readPiece(session.id, piece, { start: common.start - offset, end: common.end - offset - 1 }),
-          this.ctx.blobs.readPiece(session.id, pieceRef(p), { start: common.start - Number(p.start), end: common.end - Number(p.start) - 1 }),
-        ]);
-        if (!(await sameBytes(ours, theirs))) {
-          throw new KuraError('conflict', `the slice at ${offset} differs from bytes already received for ${common.start}–${common.end - 1}`, { offset, start: common.start, end: common.end - 1 });
-        }
-        compared.add(p.key);
       }
-      // A re-sent slice adds nothing: its bytes are known and equal.
-      if (covered(mergedSpans(pieces), mine)) {
-        await this.ctx.blobs.deletePiece(session.id, piece);
-        return;
-      }
-      if (pieces.length >= MAX_PIECES) throw new KuraError('conflict', `an upload takes at most ${MAX_PIECES} slices`);
-      const outcome = await this.db.transaction().execute(async (trx) => {
-        const s = await sessionById(trx, session.id);
-        if (!s || s.state !== 'open') return 'closed';
-        const now = await piecesOf(trx, session.id);
-        if (now.some((p) => !compared.has(p.key) && overlap(mine, spanOf(p)))) return 'again';
-        const at = this.ctx.now();
-        await insertPiece(trx, { session_id: session.id, key: piece.key, start: offset, size: piece.size, epoch: piece.epoch, created_at: at });
-        await touchSession(trx, session.id, at, at + this.ttl());
-        return 'recorded';
+      if (staged.length === 0) throw new KuraError('bad_request', 'no file in the request');
+      // Bytes first: once the metadata names them, they are in the store (decision 0002).
+      for (const s of staged) await this.ctx.blobs.commit(s.blob);
+      this.ctx.fault('upload:after-commit');
+      const rows = await runClaimingTx(this.ctx.store, async (tx) => {
+        const parent = await tx.items.byId(folderId);
+        if (!parent || parent.trashed_at !== null) throw new KuraError('not_found', 'folder not found');
+        await opts.reservation?.release(tx);
+        const out: ItemRow[] = [];
+        for (const s of staged) out.push(await this.recordTx(tx, actor, parent, s.name, s.blob, s.mime, opts));
+        if (out.length === 1) await opts.reservation?.recorded(tx, out[0]);
+        return out;
       });
-      if (outcome === 'recorded') return;
-      if (outcome === 'closed') {
-        await this.ctx.blobs.deletePiece(session.id, piece);
-        return;
+      this.ctx.fault('upload:after-metadata');
+      return rows.map(toItem);
+    } finally {
+      for (const s of staged) await this.ctx.blobs.discard(s.blob);
+    }
+  }
+
+  /** Records one staged file in `parent` inside the transaction. */
+  private async recordTx(tx: Repos, actor: Actor, parent: ItemRow, rawName: string, staged: StagedBlob, mime: string, opts: UploadOptions): Promise<ItemRow> {
+    const folderId = Number(parent.id);
+    const target = await place(tx, folderId, rawName, opts.onConflict ?? 'fail');
+    const now = this.ctx.now();
+    if (target.existing) {
+      await new Access(tx).item(actor, Number(target.existing.id), Right.EDIT_BASIC);
+      return this.addVersionTx(tx, actor, target.existing, staged, mime, now);
+    }
+    const category = categoryOf(mime);
+    await charge(tx, Number(parent.space_id), inCategory(category, staged.size, 1));
+    await claimStaged(tx, this.ctx.blobs, staged, { hash: staged.hash, size: staged.size, mime, width: null, height: null }, now);
+    const id = newId();
+    await tx.items.insert({
+      id,
+      space_id: Number(parent.space_id),
+      parent_id: folderId,
+      name: target.name,
+      kind: 'file',
+      description: opts.description ?? '',
+      custom_tag: opts.customTag ?? '',
+      created_by: actor.userId,
+      created_at: now,
+      modified_by: actor.userId,
+      modified_at: now,
+      size: staged.size,
+      mime,
+      category,
+      version: 1,
+      blob_hash: staged.hash,
+      expires_at: opts.expiresAt ?? null,
+      trashed_at: null,
+      trash_root: null,
+    });
+    await tx.versions.insert({ id: newId(), item_id: id, number: 1, blob_hash: staged.hash, size: staged.size, mime, category, created_by: actor.userId, created_at: now });
+    return (await tx.items.byId(id))!;
+  }
+
+  /** Uploads new content for an existing file: a new version. */
+  async uploadVersion(actor: Actor, itemId: number, body: Readable | StagedBlob, opts: Pick<UploadOptions, 'reservation'> = {}): Promise<Item> {
+    const { item } = await this.access.item(actor, itemId, Right.EDIT_BASIC, 'file').catch((e) => {
+      drain(body);
+      throw e;
+    });
+    if (item.kind !== 'file') {
+      drain(body);
+      throw new KuraError('bad_request', 'a folder has no content');
+    }
+    const staged = 'hash' in body ? body : await this.stage(Number(item.space_id), body, -(opts.reservation?.bytes ?? 0));
+    try {
+      const mime = await sniffMime(staged.head, item.name);
+      await this.ctx.blobs.commit(staged);
+      this.ctx.fault('upload:after-commit');
+      const row = await runClaimingTx(this.ctx.store, async (tx) => {
+        const current = await tx.items.byId(itemId);
+        if (!current || current.trashed_at !== null) throw new KuraError('not_found', 'file not found');
+        await opts.reservation?.release(tx);
+        const r = await this.addVersionTx(tx, actor, current, staged, mime, this.ctx.now());
+        await opts.reservation?.recorded(tx, r);
+        return r;
+      });
+      this.ctx.fault('upload:after-metadata');
+      return toItem(row);
+    } finally {
+      await this.ctx.blobs.discard(staged);
+    }
+  }
+
+  private async addVersionTx(tx: Repos, actor: Actor, item: ItemRow, staged: StagedBlob, mime: string, now: number): Promise<ItemRow> {
+    const spaceId = Number(item.space_id);
+    const category = categoryOf(mime);
+    const was = item.category ?? 'other';
+    // The new version's bytes count in its category; the file moves there if its kind changed.
+    await charge(tx, spaceId, category === was ? inCategory(category, staged.size, 0) : combine(inCategory(category, staged.size, 1), inCategory(was, 0, -1)));
+    await claimStaged(tx, this.ctx.blobs, staged, { hash: staged.hash, size: staged.size, mime, width: null, height: null }, now);
+    const number = Number(item.version) + 1;
+    await tx.versions.insert({ id: newId(), item_id: Number(item.id), number, blob_hash: staged.hash, size: staged.size, mime, category, created_by: actor.userId, created_at: now });
+    await tx.items.update(Number(item.id), { version: number, blob_hash: staged.hash, size: staged.size, mime, category, modified_by: actor.userId, modified_at: now });
+    const cap = this.ctx.config.versionCap;
+    if (cap > 0) {
+      for (const old of await tx.versions.beyond(Number(item.id), cap)) {
+        await tx.versions.delete(Number(old.id));
+        await tx.blobs.release(old.blob_hash, 1, now);
+        await credit(tx, spaceId, inCategory(old.category, Number(old.size), 0));
       }
     }
-    throw new KuraError('conflict', 'too many concurrent slices for the same range; send this one again');
+    return (await tx.items.byId(Number(item.id)))!;
   }
 
-  /** The session's pieces, after forgetting those the store may have lost (an earlier epoch). */
-  private async livePieces(id: string): Promise<UploadPieceRow[]> {
-    const rows = await piecesOf(this.db, id);
-    const epoch = this.ctx.blobs.pieceEpoch;
-    const lost = rows.filter((r) => r.epoch !== '' && r.epoch !== epoch);
-    for (const r of lost) await deletePieceRow(this.db, id, r.key);
-    return lost.length ? rows.filter((r) => !lost.includes(r)) : rows;
-  }
-
-  private async statusOf(id: string): Promise<UploadStatus> {
-    const s = await sessionById(this.db, id);
-    if (!s) throw new KuraError('not_found', 'upload not found');
-    const spans = s.state === 'done' ? [{ start: 0, end: Number(s.length) }] : mergedSpans(await this.livePieces(id));
-    return {
-      key: s.client_key,
-      name: s.name,
-      length: Number(s.length),
-      received: receivedBytes(spans),
-      ranges: spans.filter((r) => r.end > r.start).map((r) => [r.start, r.end - 1]),
-      state: s.state,
-      folderId: s.parent_id === null ? null : Number(s.parent_id),
-      itemId: s.item_id === null ? (s.result_id === null ? null : Number(s.result_id)) : Number(s.item_id),
-      createdAt: Number(s.created_at),
-      expiresAt: Number(s.expires_at),
-    };
-  }
-
-  private async finished(actor: Actor, s: UploadSessionRow): Promise<SliceResult> {
-    return { done: true, status: await this.statusOf(s.id), item: await this.items.get(actor, Number(s.result_id)) };
-  }
-
-  /** Assembles the file, if no other request is doing so already. */
-  private async complete(actor: Actor, session: UploadSessionRow): Promise<SliceResult> {
-    const now = this.ctx.now();
-    const claimed = await moveSession(this.db, session.id, [{ state: 'open' }, { state: 'assembling', updatedBefore: now - ASSEMBLY_LEASE_MS }], { state: 'assembling', updated_at: now });
-    if (!claimed) return { done: false, status: await this.statusOf(session.id) };
-    const pieces = (await this.livePieces(session.id)).map(pieceRef);
-    const reservation = {
-      bytes: Number(session.reserved),
-      release: async (trx: Db) => {
-        const s = await sessionById(trx, session.id);
-        if (!s || s.state !== 'assembling') throw new KuraError('conflict', 'the upload expired while it was being assembled');
-        await releaseUsage(trx, Number(s.space_id), Number(s.reserved), 0);
-      },
-      recorded: async (trx: Db, row: { id: number }) => {
-        const at = this.ctx.now();
-        await moveSession(trx, session.id, [{ state: 'assembling' }], { state: 'done', reserved: 0, result_id: Number(row.id), updated_at: at, expires_at: at + this.ttl() });
-      },
-    };
-    let item: Item;
-    let staged: StagedBlob | undefined;
+  /**
+   * Stages the body with the upload limit. When the space's remaining quota is smaller,
+   * that becomes the limit, so an upload that cannot fit stops early with quota_exceeded.
+   */
+  private async stage(spaceId: number, stream: Readable, pending = 0): Promise<StagedBlob> {
+    const limit = this.ctx.config.uploadMaxBytes;
+    const space = await this.ctx.store.spaces.byId(spaceId);
+    const remaining = space && space.quota_bytes !== null ? Math.max(0, Number(space.quota_bytes) - Number(space.used_bytes) - pending) : Infinity;
+    const quotaBound = remaining < limit;
     try {
-      staged = await this.ctx.blobs.assemble(session.id, pieces, Number(session.length));
-      item =
-        session.parent_id !== null
-          ? await this.uploads.upload(actor, Number(session.parent_id), { name: session.name, staged }, { onConflict: 'rename', reservation })
-          : await this.uploads.uploadVersion(actor, Number(session.item_id), staged, { reservation });
+      return await this.ctx.blobs.stage(stream, { maxBytes: quotaBound ? remaining : limit });
     } catch (e) {
-      if (staged) await this.ctx.blobs.discard(staged);
-      // The damaged piece is forgotten: the client sends that slice again.
-      if (e instanceof DamagedPiece) {
-        await deletePieceRow(this.db, session.id, e.piece.key);
-        await this.ctx.blobs.deletePiece(session.id, e.piece);
+      stream.resume();
+      if (quotaBound && isKuraError(e) && e.code === 'payload_too_large') {
+        throw new KuraError('quota_exceeded', 'the space quota does not allow this upload', { remaining });
       }
-      await moveSession(this.db, session.id, [{ state: 'assembling' }], { state: 'open', updated_at: this.ctx.now() });
+      // The body itself failed (truncated multipart, client gone): the client's fault, not ours.
+      if (!isKuraError(e) && stream.errored) {
+        throw new KuraError('bad_request', `the upload body ended early or is malformed: ${(stream.errored as Error).message ?? 'stream error'}`);
+      }
       throw e;
     }
-    await deletePieceRows(this.db, session.id);
-    await this.ctx.blobs.deletePieces(session.id);
-    return { done: true, status: await this.statusOf(session.id), item };
   }
-}
-
-function checkKey(key: string): string {
-  if (typeof key !== 'string' || !KEY.test(key)) throw new KuraError('bad_request', 'the upload key must be 1–100 letters, digits or -_.{}()', { field: 'key' });
-  return key.toLowerCase();
-}
-
-/** The same key must always name the same upload. */
-function sameSpec(s: UploadSessionRow, spec: SessionSpec): UploadSessionRow {
-  const t = spec.target;
-  const same =
-    Number(s.length) === spec.length &&
-    ('folderId' in t ? s.parent_id !== null && Number(s.parent_id) === t.folderId && s.name === checkName(t.name, 'file name') : s.item_id !== null && Number(s.item_id) === t.itemId);
-  if (!same) throw new KuraError('conflict', 'this upload key is in use for another file (name, folder or length differ)');
-  return s;
 }

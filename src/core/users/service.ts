@@ -1,12 +1,8 @@
-import type { Db } from '../../store/schema.js';
-import type { Kysely } from 'kysely';
-import type { Schema, UserRole } from '../../store/schema.js';
-import { isUniqueViolation } from '../../store/db.js';
-import { deleteUser, insertUser, listUsers, setPasswordHash, userById, userByName, usersByIds, type UserRow } from '../../store/repos/users.js';
-import { personalSpaceOf, spacesOwnedBy } from '../../store/repos/spaces.js';
 import type { Actor } from '../actor.js';
+import type { UserRole } from '../domain.js';
 import { badRequest, KuraError } from '../errors.js';
 import { newId } from '../ids.js';
+import { UniqueViolation, type MetadataStore, type UserRow } from '../ports/index.js';
 import { createSpaceTx, type SpaceService } from '../spaces/service.js';
 import { burnVerify, hashPassword, verifyPassword } from './passwords.js';
 
@@ -57,7 +53,7 @@ function optionalText(v: unknown, field: string, max: number): string {
 
 export class UserService {
   constructor(
-    private readonly db: Kysely<Schema>,
+    private readonly store: MetadataStore,
     private readonly spaces: SpaceService,
     private readonly now: () => number,
   ) {}
@@ -83,37 +79,37 @@ export class UserService {
       created_at: this.now(),
     };
     try {
-      await this.db.transaction().execute(async (trx) => {
-        await insertUser(trx, row);
-        await createSpaceTx(trx, { kind: 'personal', name: row.username, ownerId: row.id }, this.now());
+      await this.store.transaction(async (tx) => {
+        await tx.users.insert(row);
+        await createSpaceTx(tx, { kind: 'personal', name: row.username, ownerId: row.id }, this.now());
       });
     } catch (e) {
-      if (isUniqueViolation(e)) throw new KuraError('conflict', `user "${input.username}" already exists`);
+      if (e instanceof UniqueViolation) throw new KuraError('conflict', `user "${input.username}" already exists`);
       throw e;
     }
     return toUser(row);
   }
 
   async get(id: number): Promise<User> {
-    const r = await userById(this.db, id);
+    const r = await this.store.users.byId(id);
     if (!r) throw new KuraError('not_found', 'user not found');
     return toUser(r);
   }
 
   async byName(username: string): Promise<User> {
-    const r = await userByName(this.db, username);
+    const r = await this.store.users.byName(username);
     if (!r) throw new KuraError('not_found', `user "${username}" not found`);
     return toUser(r);
   }
 
   /** Users by id, for rendering creators and modifiers (missing ids are simply absent). */
   async many(ids: Iterable<number>): Promise<Map<number, User>> {
-    const rows = await usersByIds(this.db, [...new Set(ids)]);
+    const rows = await this.store.users.byIds([...new Set(ids)]);
     return new Map(rows.map((r) => [Number(r.id), toUser(r)]));
   }
 
   async list(): Promise<User[]> {
-    return (await listUsers(this.db)).map(toUser);
+    return (await this.store.users.list()).map(toUser);
   }
 
   /** Checks a username and password; one error for a wrong name or a wrong password. */
@@ -121,7 +117,7 @@ export class UserService {
     if (typeof username !== 'string' || typeof password !== 'string' || username.length > 64 || password.length > 1024) {
       throw badRequest('username and password must be strings');
     }
-    const r = await userByName(this.db, username);
+    const r = await this.store.users.byName(username);
     if (!r) {
       await burnVerify(password);
       throw new KuraError('unauthorized', 'wrong username or password');
@@ -132,7 +128,7 @@ export class UserService {
 
   async setPassword(id: number, password: string): Promise<void> {
     const hash = await hashPassword(checkPassword(password));
-    if (!(await setPasswordHash(this.db, id, hash))) throw new KuraError('not_found', 'user not found');
+    if (!(await this.store.users.setPasswordHash(id, hash))) throw new KuraError('not_found', 'user not found');
   }
 
   /**
@@ -140,13 +136,13 @@ export class UserService {
    * Refused while the user owns other spaces: hand them over first.
    */
   async remove(id: number): Promise<void> {
-    const owned = (await spacesOwnedBy(this.db, id)).filter((s) => s.kind !== 'personal');
+    const owned = (await this.store.spaces.ownedBy(id)).filter((s) => s.kind !== 'personal');
     if (owned.length > 0) {
       throw new KuraError('conflict', `user owns spaces ${owned.map((s) => `"${s.name}" (${s.id})`).join(', ')}; remove them or give them another owner first`);
     }
-    const personal = await personalSpaceOf(this.db, id);
+    const personal = await this.store.spaces.personalOf(id);
     if (personal) await this.spaces.remove(Number(personal.id));
-    await this.db.transaction().execute(async (trx: Db) => deleteUser(trx, id));
+    await this.store.transaction((tx) => tx.users.delete(id));
   }
 
   /** The actor of a user id (for the CLI and for tests). */

@@ -1,24 +1,6 @@
 import { sql } from 'kysely';
-import type { Insertable } from 'kysely';
-import type { Db, SharesTable } from '../schema.js';
-
-export interface ShareRow {
-  id: number;
-  token: string;
-  item_id: number;
-  created_by: number;
-  kind: 'public' | 'private';
-  code: string | null;
-  created_at: number;
-  expires_at: number | null;
-  max_downloads: number | null;
-  download_count: number;
-}
-
-/** A share with what listings and checks need of its item. */
-export type ShareWithItem = ShareRow & { item_name: string; item_kind: 'file' | 'folder'; space_id: number; parent_id: number | null; trashed_at: number | null };
-
-export const insertShare = (db: Db, row: Insertable<SharesTable>) => db.insertInto('shares').values(row).execute();
+import type { ShareRepo, ShareWithItem } from '../../core/index.js';
+import type { Db } from '../schema.js';
 
 const withItem = (db: Db) =>
   db
@@ -27,33 +9,28 @@ const withItem = (db: Db) =>
     .selectAll('shares')
     .select(['items.name as item_name', 'items.kind as item_kind', 'items.space_id as space_id', 'items.parent_id as parent_id', 'items.trashed_at as trashed_at']);
 
-export const shareById = (db: Db, id: number) => withItem(db).where('shares.id', '=', id).executeTakeFirst() as Promise<ShareWithItem | undefined>;
-
-export const shareByToken = (db: Db, token: string) => withItem(db).where('shares.token', '=', token).executeTakeFirst() as Promise<ShareWithItem | undefined>;
-
-/** Shares of live items, in `spaceId` (or in any space), newest first. */
-/** Shares of live items in one space, or in `scope` (some spaces, or made by one user). */
-export const sharesOfLiveItems = (db: Db, spaceId?: number, scope?: { spaceIds: number[]; creator: number }) => {
-  let q = withItem(db).where('items.trashed_at', 'is', null);
-  if (spaceId !== undefined) q = q.where('items.space_id', '=', spaceId);
-  if (scope) {
-    q = q.where((eb) => eb.or([eb('shares.created_by', '=', scope.creator), ...(scope.spaceIds.length ? [eb('items.space_id', 'in', scope.spaceIds)] : [])]));
-  }
-  return q.orderBy('shares.created_at', 'desc').orderBy('shares.id').limit(100_000).execute() as Promise<ShareWithItem[]>;
-};
-
-export const deleteShare = (db: Db, id: number) => db.deleteFrom('shares').where('id', '=', id).execute();
-
-/**
- * Counts one download, atomically, unless the share has reached its download limit.
- * Returns false when it had (the download must then be refused).
- */
-export async function countDownload(db: Db, id: number): Promise<boolean> {
-  const r = await db
-    .updateTable('shares')
-    .set({ download_count: sql`download_count + 1` })
-    .where('id', '=', id)
-    .where((eb) => eb.or([eb('max_downloads', 'is', null), eb('download_count', '<', eb.ref('max_downloads'))]))
-    .executeTakeFirst();
-  return Number(r.numUpdatedRows) === 1;
-}
+export const shareRepo = (db: Db): ShareRepo => ({
+  async insert(row) {
+    await db.insertInto('shares').values(row).execute();
+  },
+  byId: (id) => withItem(db).where('shares.id', '=', id).executeTakeFirst() as Promise<ShareWithItem | undefined>,
+  byToken: (token) => withItem(db).where('shares.token', '=', token).executeTakeFirst() as Promise<ShareWithItem | undefined>,
+  ofLiveItems(spaceId, scope) {
+    let q = withItem(db).where('items.trashed_at', 'is', null);
+    if (spaceId !== undefined) q = q.where('items.space_id', '=', spaceId);
+    if (scope) q = q.where((eb) => eb.or([eb('shares.created_by', '=', scope.creator), ...(scope.spaceIds.length ? [eb('items.space_id', 'in', scope.spaceIds)] : [])]));
+    return q.orderBy('shares.created_at', 'desc').orderBy('shares.id').limit(100_000).execute() as Promise<ShareWithItem[]>;
+  },
+  async delete(id) {
+    await db.deleteFrom('shares').where('id', '=', id).execute();
+  },
+  async countDownload(id) {
+    const r = await db
+      .updateTable('shares')
+      .set({ download_count: sql`download_count + 1` })
+      .where('id', '=', id)
+      .where((eb) => eb.or([eb('max_downloads', 'is', null), eb('download_count', '<', eb.ref('max_downloads'))]))
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
+  },
+});

@@ -1,53 +1,65 @@
-import type { Db, UploadPiecesTable, UploadSessionsTable, UploadState } from '../schema.js';
+import { sql } from 'kysely';
+import type { LimitRepo, UploadPieceRow, UploadRepo, UploadSessionRow } from '../../core/index.js';
+import type { Db } from '../schema.js';
 
-export type UploadSessionRow = UploadSessionsTable;
-export type UploadPieceRow = UploadPiecesTable;
+const deletePieces = async (db: Db, sessionId: string) => {
+  await db.deleteFrom('upload_pieces').where('session_id', '=', sessionId).execute();
+};
 
-export const sessionByKey = (db: Db, userId: number, clientKey: string) =>
-  db.selectFrom('upload_sessions').selectAll().where('user_id', '=', userId).where('client_key', '=', clientKey).executeTakeFirst();
+export const uploadRepo = (db: Db): UploadRepo => ({
+  byKey: (userId, clientKey) =>
+    db.selectFrom('upload_sessions').selectAll().where('user_id', '=', userId).where('client_key', '=', clientKey).executeTakeFirst() as Promise<UploadSessionRow | undefined>,
+  byId: (id) => db.selectFrom('upload_sessions').selectAll().where('id', '=', id).executeTakeFirst() as Promise<UploadSessionRow | undefined>,
+  async insert(row) {
+    await db.insertInto('upload_sessions').values(row).execute();
+  },
+  pieces: (sessionId) =>
+    db.selectFrom('upload_pieces').selectAll().where('session_id', '=', sessionId).orderBy('start').orderBy('size', 'desc').orderBy('key').execute() as Promise<UploadPieceRow[]>,
+  async insertPiece(row) {
+    await db.insertInto('upload_pieces').values(row).execute();
+  },
+  async deletePiece(sessionId, key) {
+    await db.deleteFrom('upload_pieces').where('session_id', '=', sessionId).where('key', '=', key).execute();
+  },
+  deletePieces: (sessionId) => deletePieces(db, sessionId),
+  async move(id, from, to) {
+    const r = await db
+      .updateTable('upload_sessions')
+      .set(to)
+      .where('id', '=', id)
+      .where((eb) => eb.or(from.map((f) => (f.updatedBefore === undefined ? eb('state', '=', f.state) : eb.and([eb('state', '=', f.state), eb('updated_at', '<', f.updatedBefore)])))))
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
+  },
+  async touch(id, now, expiresAt) {
+    await db.updateTable('upload_sessions').set({ updated_at: now, expires_at: expiresAt }).where('id', '=', id).where('state', '=', 'open').execute();
+  },
+  expired: (now, limit) => db.selectFrom('upload_sessions').selectAll().where('expires_at', '<', now).orderBy('expires_at').limit(limit).execute() as Promise<UploadSessionRow[]>,
+  async delete(id) {
+    await deletePieces(db, id);
+    const r = await db.deleteFrom('upload_sessions').where('id', '=', id).executeTakeFirst();
+    return Number(r.numDeletedRows) === 1;
+  },
+  async known(ids) {
+    if (ids.length === 0) return new Set();
+    const rows = await db.selectFrom('upload_sessions').select('id').where('id', 'in', ids).execute();
+    return new Set(rows.map((r) => r.id));
+  },
+});
 
-export const sessionById = (db: Db, id: string) => db.selectFrom('upload_sessions').selectAll().where('id', '=', id).executeTakeFirst();
-
-export const insertSession = (db: Db, row: UploadSessionRow) => db.insertInto('upload_sessions').values(row).execute();
-
-/** Pieces of a session in byte order. */
-export const piecesOf = (db: Db, sessionId: string) =>
-  db.selectFrom('upload_pieces').selectAll().where('session_id', '=', sessionId).orderBy('start').orderBy('size', 'desc').orderBy('key').execute();
-
-export const insertPiece = (db: Db, row: UploadPieceRow) => db.insertInto('upload_pieces').values(row).execute();
-
-export const deletePieceRow = (db: Db, sessionId: string, key: string) => db.deleteFrom('upload_pieces').where('session_id', '=', sessionId).where('key', '=', key).execute();
-
-export const deletePieceRows = (db: Db, sessionId: string) => db.deleteFrom('upload_pieces').where('session_id', '=', sessionId).execute();
-
-/** Moves a session from one of `from` to `to`; true if this call did it (the others lost the race). */
-export async function moveSession(db: Db, id: string, from: { state: UploadState; updatedBefore?: number }[], to: Partial<UploadSessionRow>): Promise<boolean> {
-  const r = await db
-    .updateTable('upload_sessions')
-    .set(to)
-    .where('id', '=', id)
-    .where((eb) => eb.or(from.map((f) => (f.updatedBefore === undefined ? eb('state', '=', f.state) : eb.and([eb('state', '=', f.state), eb('updated_at', '<', f.updatedBefore)])))))
-    .executeTakeFirst();
-  return Number(r.numUpdatedRows) === 1;
-}
-
-export const touchSession = (db: Db, id: string, now: number, expiresAt: number) =>
-  db.updateTable('upload_sessions').set({ updated_at: now, expires_at: expiresAt }).where('id', '=', id).where('state', '=', 'open').executeTakeFirst();
-
-/** Sessions whose time is up (a few at a time). */
-export const expiredSessions = (db: Db, now: number, limit: number) =>
-  db.selectFrom('upload_sessions').selectAll().where('expires_at', '<', now).orderBy('expires_at').limit(limit).execute();
-
-/** Deletes a session (its piece rows go with it); true if this call did it. */
-export async function deleteSession(db: Db, id: string): Promise<boolean> {
-  await deletePieceRows(db, id);
-  const r = await db.deleteFrom('upload_sessions').where('id', '=', id).executeTakeFirst();
-  return Number(r.numDeletedRows) === 1;
-}
-
-/** Which of `ids` are sessions that still exist. */
-export async function knownSessions(db: Db, ids: string[]): Promise<Set<string>> {
-  if (ids.length === 0) return new Set();
-  const rows = await db.selectFrom('upload_sessions').select('id').where('id', 'in', ids).execute();
-  return new Set(rows.map((r) => r.id));
-}
+export const limitRepo = (db: Db): LimitRepo => ({
+  async hit(key, windowStart) {
+    const row = await db
+      .insertInto('rate_limits')
+      .values({ key, window_start: windowStart, count: 1 })
+      .onConflict((oc) => oc.columns(['key', 'window_start']).doUpdateSet({ count: sql`rate_limits.count + 1` }))
+      .returning('count')
+      .executeTakeFirstOrThrow();
+    return Number(row.count);
+  },
+  count: async (key, windowStart) =>
+    Number((await db.selectFrom('rate_limits').select('count').where('key', '=', key).where('window_start', '=', windowStart).executeTakeFirst())?.count ?? 0),
+  async prune(before) {
+    await db.deleteFrom('rate_limits').where('window_start', '<', before).execute();
+  },
+});

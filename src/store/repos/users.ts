@@ -1,25 +1,43 @@
-import type { Db, UsersTable } from '../schema.js';
+import type { TokenRepo, UserRepo, UserRow } from '../../core/index.js';
+import type { Db } from '../schema.js';
 
-export type UserRow = UsersTable;
+export const userRepo = (db: Db): UserRepo => ({
+  async insert(row) {
+    await db.insertInto('users').values(row).execute();
+  },
+  byId: (id) => db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst() as Promise<UserRow | undefined>,
+  byName: (username) => db.selectFrom('users').selectAll().where('username', '=', username).executeTakeFirst() as Promise<UserRow | undefined>,
+  byIds: async (ids) => (ids.length === 0 ? [] : ((await db.selectFrom('users').selectAll().where('id', 'in', ids).execute()) as UserRow[])),
+  list: () => db.selectFrom('users').selectAll().orderBy('username').execute() as Promise<UserRow[]>,
+  async setPasswordHash(id, hash) {
+    const r = await db.updateTable('users').set({ password_hash: hash }).where('id', '=', id).executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
+  },
+  async delete(id) {
+    await db.deleteFrom('users').where('id', '=', id).execute();
+  },
+});
 
-export const insertUser = (db: Db, row: UserRow) => db.insertInto('users').values(row).execute();
+const TOKEN_INFO = ['id', 'user_id', 'label', 'created_at', 'last_used_at', 'expires_at'] as const;
 
-export const userById = (db: Db, id: number) =>
-  db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
-
-export const userByName = (db: Db, username: string) =>
-  db.selectFrom('users').selectAll().where('username', '=', username).executeTakeFirst();
-
-export const listUsers = (db: Db) => db.selectFrom('users').selectAll().orderBy('username').execute();
-
-export const usersByIds = async (db: Db, ids: number[]) =>
-  ids.length === 0 ? [] : db.selectFrom('users').selectAll().where('id', 'in', ids).execute();
-
-export async function setPasswordHash(db: Db, id: number, hash: string): Promise<boolean> {
-  const r = await db.updateTable('users').set({ password_hash: hash }).where('id', '=', id).executeTakeFirst();
-  return Number(r.numUpdatedRows) === 1;
-}
-
-export async function deleteUser(db: Db, id: number): Promise<void> {
-  await db.deleteFrom('users').where('id', '=', id).execute();
-}
+export const tokenRepo = (db: Db): TokenRepo => ({
+  async insert(row) {
+    await db.insertInto('tokens').values(row).execute();
+  },
+  withUser: (tokenHash) =>
+    db
+      .selectFrom('tokens')
+      .innerJoin('users', 'users.id', 'tokens.user_id')
+      .select(['tokens.id as token_id', 'tokens.expires_at', 'tokens.last_used_at', 'users.id as user_id', 'users.role'])
+      .where('tokens.token_hash', '=', tokenHash)
+      .executeTakeFirst(),
+  ofUser: (userId) => db.selectFrom('tokens').select(TOKEN_INFO).where('user_id', '=', userId).orderBy('created_at').execute(),
+  byId: (id) => db.selectFrom('tokens').select(TOKEN_INFO).where('id', '=', id).executeTakeFirst(),
+  async delete(id) {
+    const r = await db.deleteFrom('tokens').where('id', '=', id).executeTakeFirst();
+    return Number(r.numDeletedRows) === 1;
+  },
+  async touch(id, at) {
+    await db.updateTable('tokens').set({ last_used_at: at }).where('id', '=', id).execute();
+  },
+});

@@ -10,6 +10,9 @@ import { iconFor } from '../../../media/icons.js';
 import type { FileBody } from '../../../core/items/content.js';
 import { Readable } from 'node:stream';
 
+/** `resource?Type=1`: a JPEG within 256×256. */
+const DRIVE_THUMBNAIL = { kind: 'long-edge', size: 256 } as const;
+
 /** Icons never change while a process runs. */
 const STARTED = Math.floor(Date.now() / 1000) * 1000;
 
@@ -83,7 +86,7 @@ export const fileRoutes =
       const p = paramsOf(req);
       const type = int(p, 'Type', 0);
       if (type !== 0 && type !== 1) throw new KuraError('bad_request', 'Type must be 0 (original) or 1 (thumbnail)', { field: 'Type' });
-      const body = await d.core.publicReads.content(objectId(p, 'Id'), { client: req.ip, variant: type === 1 ? 'thumbnail' : 'original' });
+      const body = await d.core.publicReads.content(objectId(p, 'Id'), { client: req.ip, recipe: type === 1 ? DRIVE_THUMBNAIL : undefined });
       await sendFile(req, reply, body);
       return reply;
     });

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { badRequest } from '../../../core/errors.js';
-import type { SliceResult, SliceTarget } from '../../../core/uploads/service.js';
+import type { SliceResult, SliceTarget } from '../../../core/index.js';
 import type { Drive } from './context.js';
 import { ok } from './envelope.js';
 import { requireMultipart, withFile } from './files.js';

@@ -2,7 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { KuraError } from '../../../core/errors.js';
 import { compileFilter, CORE_FIELD_SPECS } from '../../../core/filter/filter.js';
 import type { Core } from '../../../core/index.js';
-import type { IncomingFile } from '../../../core/items/upload.js';
+import type { IncomingFile } from '../../../core/index.js';
 import type { OnConflict } from '../../../core/items/placement.js';
 import { requireActor } from '../../shared/auth.js';
 import { multipartParts } from '../../shared/multipart.js';

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { FastifyPluginAsync } from 'fastify';
 import { KuraError } from '../../../core/errors.js';
 import type { Core } from '../../../core/index.js';
-import type { SliceResult } from '../../../core/uploads/service.js';
+import type { SliceResult } from '../../../core/index.js';
 import { requireActor } from '../../shared/auth.js';
 import { errors, itemSchema } from './schemas.js';
 

@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import type { UploadPieceRow } from '../../store/repos/uploads.js';
+import type { UploadPieceRow } from '../ports/index.js';
 import type { PieceRef, Span } from '../ports/index.js';
 
 export const spanOf = (p: Pick<UploadPieceRow, 'start' | 'size'>): Span => ({ start: Number(p.start), end: Number(p.start) + Number(p.size) });

@@ -1,0 +1,57 @@
+import { createHash } from 'node:crypto';
+import type { BlobStore, MetadataStore } from '../ports/index.js';
+import type { UsageService } from '../usage/service.js';
+
+export interface FsckProblem {
+  /** The blob concerned, or `space:<id>` for a usage counter. */
+  hash: string;
+  problem: 'missing' | 'hash_mismatch' | 'size_mismatch' | 'refcount_mismatch' | 'orphan_object' | 'usage_mismatch';
+  detail: string;
+}
+
+export interface FsckReport {
+  checked: number;
+  problems: FsckProblem[];
+}
+
+/**
+ * Verifies every blob against its SHA-256 and the metadata's references, lists objects no
+ * row names, and recounts every space's usage. Reports, never fixes: repairs are a
+ * decision for a person.
+ */
+export async function fsck(store: MetadataStore, blobs: BlobStore, usage: UsageService, onProgress?: (done: number, total: number) => void): Promise<FsckReport> {
+  const total = await store.blobs.count();
+  const problems: FsckProblem[] = [];
+  const known = new Set<string>();
+  let checked = 0;
+  for (let after = ''; ; ) {
+    const page = await store.blobs.page(after, 500);
+    if (page.length === 0) break;
+    for (const b of page) {
+      after = b.hash;
+      known.add(b.hash);
+      const refs = await store.blobs.countedRefs(b.hash);
+      if (refs !== Number(b.refcount)) problems.push({ hash: b.hash, problem: 'refcount_mismatch', detail: `metadata says ${b.refcount} references, versions hold ${refs}` });
+      if (!(await blobs.has(b.hash))) {
+        if (Number(b.refcount) > 0) problems.push({ hash: b.hash, problem: 'missing', detail: `referenced ${b.refcount} times but absent from the ${blobs.kind} store` });
+      } else {
+        const h = createHash('sha256');
+        let size = 0;
+        for await (const chunk of await blobs.read(b.hash)) {
+          h.update(chunk as Buffer);
+          size += (chunk as Buffer).length;
+        }
+        const digest = h.digest('hex');
+        if (digest !== b.hash) problems.push({ hash: b.hash, problem: 'hash_mismatch', detail: `content hashes to ${digest}` });
+        if (size !== Number(b.size)) problems.push({ hash: b.hash, problem: 'size_mismatch', detail: `metadata says ${b.size} bytes, store holds ${size}` });
+      }
+      checked++;
+      onProgress?.(checked, total);
+    }
+  }
+  for await (const o of blobs.list()) {
+    if (!known.has(o.hash)) problems.push({ hash: o.hash, problem: 'orphan_object', detail: `${o.size} bytes in the store with no metadata (left by an interrupted upload; GC-able)` });
+  }
+  for (const d of await usage.verify()) problems.push({ hash: `space:${d.spaceId}`, problem: 'usage_mismatch', detail: d.detail });
+  return { checked, problems };
+}

@@ -1,0 +1,96 @@
+import { Readable } from 'node:stream';
+import { claimStaged, runClaimingTx } from '../blobs/refs.js';
+import { KuraError } from '../errors.js';
+import { recipeKey, type BlobStore, type ImageEngine, type ImageRecipe, type MetadataStore } from '../ports/index.js';
+
+/** A derivative as stored: its own blob. */
+export interface Derivative {
+  hash: string;
+  size: number;
+  mime: string;
+  width: number | null;
+  height: number | null;
+}
+
+/** Largest thumbnail side and largest fit width a request may ask for. */
+export const MAX_THUMBNAIL_SIDE = 4096;
+export const MAX_FIT_WIDTH = 10_000;
+
+function side(n: number, max: number, what: string): void {
+  if (!Number.isSafeInteger(n) || n < 1 || n > max) throw new KuraError('bad_request', `${what} must be a whole number from 1 to ${max}`, { field: 'size' });
+}
+
+/** Refuses recipes no one should ask for (a clear 400, before any decoding). */
+export function checkRecipe(r: ImageRecipe): ImageRecipe {
+  switch (r.kind) {
+    case 'short-edge':
+    case 'long-edge':
+      side(r.size, MAX_THUMBNAIL_SIDE, 'the thumbnail size');
+      break;
+    case 'cover':
+      side(r.width, MAX_THUMBNAIL_SIDE, 'the thumbnail width');
+      side(r.height, MAX_THUMBNAIL_SIDE, 'the thumbnail height');
+      break;
+    case 'fit-width':
+      side(r.maxWidth, MAX_FIT_WIDTH, 'the width');
+      break;
+  }
+  return r;
+}
+
+/** Content a recipe can be applied to: raster images (SVG is active content, never rasterised). */
+export const isRaster = (mime: string | null | undefined): boolean => !!mime && mime.startsWith('image/') && mime !== 'image/svg+xml';
+
+/**
+ * Image derivatives (thumbnails, resized copies): made once per (content, recipe) and kept
+ * as blobs of their own, referenced by a `derivatives` row like versions reference theirs,
+ * so GC removes them with their source and fsck counts them. Concurrent requests for the
+ * same derivative on one node share one rendering; on several nodes each may render it
+ * once, the first row recorded wins and the others drop their copy's reference.
+ */
+export class Derivatives {
+  private readonly making = new Map<string, Promise<Derivative>>();
+
+  constructor(
+    private readonly store: MetadataStore,
+    private readonly blobs: BlobStore,
+    private readonly images: ImageEngine,
+    private readonly now: () => number,
+  ) {}
+
+  /** The derivative of content `source` (of type `mime`) by `recipe`: found, or made now. */
+  async get(source: string, mime: string | null, recipe: ImageRecipe): Promise<Derivative> {
+    checkRecipe(recipe);
+    if (!isRaster(mime)) throw new KuraError('unsupported_type', 'only raster images have thumbnails or resized copies');
+    const spec = recipeKey(recipe);
+    const found = await this.store.derivatives.of(source, spec);
+    if (found) return { hash: found.blob_hash, size: Number(found.size), mime: found.mime, width: found.width, height: found.height };
+    const key = `${source}:${spec}`;
+    let pending = this.making.get(key);
+    if (!pending) {
+      pending = this.make(source, recipe, spec).finally(() => this.making.delete(key));
+      this.making.set(key, pending);
+    }
+    return pending;
+  }
+
+  /** Renders, then bytes first: stage, commit, and record the row claiming a reference. */
+  private async make(source: string, recipe: ImageRecipe, spec: string): Promise<Derivative> {
+    const out = await this.images.render(await this.blobs.read(source), recipe);
+    const staged = await this.blobs.stage(Readable.from([out.data]), { maxBytes: out.data.length });
+    try {
+      await this.blobs.commit(staged);
+      await runClaimingTx(this.store, async (tx) => {
+        const now = this.now();
+        await claimStaged(tx, this.blobs, staged, { hash: staged.hash, size: staged.size, mime: out.mime, width: out.width, height: out.height }, now);
+        // Another node recorded it first: drop this reference again (GC takes the copy).
+        if (!(await tx.derivatives.insert({ source_hash: source, spec, blob_hash: staged.hash, created_at: now }))) await tx.blobs.release(staged.hash, 1, now);
+      });
+    } finally {
+      await this.blobs.discard(staged);
+    }
+    const d = await this.store.derivatives.of(source, spec);
+    if (!d) throw new KuraError('internal', 'a derivative vanished right after it was recorded');
+    return { hash: d.blob_hash, size: Number(d.size), mime: d.mime, width: d.width, height: d.height };
+  }
+}
