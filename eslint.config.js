@@ -12,4 +12,24 @@ export default tseslint.config(
       '@typescript-eslint/consistent-type-imports': 'error',
     },
   },
+  // The core is sealed: no web framework, SQL, driver, storage SDK or image library, and
+  // nothing from outside src/core/ but the configuration's type. Ports are its only doors.
+  {
+    files: ['src/core/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: ['kysely', 'pg', 'better-sqlite3', 'fastify', 'sharp', 'busboy', 'range-parser', 'pino', 'prom-client'].map((name) => ({ name, message: 'the core stays free of frameworks and drivers: go through a port in src/core/ports/' })),
+          patterns: [
+            { group: ['@aws-sdk/*', '@fastify/*'], message: 'the core stays free of frameworks and SDKs: go through a port in src/core/ports/' },
+            {
+              regex: '^(\\.\\./)+(store|http|blobs|media|cli|server|runtime)(/|\\.js$)',
+              message: 'the core does not import adapters or transports; they import the core (src/core/index.ts)',
+            },
+          ],
+        },
+      ],
+    },
+  },
 );

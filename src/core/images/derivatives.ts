@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { claimStaged, runClaimingTx } from '../blobs/refs.js';
+import { claimStaged, runClaimingTx } from '../storage/refs.js';
 import { KuraError } from '../errors.js';
 import { recipeKey, type BlobStore, type ImageEngine, type ImageRecipe, type MetadataStore } from '../ports/index.js';
 

@@ -1,6 +1,6 @@
 import { Access } from '../access.js';
 import type { Actor } from '../actor.js';
-import { runClaimingTx } from '../blobs/refs.js';
+import { runClaimingTx } from '../storage/refs.js';
 import { badRequest, KuraError } from '../errors.js';
 import { newId } from '../ids.js';
 import { checkName } from '../names.js';

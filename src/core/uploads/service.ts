@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import { Access } from '../access.js';
 import type { Actor } from '../actor.js';
-import { claimStaged, runClaimingTx } from '../blobs/refs.js';
+import { claimStaged, runClaimingTx } from '../storage/refs.js';
 import type { CoreContext } from '../context.js';
 import { categoryOf } from '../domain.js';
 import { isKuraError, KuraError } from '../errors.js';
