@@ -1,11 +1,11 @@
 import { Readable } from 'node:stream';
-import { createDeflate, crc32 } from 'node:zlib';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { KuraError } from '../../src/core/errors.js';
 import type { ImageRecipe } from '../../src/core/ports/images.js';
 import { SharpImages, coverBox } from '../../src/media/images.js';
 import { Slots } from '../../src/media/slots.js';
+import { pngBomb } from '../helpers/images.js';
 
 /** Real images, made by sharp here. */
 const solid = (width: number, height: number, background: string | sharp.RGBA = 'red', channels: 3 | 4 = 3) =>
@@ -48,31 +48,6 @@ const isBlue = ([r, g, b]: number[]) => b > 200 && r < 60 && g < 60;
  * A real 1-bit greyscale PNG of `width`×`height` all-black pixels: the zeros deflate about
  * 1000:1, so 30000×30000 (900 megapixels, 2.7 GB as RGB) is about 110 KB.
  */
-async function pngBomb(width: number, height: number): Promise<Buffer> {
-  const chunk = (type: string, data: Buffer) => {
-    const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
-    const out = Buffer.alloc(12 + data.length);
-    out.writeUInt32BE(data.length, 0);
-    body.copy(out, 4);
-    out.writeUInt32BE(crc32(body), 8 + data.length);
-    return out;
-  };
-  const row = Buffer.alloc(1 + Math.ceil(width / 8)); // filter byte 0, then zero bits
-  const deflate = createDeflate({ level: 9 });
-  const parts: Buffer[] = [];
-  deflate.on('data', (b: Buffer) => parts.push(b));
-  const done = new Promise((resolve) => deflate.on('end', resolve));
-  for (let y = 0; y < height; y++) if (!deflate.write(row)) await new Promise((r) => deflate.once('drain', r));
-  deflate.end();
-  await done;
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(width, 0);
-  ihdr.writeUInt32BE(height, 4);
-  ihdr[8] = 1; // bit depth
-  ihdr[9] = 0; // greyscale
-  const signature = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-  return Buffer.concat([signature, chunk('IHDR', ihdr), chunk('IDAT', Buffer.concat(parts)), chunk('IEND', Buffer.alloc(0))]);
-}
 
 /** A source that yields nothing until told to: `feed` ends it with `data`; `started` says whether it was read. */
 function heldSource() {
