@@ -43,6 +43,9 @@ export function isUniqueViolation(e: unknown): boolean {
   return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
 }
 
+/** Deadlock or serialisation failure (PostgreSQL). */
+const isRetryable = (e: unknown): boolean => ['40P01', '40001'].includes((e as { code?: string })?.code ?? '');
+
 /** The core's metadata store over a Kysely database (SQLite or PostgreSQL). */
 export function metadataStore(base: Kysely<Schema>): MetadataStore {
   const listeners: (() => void)[] = [];
@@ -50,10 +53,15 @@ export function metadataStore(base: Kysely<Schema>): MetadataStore {
   const db = base.withPlugin(new WriteListener(() => listeners.forEach((l) => l())));
   return Object.assign(reposOver(db), {
     async transaction<T>(fn: (tx: Repos) => Promise<T>): Promise<T> {
-      try {
-        return await db.transaction().execute((trx) => fn(reposOver(trx)));
-      } catch (e) {
-        throw isUniqueViolation(e) ? new UniqueViolation(e) : e;
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await db.transaction().execute((trx) => fn(reposOver(trx)));
+        } catch (e) {
+          // PostgreSQL chose this transaction as a deadlock victim (or could not serialise
+          // it): nothing of it was kept, so it runs again.
+          if (isRetryable(e) && attempt < 4) continue;
+          throw isUniqueViolation(e) ? new UniqueViolation(e) : e;
+        }
       }
     },
     onWrite(listener: () => void) {

@@ -207,8 +207,10 @@ export class ChangeService {
     const toSpace = Number(dest.space_id);
     if (fromSpace !== toSpace) {
       const usage = ofSubtree(await tx.items.subtreeUsage(id));
+      // Space rows are always taken in id order, so two opposite moves cannot deadlock.
+      if (fromSpace < toSpace) await credit(tx, fromSpace, usage);
       await charge(tx, toSpace, usage, 'this move');
-      await credit(tx, fromSpace, usage);
+      if (fromSpace > toSpace) await credit(tx, fromSpace, usage);
       await tx.items.setSubtreeSpace(id, toSpace);
     }
     await tx.items.update(id, { parent_id: destId, name: target.name, modified_by: actor.userId, modified_at: this.now() });
