@@ -10,7 +10,7 @@ describe('names', () => {
     expect(checkName('e\u0301')).toBe('\u00e9');
     expect(checkName('x'.repeat(255))).toHaveLength(255);
   });
-  it.each(['', '.', '..', 'a/b', 'a\\b', 'nul\u0000', 'tab\tx', 'x'.repeat(256), ' x', 'x '])('refuses %j', (n) => {
+  it.each(['', '.', '..', 'a/b', 'a\\b', 'nul\u0000', 'tab\tx', 'x'.repeat(256), ' x', 'x ', 'nel\u0085x', 'line\u2028x', 'gpj\u202Eexe.txt', 'iso\u2066x', 'lone\ud800', '\udc00lone', 'bom\ufeffx'])('refuses %j', (n) => {
     expect(() => checkName(n)).toThrow();
   });
   it('refuses non-strings', () => {
@@ -21,6 +21,21 @@ describe('names', () => {
     expect(numberedName('archive', 2)).toBe('archive (2)');
     expect(numberedName('.env', 1)).toBe('.env (1)');
     expect(numberedName('x'.repeat(255), 3).length).toBeLessThanOrEqual(255);
+  });
+  it('keeps every generated name within the rules: ≤ 255 units, no split emoji, no trailing space', () => {
+    for (const name of ['😀'.repeat(127), '😀'.repeat(125) + '.txt', 'a.' + 'b'.repeat(253), 'x'.repeat(250) + ' ' + '.'.repeat(3), 'y '.repeat(127) + 'y']) {
+      for (const n of [1, 12, 9999]) {
+        const out = numberedName(checkName(name.slice(0, 255)), n);
+        expect(out.length).toBeLessThanOrEqual(255);
+        expect(checkName(out)).toBe(out);
+        expect(out.endsWith(`(${n})`) || out.includes(`(${n}).`)).toBe(true);
+      }
+    }
+    expect(numberedName('😀'.repeat(127), 1)).toBe('😀'.repeat(125) + ' (1)');
+  });
+  it('accepts names with emoji and right-to-left text', () => {
+    expect(checkName('😀 report.pdf')).toBe('😀 report.pdf');
+    expect(checkName('تقرير.pdf')).toBe('تقرير.pdf');
   });
 });
 

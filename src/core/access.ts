@@ -114,6 +114,17 @@ export class Access {
   }
 
   /**
+   * Whether an access entry on the item or above it denies someone reading it. A public
+   * read (by id, without a token) never serves such an item: a link must not undo a deny.
+   */
+  async hiddenFromSomeone(item: Located): Promise<boolean> {
+    if (!(await this.repos.acl.spaceHasAcl(Number(item.space_id)))) return false;
+    const chain = [Number(item.id), ...(item.parent_id === null ? [] : await this.repos.items.ancestorIds(Number(item.id)))];
+    const read = Right.READ_ATTRS | Right.READ_CONTENT;
+    return (await this.repos.acl.ofItems(chain)).some((e) => Number(e.mask) !== -1 && !has(Number(e.mask), read));
+  }
+
+  /**
    * Loads a live item the caller can see and checks `right` on it. Trashed items count as
    * absent here (the trash has its own operations).
    */

@@ -49,12 +49,13 @@ export * from './ports/index.js';
 export { MISS_LIMIT, PUBLIC_MISSES } from './public/service.js';
 export type { SessionSpec, SliceResult, SliceTarget, UploadStatus } from './resumable/service.js';
 export { ALL_RIGHTS, has, Right, ROLE_RIGHTS } from './rights.js';
+export { Slots } from './slots.js';
 export { SHARE_MISS_LIMIT, SHARE_MISSES, type Share, type ShareContent, type ShareOptions } from './shares/service.js';
 export type { Member, Space } from './spaces/service.js';
 export { parseDuration, type TokenInfo } from './tokens/service.js';
 export type { IncomingFile, UploadOptions } from './uploads/service.js';
 export type { UsageDrift } from './usage/service.js';
-export { checkPassword, type NewUser, type User } from './users/service.js';
+export { checkPassword, FAILED_LOGINS_PER_ACCOUNT, FAILED_LOGINS_PER_CLIENT, type NewUser, type User } from './users/service.js';
 
 /** Every core service, wired to the ports of one context. */
 export interface Core {
@@ -91,7 +92,7 @@ export function createCore(ctx: CoreContext): Core {
   const reader = new ContentReader(ctx.blobs);
   const limiter = new RateLimiter(store, ctx.now);
   const derivatives = new Derivatives(store, ctx.blobs, ctx.images, ctx.now);
-  const publicReads = new PublicReads(ctx, reader, limiter, derivatives);
+  const publicReads = new PublicReads(ctx, reader, access, limiter, derivatives);
   // Every write through this node clears its read caches.
   store.onWrite(() => {
     cache.forget();
@@ -104,7 +105,7 @@ export function createCore(ctx: CoreContext): Core {
   const usage = new UsageService(store);
   return {
     spaces,
-    users: new UserService(store, spaces, ctx.now),
+    users: new UserService(store, spaces, limiter, ctx.now),
     tokens: new TokenService(store, ctx.now, ctx.config.authCacheSeconds),
     items,
     uploads,

@@ -4,7 +4,7 @@ import type { Metadata, Sharp } from 'sharp';
 import { KuraError, isKuraError, type ImageEngine, type ImageInfo, type ImageRecipe, type RenderedImage } from '../core/index.js';
 import { ACCEPTED_FORMATS, looksLikeSvg, readSource, sniffFormat, sourceFailure, webpIsLossless } from './image-input.js';
 import type { RasterFormat } from './image-input.js';
-import { Slots } from './slots.js';
+import { Slots } from '../core/index.js';
 
 /** Decoding stops beyond this many pixels (a decompression bomb is refused, not decoded). */
 export const PIXEL_LIMIT = 100_000_000;

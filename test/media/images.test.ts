@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { KuraError } from '../../src/core/errors.js';
 import type { ImageRecipe } from '../../src/core/ports/images.js';
 import { SharpImages, coverBox } from '../../src/media/images.js';
-import { Slots } from '../../src/media/slots.js';
+import { Slots } from '../../src/core/index.js';
 import { pngBomb } from '../helpers/images.js';
 
 /** Real images, made by sharp here. */

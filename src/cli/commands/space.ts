@@ -96,4 +96,17 @@ export function spaceCommands(program: Command): void {
         makeOut(!!o.json).print(s, () => describe(s));
       });
     });
+
+  space
+    .command('public-links <space> <state>')
+    .description('switch reads by id without a token (public links) on or off for a space')
+    .option('--json', 'machine-readable output')
+    .action(async (rawSpace: string, state: string, o: { json?: boolean }) => {
+      if (state !== 'on' && state !== 'off') throw new KuraError('bad_request', 'state must be on or off');
+      await withCore(async (core) => {
+        const id = spaceId(rawSpace);
+        const s = await core.spaces.setPublicLinks(await ownerActor(core, id), id, state === 'on');
+        makeOut(!!o.json).print(s, () => `public links of space ${id} are ${s.publicLinks ? 'on' : 'off'}`);
+      });
+    });
 }

@@ -39,6 +39,11 @@ export class RateLimiter {
     if ((await this.store.limits.hit(`${rule.name}:${subject}`, w.start)) > rule.limit) throw this.refusal(rule, w.retryAfter);
   }
 
+  /** Counts one event for `subject` without refusing it (the next check() will). */
+  async record(rule: Rule, subject: string): Promise<void> {
+    await this.store.limits.hit(`${rule.name}:${subject}`, this.window(rule).start);
+  }
+
   /** Throws rate_limited when `subject` has used up its events in this window (counts nothing). */
   async check(rule: Rule, subject: string): Promise<void> {
     const w = this.window(rule);

@@ -1,3 +1,4 @@
+import type { Access } from '../access.js';
 import type { CoreContext } from '../context.js';
 import { KuraError } from '../errors.js';
 import type { Derivatives } from '../images/derivatives.js';
@@ -13,8 +14,9 @@ export const MISS_LIMIT = PUBLIC_MISSES.limit;
 type Meta = Omit<FileBody, 'open' | 'cached' | 'etag'>;
 
 /**
- * Reads by id without a token (drive `resource`, later social data, CDN URLs, signed
- * URLs). Only live, unexpired files in spaces whose public links are on. Misses are
+ * Reads by id without a token (drive `resource`, later social data, CDN URLs). Only live,
+ * unexpired files in spaces whose public links are on, and never a file an access entry
+ * hides from anyone. Misses are
  * counted per client by the shared rate limiter (in the database, so every node sees
  * them): past the limit they answer 429, so ids cannot be probed. Hits are cached per node
  * for a few seconds (KURA_AUTH_CACHE_SECONDS) and dropped on any write through this node.
@@ -25,6 +27,7 @@ export class PublicReads {
   constructor(
     private readonly ctx: CoreContext,
     private readonly reader: ContentReader,
+    private readonly access: Access,
     private readonly limiter: RateLimiter,
     private readonly derivatives: Derivatives,
   ) {
@@ -51,7 +54,7 @@ export class PublicReads {
     const item = await this.ctx.store.items.byId(id);
     if (!item || item.kind !== 'file' || !item.blob_hash || item.trashed_at !== null || (item.expires_at !== null && Number(item.expires_at) <= now)) return this.miss(opts.client);
     const space = await this.ctx.store.spaces.byId(Number(item.space_id));
-    if (!space || Number(space.public_links) !== 1) return this.miss(opts.client);
+    if (!space || Number(space.public_links) !== 1 || (await this.access.hiddenFromSomeone(item))) return this.miss(opts.client);
     let found: { hash: string; meta: Meta };
     if (!opts.recipe) {
       found = { hash: item.blob_hash, meta: { name: item.name, size: Number(item.size), mime: item.mime ?? 'application/octet-stream', modifiedAt: Number(item.modified_at) } };

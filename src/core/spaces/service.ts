@@ -143,6 +143,18 @@ export class SpaceService {
     return this.get(actor, spaceId);
   }
 
+  /**
+   * Switches public reads by id (links without a token) on or off for a space: its owner,
+   * its admins and Kura admins. On by default for every kind of space, since the specs
+   * serve such reads; off, every public read of its files answers as for an unknown id.
+   */
+  async setPublicLinks(actor: Actor, spaceId: number, on: unknown): Promise<Space> {
+    if (typeof on !== 'boolean') throw badRequest('publicLinks must be true or false', { field: 'publicLinks' });
+    await this.requireManager(actor, spaceId);
+    await this.store.spaces.setPublicLinks(spaceId, on);
+    return this.get(actor, spaceId);
+  }
+
   /** Deletes a space and everything in it; blobs lose their references (GC collects them). */
   async remove(spaceId: number): Promise<void> {
     const now = this.now();

@@ -1,19 +1,45 @@
 import argon2 from 'argon2';
+import { KuraError } from '../errors.js';
+import { Slots } from '../slots.js';
+
+/**
+ * Password hashing shares libuv's thread pool with file reads: argon2id (64 MiB, three
+ * passes, four lanes) keeps a thread busy for a long while. At most one hash runs at a
+ * time, so a login flood queues here instead of starving downloads; a queue longer than
+ * QUEUE_LIMIT is refused (rate_limited) instead of growing without bound.
+ */
+const hashing = new Slots(1);
+const QUEUE_LIMIT = 64;
+
+async function withSlot<T>(fn: () => Promise<T>): Promise<T> {
+  if (hashing.waiting >= QUEUE_LIMIT) throw new KuraError('rate_limited', 'too many sign-ins at once; try again shortly', { retryAfter: 1 });
+  const release = await hashing.acquire();
+  try {
+    return await fn();
+  } finally {
+    release();
+  }
+}
 
 /** argon2id with the library's defaults (m=64 MiB, t=3, p=4). */
-export const hashPassword = (password: string): Promise<string> => argon2.hash(password, { type: argon2.argon2id });
+export const hashPassword = (password: string): Promise<string> => withSlot(() => argon2.hash(password, { type: argon2.argon2id }));
 
 export async function verifyPassword(hash: string, password: string): Promise<boolean> {
-  try {
-    return await argon2.verify(hash, password);
-  } catch {
-    return false;
-  }
+  return withSlot(async () => {
+    try {
+      return await argon2.verify(hash, password);
+    } catch {
+      return false;
+    }
+  });
 }
 
 let dummy: Promise<string> | undefined;
 /** Spends the same time as a real check, so a missing user is not told apart by timing. */
 export async function burnVerify(password: string): Promise<void> {
-  dummy ??= hashPassword('kura-dummy-password');
+  dummy ??= hashPassword('kura-dummy-password').catch((e: unknown) => {
+    dummy = undefined;
+    throw e;
+  });
   await verifyPassword(await dummy, password);
 }

@@ -4,6 +4,8 @@ import { badRequest, KuraError } from '../errors.js';
 import { newId } from '../ids.js';
 import { UniqueViolation, type MetadataStore, type UserRow } from '../ports/index.js';
 import { createSpaceTx, type SpaceService } from '../spaces/service.js';
+import type { RateLimiter, Rule } from '../limits/limiter.js';
+import { isCommonPassword } from './common-passwords.js';
 import { burnVerify, hashPassword, verifyPassword } from './passwords.js';
 
 export interface User {
@@ -35,12 +37,17 @@ export const toUser = (r: UserRow): User => ({
   createdAt: Number(r.created_at),
 });
 
+/** Failed sign-ins: per client address, and per account (which also slows a spread-out guesser). */
+export const FAILED_LOGINS_PER_CLIENT: Rule = { name: 'login-fail-ip', limit: 20, windowMs: 10 * 60_000, message: 'too many failed sign-ins from this address; try again later' };
+export const FAILED_LOGINS_PER_ACCOUNT: Rule = { name: 'login-fail-user', limit: 10, windowMs: 10 * 60_000, message: 'too many failed sign-ins for this account; try again later' };
+
 const USERNAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
 export function checkPassword(p: unknown): string {
   if (typeof p !== 'string') throw badRequest('password must be a string', { field: 'password' });
   if (p.length < 8) throw badRequest('password must have at least 8 characters', { field: 'password' });
   if (p.length > 1024) throw badRequest('password is longer than 1024 characters', { field: 'password' });
+  if (isCommonPassword(p)) throw badRequest('password is too easy to guess (a common password, one repeated character, or only spaces)', { field: 'password' });
   return p;
 }
 
@@ -55,6 +62,7 @@ export class UserService {
   constructor(
     private readonly store: MetadataStore,
     private readonly spaces: SpaceService,
+    private readonly limiter: RateLimiter,
     private readonly now: () => number,
   ) {}
 
@@ -112,21 +120,31 @@ export class UserService {
     return (await this.store.users.list()).map(toUser);
   }
 
-  /** Checks a username and password; one error for a wrong name or a wrong password. */
-  async authenticate(username: unknown, password: unknown): Promise<User> {
+  /**
+   * Checks a username and password; one error for a wrong name or a wrong password. Failed
+   * attempts are counted per client address and per account (in the database, so every
+   * node sees them); past either limit every attempt answers rate_limited, right or wrong,
+   * without a hash being computed.
+   */
+  async authenticate(username: unknown, password: unknown, opts: { client?: string } = {}): Promise<User> {
     if (typeof username !== 'string' || typeof password !== 'string' || username.length > 64 || password.length > 1024) {
       throw badRequest('username and password must be strings');
     }
+    const account = username.toLowerCase();
+    if (opts.client) await this.limiter.check(FAILED_LOGINS_PER_CLIENT, opts.client);
+    await this.limiter.check(FAILED_LOGINS_PER_ACCOUNT, account);
     const r = await this.store.users.byName(username);
-    if (!r) {
-      await burnVerify(password);
+    const ok = r ? await verifyPassword(r.password_hash, password) : (await burnVerify(password), false);
+    if (!r || !ok) {
+      if (opts.client) await this.limiter.record(FAILED_LOGINS_PER_CLIENT, opts.client);
+      await this.limiter.record(FAILED_LOGINS_PER_ACCOUNT, account);
       throw new KuraError('unauthorized', 'wrong username or password');
     }
-    if (!(await verifyPassword(r.password_hash, password))) throw new KuraError('unauthorized', 'wrong username or password');
     return toUser(r);
   }
 
   async setPassword(id: number, password: string): Promise<void> {
+    await this.get(id);
     const hash = await hashPassword(checkPassword(password));
     if (!(await this.store.users.setPasswordHash(id, hash))) throw new KuraError('not_found', 'user not found');
   }

@@ -25,6 +25,10 @@ export const spaceRepo = (db: Db): SpaceRepo => ({
     const r = await db.updateTable('spaces').set({ quota_bytes: bytes, quota_files: files }).where('id', '=', id).executeTakeFirst();
     return Number(r.numUpdatedRows) === 1;
   },
+  async setPublicLinks(id, on) {
+    const r = await db.updateTable('spaces').set({ public_links: on ? 1 : 0 }).where('id', '=', id).executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
+  },
   async blobRefs(spaceId) {
     const r = await sql<{ blob_hash: string; n: number }>`
       select v.blob_hash, count(*) as n from versions v join items i on i.id = v.item_id

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { TokenRepo, UserRepo, UserRow } from '../../core/index.js';
 import type { Db } from '../schema.js';
 
@@ -6,7 +7,7 @@ export const userRepo = (db: Db): UserRepo => ({
     await db.insertInto('users').values(row).execute();
   },
   byId: (id) => db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst() as Promise<UserRow | undefined>,
-  byName: (username) => db.selectFrom('users').selectAll().where('username', '=', username).executeTakeFirst() as Promise<UserRow | undefined>,
+  byName: (username) => db.selectFrom('users').selectAll().where(sql`lower(username)`, '=', username.toLowerCase()).executeTakeFirst() as Promise<UserRow | undefined>,
   byIds: async (ids) => (ids.length === 0 ? [] : ((await db.selectFrom('users').selectAll().where('id', 'in', ids).execute()) as UserRow[])),
   list: () => db.selectFrom('users').selectAll().orderBy('username').execute() as Promise<UserRow[]>,
   async setPasswordHash(id, hash) {

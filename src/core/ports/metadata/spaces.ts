@@ -40,6 +40,7 @@ export interface SpaceRepo {
   ofUser(userId: number): Promise<(SpaceRow & { member_role: MemberRole })[]>;
   ownedBy(userId: number): Promise<Pick<SpaceRow, 'id' | 'kind' | 'name'>[]>;
   setQuota(id: number, bytes: number | null, files: number | null): Promise<boolean>;
+  setPublicLinks(id: number, on: boolean): Promise<boolean>;
   /** Blob references held by every version of every item of the space. */
   blobRefs(spaceId: number): Promise<{ hash: string; n: number }[]>;
   /** Deletes the space with all its items (and, through them, versions, entries, shares…). */

@@ -14,7 +14,7 @@ export interface UserRow {
 export interface UserRepo {
   insert(row: UserRow): Promise<void>;
   byId(id: number): Promise<UserRow | undefined>;
-  /** Usernames compare as stored (exactly). */
+  /** Usernames compare ignoring case. */
   byName(username: string): Promise<UserRow | undefined>;
   byIds(ids: number[]): Promise<UserRow[]>;
   list(): Promise<UserRow[]>;
