@@ -6,6 +6,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { backends, freshPostgresUrl } from './helpers/backends.js';
 import { blobOf, body, bytes, json, sha256 } from './helpers/http.js';
 import { run, startProcess } from './helpers/process.js';
+import { loadConfig } from '../src/config.js';
+import { openCore } from '../src/runtime.js';
 
 /**
  * Bytes before metadata (decision 0002): the server is killed with SIGKILL right after an
@@ -91,4 +93,50 @@ describe.each(backends)('crash between bytes and metadata (%s)', (backend) => {
       expect(JSON.parse(fsck.stdout).problems).toEqual([]);
     });
   }
+
+  it('a resumable upload whose assembler died is taken over once its lease has run out', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'kura-order-'));
+    dirs.push(dataDir);
+    const env: Record<string, string> = { DATA_DIR: dataDir, NODE_ENV: 'test' };
+    if (backend === 'postgres') env.DATABASE_URL = await freshPostgresUrl();
+    expect((await run(['user', 'add', 'lease', '--password', 'lease-password-1'], env)).code).toBe(0);
+    const auth = { authorization: `Bearer ${(await run(['token', 'create', 'lease'], env)).stdout.trim()}` };
+    const data = bytes(400_000, 15);
+    const call = (url: string, path: string, init: RequestInit = {}) => fetch(`${url}/api/v1${path}`, { ...init, headers: { ...auth, ...(init.headers as Record<string, string>) } });
+    const put = (url: string, offset: number, part: Buffer) => call(url, `/uploads/lease-1?offset=${offset}`, { method: 'PUT', headers: { 'content-type': 'application/octet-stream' }, body: new Uint8Array(part) });
+
+    let { proc, url } = await startProcess(env);
+    const space = (await json(await call(url, '/spaces'))).spaces[0];
+    expect((await call(url, '/uploads', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ key: 'lease-1', folderId: space.rootId, name: 'lease.bin', length: data.length }) })).status).toBe(201);
+    expect((await put(url, 0, data.subarray(0, 200_000))).status).toBe(200);
+    proc.kill('SIGTERM');
+    await stopped(proc);
+    await killedDuring(env, 'resumable:assembling', (u) => put(u, 200_000, data.subarray(200_000)));
+
+    ({ proc, url } = await startProcess(env));
+    try {
+      // The dead node's claim is still fresh: not done yet, nothing lost.
+      const early = await put(url, 200_000, data.subarray(200_000));
+      expect(early.status).toBe(200);
+      expect((await json(early)).upload).toMatchObject({ state: 'assembling', received: data.length });
+      // Its lease runs out (the clock is moved on the row rather than waited for).
+      const other = await openCore(loadConfig({ ...env, LOG_LEVEL: 'silent' }));
+      try {
+        await other.database.db.updateTable('upload_sessions').set({ updated_at: Date.now() - 31_000 }).where('client_key', '=', 'lease-1').execute();
+      } finally {
+        await other.close();
+      }
+      const done = await put(url, 200_000, data.subarray(200_000));
+      expect(done.status).toBe(201);
+      const item = (await json(done)).item;
+      expect(item.sha256).toBe(sha256(data));
+      const res = await call(url, `/items/${item.id}/content`);
+      expect(sha256(await body(res))).toBe(sha256(data));
+      const s = (await json(await call(url, `/spaces/${space.id}`)));
+      expect(s.usage).toEqual({ bytes: data.length, files: 1 });
+    } finally {
+      proc.kill('SIGTERM');
+      await stopped(proc);
+    }
+  });
 });

@@ -7,6 +7,8 @@ export const FAULT_POINTS = [
   'upload:after-commit',
   /** The upload's metadata transaction has committed; staging not yet discarded. */
   'upload:after-metadata',
+  /** A resumable upload's last slice has claimed the assembly; nothing assembled yet. */
+  'resumable:assembling',
 ] as const;
 
 export type FaultPoint = (typeof FAULT_POINTS)[number];

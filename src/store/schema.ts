@@ -162,6 +162,10 @@ export interface UploadSessionsTable {
   state: UploadState;
   /** The file made on completion. */
   result_id: number | null;
+  /** The content made on completion. */
+  result_hash: string | null;
+  /** Who is assembling it (a random claim), while `state` is 'assembling'. */
+  assembler: string | null;
   created_at: number;
   updated_at: number;
   expires_at: number;

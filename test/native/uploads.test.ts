@@ -19,6 +19,26 @@ describe.each(backends)('native resumable uploads (%s)', (backend) => {
   });
   afterAll(() => k.stop());
 
+  it('after completion, a re-sent slice is answered with the file when its bytes match, 409 when they differ', async () => {
+    const data = bytes(300_000, 92);
+    const up = await json(await create(alice, { key: 'resend-after-done', folderId: alice.rootId, name: 'resent.bin', length: data.length }));
+    expect((await put(alice, up.key, 0, data.subarray(0, 100_000))).status).toBe(200);
+    const done = await put(alice, up.key, 100_000, data.subarray(100_000));
+    expect(done.status).toBe(201);
+    const file = (await json(done)).item;
+    // The client lost the answer and sends a slice again: same bytes, same answer.
+    const again = await put(alice, up.key, 100_000, data.subarray(100_000, 200_000));
+    expect(again.status).toBe(201);
+    expect((await json(again)).item).toMatchObject({ id: file.id, sha256: sha256(data) });
+    // Different bytes for a finished upload: refused, the file keeps its bytes.
+    const changed = Buffer.from(data.subarray(0, 100_000));
+    changed[500] ^= 0xff;
+    expect((await put(alice, up.key, 0, changed)).status).toBe(409);
+    expect((await put(alice, up.key, 250_000, bytes(60_000, 93))).status).toBe(409);
+    const item = await json(await fetch(`${k.url}/api/v1/items/${file.id}`, { headers: alice.auth }));
+    expect(item).toMatchObject({ sha256: sha256(data), version: 1 });
+  });
+
   it('creates, receives out of order, reports ranges and completes with 201 and the file', async () => {
     const data = bytes(700_000, 91);
     const res = await create(alice, { folderId: alice.rootId, name: 'native.bin', length: data.length });

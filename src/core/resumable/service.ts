@@ -7,7 +7,7 @@ import { isKuraError, KuraError } from '../errors.js';
 import type { ItemQueries } from '../items/queries.js';
 import type { Item } from '../items/view.js';
 import { checkName } from '../names.js';
-import { DamagedPiece, type PieceRef, type Repos, type Span, type StagedBlob, type UploadPieceRow, type UploadSessionRow } from '../ports/index.js';
+import { DamagedPiece, type ItemRow, type PieceRef, type Repos, type Span, type StagedBlob, type UploadPieceRow, type UploadSessionRow } from '../ports/index.js';
 import { Right } from '../rights.js';
 import type { UploadService } from '../uploads/service.js';
 import { charge, credit, reservation } from '../usage/ledger.js';
@@ -41,8 +41,13 @@ export type SliceResult = { done: false; status: UploadStatus } | { done: true; 
 
 /** A piece per slice; more means a client slicing absurdly thin. */
 const MAX_PIECES = 10_000;
-/** An assembly not finished within this long was cut off (crash); another slice may retry it. */
-const ASSEMBLY_LEASE_MS = 15 * 60 * 1000;
+/**
+ * An assembler renews its claim every HEARTBEAT_MS; a claim not renewed for
+ * ASSEMBLY_LEASE_MS belongs to a node that is gone (crashed, killed), and the next slice
+ * for the session, on any node, takes the assembly over.
+ */
+const ASSEMBLY_LEASE_MS = 30_000;
+const HEARTBEAT_MS = 5_000;
 const KEY = /^[A-Za-z0-9][A-Za-z0-9_.{}()-]{0,99}$/;
 
 /**
@@ -84,6 +89,8 @@ export class SlicedUploads {
         reserved: spec.length,
         state: 'open',
         result_id: null,
+        result_hash: null,
+        assembler: null,
         created_at: now,
         updated_at: now,
         expires_at: now + this.ttl(),
@@ -112,10 +119,7 @@ export class SlicedUploads {
       stream.resume();
       throw e;
     }
-    if (session.state === 'done') {
-      stream.resume();
-      return this.finished(actor, session);
-    }
+    if (session.state === 'done') return this.resent(actor, session, offset, stream);
     const piece = await this.storePiece(session, offset, stream);
     try {
       if (piece.size > 0) await this.record(session, piece);
@@ -300,6 +304,20 @@ export class SlicedUploads {
     };
   }
 
+  /**
+   * A slice for a finished session: answered with the file when its bytes are those of the
+   * file at that offset (a client re-sending after a lost answer), 409 when they differ.
+   */
+  private async resent(actor: Actor, s: UploadSessionRow, offset: number, stream: Readable): Promise<SliceResult> {
+    if (s.result_hash === null) {
+      stream.resume();
+      return this.finished(actor, s);
+    }
+    const same = offset === Number(s.length) ? (await drained(stream)) === 0 : await isPrefix(stream, await this.ctx.blobs.read(s.result_hash, { start: offset, end: Number(s.length) - 1 }));
+    if (!same) throw new KuraError('conflict', `this upload is complete; the slice at ${offset} differs from its bytes there`, { offset });
+    return this.finished(actor, s);
+  }
+
   private async finished(actor: Actor, s: UploadSessionRow): Promise<SliceResult> {
     return { done: true, status: await this.statusOf(s.id), item: await this.items.get(actor, Number(s.result_id)) };
   }
@@ -307,8 +325,21 @@ export class SlicedUploads {
   /** Assembles the file, if no other request is doing so already. */
   private async complete(actor: Actor, session: UploadSessionRow): Promise<SliceResult> {
     const now = this.ctx.now();
-    const claimed = await this.ctx.store.uploads.move(session.id, [{ state: 'open' }, { state: 'assembling', updatedBefore: now - ASSEMBLY_LEASE_MS }], { state: 'assembling', updated_at: now });
+    const claim = randomBytes(8).toString('hex');
+    const claimed = await this.ctx.store.uploads.move(session.id, [{ state: 'open' }, { state: 'assembling', updatedBefore: now - ASSEMBLY_LEASE_MS }], { state: 'assembling', updated_at: now, assembler: claim });
     if (!claimed) return { done: false, status: await this.statusOf(session.id) };
+    this.ctx.fault('resumable:assembling');
+    const heartbeat = setInterval(() => void this.ctx.store.uploads.heartbeat(session.id, claim, this.ctx.now()).catch(() => undefined), HEARTBEAT_MS);
+    heartbeat.unref();
+    try {
+      return await this.assemble(actor, session);
+    } finally {
+      clearInterval(heartbeat);
+    }
+  }
+
+  /** Stages the whole file from its pieces and records it through the ordinary upload path. */
+  private async assemble(actor: Actor, session: UploadSessionRow): Promise<SliceResult> {
     const pieces = (await this.livePieces(session.id)).map(pieceRef);
     const held = {
       bytes: Number(session.reserved),
@@ -317,9 +348,9 @@ export class SlicedUploads {
         if (!s || s.state !== 'assembling') throw new KuraError('conflict', 'the upload expired while it was being assembled');
         await credit(tx, Number(s.space_id), reservation(Number(s.reserved)));
       },
-      recorded: async (tx: Repos, row: { id: number }) => {
+      recorded: async (tx: Repos, row: ItemRow) => {
         const at = this.ctx.now();
-        await tx.uploads.move(session.id, [{ state: 'assembling' }], { state: 'done', reserved: 0, result_id: Number(row.id), updated_at: at, expires_at: at + this.ttl() });
+        await tx.uploads.move(session.id, [{ state: 'assembling' }], { state: 'done', reserved: 0, result_id: Number(row.id), result_hash: (row as ItemRow).blob_hash, assembler: null, updated_at: at, expires_at: at + this.ttl() });
       },
     };
     let item: Item;
@@ -343,6 +374,42 @@ export class SlicedUploads {
     await this.ctx.store.uploads.deletePieces(session.id);
     await this.ctx.blobs.deletePieces(session.id);
     return { done: true, status: await this.statusOf(session.id), item };
+  }
+}
+
+/** Reads a stream to its end; how many bytes it held. */
+async function drained(s: Readable): Promise<number> {
+  let n = 0;
+  for await (const c of s) n += (c as Buffer).length;
+  return n;
+}
+
+/** Whether `part` (read whole) is the beginning of `whole` (released either way). */
+async function isPrefix(part: Readable, whole: Readable): Promise<boolean> {
+  const it = whole[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  let buf: Buffer = Buffer.alloc(0);
+  let same = true;
+  try {
+    for await (const chunk of part) {
+      let c = chunk as Buffer;
+      while (same && c.length > 0) {
+        if (buf.length === 0) {
+          const r = await it.next();
+          if (r.done) {
+            same = false;
+            break;
+          }
+          buf = r.value;
+        }
+        const n = Math.min(buf.length, c.length);
+        if (!buf.subarray(0, n).equals(c.subarray(0, n))) same = false;
+        buf = buf.subarray(n);
+        c = c.subarray(n);
+      }
+    }
+    return same;
+  } finally {
+    whole.destroy();
   }
 }
 

@@ -31,6 +31,10 @@ export const uploadRepo = (db: Db): UploadRepo => ({
       .executeTakeFirst();
     return Number(r.numUpdatedRows) === 1;
   },
+  async heartbeat(id, assembler, now) {
+    const r = await db.updateTable('upload_sessions').set({ updated_at: now }).where('id', '=', id).where('state', '=', 'assembling').where('assembler', '=', assembler).executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
+  },
   async touch(id, now, expiresAt) {
     await db.updateTable('upload_sessions').set({ updated_at: now, expires_at: expiresAt }).where('id', '=', id).where('state', '=', 'open').execute();
   },

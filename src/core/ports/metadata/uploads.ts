@@ -18,6 +18,10 @@ export interface UploadSessionRow {
   state: UploadState;
   /** The file made on completion. */
   result_id: number | null;
+  /** The content made on completion. */
+  result_hash: string | null;
+  /** Who is assembling it (a random claim), while `state` is 'assembling'. */
+  assembler: string | null;
   created_at: number;
   updated_at: number;
   expires_at: number;
@@ -44,6 +48,8 @@ export interface UploadRepo {
   deletePieces(sessionId: string): Promise<void>;
   /** Moves a session from one of `from` to `to`; true if this call did it (the others lost the race). */
   move(id: string, from: { state: UploadState; updatedBefore?: number }[], to: Partial<UploadSessionRow>): Promise<boolean>;
+  /** Renews an assembler's lease (only while that claim holds it); false when it was lost. */
+  heartbeat(id: string, assembler: string, now: number): Promise<boolean>;
   /** Keeps an open session alive. */
   touch(id: string, now: number, expiresAt: number): Promise<void>;
   /** Sessions whose time is up (a few at a time). */
