@@ -21,6 +21,10 @@ export interface KuraConfig {
     accessKeyId: string | undefined;
     secretAccessKey: string | undefined;
     forcePathStyle: boolean;
+    /** Longest wait for a connection to the endpoint, ms (S3_CONNECT_TIMEOUT_SECONDS, default 5). */
+    connectTimeoutMs: number;
+    /** Longest silence on a connection to the endpoint, ms (S3_REQUEST_TIMEOUT_SECONDS, default 60). */
+    idleTimeoutMs: number;
   }>;
   /** Base URL clients reach Kura at, used in generated links (PUBLIC_URL). */
   readonly publicUrl: string;
@@ -139,6 +143,8 @@ export function loadConfig(rawEnv: Env = process.env): KuraConfig {
     accessKeyId: env.S3_ACCESS_KEY_ID || undefined,
     secretAccessKey: env.S3_SECRET_ACCESS_KEY || undefined,
     forcePathStyle: bool(env, 'S3_FORCE_PATH_STYLE', false),
+    connectTimeoutMs: int(env, 'S3_CONNECT_TIMEOUT_SECONDS', 5, 1, 3600) * 1000,
+    idleTimeoutMs: int(env, 'S3_REQUEST_TIMEOUT_SECONDS', 60, 1, 3600) * 1000,
   };
   if (store === 's3') {
     if (!s3.bucket) throw new ConfigError('S3_BUCKET', 'required when BLOB_STORE=s3');

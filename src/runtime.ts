@@ -19,14 +19,15 @@ export type OpenCore = Core & {
 };
 
 /**
- * Opens every port (metadata store with migrations, blob store with its start-up clean-up,
- * image engine) and wires the core. Used by `kura serve`, the CLI commands and the tests.
+ * Opens every port (metadata store with migrations, blob store with its start-up clean-up
+ * unless `blobs: false`, image engine) and wires the core. Used by `kura serve`, the CLI commands and the tests.
  */
-export async function openCore(config: KuraConfig): Promise<OpenCore> {
+export async function openCore(config: KuraConfig, opts: { blobs?: boolean } = {}): Promise<OpenCore> {
   const database = await openDatabase({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
   const blobs = blobStoreFor(config);
   try {
-    await blobs.init();
+    // Tools that touch only metadata (users, tokens, spaces) need not reach the blob store.
+    if (opts.blobs !== false) await blobs.init();
   } catch (e) {
     await database.close();
     throw e;

@@ -25,7 +25,10 @@ import { feed, Ingest } from './ingest.js';
 import { concatPieces, PieceMeter } from './pieces.js';
 import { blobKey, checkHash, checkRange, isHash, pieceKey } from './locator.js';
 
-export type S3BlobStoreOptions = KuraConfig['s3'] & { prefix?: string };
+export type S3BlobStoreOptions = Omit<KuraConfig['s3'], 'connectTimeoutMs' | 'idleTimeoutMs'> & Partial<Pick<KuraConfig['s3'], 'connectTimeoutMs' | 'idleTimeoutMs'>> & { prefix?: string };
+
+/** What makes an endpoint unreachable rather than a request wrong. */
+const UNREACHABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EPIPE']);
 
 const PART = 8 * 1024 * 1024;
 const QUEUE = 4;
@@ -78,10 +81,16 @@ export class S3BlobStore implements BlobStore {
   private readonly client: S3Client;
   private readonly bucket: string;
   private readonly prefix: string;
+  private readonly endpoint: string;
+  private readonly connectTimeoutMs: number;
+  private readonly idleTimeoutMs: number;
 
   constructor(opts: S3BlobStoreOptions) {
     this.bucket = opts.bucket;
     this.prefix = opts.prefix ?? '';
+    this.endpoint = opts.endpoint ?? `AWS S3 (${opts.region})`;
+    this.connectTimeoutMs = opts.connectTimeoutMs ?? 5_000;
+    this.idleTimeoutMs = opts.idleTimeoutMs ?? 60_000;
     this.client = new S3Client({
       region: opts.region,
       endpoint: opts.endpoint,
@@ -91,8 +100,33 @@ export class S3BlobStore implements BlobStore {
       // (s3rver, older MinIO/Ceph); Kura verifies content by SHA-256 itself.
       requestChecksumCalculation: 'WHEN_REQUIRED',
       responseChecksumValidation: 'WHEN_REQUIRED',
+      // Without these, an endpoint that accepts connections and never answers hangs every
+      // caller forever. The idle timeout bounds silence, not the length of a transfer.
+      requestHandler: { connectionTimeout: this.connectTimeoutMs, socketTimeout: this.idleTimeoutMs },
+      maxAttempts: 2,
     });
+    // Outermost (after the SDK's retries): an endpoint that cannot be reached or stays
+    // silent is named in the error every caller sees (server start-up, CLI, requests).
+    this.client.middlewareStack.add(
+      (next) => async (args) => {
+        try {
+          return await next(args);
+        } catch (e) {
+          throw this.named(e);
+        }
+      },
+      { step: 'initialize', name: 'kuraNameEndpoint' },
+    );
   }
+
+  private named(e: unknown): unknown {
+    const f = e as { name?: string; code?: string; message?: string };
+    if (f?.name === 'TimeoutError') return new Error(`the S3 endpoint ${this.endpoint} did not answer in time (connect ${this.connectTimeoutMs / 1000} s, silence ${this.idleTimeoutMs / 1000} s)`, { cause: e });
+    if (f?.code && UNREACHABLE.has(f.code)) return new Error(`cannot reach the S3 endpoint ${this.endpoint}: ${f.code}`, { cause: e });
+    return e;
+  }
+
+
 
   private objectKey(hash: string): string {
     return `${this.prefix}objects/${blobKey(hash)}`;

@@ -49,7 +49,7 @@ export function spaceCommands(program: Command): void {
         const owner = await core.users.byName(o.owner);
         const s = await core.spaces.create({ userId: owner.id, role: 'admin' }, { kind: o.kind, name: o.name, ownerId: owner.id });
         makeOut(!!o.json).print(s, () => `created ${describe(s)}`);
-      });
+      }, { blobs: false });
     });
 
   const members = space.command('members').description('manage the members of a space');
@@ -64,7 +64,7 @@ export function spaceCommands(program: Command): void {
         const u = await core.users.byName(name);
         const list = await core.spaces.setMember(await ownerActor(core, id), id, u.id, o.role);
         makeOut(!!o.json).print(list, () => `${u.username} is now ${o.role} of space ${id}`);
-      });
+      }, { blobs: false });
     });
   members
     .command('remove <space> <user>')
@@ -76,7 +76,7 @@ export function spaceCommands(program: Command): void {
         const u = await core.users.byName(name);
         await core.spaces.removeMember(await ownerActor(core, id), id, u.id);
         makeOut(!!o.json).print({ spaceId: id, userId: u.id, removed: true }, () => `${u.username} removed from space ${id}`);
-      });
+      }, { blobs: false });
     });
 
   space
@@ -94,7 +94,7 @@ export function spaceCommands(program: Command): void {
         const files = limit(o.files, 'files');
         const s = await core.spaces.setQuota(actor, id, { bytes: bytes === undefined ? current.quota.bytes : bytes, files: files === undefined ? current.quota.files : files });
         makeOut(!!o.json).print(s, () => describe(s));
-      });
+      }, { blobs: false });
     });
 
   space
@@ -107,6 +107,6 @@ export function spaceCommands(program: Command): void {
         const id = spaceId(rawSpace);
         const s = await core.spaces.setPublicLinks(await ownerActor(core, id), id, state === 'on');
         makeOut(!!o.json).print(s, () => `public links of space ${id} are ${s.publicLinks ? 'on' : 'off'}`);
-      });
+      }, { blobs: false });
     });
 }

@@ -22,7 +22,7 @@ export function tokenCommands(program: Command): void {
         const u = await core.users.byName(name);
         const created = await core.tokens.create(u.id, { label: o.label ?? '', expiresInMs });
         makeOut(!!o.json).print({ token: created.token, ...created.info }, () => created.token);
-      });
+      }, { blobs: false });
     });
 
   token
@@ -36,7 +36,7 @@ export function tokenCommands(program: Command): void {
         makeOut(!!o.json).print(tokens, () =>
           table([['ID', 'LABEL', 'CREATED', 'LAST USED', 'EXPIRES'], ...tokens.map((t) => [String(t.id), t.label, when(t.createdAt), when(t.lastUsedAt), when(t.expiresAt)])]),
         );
-      });
+      }, { blobs: false });
     });
 
   token
@@ -49,6 +49,6 @@ export function tokenCommands(program: Command): void {
       await withCore(async (core) => {
         await core.tokens.revoke(null, id);
         makeOut(!!o.json).print({ id, revoked: true }, () => `revoked token ${id}`);
-      });
+      }, { blobs: false });
     });
 }

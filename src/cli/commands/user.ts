@@ -20,7 +20,7 @@ export function userCommands(program: Command): void {
       await withCore(async (core) => {
         const u = await core.users.create({ username: name, password, role: o.admin ? 'admin' : 'user', email: o.email, realName: o.realName, phone: o.phone });
         makeOut(!!o.json).print(u, () => `created user ${u.username} (id ${u.id}${u.role === 'admin' ? ', admin' : ''})`);
-      });
+      }, { blobs: false });
     });
 
   user
@@ -31,7 +31,7 @@ export function userCommands(program: Command): void {
       await withCore(async (core) => {
         const users = await core.users.list();
         makeOut(!!o.json).print(users, () => table([['ID', 'USERNAME', 'ROLE', 'EMAIL', 'REAL NAME'], ...users.map((u) => [String(u.id), u.username, u.role, u.email, u.realName])]));
-      });
+      }, { blobs: false });
     });
 
   user
@@ -45,7 +45,7 @@ export function userCommands(program: Command): void {
         const u = await core.users.byName(name);
         await core.users.setPassword(u.id, password);
         makeOut(!!o.json).print({ id: u.id, username: u.username, passwordChanged: true }, () => `password of ${u.username} changed`);
-      });
+      }, { blobs: false });
     });
 
   user
@@ -57,6 +57,6 @@ export function userCommands(program: Command): void {
         const u = await core.users.byName(name);
         await core.users.remove(u.id);
         makeOut(!!o.json).print({ id: u.id, username: u.username, removed: true }, () => `removed user ${u.username}`);
-      });
+      }, { blobs: false });
     });
 }
