@@ -77,7 +77,7 @@ describe.each(backends)('drive resource (%s)', (backend) => {
 });
 
 describe('public read misses are rate limited (shared counter)', () => {
-  it(`answers 429 to misses after ${MISS_LIMIT} a minute; existing files are still served`, async () => {
+  it(`answers 429 after ${MISS_LIMIT} misses a minute, to every public read of that client, known ids included`, async () => {
     const k = await startKura('sqlite');
     try {
       const u = await k.user();
@@ -88,7 +88,12 @@ describe('public read misses are rate limited (shared counter)', () => {
       expect((await json(limited)).Code).toBe(429);
       // A limited client cannot tell an existing private file from a missing one either.
       expect((await fetch(`${k.url}/v1/file/resource?Id=${toObjectId(u.rootId)}`)).status).toBe(429);
-      expect(await (await fetch(`${k.url}/v1/file/resource?Id=${toObjectId(item.id)}`)).text()).toBe('fine');
+      // Nor a file it may read: once limited, every public read is (ids cannot be probed).
+      const known = await fetch(`${k.url}/v1/file/resource?Id=${toObjectId(item.id)}`);
+      expect(known.status).toBe(429);
+      expect(Number(known.headers.get('retry-after'))).toBeGreaterThan(0);
+      // Signed-in reads are not public reads: the owner still gets the file.
+      expect(await (await fetch(`${k.url}/api/v1/items/${item.id}/content`, { headers: u.auth })).text()).toBe('fine');
       // The counter lives in the database, where every node reads it.
       const rows = await k.core.database.db.selectFrom('rate_limits').selectAll().execute();
       expect(rows.some((r) => Number(r.count) >= MISS_LIMIT)).toBe(true);

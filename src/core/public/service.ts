@@ -23,6 +23,8 @@ type Meta = Omit<FileBody, 'open' | 'cached' | 'etag'>;
  */
 export class PublicReads {
   private readonly hits: TtlCache<string, { hash: string; meta: Meta }>;
+  /** Clients seen not limited within the last second (saves a database read per public read). */
+  private readonly cleared: TtlCache<string, true>;
 
   constructor(
     private readonly ctx: CoreContext,
@@ -32,6 +34,7 @@ export class PublicReads {
     private readonly derivatives: Derivatives,
   ) {
     this.hits = new TtlCache(20_000, ctx.config.authCacheSeconds * 1000, ctx.now);
+    this.cleared = new TtlCache(20_000, 1000, ctx.now);
   }
 
   /** Drops cached answers (every write through this node's core calls it). */
@@ -41,12 +44,18 @@ export class PublicReads {
 
   /** A miss: counted per client; past the limit the answer is 429, not 404. */
   private async miss(client: string): Promise<never> {
+    this.cleared.delete(client);
     await this.limiter.hit(PUBLIC_MISSES, client);
     throw new KuraError('not_found', 'file not found');
   }
 
   /** The file, or its derivative by `recipe` (images only). */
   async content(id: number, opts: { client: string; recipe?: ImageRecipe }): Promise<FileBody> {
+    // Once limited, a client gets 429 for every read, known ids included: nothing to probe.
+    if (!this.cleared.get(opts.client)) {
+      await this.limiter.check(PUBLIC_MISSES, opts.client);
+      this.cleared.set(opts.client, true);
+    }
     const key = `${id}:${opts.recipe ? JSON.stringify(opts.recipe) : 'original'}`;
     const hit = this.hits.get(key);
     if (hit) return this.reader.body(hit.hash, hit.meta);
