@@ -3,10 +3,10 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { KuraConfig } from '../config.js';
 import type { Core } from '../core/index.js';
-import { driveApi } from './dialects/drive/index.js';
-import { nativeApi } from './dialects/native/index.js';
+import { DIALECTS } from './dialects/index.js';
 import { Metrics } from './metrics.js';
-import { nativeErrorBody, toKuraError } from './shared/errors.js';
+import { mountDialect } from './shared/dialect.js';
+import { renderErrorsWith, restError } from './shared/errors.js';
 
 export interface AppDeps {
   core: Core;
@@ -49,15 +49,8 @@ export async function buildApp(config: KuraConfig, deps: AppDeps): Promise<Fasti
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
-  // Default renderer (outside dialect prefixes): the native error shape.
-  app.setErrorHandler((err, req, reply) => {
-    const e = toKuraError(err);
-    if (e.status >= 500) req.log.error({ err }, 'request failed');
-    if (!reply.sent) reply.code(e.status).send(nativeErrorBody(e));
-  });
-  app.setNotFoundHandler((req, reply) => {
-    reply.code(404).send(nativeErrorBody(toKuraError({ statusCode: 404, message: `no route ${req.method} ${req.url.split('?')[0]}` })));
-  });
+  // Outside every dialect's prefix (health, metrics, docs, unknown paths): the REST error shape.
+  renderErrorsWith(app, restError);
 
   app.get('/healthz', { schema: { hide: true } }, async () => {
     await deps.core.ctx.database.db.selectFrom('users').select('id').limit(1).execute();
@@ -68,8 +61,7 @@ export async function buildApp(config: KuraConfig, deps: AppDeps): Promise<Fasti
     return metrics.render();
   });
 
-  await app.register(nativeApi(deps.core, config), { prefix: '/api/v1' });
-  await app.register(driveApi(deps.core, config), { prefix: '/v1/file' });
+  for (const dialect of DIALECTS) await mountDialect(app, deps.core, dialect(deps.core, config));
   app.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;
 }

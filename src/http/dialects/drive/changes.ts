@@ -1,11 +1,11 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { Actor } from '../../../core/actor.js';
 import { badRequest, KuraError } from '../../../core/errors.js';
-import { toObjectId } from '../../../core/ids.js';
+import { objectIdCodec, toObjectId } from '../../shared/ids.js';
 import type { FolderTree } from '../../../core/items/changes.js';
 import type { Drive } from './context.js';
 import { ok } from './envelope.js';
-import { int, json, objectId, objectIds, paramsOf, str } from './params.js';
+import { idOf, idsOf, int, json, paramsOf, str } from '../../shared/params.js';
 
 const treeOut = (t: FolderTree): Record<string, unknown> => ({ _id: toObjectId(t.id), Name: t.name, Children: t.children.map(treeOut) });
 
@@ -41,7 +41,7 @@ function properties(v: unknown): Record<string, unknown> {
 }
 
 async function updateOne(d: Drive, actor: Actor, info: Record<string, unknown>): Promise<void> {
-  const id = objectId(info, '_id');
+  const id = idOf(info, '_id', objectIdCodec);
   const patch: Record<string, unknown> = {};
   for (const key of Object.keys(info)) {
     if (key === '_id') continue;
@@ -62,31 +62,27 @@ export const changeRoutes =
   async (app) => {
     app.post('/create_folder', async (req) => {
       const p = paramsOf(req);
-      const actor = await d.actor(req, p);
       const itemType = int(p, 'ItemType', 0);
       if (itemType !== 0 && itemType !== 1) throw badRequest('ItemType must be 0 or 1', { field: 'ItemType' });
-      const folder = await d.core.changes.createFolder(actor, objectId(p, 'ParentId'), str(p, 'FolderName'), { onConflict: 'fail', system: itemType === 1 });
+      const folder = await d.core.changes.createFolder(req.actor, idOf(p, 'ParentId', objectIdCodec), str(p, 'FolderName'), { onConflict: 'fail', system: itemType === 1 });
       return ok((await d.items([folder]))[0]);
     });
 
     app.post('/create_folder_tree', async (req) => {
       const p = paramsOf(req);
-      const actor = await d.actor(req, p);
       const data = json<Record<string, unknown>>(p, 'Data');
       if (!data || typeof data !== 'object' || Array.isArray(data)) throw badRequest('Data must be a JSON object {ParentId, Name, Children}', { field: 'Data' });
-      const tree = await d.core.changes.createTree(actor, objectId(data, 'ParentId'), data);
+      const tree = await d.core.changes.createTree(req.actor, idOf(data, 'ParentId', objectIdCodec), data);
       return ok(treeOut(tree));
     });
 
     app.post('/delete_items', async (req) => {
       const p = paramsOf(req);
-      const actor = await d.actor(req, p);
-      return ok(await each(objectIds(p, 'ItemIds'), (id) => d.core.changes.trash(actor, id)));
+      return ok(await each(idsOf(p, 'ItemIds', objectIdCodec), (id) => d.core.changes.trash(req.actor, id)));
     });
 
     app.post('/update_items', async (req) => {
       const p = paramsOf(req);
-      const actor = await d.actor(req, p);
       const data = json<{ UpdateInfos?: unknown }>(p, 'Data');
       const infos = data?.UpdateInfos;
       if (!Array.isArray(infos) || infos.length === 0 || infos.length > 1000) throw badRequest('Data.UpdateInfos must be an array of 1 to 1000 objects with _id', { field: 'Data' });
@@ -94,34 +90,31 @@ export const changeRoutes =
       const byId = new Map<number, Record<string, unknown>>();
       infos.forEach((info, i) => {
         if (!info || typeof info !== 'object') throw badRequest(`UpdateInfos[${i}] must be an object`, { index: i });
-        const id = objectId(info as Record<string, unknown>, '_id');
+        const id = idOf(info as Record<string, unknown>, '_id', objectIdCodec);
         ids.push(id);
         byId.set(id, info as Record<string, unknown>);
       });
-      return ok(await each(ids, (id) => updateOne(d, actor, byId.get(id)!)));
+      return ok(await each(ids, (id) => updateOne(d, req.actor, byId.get(id)!)));
     });
 
     app.post('/move_items', async (req) => {
       const p = paramsOf(req);
-      const actor = await d.actor(req, p);
-      const dest = objectId(p, 'DestFolderId');
-      const ids = objectIds(p, 'ItemIds');
-      for (const id of ids) await d.core.changes.move(actor, id, dest, { onConflict: 'rename' });
+      const dest = idOf(p, 'DestFolderId', objectIdCodec);
+      const ids = idsOf(p, 'ItemIds', objectIdCodec);
+      for (const id of ids) await d.core.changes.move(req.actor, id, dest, { onConflict: 'rename' });
       return ok(null);
     });
 
     app.post('/copy_items', async (req) => {
       const p = paramsOf(req);
-      const actor = await d.actor(req, p);
-      const dest = objectId(p, 'DestFolderId');
-      const ids = objectIds(p, 'ItemIds');
-      for (const id of ids) await d.core.changes.copy(actor, id, dest, { onConflict: 'rename' });
+      const dest = idOf(p, 'DestFolderId', objectIdCodec);
+      const ids = idsOf(p, 'ItemIds', objectIdCodec);
+      for (const id of ids) await d.core.changes.copy(req.actor, id, dest, { onConflict: 'rename' });
       return ok(null);
     });
 
     app.post('/update_permission', async (req) => {
       const p = paramsOf(req);
-      const actor = await d.actor(req, p);
       const data = json<unknown>(p, 'Data');
       if (!Array.isArray(data) || data.length === 0 || data.length > 1000) throw badRequest('Data must be an array of 1 to 1000 permission entries', { field: 'Data' });
       for (const [i, raw] of data.entries()) {
@@ -129,11 +122,11 @@ export const changeRoutes =
         const e = raw as Record<string, unknown>;
         const op = e.Operation;
         if (op === 1) {
-          await d.core.acl.add(actor, objectId(e, 'ItemId'), { actorType: e.ActorType, actorId: objectId(e, 'ActorId'), mask: e.AccessType });
+          await d.core.acl.add(req.actor, idOf(e, 'ItemId', objectIdCodec), { actorType: e.ActorType, actorId: idOf(e, 'ActorId', objectIdCodec), mask: e.AccessType });
         } else if (op === 2) {
-          await d.core.acl.modify(actor, objectId(e, '_id'), e.AccessType);
+          await d.core.acl.modify(req.actor, idOf(e, '_id', objectIdCodec), e.AccessType);
         } else if (op === 3) {
-          await d.core.acl.remove(actor, objectId(e, '_id'));
+          await d.core.acl.remove(req.actor, idOf(e, '_id', objectIdCodec));
         } else {
           throw badRequest(`Data[${i}].Operation must be 1 (add), 2 (modify) or 3 (delete)`, { index: i });
         }

@@ -1,5 +1,5 @@
 import type { Item } from '../../../core/items/view.js';
-import { toObjectId } from '../../../core/ids.js';
+import { toObjectId } from '../../shared/ids.js';
 import { extensionOf } from '../../../core/names.js';
 import type { User } from '../../../core/users/service.js';
 import { badRequest } from '../../../core/errors.js';

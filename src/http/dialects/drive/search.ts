@@ -1,5 +1,5 @@
 import type { FieldSpec } from '../../../core/filter/filter.js';
-import { fromObjectId } from '../../../core/ids.js';
+import { fromObjectId } from '../../shared/ids.js';
 
 const objectId = (raw: string) => {
   const id = fromObjectId(raw.toLowerCase());
