@@ -1,3 +1,4 @@
+import type { Writable } from 'node:stream';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -5,19 +6,24 @@ import type { KuraConfig } from '../config.js';
 import type { Core } from '../core/index.js';
 import { DIALECTS } from './dialects/index.js';
 import { Metrics } from './metrics.js';
-import { mountDialect } from './shared/dialect.js';
+import { mountDialect, type DialectFactory } from './shared/dialect.js';
 import { renderErrorsWith, restError } from './shared/errors.js';
 
 export interface AppDeps {
   core: Core;
-  /** Pass false to silence request logs (tests); default: pino at config.logLevel. */
-  logger?: boolean;
+  /**
+   * Pass false to silence request logs (tests), or a stream to write them to (tests that
+   * read the log); default: pino to stdout at config.logLevel.
+   */
+  logger?: boolean | { stream: Writable };
+  /** The dialects to mount, in order (default: every dialect, dialects/index.ts). */
+  dialects?: readonly DialectFactory[];
 }
 
 /** Builds the HTTP application: every dialect mounted on one core. */
 export async function buildApp(config: KuraConfig, deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: deps.logger === false ? false : { level: config.logLevel },
+    logger: deps.logger === false ? false : { level: config.logLevel, ...(typeof deps.logger === 'object' ? { stream: deps.logger.stream } : {}) },
     // One access-log line per request, written by the metrics hook (Fastify's own is two).
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 1024 * 1024,
@@ -61,7 +67,7 @@ export async function buildApp(config: KuraConfig, deps: AppDeps): Promise<Fasti
     return metrics.render();
   });
 
-  for (const dialect of DIALECTS) await mountDialect(app, deps.core, dialect(deps.core, config));
+  for (const dialect of deps.dialects ?? DIALECTS) await mountDialect(app, deps.core, dialect(deps.core, config));
   app.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;
 }
