@@ -3,9 +3,9 @@ import type { KuraConfig } from '../../../config.js';
 import { KuraError } from '../../../core/errors.js';
 import type { Core } from '../../../core/index.js';
 import { parseDuration } from '../../../core/tokens/service.js';
-import { errors, idParam, tokenSchema, userSchema } from './schemas.js';
 import { decimalNumberCodec } from '../../shared/ids.js';
 import { idOf } from '../../shared/params.js';
+import { errors, idParam, tokenSchema, userSchema } from './schemas.js';
 
 const credentials = {
   type: 'object',

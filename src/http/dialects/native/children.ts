@@ -4,10 +4,10 @@ import { compileFilter, CORE_FIELD_SPECS } from '../../../core/filter/filter.js'
 import type { Core } from '../../../core/index.js';
 import type { IncomingFile } from '../../../core/items/upload.js';
 import type { OnConflict } from '../../../core/items/placement.js';
-import { multipartParts } from '../../shared/multipart.js';
-import { errors, idParam, itemSchema, onConflictQuery } from './schemas.js';
 import { decimalNumberCodec } from '../../shared/ids.js';
+import { multipartParts } from '../../shared/multipart.js';
 import { idOf } from '../../shared/params.js';
+import { errors, idParam, itemSchema, onConflictQuery } from './schemas.js';
 
 const listQuery = {
   type: 'object',

@@ -2,11 +2,11 @@ import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { Readable } from 'node:stream';
 import { KuraError } from '../../../core/errors.js';
 import type { Core } from '../../../core/index.js';
+import { decimalNumberCodec } from '../../shared/ids.js';
 import { multipartParts } from '../../shared/multipart.js';
+import { idOf } from '../../shared/params.js';
 import { sendFile } from '../../shared/send-file.js';
 import { errors, idParam, itemSchema, versionSchema } from './schemas.js';
-import { decimalNumberCodec } from '../../shared/ids.js';
-import { idOf } from '../../shared/params.js';
 
 const versionParams = {
   type: 'object',

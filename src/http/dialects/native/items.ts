@@ -2,9 +2,9 @@ import type { FastifyPluginAsync } from 'fastify';
 import { compileFilter, CORE_FIELD_SPECS } from '../../../core/filter/filter.js';
 import type { Core } from '../../../core/index.js';
 import type { OnConflict } from '../../../core/items/placement.js';
-import { errors, idParam, itemSchema, onConflictQuery } from './schemas.js';
 import { decimalNumberCodec } from '../../shared/ids.js';
 import { idOf } from '../../shared/params.js';
+import { errors, idParam, itemSchema, onConflictQuery } from './schemas.js';
 
 const placeBody = {
   type: 'object',

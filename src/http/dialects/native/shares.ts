@@ -2,10 +2,10 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { KuraConfig } from '../../../config.js';
 import type { Core } from '../../../core/index.js';
 import type { Share } from '../../../core/shares/service.js';
-import { sendShare } from '../../shared/send-share.js';
-import { errors, idParam } from './schemas.js';
 import { decimalNumberCodec } from '../../shared/ids.js';
 import { idOf } from '../../shared/params.js';
+import { sendShare } from '../../shared/send-share.js';
+import { errors, idParam } from './schemas.js';
 
 const nullableInt = { type: ['integer', 'null'] } as const;
 

@@ -1,8 +1,8 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { Core } from '../../../core/index.js';
-import { errors, idParam, itemSchema, memberSchema, spaceSchema } from './schemas.js';
 import { decimalNumberCodec } from '../../shared/ids.js';
 import { idOf } from '../../shared/params.js';
+import { errors, idParam, itemSchema, memberSchema, spaceSchema } from './schemas.js';
 
 const memberParams = {
   type: 'object',
