@@ -32,4 +32,17 @@ export default tseslint.config(
       ],
     },
   },
+  // Outside the core, its one public surface is src/core/index.ts.
+  {
+    files: ['src/**/*.ts'],
+    ignores: ['src/core/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [{ regex: '(^|/)core/(?!index\\.js$)', message: 'import the core through its public surface, src/core/index.ts' }],
+        },
+      ],
+    },
+  },
 );

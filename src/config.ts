@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { FAULT_POINTS, type FaultPoint } from './core/faults.js';
+import { FAULT_POINTS, type FaultPoint } from './core/index.js';
 
 /** Kura's whole configuration, validated once at start-up and frozen. */
 export interface KuraConfig {

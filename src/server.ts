@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { KuraConfig } from './config.js';
-import { buildApp } from './http/app.js';
+import { buildApp, type AppDeps } from './http/app.js';
 import { openCore, type OpenCore } from './runtime.js';
 
 const GC_INTERVAL_MS = 10 * 60_000;
@@ -13,9 +13,9 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-export async function startServer(config: KuraConfig, opts: { logger?: boolean } = {}): Promise<RunningServer> {
+export async function startServer(config: KuraConfig, opts: Omit<AppDeps, 'core'> = {}): Promise<RunningServer> {
   const core = await openCore(config);
-  const app = await buildApp(config, { core, logger: opts.logger });
+  const app = await buildApp(config, { ...opts, core });
   try {
     await app.listen({ port: config.port, host: config.host });
   } catch (e) {

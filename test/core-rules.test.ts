@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { fromObjectId, newId, parseId, toObjectId } from '../src/core/ids.js';
+import { newId, parseId } from '../src/core/ids.js';
+import { fromObjectId, toObjectId } from '../src/http/shared/ids.js';
 import { sniffMime } from '../src/core/mime.js';
 import { checkName, numberedName } from '../src/core/names.js';
 import { ALL_RIGHTS, Right, ROLE_RIGHTS } from '../src/core/rights.js';

@@ -1,7 +1,7 @@
 import { createHash, type Hash } from 'node:crypto';
 import { finished, Transform, type Readable, type TransformCallback, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { KuraError } from '../core/errors.js';
+import { KuraError } from '../core/index.js';
 
 /** Enough for every magic number file-type looks at. */
 export const HEAD_BYTES = 4100;

@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { FileHandle } from 'node:fs/promises';
 import { Writable } from 'node:stream';
-import { KuraError } from '../core/errors.js';
-import type { Span } from '../core/index.js';
+import { KuraError, type Span } from '../core/index.js';
 import { HEAD_BYTES } from './ingest.js';
 
 const BUFFER = 1024 * 1024;

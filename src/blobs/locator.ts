@@ -1,5 +1,4 @@
-import { KuraError } from '../core/errors.js';
-import type { ByteRange } from '../core/index.js';
+import { type ByteRange, KuraError } from '../core/index.js';
 
 const HASH = /^[0-9a-f]{64}$/;
 

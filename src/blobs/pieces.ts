@@ -1,6 +1,5 @@
 import { Readable, Transform, type TransformCallback } from 'node:stream';
-import { KuraError } from '../core/errors.js';
-import { DamagedPiece, type BlobStore, type PieceRef } from '../core/index.js';
+import { type BlobStore, DamagedPiece, KuraError, type PieceRef } from '../core/index.js';
 
 /** Counts a piece, failing with payload_too_large past `maxBytes`. */
 export class PieceMeter extends Transform {

@@ -19,8 +19,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import type { KuraConfig } from '../config.js';
-import { KuraError } from '../core/errors.js';
-import type { BlobStore, ByteRange, PieceOptions, PieceRef, StagedBlob, StageOptions, StoredBlob, StoredPiece, StoredSession } from '../core/index.js';
+import { type BlobStore, type ByteRange, KuraError, type PieceOptions, type PieceRef, type StagedBlob, type StageOptions, type StoredBlob, type StoredPiece, type StoredSession } from '../core/index.js';
 import { feed, Ingest } from './ingest.js';
 import { concatPieces, PieceMeter } from './pieces.js';
 import { blobKey, checkHash, checkRange, isHash, pieceKey } from './locator.js';

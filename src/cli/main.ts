@@ -1,6 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError, loadConfig } from '../config.js';
-import { isKuraError } from '../core/errors.js';
+import { isKuraError } from '../core/index.js';
 import { serve } from '../server.js';
 import { fsckCommand } from './commands/fsck.js';
 import { gcCommand } from './commands/gc.js';

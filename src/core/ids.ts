@@ -18,13 +18,5 @@ export function parseId(v: string | undefined): number | undefined {
   return Number.isSafeInteger(n) ? n : undefined;
 }
 
-/** ObjectId rendering used by the `drive` and `media` dialects: 24 lowercase hex digits. */
-export const toObjectId = (id: number): string => id.toString(16).padStart(24, '0');
-export function fromObjectId(v: string): number | undefined {
-  if (!/^[0-9a-f]{24}$/.test(v)) return undefined;
-  const n = parseInt(v, 16);
-  return Number.isSafeInteger(n) && n > 0 ? n : undefined;
-}
-
 /** A random secret, URL-safe. */
 export const newSecret = (bytes = 32): string => randomBytes(bytes).toString('base64url');

@@ -10,7 +10,7 @@ import { ContentReader, ContentService } from './items/content.js';
 import { ItemQueries } from './items/queries.js';
 import { RateLimiter } from './limits/limiter.js';
 import { PublicReads } from './public/service.js';
-import { SlicedUploads } from './resumable/service.js';
+import { ResumableUploads } from './resumable/service.js';
 import { ShareService } from './shares/service.js';
 import { SpaceService } from './spaces/service.js';
 import { TokenService } from './tokens/service.js';
@@ -66,7 +66,7 @@ export interface Core {
   /** Plain uploads: a body (or several) in one request. */
   readonly uploads: UploadService;
   /** Resumable uploads: sessions whose slices may come in any order, to any node. */
-  readonly sliced: SlicedUploads;
+  readonly resumable: ResumableUploads;
   readonly changes: ChangeService;
   readonly content: ContentService;
   readonly trash: TrashService;
@@ -101,7 +101,7 @@ export function createCore(ctx: CoreContext): Core {
   const spaces = new SpaceService(store, ctx.now);
   const items = new ItemQueries(store, access);
   const uploads = new UploadService(ctx, access);
-  const sliced = new SlicedUploads(ctx, access, uploads, items);
+  const resumable = new ResumableUploads(ctx, access, uploads, items);
   const usage = new UsageService(store);
   return {
     spaces,
@@ -109,7 +109,7 @@ export function createCore(ctx: CoreContext): Core {
     tokens: new TokenService(store, ctx.now, ctx.config.authCacheSeconds),
     items,
     uploads,
-    sliced,
+    resumable,
     changes: new ChangeService(store, ctx.now),
     content: new ContentService(store, access, reader),
     publicReads,
@@ -124,7 +124,7 @@ export function createCore(ctx: CoreContext): Core {
     gc: async () => {
       await limiter.prune();
       // Expired sliced uploads give their quota back before blobs are counted.
-      await sliced.expire();
+      await resumable.expire();
       return collectGarbage(store, ctx.blobs, ctx.now(), ctx.config.gcGraceSeconds * 1000);
     },
     fsck: (onProgress) => fsck(store, ctx.blobs, usage, onProgress),

@@ -1,23 +1,29 @@
+import type { Writable } from 'node:stream';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { KuraConfig } from '../config.js';
 import type { Core } from '../core/index.js';
-import { driveApi } from './dialects/drive/index.js';
-import { nativeApi } from './dialects/native/index.js';
+import { DIALECTS } from './dialects/index.js';
 import { Metrics } from './metrics.js';
-import { nativeErrorBody, toKuraError } from './shared/errors.js';
+import { mountDialect, type DialectFactory } from './shared/dialect.js';
+import { renderErrorsWith, restError } from './shared/errors.js';
 
 export interface AppDeps {
   core: Core;
-  /** Pass false to silence request logs (tests); default: pino at config.logLevel. */
-  logger?: boolean;
+  /**
+   * Pass false to silence request logs (tests), or a stream to write them to (tests that
+   * read the log); default: pino to stdout at config.logLevel.
+   */
+  logger?: boolean | { stream: Writable };
+  /** The dialects to mount, in order (default: every dialect, dialects/index.ts). */
+  dialects?: readonly DialectFactory[];
 }
 
 /** Builds the HTTP application: every dialect mounted on one core. */
 export async function buildApp(config: KuraConfig, deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: deps.logger === false ? false : { level: config.logLevel },
+    logger: deps.logger === false ? false : { level: config.logLevel, ...(typeof deps.logger === 'object' ? { stream: deps.logger.stream } : {}) },
     // One access-log line per request, written by the metrics hook (Fastify's own is two).
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 1024 * 1024,
@@ -49,15 +55,8 @@ export async function buildApp(config: KuraConfig, deps: AppDeps): Promise<Fasti
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
-  // Default renderer (outside dialect prefixes): the native error shape.
-  app.setErrorHandler((err, req, reply) => {
-    const e = toKuraError(err);
-    if (e.status >= 500) req.log.error({ err }, 'request failed');
-    if (!reply.sent) reply.code(e.status).send(nativeErrorBody(e));
-  });
-  app.setNotFoundHandler((req, reply) => {
-    reply.code(404).send(nativeErrorBody(toKuraError({ statusCode: 404, message: `no route ${req.method} ${req.url.split('?')[0]}` })));
-  });
+  // Outside every dialect's prefix (health, metrics, docs, unknown paths): the REST error shape.
+  renderErrorsWith(app, restError);
 
   app.get('/healthz', { schema: { hide: true } }, async () => {
     await deps.core.health();
@@ -68,8 +67,7 @@ export async function buildApp(config: KuraConfig, deps: AppDeps): Promise<Fasti
     return metrics.render();
   });
 
-  await app.register(nativeApi(deps.core, config), { prefix: '/api/v1' });
-  await app.register(driveApi(deps.core, config), { prefix: '/v1/file' });
+  for (const dialect of deps.dialects ?? DIALECTS) await mountDialect(app, deps.core, dialect(deps.core, config));
   app.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;
 }

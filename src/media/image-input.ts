@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { KuraError, isKuraError } from '../core/errors.js';
+import { isKuraError, KuraError } from '../core/index.js';
 
 /**
  * Reading an image source into memory (bounded) and recognising its format from its first

@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { toObjectId } from '../../src/core/ids.js';
+import { toObjectId } from '../../src/http/shared/ids.js';
 import { backends } from '../helpers/backends.js';
 import { body, bytes, json, sha256 } from '../helpers/http.js';
 import { startKura, type TestKura, type TestUser } from '../helpers/kura.js';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { toObjectId } from '../../src/core/ids.js';
+import { toObjectId } from '../../src/http/shared/ids.js';
 import { backends } from '../helpers/backends.js';
 import { blobOf, bytes, json } from '../helpers/http.js';
 import { startKura, type TestKura, type TestUser } from '../helpers/kura.js';

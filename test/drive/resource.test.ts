@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { toObjectId } from '../../src/core/ids.js';
+import { toObjectId } from '../../src/http/shared/ids.js';
 import { MISS_LIMIT } from '../../src/core/public/service.js';
 import { backends } from '../helpers/backends.js';
 import { body, json, sha256, uploadOne } from '../helpers/http.js';

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { toObjectId } from '../../src/core/ids.js';
+import { toObjectId } from '../../src/http/shared/ids.js';
 import { SHARE_MISS_LIMIT } from '../../src/core/shares/service.js';
 import { backends } from '../helpers/backends.js';
 import { body, bytes, json, sha256 } from '../helpers/http.js';

@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { toObjectId } from '../../src/core/ids.js';
+import { toObjectId } from '../../src/http/shared/ids.js';
 import { freshPostgresUrl } from '../helpers/backends.js';
 import { body, bytes, json, sha256 } from '../helpers/http.js';
 import { run, startProcess } from '../helpers/process.js';

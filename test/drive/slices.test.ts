@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { toObjectId } from '../../src/core/ids.js';
+import { toObjectId } from '../../src/http/shared/ids.js';
 import { backends } from '../helpers/backends.js';
 import { blobOf, body, bytes, json, sha256 } from '../helpers/http.js';
 import { cuts, sendSlice, type SliceForm } from '../helpers/slices.js';

@@ -1,8 +1,10 @@
 import { mkdtemp, rm } from 'node:fs/promises';
+import type { Writable } from 'node:stream';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, type Env, type KuraConfig } from '../../src/config.js';
 import type { OpenCore } from '../../src/runtime.js';
+import type { DialectFactory } from '../../src/http/shared/dialect.js';
 import { startServer, type RunningServer } from '../../src/server.js';
 import { freshPostgresUrl, type Backend } from './backends.js';
 
@@ -28,12 +30,16 @@ export interface TestKura {
 
 let counter = 0;
 
-/** A real Kura server on a loopback port, on a fresh data directory (and database). */
-export async function startKura(backend: Backend, env: Env = {}): Promise<TestKura> {
+/**
+ * A real Kura server on a loopback port, on a fresh data directory (and database).
+ * `dialects` replaces the mounted dialects (default: all of them); `log` receives the
+ * server's log lines at LOG_LEVEL (default: none).
+ */
+export async function startKura(backend: Backend, env: Env = {}, opts: { dialects?: readonly DialectFactory[]; log?: Writable } = {}): Promise<TestKura> {
   const dataDir = await mkdtemp(join(tmpdir(), 'kura-test-'));
   const databaseUrl = backend === 'postgres' ? await freshPostgresUrl() : undefined;
   const config = loadConfig({ DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}), ...env });
-  const server = await startServer(config, { logger: false });
+  const server = await startServer(config, { logger: opts.log ? { stream: opts.log } : false, dialects: opts.dialects });
   const core = server.core;
   return {
     url: server.url,

@@ -3,7 +3,7 @@ import { backends } from '../helpers/backends.js';
 import { bytes, json, sha256 } from '../helpers/http.js';
 import { startKura, type TestKura, type TestUser } from '../helpers/kura.js';
 import { sendSlice } from '../helpers/slices.js';
-import { toObjectId } from '../../src/core/ids.js';
+import { toObjectId } from '../../src/http/shared/ids.js';
 
 describe.each(backends)('native resumable uploads (%s)', (backend) => {
   let k: TestKura;

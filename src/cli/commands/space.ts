@@ -1,10 +1,6 @@
 import type { Command } from 'commander';
 import { parseSize } from '../../config.js';
-import type { Actor } from '../../core/actor.js';
-import { KuraError } from '../../core/errors.js';
-import type { Core } from '../../core/index.js';
-import { parseId } from '../../core/ids.js';
-import type { Space } from '../../core/spaces/service.js';
+import { type Actor, type Core, KuraError, parseId, type Space } from '../../core/index.js';
 import { makeOut } from '../output.js';
 import { withCore } from './with-core.js';
 

@@ -1,7 +1,5 @@
 import type { Command } from 'commander';
-import { KuraError } from '../../core/errors.js';
-import { parseId } from '../../core/ids.js';
-import { parseDuration } from '../../core/tokens/service.js';
+import { KuraError, parseDuration, parseId } from '../../core/index.js';
 import { makeOut, table } from '../output.js';
 import { withCore } from './with-core.js';
 

@@ -57,7 +57,7 @@ const KEY = /^[A-Za-z0-9][A-Za-z0-9_.{}()-]{0,99}$/;
  * the same range, and recorded. The slice that completes the range assembles the file
  * through the ordinary upload path, which takes over the quota the session reserved.
  */
-export class SlicedUploads {
+export class ResumableUploads {
   constructor(
     private readonly ctx: CoreContext,
     private readonly access: Access,

@@ -90,8 +90,8 @@ export class TokenService {
         : null;
       this.cache.set(secret, hit);
     }
-    if (!hit) throw new KuraError('unauthorized', 'invalid token');
-    if (hit.expiresAt !== null && hit.expiresAt <= now) throw new KuraError('unauthorized', 'token expired');
+    if (!hit) throw new KuraError('unauthorized', 'invalid token', { credential: 'invalid' });
+    if (hit.expiresAt !== null && hit.expiresAt <= now) throw new KuraError('unauthorized', 'token expired', { credential: 'expired' });
     this.touch(hit.actor.tokenId!, now);
     return hit.actor;
   }

@@ -138,7 +138,7 @@ export class UserService {
     if (!r || !ok) {
       if (opts.client) await this.limiter.record(FAILED_LOGINS_PER_CLIENT, opts.client);
       await this.limiter.record(FAILED_LOGINS_PER_ACCOUNT, account);
-      throw new KuraError('unauthorized', 'wrong username or password');
+      throw new KuraError('unauthorized', 'wrong username or password', { credential: 'invalid' });
     }
     return toUser(r);
   }

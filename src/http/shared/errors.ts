@@ -1,5 +1,24 @@
-import type { FastifyError } from 'fastify';
-import { isKuraError, KuraError, type KuraErrorCode } from '../../core/errors.js';
+import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
+import { isKuraError, KuraError, type KuraErrorCode } from '../../core/index.js';
+
+/** The default REST mapping of error codes to HTTP statuses; a dialect may map its own. */
+const STATUS: Record<KuraErrorCode, number> = {
+  bad_request: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  name_conflict: 409,
+  conflict: 409,
+  payload_too_large: 413,
+  unsupported_type: 415,
+  range_not_satisfiable: 416,
+  quota_exceeded: 507,
+  rate_limited: 429,
+  internal: 500,
+};
+
+/** The HTTP status of an error code in REST-like dialects. */
+export const httpStatus = (code: KuraErrorCode): number => STATUS[code];
 
 const BY_STATUS: Record<number, KuraErrorCode> = {
   400: 'bad_request',
@@ -14,13 +33,16 @@ const BY_STATUS: Record<number, KuraErrorCode> = {
   507: 'quota_exceeded',
 };
 
+const HIDDEN = 'internal server error';
+
 /**
  * Turns anything thrown while handling a request into a KuraError: our own errors pass
- * through; Fastify's (validation, body parsing, body limits) keep their status; anything
- * else is an internal error whose message is not shown to the client.
+ * through (an `internal` one without its message, which may name server details);
+ * Fastify's (validation, body parsing, body limits) keep their status; anything else is an
+ * internal error whose message is not shown to the client.
  */
 export function toKuraError(e: unknown): KuraError {
-  if (isKuraError(e)) return e;
+  if (isKuraError(e)) return e.code === 'internal' && e.message !== HIDDEN ? new KuraError('internal', HIDDEN) : e;
   const fe = e as FastifyError & { validation?: unknown[] };
   if (fe && Array.isArray(fe.validation)) {
     return new KuraError('bad_request', fe.message, { validation: fe.validation });
@@ -28,10 +50,42 @@ export function toKuraError(e: unknown): KuraError {
   const status = typeof fe?.statusCode === 'number' ? fe.statusCode : 500;
   const code = BY_STATUS[status];
   if (code && status < 500) return new KuraError(code, fe.message);
-  return new KuraError('internal', 'internal server error');
+  return new KuraError('internal', HIDDEN);
 }
 
-/** The native API's error body: `{error: {code, message, details?}}`. */
-export function nativeErrorBody(e: KuraError): { error: { code: string; message: string; details?: Record<string, unknown> } } {
-  return { error: { code: e.code, message: e.message, ...(e.details ? { details: e.details } : {}) } };
+/** An error as one dialect answers it: the HTTP status and the body in its envelope. */
+export interface RenderedError {
+  status: number;
+  body: unknown;
+}
+
+/** A dialect's error renderer: the only place that knows its envelope and status rules. */
+export type ErrorRenderer = (e: KuraError, req: FastifyRequest) => RenderedError;
+
+/** The REST error answer (native API, and routes outside any dialect): `{error: {code, message, details?}}`. */
+export const restError: ErrorRenderer = (e) => ({
+  status: httpStatus(e.code),
+  body: { error: { code: e.code, message: e.message, ...(e.details ? { details: e.details } : {}) } },
+});
+
+/**
+ * Installs a renderer for every error and every unknown route of one Fastify context (a
+ * dialect's prefix, or the root). Only real server errors (`internal`) are logged, at error
+ * level with the stack; refusals (4xx, 507) are left to the access log, which has the status.
+ */
+export function renderErrorsWith(app: FastifyInstance, render: ErrorRenderer): void {
+  app.setErrorHandler((err, req, reply) => {
+    const e = toKuraError(err);
+    if (e.code === 'internal') req.log.error({ err }, 'request failed');
+    if (reply.sent) return;
+    const r = render(e, req);
+    // Rate limits say when to come back, whatever the dialect's envelope.
+    const retryAfter = e.code === 'rate_limited' ? e.details?.retryAfter : undefined;
+    if (typeof retryAfter === 'number') reply.header('Retry-After', String(retryAfter));
+    reply.code(r.status).send(r.body);
+  });
+  app.setNotFoundHandler((req, reply) => {
+    const r = render(new KuraError('not_found', `no route ${req.method} ${req.url.split('?')[0]}`), req);
+    reply.code(r.status).send(r.body);
+  });
 }

@@ -1,7 +1,10 @@
 import type { IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
 import busboy from 'busboy';
-import { KuraError } from '../../core/errors.js';
+import type { FastifyRequest } from 'fastify';
+import { KuraError } from '../../core/index.js';
+import { resolveFromFields } from './caller.js';
+import type { Params } from './params.js';
 
 export type Part =
   | { kind: 'field'; name: string; value: string }
@@ -87,4 +90,56 @@ export async function* multipartParts(raw: IncomingMessage, limits: MultipartLim
     raw.unpipe(bb);
     raw.resume();
   }
+}
+
+export const isMultipart = (req: FastifyRequest): boolean => /^multipart\/form-data/i.test(req.headers['content-type'] ?? '');
+
+/**
+ * The parts of a multipart body in order, each field also kept in `fields` (start it with
+ * the query string). Before the first file part is handed out, the request's caller is
+ * resolved from its dialect's credentials with the fields read so far (unless it already
+ * has one): a file that comes before any credential is refused (401) and not read.
+ */
+export async function* partsWithCaller(req: FastifyRequest, fields: Params, limits?: MultipartLimits): AsyncGenerator<Part> {
+  for await (const part of multipartParts(req.raw, limits)) {
+    if (part.kind === 'field') fields[part.name] = part.value;
+    else {
+      try {
+        await resolveFromFields(req, fields);
+      } catch (e) {
+        part.stream.resume();
+        throw e;
+      }
+    }
+    yield part;
+  }
+}
+
+/** A file part handed to a `withFile` callback. */
+export interface IncomingPart {
+  /** The part's filename (may be empty). */
+  name: string;
+  stream: Readable;
+}
+
+/**
+ * Reads a multipart body of fields followed by one file (the part named `fileField`) and
+ * hands both to `use` once the caller is known (`req.actor`). Fields after the file are
+ * not seen; other file parts are skipped. 415 when the body is not multipart, 400 without
+ * the file.
+ */
+export async function withFile<T>(req: FastifyRequest, fileField: string, use: (fields: Params, file: IncomingPart) => Promise<T>): Promise<T> {
+  if (!isMultipart(req)) throw new KuraError('unsupported_type', 'send multipart/form-data with the fields first and the file last');
+  const fields: Params = { ...((req.query ?? {}) as Params) };
+  let result: { value: T } | undefined;
+  for await (const part of partsWithCaller(req, fields, { files: 1 })) {
+    if (part.kind === 'field') continue;
+    if (part.name !== fileField || result) {
+      part.stream.resume();
+      continue;
+    }
+    result = { value: await use(fields, { name: part.filename, stream: part.stream }) };
+  }
+  if (!result) throw new KuraError('bad_request', `${fileField} is required (a file part)`, { field: fileField });
+  return result.value;
 }

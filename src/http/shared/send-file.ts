@@ -1,8 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import rangeParser from 'range-parser';
-import type { FileBody } from '../../core/items/content.js';
-import { isActiveType } from '../../core/mime.js';
-import { KuraError } from '../../core/errors.js';
+import { type FileBody, isActiveType, KuraError } from '../../core/index.js';
 
 /** RFC 6266 Content-Disposition with an ASCII fallback and the UTF-8 name. */
 export function contentDisposition(kind: 'inline' | 'attachment', name: string): string {

@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { ShareContent } from '../../core/shares/service.js';
+import type { ShareContent } from '../../core/index.js';
 import { contentDisposition, sendFile } from './send-file.js';
 
 /**

@@ -1,5 +1,5 @@
 import { sql, type RawBuilder, type SqlBool } from 'kysely';
-import type { Filter, FilterField, FilterValue } from '../../core/filter/filter.js';
+import type { Filter, FilterField, FilterValue } from '../../core/index.js';
 
 const COLUMN: Record<FilterField, string> = {
   id: 'id',

@@ -1,33 +1,12 @@
 import type { FastifyPluginAsync } from 'fastify';
-import type { Actor } from '../../../core/actor.js';
-import { badRequest, KuraError } from '../../../core/errors.js';
-import { toObjectId } from '../../../core/ids.js';
-import type { FolderTree } from '../../../core/items/changes.js';
+import { type AclChange, badRequest, type FolderTree, type MetaPatch } from '../../../core/index.js';
+import { objectIdCodec, toObjectId } from '../../shared/ids.js';
 import type { Drive } from './context.js';
 import { ok } from './envelope.js';
-import { int, json, objectId, objectIds, paramsOf, str } from './params.js';
+import { succeeded } from './outcomes.js';
+import { idOf, idsOf, int, json, paramsOf, str } from '../../shared/params.js';
 
 const treeOut = (t: FolderTree): Record<string, unknown> => ({ _id: toObjectId(t.id), Name: t.name, Children: t.children.map(treeOut) });
-
-/**
- * Runs `fn` on each id in order and answers the ids it succeeded for. Items the caller may
- * not see or change are skipped; if none succeeds, the first such error is the answer.
- */
-async function each(ids: number[], fn: (id: number) => Promise<unknown>): Promise<string[]> {
-  const done: string[] = [];
-  let first: unknown;
-  for (const id of ids) {
-    try {
-      await fn(id);
-      done.push(toObjectId(id));
-    } catch (e) {
-      if (!(e instanceof KuraError) || !['not_found', 'forbidden', 'name_conflict', 'conflict', 'bad_request'].includes(e.code)) throw e;
-      first ??= e;
-    }
-  }
-  if (done.length === 0 && first) throw first;
-  return done;
-}
 
 /** Properties arrive as `[{"Name": "Value"}, …]`; the core keeps one JSON object. */
 function properties(v: unknown): Record<string, unknown> {
@@ -40,9 +19,10 @@ function properties(v: unknown): Record<string, unknown> {
   return out;
 }
 
-async function updateOne(d: Drive, actor: Actor, info: Record<string, unknown>): Promise<void> {
-  const id = objectId(info, '_id');
-  const patch: Record<string, unknown> = {};
+/** One entry of `UpdateInfos` as the core's patch; an unknown property is a 400 for the request. */
+function patchOf(info: Record<string, unknown>): { id: number; patch: MetaPatch } {
+  const id = idOf(info, '_id', objectIdCodec);
+  const patch: MetaPatch = {};
   for (const key of Object.keys(info)) {
     if (key === '_id') continue;
     if (key === 'Name') patch.name = info.Name;
@@ -53,7 +33,23 @@ async function updateOne(d: Drive, actor: Actor, info: Record<string, unknown>):
     } else if (key === 'Properties') patch.properties = properties(info.Properties);
     else throw badRequest(`UpdateInfos: "${key}" cannot be updated (Name, Description, ItemType, Properties)`, { field: key });
   }
-  await d.core.changes.update(actor, id, patch);
+  return { id, patch };
+}
+
+/** `update_permission` entries as the core's changes. */
+function aclChange(raw: unknown, i: number): AclChange {
+  if (!raw || typeof raw !== 'object') throw badRequest(`Data[${i}] must be an object`, { index: i });
+  const e = raw as Record<string, unknown>;
+  switch (e.Operation) {
+    case 1:
+      return { op: 'add', itemId: idOf(e, 'ItemId', objectIdCodec), actorType: e.ActorType, actorId: idOf(e, 'ActorId', objectIdCodec), mask: e.AccessType };
+    case 2:
+      return { op: 'modify', entryId: idOf(e, '_id', objectIdCodec), mask: e.AccessType };
+    case 3:
+      return { op: 'remove', entryId: idOf(e, '_id', objectIdCodec) };
+    default:
+      throw badRequest(`Data[${i}].Operation must be 1 (add), 2 (modify) or 3 (delete)`, { index: i });
+  }
 }
 
 /** Folders, batch delete / update / move / copy, and permissions. */
@@ -62,82 +58,58 @@ export const changeRoutes =
   async (app) => {
     app.post('/create_folder', async (req) => {
       const p = paramsOf(req);
-      const actor = await d.actor(req, p);
       const itemType = int(p, 'ItemType', 0);
       if (itemType !== 0 && itemType !== 1) throw badRequest('ItemType must be 0 or 1', { field: 'ItemType' });
-      const folder = await d.core.changes.createFolder(actor, objectId(p, 'ParentId'), str(p, 'FolderName'), { onConflict: 'fail', system: itemType === 1 });
+      const folder = await d.core.changes.createFolder(req.actor, idOf(p, 'ParentId', objectIdCodec), str(p, 'FolderName'), { onConflict: 'fail', system: itemType === 1 });
       return ok((await d.items([folder]))[0]);
     });
 
     app.post('/create_folder_tree', async (req) => {
       const p = paramsOf(req);
-      const actor = await d.actor(req, p);
       const data = json<Record<string, unknown>>(p, 'Data');
       if (!data || typeof data !== 'object' || Array.isArray(data)) throw badRequest('Data must be a JSON object {ParentId, Name, Children}', { field: 'Data' });
-      const tree = await d.core.changes.createTree(actor, objectId(data, 'ParentId'), data);
+      const tree = await d.core.changes.createTree(req.actor, idOf(data, 'ParentId', objectIdCodec), data);
       return ok(treeOut(tree));
     });
 
     app.post('/delete_items', async (req) => {
       const p = paramsOf(req);
-      const actor = await d.actor(req, p);
-      return ok(await each(objectIds(p, 'ItemIds'), (id) => d.core.changes.trash(actor, id)));
+      return ok(succeeded(await d.core.changes.trashMany(req.actor, idsOf(p, 'ItemIds', objectIdCodec))));
     });
 
     app.post('/update_items', async (req) => {
       const p = paramsOf(req);
-      const actor = await d.actor(req, p);
       const data = json<{ UpdateInfos?: unknown }>(p, 'Data');
       const infos = data?.UpdateInfos;
       if (!Array.isArray(infos) || infos.length === 0 || infos.length > 1000) throw badRequest('Data.UpdateInfos must be an array of 1 to 1000 objects with _id', { field: 'Data' });
-      const ids: number[] = [];
-      const byId = new Map<number, Record<string, unknown>>();
-      infos.forEach((info, i) => {
+      const patches = infos.map((info, i) => {
         if (!info || typeof info !== 'object') throw badRequest(`UpdateInfos[${i}] must be an object`, { index: i });
-        const id = objectId(info as Record<string, unknown>, '_id');
-        ids.push(id);
-        byId.set(id, info as Record<string, unknown>);
+        return patchOf(info as Record<string, unknown>);
       });
-      return ok(await each(ids, (id) => updateOne(d, actor, byId.get(id)!)));
+      return ok(succeeded(await d.core.changes.updateMany(req.actor, patches)));
     });
 
     app.post('/move_items', async (req) => {
       const p = paramsOf(req);
-      const actor = await d.actor(req, p);
-      const dest = objectId(p, 'DestFolderId');
-      const ids = objectIds(p, 'ItemIds');
-      for (const id of ids) await d.core.changes.move(actor, id, dest, { onConflict: 'rename' });
+      const dest = idOf(p, 'DestFolderId', objectIdCodec);
+      const ids = idsOf(p, 'ItemIds', objectIdCodec);
+      await d.core.changes.moveMany(req.actor, ids, dest, { onConflict: 'rename' });
       return ok(null);
     });
 
     app.post('/copy_items', async (req) => {
       const p = paramsOf(req);
-      const actor = await d.actor(req, p);
-      const dest = objectId(p, 'DestFolderId');
-      const ids = objectIds(p, 'ItemIds');
-      for (const id of ids) await d.core.changes.copy(actor, id, dest, { onConflict: 'rename' });
+      const dest = idOf(p, 'DestFolderId', objectIdCodec);
+      const ids = idsOf(p, 'ItemIds', objectIdCodec);
+      await d.core.changes.copyMany(req.actor, ids, dest, { onConflict: 'rename' });
       return ok(null);
     });
 
     app.post('/update_permission', async (req) => {
       const p = paramsOf(req);
-      const actor = await d.actor(req, p);
       const data = json<unknown>(p, 'Data');
       if (!Array.isArray(data) || data.length === 0 || data.length > 1000) throw badRequest('Data must be an array of 1 to 1000 permission entries', { field: 'Data' });
-      for (const [i, raw] of data.entries()) {
-        if (!raw || typeof raw !== 'object') throw badRequest(`Data[${i}] must be an object`, { index: i });
-        const e = raw as Record<string, unknown>;
-        const op = e.Operation;
-        if (op === 1) {
-          await d.core.acl.add(actor, objectId(e, 'ItemId'), { actorType: e.ActorType, actorId: objectId(e, 'ActorId'), mask: e.AccessType });
-        } else if (op === 2) {
-          await d.core.acl.modify(actor, objectId(e, '_id'), e.AccessType);
-        } else if (op === 3) {
-          await d.core.acl.remove(actor, objectId(e, '_id'));
-        } else {
-          throw badRequest(`Data[${i}].Operation must be 1 (add), 2 (modify) or 3 (delete)`, { index: i });
-        }
-      }
+      await d.core.acl.apply(req.actor, data.map(aclChange));
       return ok(null);
     });
   };

@@ -1,13 +1,10 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { KuraError } from '../../../core/errors.js';
-import { toObjectId } from '../../../core/ids.js';
-import { compileFilter, type Filter } from '../../../core/filter/filter.js';
+import { compileFilter, type Filter, type Item, KuraError, type TreeNode } from '../../../core/index.js';
+import { objectIdCodec, toObjectId } from '../../shared/ids.js';
 import { DRIVE_SEARCH_FIELDS } from './search.js';
 import type { Drive } from './context.js';
 import { ok } from './envelope.js';
-import { bool, json, objectId, objectIds, paramsOf } from './params.js';
-import type { Item } from '../../../core/items/view.js';
-import type { TreeNode } from '../../../core/items/queries.js';
+import { bool, idOf, idsOf, json, paramsOf } from '../../shared/params.js';
 import { ITEM_FIELDS, projector } from './render.js';
 
 type ListParams = { Search?: unknown; Map?: unknown };
@@ -30,44 +27,39 @@ export const readRoutes =
   async (app) => {
     app.get('/project_folder', async (req) => {
       const p = paramsOf(req);
-      const actor = await d.actor(req, p);
-      const space = await d.core.spaces.get(actor, objectId(p, 'ProjectId')).catch((e) => {
+      const space = await d.core.spaces.get(req.actor, idOf(p, 'ProjectId', objectIdCodec)).catch((e) => {
         throw e instanceof KuraError && e.code === 'not_found' ? new KuraError('not_found', 'project not found') : e;
       });
-      const [root] = await d.items([await d.core.items.get(actor, space.rootId)]);
+      const [root] = await d.items([await d.core.items.get(req.actor, space.rootId)]);
       return ok(root);
     });
 
     app.get('/parent', async (req) => {
       const p = paramsOf(req);
-      const actor = await d.actor(req, p);
-      const item = await d.core.items.get(actor, objectId(p, 'ItemId'));
+      const item = await d.core.items.get(req.actor, idOf(p, 'ItemId', objectIdCodec));
       if (item.parentId === null) return ok(null);
-      const [parent] = await d.items([await d.core.items.get(actor, item.parentId)]);
+      const [parent] = await d.items([await d.core.items.get(req.actor, item.parentId)]);
       return ok(parent);
     });
 
     app.get('/ancestors', async (req) => {
       const p = paramsOf(req);
-      const actor = await d.actor(req, p);
       const map = projector(json(p, 'Map', { optional: true }), ITEM_FIELDS);
-      const list = await d.core.items.ancestors(actor, objectId(p, 'ItemId'));
+      const list = await d.core.items.ancestors(req.actor, idOf(p, 'ItemId', objectIdCodec));
       return ok((await d.items(list)).map(map));
     });
 
     app.get('/children', async (req) => {
       const p = paramsOf(req);
-      const actor = await d.actor(req, p);
       const { filter, map } = listParams(p);
-      const list = await d.core.items.allChildren(actor, objectId(p, 'FolderId'), { filter });
+      const list = await d.core.items.allChildren(req.actor, idOf(p, 'FolderId', objectIdCodec), { filter });
       return ok((await d.items(list)).map(map));
     });
 
     app.get('/descendants', async (req) => {
       const p = paramsOf(req);
-      const actor = await d.actor(req, p);
       const { filter, map } = listParams(p);
-      const tree = await d.core.items.descendants(actor, objectId(p, 'FolderId'), { files: bool(p, 'ContainsFile', true), filter });
+      const tree = await d.core.items.descendants(req.actor, idOf(p, 'FolderId', objectIdCodec), { files: bool(p, 'ContainsFile', true), filter });
       const flat: Item[] = [];
       const collect = (ns: TreeNode[]) => ns.forEach((n) => (flat.push(n), collect(n.children)));
       collect(tree);
@@ -83,20 +75,19 @@ export const readRoutes =
 
     app.get('/info', async (req) => {
       const p = paramsOf(req);
-      const actor = await d.actor(req, p);
-      const ids = objectIds(p, 'ItemIds');
+      const ids = idsOf(p, 'ItemIds', objectIdCodec);
       const map = projector(json(p, 'Map', { optional: true }), ITEM_FIELDS);
-      const items = await Promise.all(ids.map((id) => d.core.items.get(actor, id)));
+      const items = await Promise.all(ids.map((id) => d.core.items.get(req.actor, id)));
       const rendered = await d.items(items);
       const out = [];
       for (let i = 0; i < items.length; i++) {
         const it = items[i];
         const extra: Record<string, unknown> = {
-          AccessInfo: (await d.core.acl.list(actor, it.id)).map((e) => ({ _id: toObjectId(e.id), ActorType: e.actorType, ActorId: toObjectId(e.actorId), AccessType: e.mask })),
+          AccessInfo: (await d.core.acl.list(req.actor, it.id)).map((e) => ({ _id: toObjectId(e.id), ActorType: e.actorType, ActorId: toObjectId(e.actorId), AccessType: e.mask })),
           Properties: Object.entries(it.properties).map(([k, v]) => ({ [k]: v })),
         };
         if (it.kind === 'file') {
-          extra.History = (await d.core.items.versions(actor, it.id)).map((v) => ({
+          extra.History = (await d.core.items.versions(req.actor, it.id)).map((v) => ({
             Version: v.number - 1,
             FsId: v.sha256,
             UpdateDate: `/Date(${v.createdAt})/`,
@@ -110,10 +101,9 @@ export const readRoutes =
 
     app.get('/exist', async (req) => {
       const p = paramsOf(req);
-      const actor = await d.actor(req, p);
-      const id = objectId(p, 'ItemId');
+      const id = idOf(p, 'ItemId', objectIdCodec);
       try {
-        await d.core.items.get(actor, id);
+        await d.core.items.get(req.actor, id);
         return ok(true);
       } catch (e) {
         if (e instanceof KuraError && e.code === 'not_found') return ok(false);

@@ -1,8 +1,9 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { toObjectId } from '../../../core/ids.js';
+import { objectIdCodec } from '../../shared/ids.js';
+import { succeeded } from './outcomes.js';
 import type { Drive } from './context.js';
 import { ok } from './envelope.js';
-import { objectId, objectIds, paramsOf } from './params.js';
+import { idOf, idsOf, paramsOf } from '../../shared/params.js';
 
 /** The recycle bin of a project. */
 export const recycleRoutes =
@@ -10,25 +11,17 @@ export const recycleRoutes =
   async (app) => {
     app.get('/recycle/list', async (req) => {
       const p = paramsOf(req);
-      const actor = await d.actor(req, p);
-      return ok(await d.items(await d.core.trash.list(actor, objectId(p, 'ProjectId'))));
+      return ok(await d.items(await d.core.trash.list(req.actor, idOf(p, 'ProjectId', objectIdCodec))));
     });
 
     app.post('/recycle/reduction', async (req) => {
       const p = paramsOf(req);
-      const actor = await d.actor(req, p);
-      const restored: string[] = [];
-      for (const id of objectIds(p, 'ItemIds')) {
-        await d.core.trash.restore(actor, id);
-        restored.push(toObjectId(id));
-      }
-      return ok(restored);
+      return ok(succeeded(await d.core.trash.restoreMany(req.actor, idsOf(p, 'ItemIds', objectIdCodec))));
     });
 
     app.post('/recycle/clear', async (req) => {
       const p = paramsOf(req);
-      const actor = await d.actor(req, p);
-      await d.core.trash.clear(actor, objectId(p, 'ProjectId'));
+      await d.core.trash.clear(req.actor, idOf(p, 'ProjectId', objectIdCodec));
       return ok(null);
     });
   };

@@ -1,8 +1,5 @@
-import type { Item } from '../../../core/items/view.js';
-import { toObjectId } from '../../../core/ids.js';
-import { extensionOf } from '../../../core/names.js';
-import type { User } from '../../../core/users/service.js';
-import { badRequest } from '../../../core/errors.js';
+import { badRequest, extensionOf, type Item, type User } from '../../../core/index.js';
+import { toObjectId } from '../../shared/ids.js';
 
 /** Dates in the ASP.NET JSON form the spec's `/Date/` placeholder stands for. */
 export const driveDate = (ms: number): string => `/Date(${ms})/`;

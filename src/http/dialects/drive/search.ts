@@ -1,8 +1,8 @@
-import type { FieldSpec } from '../../../core/filter/filter.js';
-import { fromObjectId } from '../../../core/ids.js';
+import type { FieldSpec } from '../../../core/index.js';
+import { objectIdCodec } from '../../shared/ids.js';
 
 const objectId = (raw: string) => {
-  const id = fromObjectId(raw.toLowerCase());
+  const id = objectIdCodec.decode(raw);
   if (id === undefined) throw new Error('expected an ObjectId');
   return id;
 };

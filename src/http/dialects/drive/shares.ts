@@ -1,11 +1,10 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import { KuraError } from '../../../core/errors.js';
-import { toObjectId } from '../../../core/ids.js';
-import type { Share } from '../../../core/shares/service.js';
+import { KuraError, type Share } from '../../../core/index.js';
+import { objectIdCodec, toObjectId } from '../../shared/ids.js';
 import { sendShare } from '../../shared/send-share.js';
 import type { Drive } from './context.js';
 import { ok } from './envelope.js';
-import { int, objectId, objectIds, paramsOf, str, type Params } from './params.js';
+import { idOf, idsOf, int, type Params, paramsOf, str } from '../../shared/params.js';
 import { driveDate } from './render.js';
 
 /**
@@ -32,27 +31,24 @@ export const shareRoutes =
   async (app) => {
     app.get('/share/list', async (req) => {
       const p = paramsOf(req);
-      const actor = await d.actor(req, p);
-      const projectId = objectId(p, 'ProjectId');
-      await d.core.spaces.get(actor, projectId);
-      return ok((await d.core.shares.list(actor, projectId)).map((s) => driveShare(s, d.config.publicUrl)));
+      const projectId = idOf(p, 'ProjectId', objectIdCodec);
+      await d.core.spaces.get(req.actor, projectId);
+      return ok((await d.core.shares.list(req.actor, projectId)).map((s) => driveShare(s, d.config.publicUrl)));
     });
 
     app.post('/share/add', async (req) => {
       const p = paramsOf(req);
-      const actor = await d.actor(req, p);
-      const ids = objectIds(p, 'ItemIds');
+      const ids = idsOf(p, 'ItemIds', objectIdCodec);
       const type = int(p, 'ShareType');
       if (type !== 1 && type !== 2) throw new KuraError('bad_request', 'ShareType must be 1 (public) or 2 (private)', { field: 'ShareType' });
-      const shares = (await d.core.shares.add(actor, ids, { type: type === 1 ? 'public' : 'private' })).map((s) => driveShare(s, d.config.publicUrl));
+      const shares = (await d.core.shares.add(req.actor, ids, { type: type === 1 ? 'public' : 'private' })).map((s) => driveShare(s, d.config.publicUrl));
       // One item: the share object, as the spec shows; several: an array in ItemIds order.
       return ok(shares.length === 1 ? shares[0] : shares);
     });
 
     app.post('/share/delete', async (req) => {
       const p = paramsOf(req);
-      const actor = await d.actor(req, p);
-      await d.core.shares.remove(actor, { token: str(p, 'Id').toLowerCase() });
+      await d.core.shares.remove(req.actor, { token: str(p, 'Id').toLowerCase() });
       return ok(null);
     });
 
@@ -62,7 +58,8 @@ export const shareRoutes =
       await sendShare(req, reply, content);
       return reply;
     };
-    app.get('/share/download', download('Id'));
+    // No token: the share id (and code) is the capability.
+    app.get('/share/download', { config: { auth: 'none' } }, download('Id'));
     // The spec's ShareUrl form.
-    app.get('/download_share_file', download('ShareId'));
+    app.get('/download_share_file', { config: { auth: 'none' } }, download('ShareId'));
   };

@@ -1,10 +1,10 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
-import { badRequest } from '../../../core/errors.js';
-import type { SliceResult, SliceTarget } from '../../../core/index.js';
+import { badRequest, type SliceResult, type SliceTarget } from '../../../core/index.js';
+import { objectIdCodec } from '../../shared/ids.js';
+import { withFile } from '../../shared/multipart.js';
+import { idOf, int, type Params, str } from '../../shared/params.js';
 import type { Drive } from './context.js';
 import { ok } from './envelope.js';
-import { requireMultipart, withFile } from './files.js';
-import { int, objectId, str, type Params } from './params.js';
 
 const GUID = /^[{(]?[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}[})]?$/i;
 
@@ -23,15 +23,15 @@ export const sliceRoutes =
   (d: Drive): FastifyPluginAsync =>
   async (app) => {
     const receive = async (req: FastifyRequest, target: (f: Params) => SliceTarget) => {
-      requireMultipart(req);
-      const r = await withFile(d, req, 'SliceData', (actor, f, file) => {
+      const r = await withFile(req, 'SliceData', (f, file) => {
         const spec = { key: fileTempId(f), target: target(f), length: int(f, 'FileLength') };
-        return d.core.sliced.slice(actor, spec, int(f, 'SliceOffset'), file.stream);
+        return d.core.resumable.slice(req.actor, spec, int(f, 'SliceOffset'), file.stream);
       });
       return answer(d, r);
     };
-    app.post('/upload_large_file', (req) => receive(req, (f) => ({ folderId: objectId(f, 'ParentId'), name: str(f, 'FileName') })));
-    app.post('/update_large_file', (req) => receive(req, (f) => ({ itemId: objectId(f, 'Id') })));
+    const multipart = { config: { auth: 'multipart' as const } };
+    app.post('/upload_large_file', multipart, (req) => receive(req, (f) => ({ folderId: idOf(f, 'ParentId', objectIdCodec), name: str(f, 'FileName') })));
+    app.post('/update_large_file', multipart, (req) => receive(req, (f) => ({ itemId: idOf(f, 'Id', objectIdCodec) })));
   };
 
 async function answer(d: Drive, r: SliceResult) {

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { Core } from '../../../core/index.js';
-import { requireActor } from '../../shared/auth.js';
+import { decimalNumberCodec } from '../../shared/ids.js';
+import { idOf } from '../../shared/params.js';
 import { errors, idParam } from './schemas.js';
 
 const entrySchema = {
@@ -23,8 +24,7 @@ export const aclRoutes =
       '/items/:id/acl',
       { schema: { tags: ['acl'], summary: 'Access entries set on an item', params: idParam, response: { 200: { type: 'object', properties: { entries: { type: 'array', items: entrySchema } } }, ...errors(401, 404) } } },
       async (req) => {
-        const actor = await requireActor(core, req);
-        return { entries: await core.acl.list(actor, Number(req.params.id)) };
+        return { entries: await core.acl.list(req.actor, idOf(req.params, 'id', decimalNumberCodec)) };
       },
     );
 
@@ -40,8 +40,7 @@ export const aclRoutes =
         },
       },
       async (req, reply) => {
-        const actor = await requireActor(core, req);
-        const entry = await core.acl.add(actor, Number(req.params.id), req.body);
+        const entry = await core.acl.add(req.actor, idOf(req.params, 'id', decimalNumberCodec), req.body);
         reply.code(201);
         return entry;
       },
@@ -59,8 +58,7 @@ export const aclRoutes =
         },
       },
       async (req) => {
-        const actor = await requireActor(core, req);
-        return core.acl.modify(actor, Number(req.params.id), req.body.mask);
+        return core.acl.modify(req.actor, idOf(req.params, 'id', decimalNumberCodec), req.body.mask);
       },
     );
 
@@ -68,8 +66,7 @@ export const aclRoutes =
       '/acl/:id',
       { schema: { tags: ['acl'], summary: 'Remove an access entry', params: idParam, response: { 204: { type: 'null' }, ...errors(401, 403, 404) } } },
       async (req, reply) => {
-        const actor = await requireActor(core, req);
-        await core.acl.remove(actor, Number(req.params.id));
+        await core.acl.remove(req.actor, idOf(req.params, 'id', decimalNumberCodec));
         reply.code(204).send();
       },
     );

@@ -1,9 +1,8 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { KuraConfig } from '../../../config.js';
-import { KuraError } from '../../../core/errors.js';
-import type { Core } from '../../../core/index.js';
-import { parseDuration } from '../../../core/tokens/service.js';
-import { requireActor } from '../../shared/auth.js';
+import { type Core, KuraError, parseDuration } from '../../../core/index.js';
+import { decimalNumberCodec } from '../../shared/ids.js';
+import { idOf } from '../../shared/params.js';
 import { errors, idParam, tokenSchema, userSchema } from './schemas.js';
 
 const credentials = {
@@ -19,9 +18,9 @@ export const authRoutes =
   async (app) => {
     app.post<{ Body: { username: string; password: string } }>(
       '/auth/login',
-      { schema: { tags: ['auth'], summary: 'Log in with a username and password; returns a new token', security: [], body: credentials, response: { 200: tokenReply, ...errors(400, 401) } } },
+      { config: { auth: 'none' }, schema: { tags: ['auth'], summary: 'Log in with a username and password; returns a new token', security: [], body: credentials, response: { 200: tokenReply, ...errors(400, 401) } } },
       async (req) => {
-        const user = await core.users.authenticate(req.body.username, req.body.password);
+        const user = await core.users.authenticate(req.body.username, req.body.password, { client: req.ip });
         const { token } = await core.tokens.create(user.id, { label: 'login', expiresInMs: 30 * 86400e3 });
         return { token, user };
       },
@@ -30,6 +29,7 @@ export const authRoutes =
     app.post<{ Body: { username: string; password: string; email?: string; realName?: string } }>(
       '/auth/register',
       {
+        config: { auth: 'none' },
         schema: {
           tags: ['auth'],
           summary: 'Create an account (only when KURA_OPEN_REGISTRATION is on)',
@@ -48,13 +48,11 @@ export const authRoutes =
     );
 
     app.get('/me', { schema: { tags: ['auth'], summary: 'The calling user', response: { 200: userSchema, ...errors(401) } } }, async (req) => {
-      const actor = await requireActor(core, req);
-      return core.users.get(actor.userId);
+      return core.users.get(req.actor.userId);
     });
 
     app.get('/tokens', { schema: { tags: ['tokens'], summary: "The caller's tokens (secrets are never shown again)", response: { 200: { type: 'object', properties: { tokens: { type: 'array', items: tokenSchema } } }, ...errors(401) } } }, async (req) => {
-      const actor = await requireActor(core, req);
-      return { tokens: await core.tokens.list(actor.userId) };
+      return { tokens: await core.tokens.list(req.actor.userId) };
     });
 
     app.post<{ Body: { label?: string; expires?: string } }>(
@@ -68,17 +66,15 @@ export const authRoutes =
         },
       },
       async (req, reply) => {
-        const actor = await requireActor(core, req);
         const body = req.body ?? {};
-        const created = await core.tokens.create(actor.userId, { label: body.label, expiresInMs: body.expires ? parseDuration(body.expires) : null });
+        const created = await core.tokens.create(req.actor.userId, { label: body.label, expiresInMs: body.expires ? parseDuration(body.expires) : null });
         reply.code(201);
         return created;
       },
     );
 
     app.delete<{ Params: { id: string } }>('/tokens/:id', { schema: { tags: ['tokens'], summary: 'Revoke a token', params: idParam, response: { 204: { type: 'null' }, ...errors(401, 404) } } }, async (req, reply) => {
-      const actor = await requireActor(core, req);
-      await core.tokens.revoke(actor, Number(req.params.id));
+      await core.tokens.revoke(req.actor, idOf(req.params, 'id', decimalNumberCodec));
       reply.code(204).send();
     });
   };

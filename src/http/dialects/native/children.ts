@@ -1,11 +1,8 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { KuraError } from '../../../core/errors.js';
-import { compileFilter, CORE_FIELD_SPECS } from '../../../core/filter/filter.js';
-import type { Core } from '../../../core/index.js';
-import type { IncomingFile } from '../../../core/index.js';
-import type { OnConflict } from '../../../core/items/placement.js';
-import { requireActor } from '../../shared/auth.js';
+import { compileFilter, type Core, CORE_FIELD_SPECS, type IncomingFile, KuraError, type OnConflict } from '../../../core/index.js';
+import { decimalNumberCodec } from '../../shared/ids.js';
 import { multipartParts } from '../../shared/multipart.js';
+import { idOf } from '../../shared/params.js';
 import { errors, idParam, itemSchema, onConflictQuery } from './schemas.js';
 
 const listQuery = {
@@ -38,9 +35,8 @@ export const childrenRoutes =
         },
       },
       async (req) => {
-        const actor = await requireActor(core, req);
         const { q, ...rest } = req.query;
-        return core.items.children(actor, Number(req.params.id), { ...rest, filter: q ? compileFilter(q, CORE_FIELD_SPECS, 'q') : undefined });
+        return core.items.children(req.actor, idOf(req.params, 'id', decimalNumberCodec), { ...rest, filter: q ? compileFilter(q, CORE_FIELD_SPECS, 'q') : undefined });
       },
     );
 
@@ -58,21 +54,20 @@ export const childrenRoutes =
         },
       },
       async (req, reply) => {
-        const actor = await requireActor(core, req);
-        const folderId = Number(req.params.id);
+        const folderId = idOf(req.params, 'id', decimalNumberCodec);
         const onConflict = req.query.onConflict;
         const ct = req.headers['content-type'] ?? '';
         if (/^multipart\/form-data/i.test(ct)) {
           // Rights first: a caller who may not write here is refused before any byte is read.
-          await core.uploads.checkTarget(actor, folderId);
-          const items = await core.uploads.uploadMany(actor, folderId, fileParts(req.raw), { onConflict });
+          await core.uploads.checkTarget(req.actor, folderId);
+          const items = await core.uploads.uploadMany(req.actor, folderId, fileParts(req.raw), { onConflict });
           reply.code(201);
           return { items };
         }
         if (/^application\/json/i.test(ct)) {
           const body = req.body as { name?: unknown; kind?: unknown } | null;
           if (!body || typeof body !== 'object' || body.kind !== 'folder') throw new KuraError('bad_request', 'send {"name": "...", "kind": "folder"} to create a folder');
-          const folder = await core.changes.createFolder(actor, folderId, body.name, { onConflict });
+          const folder = await core.changes.createFolder(req.actor, folderId, body.name, { onConflict });
           reply.code(201);
           return { items: [folder] };
         }

@@ -1,9 +1,9 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { Readable } from 'node:stream';
-import { KuraError } from '../../../core/errors.js';
-import type { Core } from '../../../core/index.js';
-import { requireActor } from '../../shared/auth.js';
+import { type Core, KuraError } from '../../../core/index.js';
+import { decimalNumberCodec } from '../../shared/ids.js';
 import { multipartParts } from '../../shared/multipart.js';
+import { idOf } from '../../shared/params.js';
 import { sendFile } from '../../shared/send-file.js';
 import { errors, idParam, itemSchema, versionSchema } from './schemas.js';
 
@@ -40,8 +40,7 @@ export const contentRoutes =
         response: { 200: binary, 206: binary, 304: { description: 'not modified', type: 'null' }, ...errors(401, 404, 416) },
       },
       handler: async (req, reply) => {
-        const actor = await requireActor(core, req);
-        const body = await core.content.content(actor, Number(req.params.id), req.query.version === undefined ? undefined : Number(req.query.version));
+        const body = await core.content.content(req.actor, idOf(req.params, 'id', decimalNumberCodec), req.query.version === undefined ? undefined : Number(req.query.version));
         await sendFile(req, reply, body);
         return reply;
       },
@@ -51,8 +50,7 @@ export const contentRoutes =
       '/items/:id/versions',
       { schema: { tags: ['content'], summary: 'Versions of a file, newest first', params: idParam, response: { 200: { type: 'object', properties: { versions: { type: 'array', items: versionSchema } } }, ...errors(400, 401, 404) } } },
       async (req) => {
-        const actor = await requireActor(core, req);
-        return { versions: await core.items.versions(actor, Number(req.params.id)) };
+        return { versions: await core.items.versions(req.actor, idOf(req.params, 'id', decimalNumberCodec)) };
       },
     );
 
@@ -67,12 +65,11 @@ export const contentRoutes =
         },
       },
       async (req, reply) => {
-        const actor = await requireActor(core, req);
-        const id = Number(req.params.id);
-        await core.uploads.checkVersionTarget(actor, id);
+        const id = idOf(req.params, 'id', decimalNumberCodec);
+        await core.uploads.checkVersionTarget(req.actor, id);
         const { stream, done } = await contentStream(req);
         try {
-          const item = await core.uploads.uploadVersion(actor, id, stream);
+          const item = await core.uploads.uploadVersion(req.actor, id, stream);
           reply.code(201);
           return item;
         } finally {
@@ -86,8 +83,7 @@ export const contentRoutes =
       url: '/items/:id/versions/:n/content',
       schema: { tags: ['content'], summary: 'Download one version of a file', params: versionParams, response: { 200: binary, 206: binary, ...errors(401, 404, 416) } },
       handler: async (req, reply) => {
-        const actor = await requireActor(core, req);
-        const body = await core.content.content(actor, Number(req.params.id), Number(req.params.n));
+        const body = await core.content.content(req.actor, idOf(req.params, 'id', decimalNumberCodec), Number(req.params.n));
         await sendFile(req, reply, body);
         return reply;
       },

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { Core } from '../../../core/index.js';
-import { requireActor } from '../../shared/auth.js';
+import { decimalNumberCodec } from '../../shared/ids.js';
+import { idOf } from '../../shared/params.js';
 import { errors, idParam } from './schemas.js';
 
 const favoriteSchema = {
@@ -24,8 +25,7 @@ export const favoriteRoutes =
       '/favorites',
       { schema: { tags: ['favorites'], summary: "The caller's favourites (items it may still see), newest first", querystring: { type: 'object', properties: { spaceId: idParam.properties.id } }, response: { 200: listReply, ...errors(400, 401) } } },
       async (req) => {
-        const actor = await requireActor(core, req);
-        return { favorites: await core.favorites.list(actor, req.query.spaceId === undefined ? undefined : Number(req.query.spaceId)) };
+        return { favorites: await core.favorites.list(req.actor, idOf(req.query, 'spaceId', decimalNumberCodec, { optional: true })) };
       },
     );
 
@@ -44,16 +44,14 @@ export const favoriteRoutes =
         },
       },
       async (req, reply) => {
-        const actor = await requireActor(core, req);
-        const favorites = await core.favorites.add(actor, req.body.items);
+        const favorites = await core.favorites.add(req.actor, req.body.items);
         reply.code(201);
         return { favorites };
       },
     );
 
     app.delete<{ Params: { id: string } }>('/favorites/:id', { schema: { tags: ['favorites'], summary: 'Remove a favourite', params: idParam, response: { 204: { type: 'null' }, ...errors(401, 404) } } }, async (req, reply) => {
-      const actor = await requireActor(core, req);
-      await core.favorites.remove(actor, Number(req.params.id));
+      await core.favorites.remove(req.actor, idOf(req.params, 'id', decimalNumberCodec));
       reply.code(204).send();
     });
   };

@@ -1,6 +1,6 @@
-import type { FastifyPluginAsync } from 'fastify';
-import type { KuraConfig } from '../../../config.js';
-import type { Core } from '../../../core/index.js';
+import { bearer } from '../../shared/credentials.js';
+import type { DialectFactory } from '../../shared/dialect.js';
+import { restError } from '../../shared/errors.js';
 import { aclRoutes } from './acl.js';
 import { authRoutes } from './auth.js';
 import { favoriteRoutes } from './favorites.js';
@@ -12,10 +12,13 @@ import { spaceRoutes } from './spaces.js';
 import { trashRoutes } from './trash.js';
 import { uploadRoutes } from './uploads.js';
 
-/** The native REST API, mounted at /api/v1. */
-export const nativeApi =
-  (core: Core, config: KuraConfig): FastifyPluginAsync =>
-  async (app) => {
+/** The native REST API, mounted at /api/v1. docs/native.md has its decisions. */
+export const nativeDialect: DialectFactory = (core, config) => ({
+  name: 'native',
+  prefix: '/api/v1',
+  credentials: [bearer()],
+  renderError: restError,
+  async routes(app) {
     await app.register(authRoutes(core, config));
     await app.register(spaceRoutes(core));
     await app.register(itemRoutes(core));
@@ -26,4 +29,5 @@ export const nativeApi =
     await app.register(favoriteRoutes(core));
     await app.register(uploadRoutes(core));
     await app.register(shareRoutes(core, config));
-  };
+  },
+});

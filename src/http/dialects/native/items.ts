@@ -1,8 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { compileFilter, CORE_FIELD_SPECS } from '../../../core/filter/filter.js';
-import type { Core } from '../../../core/index.js';
-import type { OnConflict } from '../../../core/items/placement.js';
-import { requireActor } from '../../shared/auth.js';
+import { compileFilter, type Core, CORE_FIELD_SPECS, type OnConflict } from '../../../core/index.js';
+import { decimalNumberCodec } from '../../shared/ids.js';
+import { idOf } from '../../shared/params.js';
 import { errors, idParam, itemSchema, onConflictQuery } from './schemas.js';
 
 const placeBody = {
@@ -24,8 +23,7 @@ export const itemRoutes =
   (core: Core): FastifyPluginAsync =>
   async (app) => {
     app.get<{ Params: { id: string } }>('/items/:id', { schema: { tags: ['items'], summary: 'Metadata of a file or folder', params: idParam, response: { 200: itemSchema, ...errors(401, 404) } } }, async (req) => {
-      const actor = await requireActor(core, req);
-      return core.items.get(actor, Number(req.params.id));
+      return core.items.get(req.actor, idOf(req.params, 'id', decimalNumberCodec));
     });
 
     app.patch<{ Params: { id: string }; Body: Record<string, unknown> }>(
@@ -44,21 +42,19 @@ export const itemRoutes =
         },
       },
       async (req) => {
-        const actor = await requireActor(core, req);
-        const id = Number(req.params.id);
+        const id = idOf(req.params, 'id', decimalNumberCodec);
         const { parentId, name, ...meta } = req.body ?? {};
         if (parentId !== undefined) {
-          await core.changes.move(actor, id, parentId as number, { name });
-          if (Object.keys(meta).length === 0) return core.items.get(actor, id);
-          return core.changes.update(actor, id, meta);
+          await core.changes.move(req.actor, id, parentId as number, { name });
+          if (Object.keys(meta).length === 0) return core.items.get(req.actor, id);
+          return core.changes.update(req.actor, id, meta);
         }
-        return core.changes.update(actor, id, { name, ...meta });
+        return core.changes.update(req.actor, id, { name, ...meta });
       },
     );
 
     app.delete<{ Params: { id: string } }>('/items/:id', { schema: { tags: ['items'], summary: 'Move an item (and its subtree) to the trash', params: idParam, response: { 204: { type: 'null' }, ...errors(400, 401, 403, 404) } } }, async (req, reply) => {
-      const actor = await requireActor(core, req);
-      await core.changes.trash(actor, Number(req.params.id));
+      await core.changes.trash(req.actor, idOf(req.params, 'id', decimalNumberCodec));
       reply.code(204).send();
     });
 
@@ -66,8 +62,7 @@ export const itemRoutes =
       '/items/:id/move',
       { schema: { tags: ['items'], summary: 'Move into another folder (any space the caller may write to)', params: idParam, body: placeBody, response: { 200: itemSchema, ...errors(400, 401, 403, 404, 409, 507) } } },
       async (req) => {
-        const actor = await requireActor(core, req);
-        return core.changes.move(actor, Number(req.params.id), req.body.parentId, req.body);
+        return core.changes.move(req.actor, idOf(req.params, 'id', decimalNumberCodec), req.body.parentId, req.body);
       },
     );
 
@@ -75,8 +70,7 @@ export const itemRoutes =
       '/items/:id/copy',
       { schema: { tags: ['items'], summary: 'Copy a file or folder tree (metadata only: content is shared)', params: idParam, body: placeBody, response: { 201: itemSchema, ...errors(400, 401, 403, 404, 409, 507) } } },
       async (req, reply) => {
-        const actor = await requireActor(core, req);
-        const copy = await core.changes.copy(actor, Number(req.params.id), req.body.parentId, req.body);
+        const copy = await core.changes.copy(req.actor, idOf(req.params, 'id', decimalNumberCodec), req.body.parentId, req.body);
         reply.code(201);
         return copy;
       },
@@ -94,9 +88,8 @@ export const itemRoutes =
         },
       },
       async (req) => {
-        const actor = await requireActor(core, req);
         const filter = req.query.q ? compileFilter(req.query.q, CORE_FIELD_SPECS, 'q') : undefined;
-        return { items: await core.items.descendants(actor, Number(req.params.id), { files: req.query.files !== 'false', filter }) };
+        return { items: await core.items.descendants(req.actor, idOf(req.params, 'id', decimalNumberCodec), { files: req.query.files !== 'false', filter }) };
       },
     );
 
@@ -104,8 +97,7 @@ export const itemRoutes =
       '/items/:id/ancestors',
       { schema: { tags: ['items'], summary: 'Folders from the space root down to the parent', params: idParam, response: { 200: { type: 'object', properties: { items: { type: 'array', items: itemSchema } } }, ...errors(401, 404) } } },
       async (req) => {
-        const actor = await requireActor(core, req);
-        return { items: await core.items.ancestors(actor, Number(req.params.id)) };
+        return { items: await core.items.ancestors(req.actor, idOf(req.params, 'id', decimalNumberCodec)) };
       },
     );
   };

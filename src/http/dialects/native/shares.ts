@@ -1,8 +1,8 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { KuraConfig } from '../../../config.js';
-import type { Core } from '../../../core/index.js';
-import type { Share } from '../../../core/shares/service.js';
-import { requireActor } from '../../shared/auth.js';
+import type { Core, Share } from '../../../core/index.js';
+import { decimalNumberCodec } from '../../shared/ids.js';
+import { idOf } from '../../shared/params.js';
 import { sendShare } from '../../shared/send-share.js';
 import { errors, idParam } from './schemas.js';
 
@@ -46,8 +46,7 @@ export const shareRoutes =
         },
       },
       async (req) => {
-        const actor = await requireActor(core, req);
-        return { shares: (await core.shares.list(actor, req.query.spaceId === undefined ? undefined : Number(req.query.spaceId))).map(render) };
+        return { shares: (await core.shares.list(req.actor, idOf(req.query, 'spaceId', decimalNumberCodec, { optional: true }))).map(render) };
       },
     );
 
@@ -72,24 +71,21 @@ export const shareRoutes =
         },
       },
       async (req, reply) => {
-        const actor = await requireActor(core, req);
-        const shares = await core.shares.add(actor, req.body.itemIds, req.body);
+        const shares = await core.shares.add(req.actor, req.body.itemIds, req.body);
         reply.code(201);
         return { shares: shares.map(render) };
       },
     );
 
     app.get<{ Params: { id: string } }>('/shares/:id', { schema: { tags: ['shares'], summary: 'One share', params: idParam, response: { 200: shareSchema, ...errors(400, 401, 404) } } }, async (req) => {
-      const actor = await requireActor(core, req);
-      return render(await core.shares.get(actor, Number(req.params.id)));
+      return render(await core.shares.get(req.actor, idOf(req.params, 'id', decimalNumberCodec)));
     });
 
     app.delete<{ Params: { id: string } }>(
       '/shares/:id',
       { schema: { tags: ['shares'], summary: 'Remove a share (its creator, or a caller with SHARE on the item)', params: idParam, response: { 204: { type: 'null' }, ...errors(400, 401, 403, 404) } } },
       async (req, reply) => {
-        const actor = await requireActor(core, req);
-        await core.shares.remove(actor, { id: Number(req.params.id) });
+        await core.shares.remove(req.actor, { id: idOf(req.params, 'id', decimalNumberCodec) });
         reply.code(204).send();
       },
     );
@@ -97,6 +93,7 @@ export const shareRoutes =
     app.route<{ Params: { token: string }; Querystring: { code?: string } }>({
       method: ['GET', 'HEAD'],
       url: '/shares/:token/content',
+      config: { auth: 'none' },
       schema: {
         tags: ['shares'],
         summary: 'Download a share without a token: a file (Range, ETag) or a folder as a streamed zip. Unknown, removed, expired shares, wrong codes and trashed items all answer the same 404; too many a minute from one client answer 429',

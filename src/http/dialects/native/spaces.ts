@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { Core } from '../../../core/index.js';
-import { requireActor } from '../../shared/auth.js';
+import { decimalNumberCodec } from '../../shared/ids.js';
+import { idOf } from '../../shared/params.js';
 import { errors, idParam, itemSchema, memberSchema, spaceSchema } from './schemas.js';
 
 const memberParams = {
@@ -13,8 +14,7 @@ export const spaceRoutes =
   (core: Core): FastifyPluginAsync =>
   async (app) => {
     app.get('/spaces', { schema: { tags: ['spaces'], summary: 'Spaces the caller is a member of, with usage and quota', response: { 200: { type: 'object', properties: { spaces: { type: 'array', items: spaceSchema } } }, ...errors(401) } } }, async (req) => {
-      const actor = await requireActor(core, req);
-      return { spaces: await core.spaces.listMine(actor) };
+      return { spaces: await core.spaces.listMine(req.actor) };
     });
 
     app.post<{ Body: { kind: string; name: string; ownerId?: number } }>(
@@ -28,21 +28,32 @@ export const spaceRoutes =
         },
       },
       async (req, reply) => {
-        const actor = await requireActor(core, req);
-        const space = await core.spaces.create(actor, req.body);
+        const space = await core.spaces.create(req.actor, req.body);
         reply.code(201);
         return space;
       },
     );
 
     app.get<{ Params: { id: string } }>('/spaces/:id', { schema: { tags: ['spaces'], summary: 'A space with its usage and quota', params: idParam, response: { 200: spaceSchema, ...errors(401, 404) } } }, async (req) => {
-      const actor = await requireActor(core, req);
-      return core.spaces.get(actor, Number(req.params.id));
+      return core.spaces.get(req.actor, idOf(req.params, 'id', decimalNumberCodec));
     });
 
+    app.patch<{ Params: { id: string }; Body: { publicLinks: boolean } }>(
+      '/spaces/:id',
+      {
+        schema: {
+          tags: ['spaces'],
+          summary: 'Change a space’s settings (its owner and admins): publicLinks switches reads by id without a token (drive resource, …) on or off',
+          params: idParam,
+          body: { type: 'object', properties: { publicLinks: { type: 'boolean' } }, required: ['publicLinks'], additionalProperties: false },
+          response: { 200: spaceSchema, ...errors(400, 401, 403, 404) },
+        },
+      },
+      async (req) => core.spaces.setPublicLinks(req.actor, idOf(req.params, 'id', decimalNumberCodec), req.body.publicLinks),
+    );
+
     app.get<{ Params: { id: string } }>('/spaces/:id/members', { schema: { tags: ['spaces'], summary: 'Members of a space', params: idParam, response: { 200: { type: 'object', properties: { members: { type: 'array', items: memberSchema } } }, ...errors(401, 404) } } }, async (req) => {
-      const actor = await requireActor(core, req);
-      return { members: await core.spaces.members(actor, Number(req.params.id)) };
+      return { members: await core.spaces.members(req.actor, idOf(req.params, 'id', decimalNumberCodec)) };
     });
 
     app.put<{ Params: { id: string; userId: string }; Body: { role: string } }>(
@@ -57,8 +68,7 @@ export const spaceRoutes =
         },
       },
       async (req) => {
-        const actor = await requireActor(core, req);
-        return { members: await core.spaces.setMember(actor, Number(req.params.id), Number(req.params.userId), req.body.role) };
+        return { members: await core.spaces.setMember(req.actor, idOf(req.params, 'id', decimalNumberCodec), idOf(req.params, 'userId', decimalNumberCodec), req.body.role) };
       },
     );
 
@@ -66,8 +76,7 @@ export const spaceRoutes =
       '/spaces/:id/members/:userId',
       { schema: { tags: ['spaces'], summary: 'Remove a member', params: memberParams, response: { 204: { type: 'null' }, ...errors(401, 403, 404, 409) } } },
       async (req, reply) => {
-        const actor = await requireActor(core, req);
-        await core.spaces.removeMember(actor, Number(req.params.id), Number(req.params.userId));
+        await core.spaces.removeMember(req.actor, idOf(req.params, 'id', decimalNumberCodec), idOf(req.params, 'userId', decimalNumberCodec));
         reply.code(204).send();
       },
     );
@@ -84,14 +93,12 @@ export const spaceRoutes =
         },
       },
       async (req) => {
-        const actor = await requireActor(core, req);
-        return core.spaces.setQuota(actor, Number(req.params.id), req.body ?? {});
+        return core.spaces.setQuota(req.actor, idOf(req.params, 'id', decimalNumberCodec), req.body ?? {});
       },
     );
 
     app.get<{ Params: { id: string } }>('/spaces/:id/root', { schema: { tags: ['spaces'], summary: 'The root folder of a space', params: idParam, response: { 200: itemSchema, ...errors(401, 404) } } }, async (req) => {
-      const actor = await requireActor(core, req);
-      const space = await core.spaces.get(actor, Number(req.params.id));
-      return core.items.get(actor, space.rootId);
+      const space = await core.spaces.get(req.actor, idOf(req.params, 'id', decimalNumberCodec));
+      return core.items.get(req.actor, space.rootId);
     });
   };

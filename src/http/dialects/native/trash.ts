@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { Core } from '../../../core/index.js';
-import { requireActor } from '../../shared/auth.js';
+import { decimalNumberCodec } from '../../shared/ids.js';
+import { idOf } from '../../shared/params.js';
 import { errors, idParam, itemSchema } from './schemas.js';
 
 const trashItemParams = {
@@ -16,8 +17,7 @@ export const trashRoutes =
       '/spaces/:id/trash',
       { schema: { tags: ['trash'], summary: 'Items deleted in a space (tops of deleted subtrees), newest first', params: idParam, response: { 200: { type: 'object', properties: { items: { type: 'array', items: itemSchema } } }, ...errors(401, 404) } } },
       async (req) => {
-        const actor = await requireActor(core, req);
-        return { items: await core.trash.list(actor, Number(req.params.id)) };
+        return { items: await core.trash.list(req.actor, idOf(req.params, 'id', decimalNumberCodec)) };
       },
     );
 
@@ -25,8 +25,7 @@ export const trashRoutes =
       '/spaces/:id/trash',
       { schema: { tags: ['trash'], summary: 'Empty the trash of a space (what the caller may delete); usage is given back', params: idParam, response: { 200: { type: 'object', properties: { purged: { type: 'integer' } } }, ...errors(401, 404) } } },
       async (req) => {
-        const actor = await requireActor(core, req);
-        return { purged: await core.trash.clear(actor, Number(req.params.id)) };
+        return { purged: await core.trash.clear(req.actor, idOf(req.params, 'id', decimalNumberCodec)) };
       },
     );
 
@@ -34,8 +33,7 @@ export const trashRoutes =
       '/spaces/:id/trash/:itemId',
       { schema: { tags: ['trash'], summary: 'Delete one trashed item (and its subtree) for good', params: trashItemParams, response: { 204: { type: 'null' }, ...errors(401, 403, 404) } } },
       async (req, reply) => {
-        const actor = await requireActor(core, req);
-        await core.trash.purge(actor, Number(req.params.itemId));
+        await core.trash.purge(req.actor, idOf(req.params, 'itemId', decimalNumberCodec));
         reply.code(204).send();
       },
     );
@@ -52,8 +50,7 @@ export const trashRoutes =
         },
       },
       async (req) => {
-        const actor = await requireActor(core, req);
-        return core.trash.restore(actor, Number(req.params.id));
+        return core.trash.restore(req.actor, idOf(req.params, 'id', decimalNumberCodec));
       },
     );
   };

@@ -1,9 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyPluginAsync } from 'fastify';
-import { KuraError } from '../../../core/errors.js';
-import type { Core } from '../../../core/index.js';
-import type { SliceResult } from '../../../core/index.js';
-import { requireActor } from '../../shared/auth.js';
+import { type Core, KuraError, type SliceResult } from '../../../core/index.js';
 import { errors, itemSchema } from './schemas.js';
 
 const keyParam = {
@@ -66,22 +63,21 @@ export const uploadRoutes =
         },
       },
       async (req, reply) => {
-        const actor = await requireActor(core, req);
         const b = req.body;
         if ((b.itemId === undefined) === (b.folderId === undefined)) throw new KuraError('bad_request', 'give either folderId (with name) or itemId');
         if (b.folderId !== undefined && b.name === undefined) throw new KuraError('bad_request', 'name is required with folderId', { field: 'name' });
         const key = b.key ?? randomBytes(16).toString('hex');
         const target = b.itemId !== undefined ? { itemId: b.itemId } : { folderId: b.folderId!, name: b.name! };
-        await core.sliced.open(actor, { key, target, length: b.length });
+        await core.resumable.open(req.actor, { key, target, length: b.length });
         reply.code(201);
-        return core.sliced.status(actor, key);
+        return core.resumable.status(req.actor, key);
       },
     );
 
     app.get<{ Params: { key: string } }>(
       '/uploads/:key',
       { schema: { tags: ['uploads'], summary: 'State of a resumable upload: received ranges, expiry', params: keyParam, response: { 200: uploadSchema, ...errors(401, 404) } } },
-      async (req) => core.sliced.status(await requireActor(core, req), req.params.key),
+      async (req) => core.resumable.status(req.actor, req.params.key),
     );
 
     app.put<{ Params: { key: string }; Querystring: { offset: string } }>(
@@ -97,8 +93,7 @@ export const uploadRoutes =
         },
       },
       async (req, reply) => {
-        const actor = await requireActor(core, req);
-        const r = await core.sliced.append(actor, req.params.key, Number(req.query.offset), req.raw);
+        const r = await core.resumable.append(req.actor, req.params.key, Number(req.query.offset), req.raw);
         if (r.done) reply.code(201);
         return answer(r);
       },
@@ -108,7 +103,7 @@ export const uploadRoutes =
       '/uploads/:key',
       { schema: { tags: ['uploads'], summary: 'Cancel a resumable upload: its bytes are dropped and its quota given back', params: keyParam, response: { 204: { type: 'null' }, ...errors(401, 404, 409) } } },
       async (req, reply) => {
-        await core.sliced.cancel(await requireActor(core, req), req.params.key);
+        await core.resumable.cancel(req.actor, req.params.key);
         reply.code(204);
       },
     );
