@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { isIPv4, isIPv6 } from 'node:net';
 import { resolve } from 'node:path';
 import { FAULT_POINTS, type FaultPoint } from './core/index.js';
 
@@ -44,6 +45,15 @@ export interface KuraConfig {
   readonly shutdownGraceSeconds: number;
   /** Seconds an idle sliced upload is kept before it expires (KURA_UPLOAD_SESSION_SECONDS, default 86400). */
   readonly uploadSessionSeconds: number;
+  /**
+   * Which proxies in front of Kura may say who the client is (X-Forwarded-For), so
+   * per-address limits count real clients (KURA_TRUST_PROXY: unset/false = none, a hop
+   * count, or comma-separated addresses and CIDR ranges).
+   */
+  readonly trustProxy: false | number | string[];
+  /** Request bodies must bring `bodyMinBytes` per `bodyWindowMs` (KURA_BODY_MIN_RATE bytes/s over KURA_BODY_TIMEOUT_SECONDS). */
+  readonly bodyWindowMs: number;
+  readonly bodyMinBytes: number;
   /** Tests only: where to kill the process (KURA_TEST_FAULT, refused unless NODE_ENV=test). */
   readonly testFault: FaultPoint | undefined;
 }
@@ -101,6 +111,21 @@ function url(env: Env, name: string, protocols: string[]): string | undefined {
   }
   if (!protocols.includes(u.protocol)) throw new ConfigError(name, `expected ${protocols.join(' or ')} URL, got "${u.protocol}"`);
   return raw;
+}
+
+const IPV4_CIDR = /^(\d{1,3})(\.\d{1,3}){3}(\/(3[0-2]|[12]?\d))?$/;
+
+function trustProxy(env: Env): false | number | string[] {
+  const raw = (env.KURA_TRUST_PROXY ?? '').trim();
+  if (raw === '' || ['false', 'no', 'off', '0'].includes(raw.toLowerCase())) return false;
+  if (/^\d{1,2}$/.test(raw)) return Number(raw);
+  const list = raw.split(',').map((a) => a.trim()).filter(Boolean);
+  for (const a of list) {
+    const [addr, bits] = a.split('/');
+    const ok = (isIPv4(addr) && IPV4_CIDR.test(a)) || (isIPv6(addr) && (bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= 128)));
+    if (!ok) throw new ConfigError('KURA_TRUST_PROXY', `expected false, a hop count or addresses/CIDR ranges, got "${a}"`);
+  }
+  return list;
 }
 
 /**
@@ -164,6 +189,7 @@ export function loadConfig(rawEnv: Env = process.env): KuraConfig {
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
     throw new ConfigError('LOG_LEVEL', `expected fatal, error, warn, info, debug, trace or silent, got "${logLevel}"`);
   }
+  const bodyWindowSeconds = int(env, 'KURA_BODY_TIMEOUT_SECONDS', 30, 1, 3600);
   const fault = env.KURA_TEST_FAULT || undefined;
   if (fault !== undefined) {
     if (env.NODE_ENV !== 'test') throw new ConfigError('KURA_TEST_FAULT', 'is for tests only (NODE_ENV=test)');
@@ -185,6 +211,9 @@ export function loadConfig(rawEnv: Env = process.env): KuraConfig {
     authCacheSeconds: int(env, 'KURA_AUTH_CACHE_SECONDS', 5, 0, 3600),
     shutdownGraceSeconds: int(env, 'KURA_SHUTDOWN_GRACE_SECONDS', 30, 0, 3600),
     uploadSessionSeconds: int(env, 'KURA_UPLOAD_SESSION_SECONDS', 86400, 1, 30 * 86400),
+    trustProxy: trustProxy(env),
+    bodyWindowMs: bodyWindowSeconds * 1000,
+    bodyMinBytes: int(env, 'KURA_BODY_MIN_RATE', 1024, 0, 1024 ** 3) * bodyWindowSeconds,
     testFault: fault as FaultPoint | undefined,
   });
 }

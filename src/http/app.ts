@@ -5,9 +5,11 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { KuraConfig } from '../config.js';
 import type { Core } from '../core/index.js';
 import { DIALECTS } from './dialects/index.js';
+import { guardBodyPace } from './body-guard.js';
 import { Metrics } from './metrics.js';
 import { mountDialect, type DialectFactory } from './shared/dialect.js';
 import { renderErrorsWith, restError } from './shared/errors.js';
+import { logRedaction } from './shared/redact.js';
 
 export interface AppDeps {
   core: Core;
@@ -20,14 +22,18 @@ export interface AppDeps {
   dialects?: readonly DialectFactory[];
 }
 
+const trustHops = (n: number) => (_address: string, hop: number) => hop < n;
+
 /** Builds the HTTP application: every dialect mounted on one core. */
 export async function buildApp(config: KuraConfig, deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: deps.logger === false ? false : { level: config.logLevel, ...(typeof deps.logger === 'object' ? { stream: deps.logger.stream } : {}) },
+    // Credentials never reach a log line: one redaction list (shared/redact.ts) for every dialect.
+    logger: deps.logger === false ? false : { level: config.logLevel, ...logRedaction, ...(typeof deps.logger === 'object' ? { stream: deps.logger.stream } : {}) },
     // One access-log line per request, written by the metrics hook (Fastify's own is two).
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 1024 * 1024,
-    trustProxy: false,
+    // A hop count trusts that many proxies nearest to Kura; addresses trust exactly those.
+    trustProxy: typeof config.trustProxy === 'number' ? trustHops(config.trustProxy) : config.trustProxy,
     routerOptions: { maxParamLength: 512 },
     return503OnClosing: true,
     forceCloseConnections: 'idle',
@@ -44,6 +50,7 @@ export async function buildApp(config: KuraConfig, deps: AppDeps): Promise<Fasti
 
   const metrics = new Metrics();
   metrics.register(app);
+  guardBodyPace(app, { windowMs: config.bodyWindowMs, minBytes: config.bodyMinBytes });
 
   await app.register(swagger, {
     openapi: {

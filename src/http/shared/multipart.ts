@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import type { Readable } from 'node:stream';
+import { PassThrough, type Readable } from 'node:stream';
 import busboy from 'busboy';
 import type { FastifyRequest } from 'fastify';
 import { KuraError } from '../../core/index.js';
@@ -123,23 +123,67 @@ export interface IncomingPart {
 }
 
 /**
- * Reads a multipart body of fields followed by one file (the part named `fileField`) and
- * hands both to `use` once the caller is known (`req.actor`). Fields after the file are
- * not seen; other file parts are skipped. 415 when the body is not multipart, 400 without
- * the file.
+ * Lets a file part's bytes through but holds back its end until `release()`: whoever reads
+ * it (the core staging an upload) cannot finish, and so cannot record anything, before the
+ * rest of the body has been read and found acceptable; `fail()` ends it with an error.
  */
-export async function withFile<T>(req: FastifyRequest, fileField: string, use: (fields: Params, file: IncomingPart) => Promise<T>): Promise<T> {
+function holdEnd(source: Readable): { stream: Readable; release(): void; fail(e: Error): void } {
+  const held = new PassThrough({ highWaterMark: 1024 * 1024 });
+  // The reader may not listen yet when the request is refused: it sees the error through
+  // `errored` or its own pipeline; an unheard 'error' must not take the process down.
+  held.on('error', () => undefined);
+  let ended = false;
+  source.once('end', () => (ended = true));
+  source.once('error', (e) => held.destroy(e));
+  source.pipe(held, { end: false });
+  return {
+    stream: held,
+    release: () => (ended ? held.end() : source.once('end', () => held.end())),
+    fail: (e) => held.destroy(e),
+  };
+}
+
+/**
+ * Reads a multipart body of fields followed by one file (the part named `fileField`, or
+ * the first file part whatever its name when `fileField` is undefined) and hands both to
+ * `use` once the caller is known (`req.actor`). Fields after the file are not seen; file
+ * parts of other names are skipped. The file's stream ends only once the whole body has
+ * been read: a second file part refuses the request (400) before `use` can record
+ * anything. 415 when the body is not multipart, 400 without the file.
+ */
+export async function withFile<T>(req: FastifyRequest, fileField: string | undefined, use: (fields: Params, file: IncomingPart) => Promise<T>): Promise<T> {
   if (!isMultipart(req)) throw new KuraError('unsupported_type', 'send multipart/form-data with the fields first and the file last');
   const fields: Params = { ...((req.query ?? {}) as Params) };
-  let result: { value: T } | undefined;
-  for await (const part of partsWithCaller(req, fields, { files: 1 })) {
-    if (part.kind === 'field') continue;
-    if (part.name !== fileField || result) {
-      part.stream.resume();
-      continue;
+  const what = fileField ?? 'a file part';
+  let pending: Promise<T> | undefined;
+  let held: ReturnType<typeof holdEnd> | undefined;
+  try {
+    for await (const part of partsWithCaller(req, fields, { files: 10 })) {
+      if (part.kind === 'field') continue;
+      if (fileField !== undefined && part.name !== fileField) {
+        part.stream.resume();
+        continue;
+      }
+      if (held) {
+        part.stream.resume();
+        throw new KuraError('bad_request', `send one file per request (${what} came twice)`, { field: fileField });
+      }
+      held = holdEnd(part.stream);
+      const stream = held.stream;
+      pending = use(fields, { name: part.filename, stream });
+      // Whatever `use` left unread is drained once it is done (else the parser would stall),
+      // and its failure is awaited below: until then it must not count as unhandled.
+      pending.then(
+        () => stream.resume(),
+        () => stream.resume(),
+      );
     }
-    result = { value: await use(fields, { name: part.filename, stream: part.stream }) };
+  } catch (e) {
+    held?.fail(e instanceof Error ? e : new Error(String(e)));
+    await pending?.catch(() => undefined);
+    throw e;
   }
-  if (!result) throw new KuraError('bad_request', `${fileField} is required (a file part)`, { field: fileField });
-  return result.value;
+  if (!held || !pending) throw new KuraError('bad_request', `${what} is required (a file part)`, { field: fileField });
+  held.release();
+  return pending;
 }

@@ -24,6 +24,16 @@ function notModified(req: FastifyRequest, etag: string, modifiedAt: number): boo
   return false;
 }
 
+/**
+ * RFC 9110 §14.1.2: a suffix range longer than the content (`bytes=-100` of 16 bytes) means
+ * the whole content. range-parser refuses those as unsatisfiable, so they are rewritten
+ * to `0-` first; `bytes=-0` stays unsatisfiable.
+ */
+function longSuffixesWhole(header: string, size: number): string {
+  if (!/^bytes=/i.test(header) || !header.includes('-')) return header;
+  return header.replace(/(^bytes=|,)\s*-(\d+)\s*(?=,|$)/gi, (all, lead: string, n: string) => (Number(n) > size ? `${lead}0-` : all));
+}
+
 const headerMemo = new Map<string, Record<string, string>>();
 
 /**
@@ -79,7 +89,7 @@ export async function sendFile(req: FastifyRequest, reply: FastifyReply, body: F
   const rangeHeader = opts.slice ? undefined : req.headers.range;
   const ifRange = req.headers['if-range'];
   if (rangeHeader && body.size > 0 && (!ifRange || ifRange === etag)) {
-    const parsed = rangeParser(body.size, rangeHeader, { combine: true });
+    const parsed = rangeParser(body.size, longSuffixesWhole(rangeHeader, body.size), { combine: true });
     if (parsed === -1) {
       reply.header('Content-Range', `bytes */${body.size}`);
       throw new KuraError('range_not_satisfiable', `range not satisfiable for ${body.size} bytes`);

@@ -1,8 +1,7 @@
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
-import type { Readable } from 'node:stream';
-import { type Core, KuraError } from '../../../core/index.js';
+import type { FastifyPluginAsync } from 'fastify';
+import type { Core } from '../../../core/index.js';
 import { decimalNumberCodec } from '../../shared/ids.js';
-import { multipartParts } from '../../shared/multipart.js';
+import { isMultipart, withFile } from '../../shared/multipart.js';
 import { idOf } from '../../shared/params.js';
 import { sendFile } from '../../shared/send-file.js';
 import { errors, idParam, itemSchema, versionSchema } from './schemas.js';
@@ -14,17 +13,6 @@ const versionParams = {
 } as const;
 
 const binary = { description: 'the bytes', content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } } };
-
-/** The body of a new-version upload: the first file of a multipart body, or the raw body. */
-async function contentStream(req: FastifyRequest): Promise<{ stream: Readable; done: () => Promise<void> }> {
-  const ct = req.headers['content-type'] ?? '';
-  if (!/^multipart\/form-data/i.test(ct)) return { stream: req.raw, done: async () => undefined };
-  const parts = multipartParts(req.raw, { files: 1 });
-  for await (const part of parts) {
-    if (part.kind === 'file') return { stream: part.stream, done: async () => void (await parts.return(undefined)) };
-  }
-  throw new KuraError('bad_request', 'no file in the request');
-}
 
 export const contentRoutes =
   (core: Core): FastifyPluginAsync =>
@@ -67,14 +55,10 @@ export const contentRoutes =
       async (req, reply) => {
         const id = idOf(req.params, 'id', decimalNumberCodec);
         await core.uploads.checkVersionTarget(req.actor, id);
-        const { stream, done } = await contentStream(req);
-        try {
-          const item = await core.uploads.uploadVersion(req.actor, id, stream);
-          reply.code(201);
-          return item;
-        } finally {
-          await done();
-        }
+        // The first file part of a multipart body (only one), or the raw body.
+        const item = isMultipart(req) ? await withFile(req, undefined, (_f, file) => core.uploads.uploadVersion(req.actor, id, file.stream)) : await core.uploads.uploadVersion(req.actor, id, req.raw);
+        reply.code(201);
+        return item;
       },
     );
 
