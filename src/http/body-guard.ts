@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, onRequestHookHandler } from 'fastify';
 
 export interface BodyPace {
   /** Length of each window, ms. */
@@ -16,7 +16,7 @@ const hasBody = (h: Record<string, string | string[] | undefined>): boolean => (
  * few seconds can no longer hold a connection (and an upload's staging file) forever.
  */
 export function guardBodyPace(app: FastifyInstance, pace: BodyPace): void {
-  app.addHook('onRequest', (req, reply, done) => {
+  const guard: onRequestHookHandler = (req, reply, done) => {
     if (!hasBody(req.headers)) return done();
     const socket = req.raw.socket;
     let seen = socket.bytesRead;
@@ -40,5 +40,12 @@ export function guardBodyPace(app: FastifyInstance, pace: BodyPace): void {
     req.raw.once('end', stop);
     reply.raw.once('close', stop);
     done();
+  };
+  // Only on routes that take bodies: GETs (the hot read path) run no extra hook.
+  app.addHook('onRoute', (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    if (!methods.some((m) => m === 'POST' || m === 'PUT' || m === 'PATCH')) return;
+    const own = route.onRequest;
+    route.onRequest = own === undefined ? [guard] : [...(Array.isArray(own) ? own : [own]), guard];
   });
 }
