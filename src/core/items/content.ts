@@ -38,14 +38,25 @@ export class ContentReader {
       cached = Buffer.concat(chunks);
       this.small.set(hash, cached);
     }
-    const buf = cached;
-    return {
-      ...meta,
-      etag: hash,
-      cached: buf,
-      open: async (range?: ByteRange) =>
-        buf ? Readable.from([range ? buf.subarray(range.start, range.end + 1) : buf]) : this.blobs.read(hash, range),
-    };
+    return new StoredBody(this.blobs, hash, meta.name, meta.size, meta.mime, meta.modifiedAt, cached);
+  }
+}
+
+/** Content by hash as a FileBody: a plain class (no per-request closures on the hot path). */
+class StoredBody implements FileBody {
+  constructor(
+    private readonly blobs: BlobStore,
+    readonly etag: string,
+    readonly name: string,
+    readonly size: number,
+    readonly mime: string,
+    readonly modifiedAt: number,
+    readonly cached: Buffer | undefined,
+  ) {}
+
+  async open(range?: ByteRange): Promise<Readable> {
+    if (this.cached) return Readable.from([range ? this.cached.subarray(range.start, range.end + 1) : this.cached]);
+    return this.blobs.read(this.etag, range);
   }
 }
 

@@ -76,7 +76,7 @@ export const restError: ErrorRenderer = (e) => ({
 export function renderErrorsWith(app: FastifyInstance, render: ErrorRenderer): void {
   app.setErrorHandler((err, req, reply) => {
     const e = toKuraError(err);
-    if (e.code === 'internal') req.log.error({ err }, 'request failed');
+    if (e.code === 'internal') req.log.error({ reqId: req.id, err }, 'request failed');
     if (reply.sent) return;
     const r = render(e, req);
     // Rate limits say when to come back, whatever the dialect's envelope.

@@ -34,31 +34,49 @@ function longSuffixesWhole(header: string, size: number): string {
   return header.replace(/(^bytes=|,)\s*-(\d+)\s*(?=,|$)/gi, (all, lead: string, n: string) => (Number(n) > size ? `${lead}0-` : all));
 }
 
-const headerMemo = new Map<string, Record<string, string>>();
+/** Memoised response headers of one content as served one way. */
+interface Memo {
+  name: string;
+  modifiedAt: number;
+  mime: string;
+  attachment: boolean;
+  cacheControl: string;
+  headers: Record<string, string>;
+  /** The same with Content-Length of the whole content (the hot path's 200). */
+  whole: Record<string, string>;
+}
+
+const headerMemo = new Map<string, Memo[]>();
 
 /**
- * The response headers of a content, memoised: the same small file served thousands of
- * times a second should not rebuild dates and dispositions each time.
+ * The response headers of a content, memoised by validator: the same small file served
+ * thousands of times a second neither rebuilds dates and dispositions nor a key string.
  */
-function headersFor(body: FileBody, etag: string, forceAttachment: boolean, cacheControl: string): Record<string, string> {
-  const key = `${etag}\u0000${body.name}\u0000${body.modifiedAt}\u0000${body.mime}\u0000${forceAttachment ? 1 : 0}\u0000${cacheControl}`;
-  let h = headerMemo.get(key);
-  if (!h) {
-    const active = isActiveType(body.mime);
-    h = {
-      etag,
-      'last-modified': new Date(body.modifiedAt).toUTCString(),
-      'accept-ranges': 'bytes',
-      'x-content-type-options': 'nosniff',
-      'content-security-policy': "default-src 'none'; sandbox",
-      'cache-control': cacheControl,
-      'content-disposition': contentDisposition(active || forceAttachment ? 'attachment' : 'inline', body.name),
-      'content-type': body.mime.startsWith('text/') && !body.mime.includes('charset') ? `${body.mime}; charset=utf-8` : body.mime,
-    };
+function headersFor(body: FileBody, etag: string, attachment: boolean, cacheControl: string): Memo {
+  let list = headerMemo.get(etag);
+  if (list) {
+    for (const m of list) {
+      if (m.name === body.name && m.modifiedAt === body.modifiedAt && m.mime === body.mime && m.attachment === attachment && m.cacheControl === cacheControl) return m;
+    }
+  } else {
     if (headerMemo.size >= 10_000) headerMemo.clear();
-    headerMemo.set(key, h);
+    headerMemo.set(etag, (list = []));
   }
-  return h;
+  const active = isActiveType(body.mime);
+  const headers: Record<string, string> = {
+    etag,
+    'last-modified': new Date(body.modifiedAt).toUTCString(),
+    'accept-ranges': 'bytes',
+    'x-content-type-options': 'nosniff',
+    'content-security-policy': "default-src 'none'; sandbox",
+    'cache-control': cacheControl,
+    'content-disposition': contentDisposition(active || attachment ? 'attachment' : 'inline', body.name),
+    'content-type': body.mime.startsWith('text/') && !body.mime.includes('charset') ? `${body.mime}; charset=utf-8` : body.mime,
+  };
+  const m: Memo = { name: body.name, modifiedAt: body.modifiedAt, mime: body.mime, attachment, cacheControl, headers, whole: { ...headers, 'content-length': String(body.size) } };
+  if (list.length >= 8) list.shift();
+  list.push(m);
+  return m;
 }
 
 export interface SendOptions {
@@ -70,6 +88,12 @@ export interface SendOptions {
   cacheControl?: string;
   /** Serve exactly these bytes with 200 (a dialect's own slice parameters), ignoring Range. */
   slice?: { start: number; end: number };
+  /**
+   * Headers of the dialect's own to send along (e.g. drive's `X-File-Length`). Pass them
+   * here rather than setting them on the reply first: the hot path writes the response
+   * directly and sends only these and its own.
+   */
+  headers?: Record<string, string>;
 }
 
 /**
@@ -78,16 +102,27 @@ export interface SendOptions {
  * nosniff everywhere, a sandboxing CSP, and active types (HTML, SVG, XML, JS) as attachments.
  */
 export async function sendFile(req: FastifyRequest, reply: FastifyReply, body: FileBody, opts: SendOptions = {}): Promise<void> {
-  const etag = `"${opts.etag ?? body.etag}"`;
-  reply.headers(headersFor(body, etag, !!opts.attachment, opts.cacheControl ?? 'private, no-cache'));
+  const memo = headersFor(body, `"${opts.etag ?? body.etag}"`, !!opts.attachment, opts.cacheControl ?? 'private, no-cache');
+  const h = req.headers;
+  // Hot path: small content already in memory, a plain GET of all of it. Written directly
+  // (Fastify's send pipeline adds nothing here); onResponse (metrics, access log) still runs.
+  if (body.cached && body.size > 0 && req.method === 'GET' && !opts.slice && !opts.headers && h.range === undefined && h['if-none-match'] === undefined && h['if-modified-since'] === undefined) {
+    reply.hijack();
+    reply.raw.writeHead(200, memo.whole);
+    reply.raw.end(body.cached);
+    return;
+  }
+  const etag = memo.headers.etag;
+  reply.headers(memo.headers);
+  if (opts.headers) reply.headers(opts.headers);
   if (notModified(req, etag, body.modifiedAt)) {
     reply.code(304).send();
     return;
   }
   let start = opts.slice?.start ?? 0;
   let end = opts.slice?.end ?? body.size - 1;
-  const rangeHeader = opts.slice ? undefined : req.headers.range;
-  const ifRange = req.headers['if-range'];
+  const rangeHeader = opts.slice ? undefined : h.range;
+  const ifRange = h['if-range'];
   if (rangeHeader && body.size > 0 && (!ifRange || ifRange === etag)) {
     const parsed = rangeParser(body.size, longSuffixesWhole(rangeHeader, body.size), { combine: true });
     if (parsed === -1) {
@@ -112,12 +147,7 @@ export async function sendFile(req: FastifyRequest, reply: FastifyReply, body: F
     return;
   }
   if (body.cached) {
-    const bytes = start === 0 && end === body.size - 1 ? body.cached : body.cached.subarray(start, end + 1);
-    // Hot path (small content already in memory): write it directly. Fastify's send
-    // pipeline adds nothing here; onResponse (metrics, access log) still runs on 'finish'.
-    reply.hijack();
-    reply.raw.writeHead(reply.statusCode, reply.getHeaders() as Record<string, string>);
-    reply.raw.end(bytes);
+    reply.send(start === 0 && end === body.size - 1 ? body.cached : body.cached.subarray(start, end + 1));
     return;
   }
   const stream = await body.open(start === 0 && end === body.size - 1 ? undefined : { start, end });

@@ -71,8 +71,7 @@ export const fileRoutes =
       const body = await d.core.content.content(req.actor, idOf(p, 'FileId', objectIdCodec));
       if (offset >= body.size && !(offset === 0 && body.size === 0)) throw new KuraError('range_not_satisfiable', `SliceOffset ${offset} is beyond the file's ${body.size} bytes`);
       const slice = body.size === 0 ? undefined : { start: offset, end: Math.min(body.size, offset + length) - 1 };
-      reply.header('X-File-Length', String(body.size));
-      await sendFile(req, reply, body, { attachment: true, slice });
+      await sendFile(req, reply, body, { attachment: true, slice, headers: { 'x-file-length': String(body.size) } });
       return reply;
     });
   };
