@@ -59,58 +59,63 @@ export class Access {
 
   /**
    * Rights on every node of a subtree in one pass, top-down: each node takes the mask its
-   * own applicable entries give, else its parent's. `rows` must come parents first.
+   * own applicable entries give, else its parent's. `rows` must come parents first. Without
+   * entries that could apply (none in the space, or an owner or Kura admin), every node has
+   * the top's rights and no map is built (`uniform`).
    */
-  async subtreeRights(actor: Actor, top: Located, rows: Pick<ItemRow, 'id' | 'parent_id'>[]): Promise<Map<number, number>> {
+  async subtreeRights(actor: Actor, top: Located, rows: Pick<ItemRow, 'id' | 'parent_id'>[]): Promise<{ uniform: number } | { byId: Map<number, number> }> {
     const role = actor.role === 'admin' ? undefined : await this.repos.spaces.memberRole(Number(top.space_id), actor.userId);
     const topRights = await this.effective(actor, top, role);
-    const out = new Map<number, number>([[Number(top.id), topRights]]);
     const acl = actor.role !== 'admin' && role !== 'owner' && (await this.repos.acl.spaceHasAcl(Number(top.space_id)));
+    if (!acl) return { uniform: topRights };
     const byItem = new Map<number, AclRow[]>();
-    let groups = new Set<number>();
-    if (acl) {
-      const ids = rows.map((r) => Number(r.id));
-      for (let i = 0; i < ids.length; i += 500) {
-        for (const e of await this.repos.acl.ofItems(ids.slice(i, i + 500))) {
-          if (Number(e.mask) === -1) continue;
-          const list = byItem.get(Number(e.item_id)) ?? [];
-          list.push(e);
-          byItem.set(Number(e.item_id), list);
-        }
+    const ids = rows.map((r) => Number(r.id));
+    for (let i = 0; i < ids.length; i += 500) {
+      for (const e of await this.repos.acl.ofItems(ids.slice(i, i + 500))) {
+        if (Number(e.mask) === -1) continue;
+        const list = byItem.get(Number(e.item_id)) ?? [];
+        list.push(e);
+        byItem.set(Number(e.item_id), list);
       }
-      const groupIds = [...byItem.values()].flat().filter((e) => Number(e.actor_type) === ActorType.GROUP).map((e) => Number(e.actor_id));
-      groups = await this.repos.spaces.memberOfAny(actor.userId, groupIds);
     }
+    const groupIds = [...byItem.values()].flat().filter((e) => Number(e.actor_type) === ActorType.GROUP).map((e) => Number(e.actor_id));
+    const groups = await this.repos.spaces.memberOfAny(actor.userId, groupIds);
+    const out = new Map<number, number>([[Number(top.id), topRights]]);
     for (const r of rows) {
-      const inherited = out.get(Number(r.parent_id)) ?? 0;
-      const own = acl ? entryMask(actor, role, groups, byItem.get(Number(r.id)) ?? []) : undefined;
-      out.set(Number(r.id), own ?? inherited);
+      const own = byItem.has(Number(r.id)) ? entryMask(actor, role, groups, byItem.get(Number(r.id))!) : undefined;
+      out.set(Number(r.id), own ?? out.get(Number(r.parent_id)) ?? 0);
     }
-    return out;
+    return { byId: out };
   }
 
   /**
    * The one rule for subtree operations (trees, zips, copies, moves, deletes): a node below
    * `top` is visible when the caller has READ_ATTRS on it and LIST on its parent, the parent
    * being visible too. `rows` must come parents first (as `items.subtree` gives them).
-   * Answers the visible rows with their rights, and the hidden ones.
+   * Answers the visible rows (in the same order), their rights, and the hidden rows.
    */
-  async visibleSubtree<R extends Pick<ItemRow, 'id' | 'parent_id'>>(actor: Actor, top: Located, rows: R[]): Promise<{ visible: { row: R; rights: number }[]; hidden: R[] }> {
+  async visibleSubtree<R extends Pick<ItemRow, 'id' | 'parent_id'>>(actor: Actor, top: Located, rows: R[]): Promise<{ visible: R[]; rightsOf: (id: number) => number; hidden: R[] }> {
     const rights = await this.subtreeRights(actor, top, rows);
+    if ('uniform' in rights) {
+      const all = rights.uniform;
+      const seen = has(all, Right.LIST | Right.READ_ATTRS);
+      return { visible: seen ? rows : [], rightsOf: () => all, hidden: seen ? [] : rows };
+    }
+    const masks = rights.byId;
     const open = new Set<number>();
-    if (has(rights.get(Number(top.id)) ?? 0, Right.LIST)) open.add(Number(top.id));
-    const visible: { row: R; rights: number }[] = [];
+    if (has(masks.get(Number(top.id)) ?? 0, Right.LIST)) open.add(Number(top.id));
+    const visible: R[] = [];
     const hidden: R[] = [];
     for (const row of rows) {
-      const mask = rights.get(Number(row.id)) ?? 0;
+      const mask = masks.get(Number(row.id)) ?? 0;
       if (!open.has(Number(row.parent_id)) || !has(mask, Right.READ_ATTRS)) {
         hidden.push(row);
         continue;
       }
-      visible.push({ row, rights: mask });
+      visible.push(row);
       if (has(mask, Right.LIST)) open.add(Number(row.id));
     }
-    return { visible, hidden };
+    return { visible, rightsOf: (id) => masks.get(id) ?? 0, hidden };
   }
 
   /**

@@ -1,6 +1,7 @@
 import { Access } from '../access.js';
 import type { Actor } from '../actor.js';
 import { runClaimingTx } from '../storage/refs.js';
+import { categoryOf } from '../domain.js';
 import { badRequest, KuraError } from '../errors.js';
 import { newId } from '../ids.js';
 import { checkName } from '../names.js';
@@ -56,6 +57,16 @@ export class ChangeService {
 
   private tx<T>(fn: (tx: Repos, access: Access) => Promise<T>): Promise<T> {
     return runClaimingTx(this.store, (tx) => fn(tx, new Access(tx)));
+  }
+
+  /** Runs `fn` for each id (1–1000) in one transaction: all of them, or none. */
+  private allOrNothing(ids: number[], fn: (tx: Repos, access: Access, id: number) => Promise<Item>): Promise<Item[]> {
+    checkBatch(ids);
+    return this.tx(async (tx, access) => {
+      const out: Item[] = [];
+      for (const id of ids) out.push(await fn(tx, access, id));
+      return out;
+    });
   }
 
   async createFolder(actor: Actor, parentId: number, rawName: unknown, opts: { onConflict?: OnConflict; system?: boolean } = {}): Promise<Item> {
@@ -173,8 +184,8 @@ export class ChangeService {
     if (item.parent_id === null) throw badRequest(`the root folder of a space cannot be ${what}`);
     if (item.kind === 'folder') {
       const rows = (await tx.items.subtree(id)).filter((r) => r.trashed_at === null);
-      const { visible, hidden } = await access.visibleSubtree(actor, item, rows);
-      if (hidden.length > 0 || visible.some((v) => !mayTake(v.rights))) {
+      const { visible, rightsOf, hidden } = await access.visibleSubtree(actor, item, rows);
+      if (hidden.length > 0 || visible.some((r) => !mayTake(rightsOf(Number(r.id))))) {
         throw new KuraError('forbidden', `this folder holds items you may not see or change; it cannot be ${what} by you`);
       }
     }
@@ -187,13 +198,8 @@ export class ChangeService {
   }
 
   /** Moves several items into one folder in one transaction: all of them, or none. */
-  async moveMany(actor: Actor, ids: number[], destId: number, opts: Omit<PlaceOptions, 'name'> = {}): Promise<Item[]> {
-    checkBatch(ids);
-    return this.tx(async (tx, access) => {
-      const out: Item[] = [];
-      for (const id of ids) out.push(await this.moveTx(tx, access, actor, id, destId, opts));
-      return out;
-    });
+  moveMany(actor: Actor, ids: number[], destId: number, opts: Omit<PlaceOptions, 'name'> = {}): Promise<Item[]> {
+    return this.allOrNothing(ids, (tx, access, id) => this.moveTx(tx, access, actor, id, destId, opts));
   }
 
   private async moveTx(tx: Repos, access: Access, actor: Actor, id: number, destId: number, opts: PlaceOptions): Promise<Item> {
@@ -227,13 +233,8 @@ export class ChangeService {
   }
 
   /** Copies several items into one folder in one transaction: all of them, or none. */
-  async copyMany(actor: Actor, ids: number[], destId: number, opts: Omit<PlaceOptions, 'name'> = {}): Promise<Item[]> {
-    checkBatch(ids);
-    return this.tx(async (tx, access) => {
-      const out: Item[] = [];
-      for (const id of ids) out.push(await this.copyTx(tx, access, actor, id, destId, opts));
-      return out;
-    });
+  copyMany(actor: Actor, ids: number[], destId: number, opts: Omit<PlaceOptions, 'name'> = {}): Promise<Item[]> {
+    return this.allOrNothing(ids, (tx, access, id) => this.copyTx(tx, access, actor, id, destId, opts));
   }
 
   private async copyTx(tx: Repos, access: Access, actor: Actor, id: number, destId: number, opts: PlaceOptions): Promise<Item> {
@@ -244,11 +245,11 @@ export class ChangeService {
     const policy = opts.onConflict === 'version' ? 'fail' : (opts.onConflict ?? 'fail');
     const target = await place(tx, destId, name, policy);
     const below = item.kind === 'folder' ? (await tx.items.subtree(id)).filter((r) => r.trashed_at === null) : [];
-    const { visible } = await access.visibleSubtree(actor, item, below);
-    const rows = [item, ...visible.filter((v) => v.row.kind === 'folder' || has(v.rights, Right.READ_CONTENT)).map((v) => v.row)];
+    const { visible, rightsOf } = await access.visibleSubtree(actor, item, below);
+    const rows = [item, ...visible.filter((r) => r.kind === 'folder' || has(rightsOf(Number(r.id)), Right.READ_CONTENT))];
     const files = rows.filter((r) => r.kind === 'file');
     const toSpace = Number(dest.space_id);
-    await charge(tx, toSpace, combine(...files.map((r) => inCategory(r.category ?? 'other', Number(r.size), 1))), 'this copy');
+    await charge(tx, toSpace, combine(...files.map((r) => inCategory(categoryOf(r.mime), Number(r.size), 1))), 'this copy');
     const now = this.now();
     const newIds = new Map<number, number>();
     const refs = new Map<string, number>();
@@ -273,7 +274,7 @@ export class ChangeService {
         modified_at: now,
         size: r.size,
         mime: r.mime,
-        category: r.category,
+        category: r.kind === 'file' ? categoryOf(r.mime) : null,
         version: r.kind === 'file' ? 1 : 0,
         blob_hash: r.blob_hash,
         expires_at: null,
@@ -281,7 +282,7 @@ export class ChangeService {
         trash_root: null,
       });
       if (r.kind === 'file' && r.blob_hash) {
-        await tx.versions.insert({ id: newId(), item_id: nid, number: 1, blob_hash: r.blob_hash, size: Number(r.size), mime: r.mime ?? 'application/octet-stream', category: r.category ?? 'other', created_by: actor.userId, created_at: now });
+        await tx.versions.insert({ id: newId(), item_id: nid, number: 1, blob_hash: r.blob_hash, size: Number(r.size), mime: r.mime ?? 'application/octet-stream', category: categoryOf(r.mime), created_by: actor.userId, created_at: now });
         refs.set(r.blob_hash, (refs.get(r.blob_hash) ?? 0) + 1);
       }
     }

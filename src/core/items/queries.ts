@@ -66,7 +66,7 @@ export class ItemQueries {
     const { visible } = await this.access.visibleSubtree(actor, folder, rows);
     const nodes = new Map<number, TreeNode>();
     const top: TreeNode[] = [];
-    for (const { row: r } of visible) {
+    for (const r of visible) {
       const node = toItem(r) as TreeNode;
       node.children = [];
       nodes.set(Number(r.id), node);

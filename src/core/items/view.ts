@@ -1,4 +1,4 @@
-import type { Category } from '../domain.js';
+import { categoryOf, type Category } from '../domain.js';
 import type { ItemRow } from '../ports/index.js';
 
 /** An item as every dialect receives it from the core. */
@@ -39,7 +39,7 @@ function parseProperties(text: string): Record<string, unknown> {
   }
 }
 
-export function toItem(r: ItemRow): Item {
+export function toItem(r: Omit<ItemRow, 'trash_root' | 'category'>): Item {
   return {
     id: Number(r.id),
     spaceId: Number(r.space_id),
@@ -52,7 +52,7 @@ export function toItem(r: ItemRow): Item {
     properties: parseProperties(r.properties),
     size: Number(r.size),
     mime: r.mime,
-    category: r.category,
+    category: r.kind === 'file' ? categoryOf(r.mime) : null,
     version: Number(r.version),
     sha256: r.blob_hash,
     createdBy: Number(r.created_by),

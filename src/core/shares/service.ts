@@ -187,11 +187,12 @@ export class ShareService {
   private async zipOf(actor: Actor, folder: ItemRow, rights: number, now: number): Promise<ShareContent | undefined> {
     if (!has(rights, Right.READ_ATTRS | Right.LIST)) return undefined;
     const rows = (await this.store.items.subtree(Number(folder.id))).filter((r) => live(r, now));
-    const { visible } = await this.access.visibleSubtree(actor, folder, rows);
+    const { visible, rightsOf } = await this.access.visibleSubtree(actor, folder, rows);
     const root = zipRoot(folder.name);
     const paths = new Map<number, string>([[Number(folder.id), root]]);
     const entries: ZipEntry[] = [{ kind: 'folder', path: root, modifiedAt: Number(folder.modified_at) }];
-    for (const { row: r, rights: mask } of visible) {
+    for (const r of visible) {
+      const mask = rightsOf(Number(r.id));
       const path = `${paths.get(Number(r.parent_id))}/${r.name}`;
       if (r.kind === 'folder') {
         paths.set(Number(r.id), path);

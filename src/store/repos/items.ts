@@ -1,7 +1,12 @@
 import { sql } from 'kysely';
-import type { Category, ItemRepo, ItemRow, MemberRole, SubtreeUsage, VersionRepo, VersionRow } from '../../core/index.js';
+import type { Category, ItemRepo, ItemRow, MemberRole, SubtreeRow, SubtreeUsage, VersionRepo, VersionRow } from '../../core/index.js';
 import type { Db } from '../schema.js';
 import { filterSql } from './filter-sql.js';
+
+const SUBTREE_COLUMNS: readonly (keyof SubtreeRow)[] = [
+  'id', 'space_id', 'parent_id', 'name', 'kind', 'system', 'description', 'custom_tag', 'properties', 'created_by', 'created_at',
+  'modified_by', 'modified_at', 'size', 'mime', 'version', 'blob_hash', 'download_count', 'expires_at', 'trashed_at',
+];
 
 const SORT_COLUMN = { name: 'name', size: 'size', created: 'created_at', modified: 'modified_at' } as const;
 
@@ -89,13 +94,15 @@ export const itemRepo = (db: Db): ItemRepo => ({
     return r.rows.map((x) => Number(x.id));
   },
   async subtree(id) {
-    const r = await sql<ItemRow & { depth: number }>`
+    // Only the columns trees, zips, copies and moves use: on SQLite, every column read for
+    // 10,000 rows costs (reading `category` too made file/descendants 30 % slower).
+    const r = await sql<SubtreeRow>`
       with recursive down(id, depth) as (
         select id, 0 from items where parent_id = ${id}
         union all
         select i.id, down.depth + 1 from items i join down on i.parent_id = down.id
       )
-      select items.*, down.depth from items join down on items.id = down.id order by down.depth, items.id`.execute(db);
+      select ${sql.join(SUBTREE_COLUMNS.map((c) => sql.ref(`items.${c}`)))} from items join down on items.id = down.id order by down.depth, items.id`.execute(db);
     return r.rows;
   },
   async subtreeUsage(id) {
