@@ -11,30 +11,67 @@ import { tokenRepo, userRepo } from './repos/users.js';
 import type { Db, Schema } from './schema.js';
 import { WriteListener } from './write-listener.js';
 
-const FACTORIES = {
-  users: userRepo,
-  tokens: tokenRepo,
-  spaces: spaceRepo,
-  usage: usageRepo,
-  items: itemRepo,
-  versions: versionRepo,
-  blobs: blobRepo,
-  derivatives: derivativeRepo,
-  acl: aclRepo,
-  favorites: favoriteRepo,
-  shares: shareRepo,
-  uploads: uploadRepo,
-  limits: limitRepo,
-} satisfies { [K in keyof Repos]: (db: Db) => Repos[K] };
+/**
+ * The repositories over one handle (the database, or an open transaction), each made on
+ * first use. A class with getters on its prototype: a transaction makes one small object,
+ * and reading a repository stays a fast, monomorphic property access.
+ */
+class KyselyRepos implements Repos {
+  #users?: Repos['users'];
+  #tokens?: Repos['tokens'];
+  #spaces?: Repos['spaces'];
+  #usage?: Repos['usage'];
+  #items?: Repos['items'];
+  #versions?: Repos['versions'];
+  #blobs?: Repos['blobs'];
+  #derivatives?: Repos['derivatives'];
+  #acl?: Repos['acl'];
+  #favorites?: Repos['favorites'];
+  #shares?: Repos['shares'];
+  #uploads?: Repos['uploads'];
+  #limits?: Repos['limits'];
 
-/** The repositories over one handle (the database, or an open transaction), each made on first use. */
-function reposOver(db: Db): Repos {
-  const made: Partial<Record<keyof Repos, unknown>> = {};
-  const repos = {} as Repos;
-  for (const key of Object.keys(FACTORIES) as (keyof Repos)[]) {
-    Object.defineProperty(repos, key, { enumerable: true, get: () => (made[key] ??= FACTORIES[key](db)) });
+  constructor(protected readonly db: Db) {}
+
+  get users() {
+    return (this.#users ??= userRepo(this.db));
   }
-  return repos;
+  get tokens() {
+    return (this.#tokens ??= tokenRepo(this.db));
+  }
+  get spaces() {
+    return (this.#spaces ??= spaceRepo(this.db));
+  }
+  get usage() {
+    return (this.#usage ??= usageRepo(this.db));
+  }
+  get items() {
+    return (this.#items ??= itemRepo(this.db));
+  }
+  get versions() {
+    return (this.#versions ??= versionRepo(this.db));
+  }
+  get blobs() {
+    return (this.#blobs ??= blobRepo(this.db));
+  }
+  get derivatives() {
+    return (this.#derivatives ??= derivativeRepo(this.db));
+  }
+  get acl() {
+    return (this.#acl ??= aclRepo(this.db));
+  }
+  get favorites() {
+    return (this.#favorites ??= favoriteRepo(this.db));
+  }
+  get shares() {
+    return (this.#shares ??= shareRepo(this.db));
+  }
+  get uploads() {
+    return (this.#uploads ??= uploadRepo(this.db));
+  }
+  get limits() {
+    return (this.#limits ??= limitRepo(this.db));
+  }
 }
 
 /** True when `e` is a unique-constraint violation on either database. */
@@ -47,28 +84,40 @@ export function isUniqueViolation(e: unknown): boolean {
 const isRetryable = (e: unknown): boolean => ['40P01', '40001'].includes((e as { code?: string })?.code ?? '');
 
 /** The core's metadata store over a Kysely database (SQLite or PostgreSQL). */
-export function metadataStore(base: Kysely<Schema>): MetadataStore {
-  const listeners: (() => void)[] = [];
-  // Every write, through whichever handle or transaction, tells the listeners.
-  const db = base.withPlugin(new WriteListener(() => listeners.forEach((l) => l())));
-  return Object.assign(reposOver(db), {
-    async transaction<T>(fn: (tx: Repos) => Promise<T>): Promise<T> {
-      for (let attempt = 1; ; attempt++) {
-        try {
-          return await db.transaction().execute((trx) => fn(reposOver(trx)));
-        } catch (e) {
-          // PostgreSQL chose this transaction as a deadlock victim (or could not serialise
-          // it): nothing of it was kept, so it runs again.
-          if (isRetryable(e) && attempt < 4) continue;
-          throw isUniqueViolation(e) ? new UniqueViolation(e) : e;
-        }
+class KyselyStore extends KyselyRepos implements MetadataStore {
+  readonly #listeners: (() => void)[];
+
+  private constructor(db: Db, listeners: (() => void)[]) {
+    super(db);
+    this.#listeners = listeners;
+  }
+
+  static over(base: Kysely<Schema>): MetadataStore {
+    const listeners: (() => void)[] = [];
+    // Every write, through whichever handle or transaction, tells the listeners.
+    return new KyselyStore(base.withPlugin(new WriteListener(() => listeners.forEach((l) => l()))), listeners);
+  }
+
+  async transaction<T>(fn: (tx: Repos) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await (this.db as Kysely<Schema>).transaction().execute((trx) => fn(new KyselyRepos(trx)));
+      } catch (e) {
+        // PostgreSQL chose this transaction as a deadlock victim (or could not serialise
+        // it): nothing of it was kept, so it runs again.
+        if (isRetryable(e) && attempt < 4) continue;
+        throw isUniqueViolation(e) ? new UniqueViolation(e) : e;
       }
-    },
-    onWrite(listener: () => void) {
-      listeners.push(listener);
-    },
-    async ping() {
-      await db.selectFrom('users').select('id').limit(1).execute();
-    },
-  });
+    }
+  }
+
+  onWrite(listener: () => void): void {
+    this.#listeners.push(listener);
+  }
+
+  async ping(): Promise<void> {
+    await this.db.selectFrom('users').select('id').limit(1).execute();
+  }
 }
+
+export const metadataStore = (base: Kysely<Schema>): MetadataStore => KyselyStore.over(base);
