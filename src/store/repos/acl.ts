@@ -1,35 +1,51 @@
 import type { AclRepo, FavoriteRepo, FavoriteRow, FavoriteWithItem } from '../../core/index.js';
 import type { Db } from '../schema.js';
 
-export const aclRepo = (db: Db): AclRepo => ({
+const aclMethods: AclRepo & ThisType<{ readonly db: Db }> = {
   async insert(row) {
-    await db.insertInto('acl_entries').values(row).execute();
+    await this.db.insertInto('acl_entries').values(row).execute();
   },
-  byId: (id) => db.selectFrom('acl_entries').selectAll().where('id', '=', id).executeTakeFirst(),
-  ofItems: async (itemIds) => (itemIds.length === 0 ? [] : db.selectFrom('acl_entries').selectAll().where('item_id', 'in', itemIds).orderBy('created_at').execute()),
-  spaceHasAcl: async (spaceId) => (await db.selectFrom('acl_entries').select('id').where('space_id', '=', spaceId).limit(1).executeTakeFirst()) !== undefined,
-  childrenWithAcl: async (parentId) =>
-    (await db.selectFrom('acl_entries').innerJoin('items', 'items.id', 'acl_entries.item_id').select('items.id').distinct().where('items.parent_id', '=', parentId).execute()).map((r) => Number(r.id)),
-  async updateMask(id, mask) {
-    await db.updateTable('acl_entries').set({ mask }).where('id', '=', id).execute();
-  },
-  async delete(id) {
-    await db.deleteFrom('acl_entries').where('id', '=', id).execute();
-  },
-});
 
-export const favoriteRepo = (db: Db): FavoriteRepo => ({
+  byId(id) {
+    return this.db.selectFrom('acl_entries').selectAll().where('id', '=', id).executeTakeFirst();
+  },
+
+  async ofItems(itemIds) {
+    return (itemIds.length === 0 ? [] : this.db.selectFrom('acl_entries').selectAll().where('item_id', 'in', itemIds).orderBy('created_at').execute());
+  },
+
+  async spaceHasAcl(spaceId) {
+    return (await this.db.selectFrom('acl_entries').select('id').where('space_id', '=', spaceId).limit(1).executeTakeFirst()) !== undefined;
+  },
+
+  async childrenWithAcl(parentId) {
+    return (await this.db.selectFrom('acl_entries').innerJoin('items', 'items.id', 'acl_entries.item_id').select('items.id').distinct().where('items.parent_id', '=', parentId).execute()).map((r) => Number(r.id));
+  },
+
+  async updateMask(id, mask) {
+    await this.db.updateTable('acl_entries').set({ mask }).where('id', '=', id).execute();
+  },
+
+  async delete(id) {
+    await this.db.deleteFrom('acl_entries').where('id', '=', id).execute();
+  },
+};
+
+export const aclRepo = (db: Db): AclRepo => Object.assign(Object.create(aclMethods) as AclRepo, { db });
+
+const favoriteMethods: FavoriteRepo & ThisType<{ readonly db: Db }> = {
   async upsert(row) {
-    const existing = await db.selectFrom('favorites').selectAll().where('user_id', '=', row.user_id).where('item_id', '=', row.item_id).executeTakeFirst();
+    const existing = await this.db.selectFrom('favorites').selectAll().where('user_id', '=', row.user_id).where('item_id', '=', row.item_id).executeTakeFirst();
     if (existing) {
-      await db.updateTable('favorites').set({ tags: row.tags }).where('id', '=', existing.id).execute();
+      await this.db.updateTable('favorites').set({ tags: row.tags }).where('id', '=', existing.id).execute();
       return { ...existing, tags: row.tags };
     }
-    await db.insertInto('favorites').values(row).execute();
+    await this.db.insertInto('favorites').values(row).execute();
     return row;
   },
-  of: (userId, spaceId) => {
-    let q = db
+
+  of(userId, spaceId) {
+    let q = this.db
       .selectFrom('favorites')
       .innerJoin('items', 'items.id', 'favorites.item_id')
       .selectAll('favorites')
@@ -39,8 +55,14 @@ export const favoriteRepo = (db: Db): FavoriteRepo => ({
     if (spaceId !== undefined) q = q.where('items.space_id', '=', spaceId);
     return q.orderBy('favorites.created_at', 'desc').orderBy('favorites.id').execute() as Promise<FavoriteWithItem[]>;
   },
-  byId: (id) => db.selectFrom('favorites').selectAll().where('id', '=', id).executeTakeFirst() as Promise<FavoriteRow | undefined>,
-  async delete(id) {
-    await db.deleteFrom('favorites').where('id', '=', id).execute();
+
+  byId(id) {
+    return this.db.selectFrom('favorites').selectAll().where('id', '=', id).executeTakeFirst() as Promise<FavoriteRow | undefined>;
   },
-});
+
+  async delete(id) {
+    await this.db.deleteFrom('favorites').where('id', '=', id).execute();
+  },
+};
+
+export const favoriteRepo = (db: Db): FavoriteRepo => Object.assign(Object.create(favoriteMethods) as FavoriteRepo, { db });

@@ -2,9 +2,9 @@ import { sql } from 'kysely';
 import type { BlobInfo, BlobRepo, BlobRow, DerivativeRepo } from '../../core/index.js';
 import type { Db } from '../schema.js';
 
-export const blobRepo = (db: Db): BlobRepo => ({
+const blobMethods: BlobRepo & ThisType<{ readonly db: Db }> = {
   async claim(b, now, refs = 1) {
-    const row = await db
+    const row = await this.db
       .insertInto('blobs')
       .values({ ...b, refcount: refs, state: 'live', touched_at: now, created_at: now })
       .onConflict((oc) =>
@@ -17,17 +17,25 @@ export const blobRepo = (db: Db): BlobRepo => ({
       .executeTakeFirst();
     return row ? Number(row.refcount) : undefined;
   },
+
   async addRefs(hash, n, now) {
-    await db.updateTable('blobs').set({ refcount: sql`refcount + ${n}`, touched_at: now }).where('hash', '=', hash).execute();
+    await this.db.updateTable('blobs').set({ refcount: sql`refcount + ${n}`, touched_at: now }).where('hash', '=', hash).execute();
   },
+
   async release(hash, n, now) {
-    await db.updateTable('blobs').set({ refcount: sql`refcount - ${n}`, touched_at: now }).where('hash', '=', hash).execute();
+    await this.db.updateTable('blobs').set({ refcount: sql`refcount - ${n}`, touched_at: now }).where('hash', '=', hash).execute();
   },
-  byHash: (hash) => db.selectFrom('blobs').selectAll().where('hash', '=', hash).executeTakeFirst() as Promise<BlobRow | undefined>,
-  unreferenced: (before, limit) =>
-    db.selectFrom('blobs').select('hash').where('refcount', '<=', 0).where('touched_at', '<', before).where('state', '=', 'live').limit(limit).execute(),
+
+  byHash(hash) {
+    return this.db.selectFrom('blobs').selectAll().where('hash', '=', hash).executeTakeFirst() as Promise<BlobRow | undefined>;
+  },
+
+  unreferenced(before, limit) {
+    return this.db.selectFrom('blobs').select('hash').where('refcount', '<=', 0).where('touched_at', '<', before).where('state', '=', 'live').limit(limit).execute();
+  },
+
   async markDeleting(hash, before) {
-    const r = await db
+    const r = await this.db
       .updateTable('blobs')
       .set({ state: 'deleting' })
       .where('hash', '=', hash)
@@ -37,46 +45,66 @@ export const blobRepo = (db: Db): BlobRepo => ({
       .executeTakeFirst();
     return Number(r.numUpdatedRows) === 1;
   },
+
   async markOrphanDeleting(hash, size, now) {
-    const r = await db
+    const r = await this.db
       .insertInto('blobs')
       .values({ hash, size, mime: 'application/octet-stream', width: null, height: null, refcount: 0, state: 'deleting', touched_at: now, created_at: now })
       .onConflict((oc) => oc.column('hash').doNothing())
       .executeTakeFirst();
     return Number(r.numInsertedOrUpdatedRows ?? 0) === 1;
   },
+
   async deleteRow(hash) {
-    await db.deleteFrom('blobs').where('hash', '=', hash).where('state', '=', 'deleting').execute();
+    await this.db.deleteFrom('blobs').where('hash', '=', hash).where('state', '=', 'deleting').execute();
   },
+
   async known(hashes) {
     if (hashes.length === 0) return new Set();
-    const rows = await db.selectFrom('blobs').select('hash').where('hash', 'in', hashes).execute();
+    const rows = await this.db.selectFrom('blobs').select('hash').where('hash', 'in', hashes).execute();
     return new Set(rows.map((r) => r.hash));
   },
-  count: async () => Number((await db.selectFrom('blobs').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n),
-  page: (after, limit) => db.selectFrom('blobs').selectAll().where('hash', '>', after).orderBy('hash').limit(limit).execute() as Promise<BlobRow[]>,
+
+  async count() {
+    return Number((await this.db.selectFrom('blobs').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+  },
+
+  page(after, limit) {
+    return this.db.selectFrom('blobs').selectAll().where('hash', '>', after).orderBy('hash').limit(limit).execute() as Promise<BlobRow[]>;
+  },
+
   async countedRefs(hash) {
-    const v = await db.selectFrom('versions').select((eb) => eb.fn.countAll<number>().as('n')).where('blob_hash', '=', hash).executeTakeFirstOrThrow();
-    const d = await db.selectFrom('derivatives').select((eb) => eb.fn.countAll<number>().as('n')).where('blob_hash', '=', hash).executeTakeFirstOrThrow();
+    const v = await this.db.selectFrom('versions').select((eb) => eb.fn.countAll<number>().as('n')).where('blob_hash', '=', hash).executeTakeFirstOrThrow();
+    const d = await this.db.selectFrom('derivatives').select((eb) => eb.fn.countAll<number>().as('n')).where('blob_hash', '=', hash).executeTakeFirstOrThrow();
     return Number(v.n) + Number(d.n);
   },
-});
+};
 
-export const derivativeRepo = (db: Db): DerivativeRepo => ({
-  of: (sourceHash, spec) =>
-    db
+export const blobRepo = (db: Db): BlobRepo => Object.assign(Object.create(blobMethods) as BlobRepo, { db });
+
+const derivativeMethods: DerivativeRepo & ThisType<{ readonly db: Db }> = {
+  of(sourceHash, spec) {
+    return this.db
       .selectFrom('derivatives')
       .innerJoin('blobs', 'blobs.hash', 'derivatives.blob_hash')
       .select(['derivatives.source_hash', 'derivatives.spec', 'derivatives.blob_hash', 'derivatives.created_at', 'blobs.hash', 'blobs.size', 'blobs.mime', 'blobs.width', 'blobs.height'])
       .where('derivatives.source_hash', '=', sourceHash)
       .where('derivatives.spec', '=', spec)
-      .executeTakeFirst() as Promise<(BlobInfo & { source_hash: string; spec: string; blob_hash: string; created_at: number }) | undefined>,
+      .executeTakeFirst() as Promise<(BlobInfo & { source_hash: string; spec: string; blob_hash: string; created_at: number }) | undefined>;
+  },
+
   async insert(row) {
-    const r = await db.insertInto('derivatives').values(row).onConflict((oc) => oc.columns(['source_hash', 'spec']).doNothing()).executeTakeFirst();
+    const r = await this.db.insertInto('derivatives').values(row).onConflict((oc) => oc.columns(['source_hash', 'spec']).doNothing()).executeTakeFirst();
     return Number(r.numInsertedOrUpdatedRows ?? 0) === 1;
   },
-  from: (sourceHash) => db.selectFrom('derivatives').selectAll().where('source_hash', '=', sourceHash).execute(),
-  async deleteFrom(sourceHash) {
-    await db.deleteFrom('derivatives').where('source_hash', '=', sourceHash).execute();
+
+  from(sourceHash) {
+    return this.db.selectFrom('derivatives').selectAll().where('source_hash', '=', sourceHash).execute();
   },
-});
+
+  async deleteFrom(sourceHash) {
+    await this.db.deleteFrom('derivatives').where('source_hash', '=', sourceHash).execute();
+  },
+};
+
+export const derivativeRepo = (db: Db): DerivativeRepo => Object.assign(Object.create(derivativeMethods) as DerivativeRepo, { db });

@@ -18,12 +18,13 @@ const down = (id: number) => sql`
     select i.id from items i join down on i.parent_id = down.id
   )`;
 
-export const itemRepo = (db: Db): ItemRepo => ({
+const itemMethods: ItemRepo & ThisType<{ readonly db: Db }> = {
   async insert(row) {
-    await db.insertInto('items').values(row).execute();
+    await this.db.insertInto('items').values(row).execute();
   },
+
   async insertFolder(f) {
-    await db
+    await this.db
       .insertInto('items')
       .values({
         id: f.id,
@@ -45,24 +46,36 @@ export const itemRepo = (db: Db): ItemRepo => ({
       })
       .execute();
   },
-  byId: (id) => db.selectFrom('items').selectAll().where('id', '=', id).executeTakeFirst() as Promise<ItemRow | undefined>,
-  byIds: async (ids) => (ids.length === 0 ? [] : ((await db.selectFrom('items').selectAll().where('id', 'in', ids).execute()) as ItemRow[])),
-  withRole: (id, userId) =>
-    db
+
+  byId(id) {
+    return this.db.selectFrom('items').selectAll().where('id', '=', id).executeTakeFirst() as Promise<ItemRow | undefined>;
+  },
+
+  async byIds(ids) {
+    return (ids.length === 0 ? [] : ((await this.db.selectFrom('items').selectAll().where('id', 'in', ids).execute()) as ItemRow[]));
+  },
+
+  withRole(id, userId) {
+    return this.db
       .selectFrom('items')
       .leftJoin('members', (j) => j.onRef('members.space_id', '=', 'items.space_id').on('members.user_id', '=', userId))
       .selectAll('items')
       .select('members.role as member_role')
       .where('items.id', '=', id)
-      .executeTakeFirst() as Promise<(ItemRow & { member_role: MemberRole | null }) | undefined>,
-  liveChildByName: (parentId, name) =>
-    db.selectFrom('items').selectAll().where('parent_id', '=', parentId).where('name', '=', name).where('trashed_at', 'is', null).executeTakeFirst() as Promise<ItemRow | undefined>,
+      .executeTakeFirst() as Promise<(ItemRow & { member_role: MemberRole | null }) | undefined>;
+  },
+
+  liveChildByName(parentId, name) {
+    return this.db.selectFrom('items').selectAll().where('parent_id', '=', parentId).where('name', '=', name).where('trashed_at', 'is', null).executeTakeFirst() as Promise<ItemRow | undefined>;
+  },
+
   async takenNames(parentId, names) {
-    const rows = await db.selectFrom('items').select('name').where('parent_id', '=', parentId).where('name', 'in', names).where('trashed_at', 'is', null).execute();
+    const rows = await this.db.selectFrom('items').select('name').where('parent_id', '=', parentId).where('name', 'in', names).where('trashed_at', 'is', null).execute();
     return new Set(rows.map((r) => r.name));
   },
+
   async liveChildren(parentId, q) {
-    let query = db.selectFrom('items').selectAll().where('parent_id', '=', parentId).where('trashed_at', 'is', null);
+    let query = this.db.selectFrom('items').selectAll().where('parent_id', '=', parentId).where('trashed_at', 'is', null);
     if (q.kind) query = query.where('kind', '=', q.kind);
     if (q.exclude?.length) query = query.where('id', 'not in', q.exclude);
     if (q.filter) query = query.where(filterSql(q.filter));
@@ -72,17 +85,20 @@ export const itemRepo = (db: Db): ItemRepo => ({
     if (q.sort === 'name') query = query.orderBy(sql`lower(name)`, q.order);
     return (await query.orderBy(SORT_COLUMN[q.sort], q.order).orderBy('id', q.order).limit(q.limit).offset(q.offset).execute()) as ItemRow[];
   },
+
   async countLiveChildren(parentId, q) {
-    let query = db.selectFrom('items').select((eb) => eb.fn.countAll<number>().as('n')).where('parent_id', '=', parentId).where('trashed_at', 'is', null);
+    let query = this.db.selectFrom('items').select((eb) => eb.fn.countAll<number>().as('n')).where('parent_id', '=', parentId).where('trashed_at', 'is', null);
     if (q.kind) query = query.where('kind', '=', q.kind);
     if (q.exclude?.length) query = query.where('id', 'not in', q.exclude);
     if (q.filter) query = query.where(filterSql(q.filter));
     return Number((await query.executeTakeFirstOrThrow()).n);
   },
+
   async update(id, patch) {
-    const r = await db.updateTable('items').set(patch).where('id', '=', id).executeTakeFirst();
+    const r = await this.db.updateTable('items').set(patch).where('id', '=', id).executeTakeFirst();
     return Number(r.numUpdatedRows) === 1;
   },
+
   async ancestorIds(id) {
     const r = await sql<{ id: number; depth: number }>`
       with recursive up(id, parent_id, depth) as (
@@ -90,9 +106,10 @@ export const itemRepo = (db: Db): ItemRepo => ({
         union all
         select i.id, i.parent_id, up.depth + 1 from items i join up on i.id = up.parent_id
       )
-      select id, depth from up where depth > 0 order by depth`.execute(db);
+      select id, depth from up where depth > 0 order by depth`.execute(this.db);
     return r.rows.map((x) => Number(x.id));
   },
+
   async subtree(id) {
     // Only the columns trees, zips, copies and moves use: on SQLite, every column read for
     // 10,000 rows costs (reading `category` too made file/descendants 30 % slower).
@@ -102,9 +119,10 @@ export const itemRepo = (db: Db): ItemRepo => ({
         union all
         select i.id, down.depth + 1 from items i join down on i.parent_id = down.id
       )
-      select ${sql.join(SUBTREE_COLUMNS.map((c) => sql.ref(`items.${c}`)))} from items join down on items.id = down.id order by down.depth, items.id`.execute(db);
+      select ${sql.join(SUBTREE_COLUMNS.map((c) => sql.ref(`items.${c}`)))} from items join down on items.id = down.id order by down.depth, items.id`.execute(this.db);
     return r.rows;
   },
+
   async subtreeUsage(id) {
     const r = await sql<{ category: Category; bytes: number; files: number }>`
       ${down(id)}
@@ -112,20 +130,23 @@ export const itemRepo = (db: Db): ItemRepo => ({
         select v.category, v.size as bytes, 0 as files from versions v join down d on v.item_id = d.id
         union all
         select i.category, 0 as bytes, 1 as files from items i join down d on i.id = d.id where i.kind = 'file'
-      ) u group by category`.execute(db);
+      ) u group by category`.execute(this.db);
     const out: SubtreeUsage = {};
     for (const x of r.rows) out[x.category ?? 'other'] = { bytes: Number(x.bytes), files: Number(x.files) };
     return out;
   },
+
   async subtreeBlobRefs(id) {
     const r = await sql<{ blob_hash: string; n: number }>`
       ${down(id)}
-      select v.blob_hash, count(*) as n from versions v join down d on v.item_id = d.id group by v.blob_hash`.execute(db);
+      select v.blob_hash, count(*) as n from versions v join down d on v.item_id = d.id group by v.blob_hash`.execute(this.db);
     return r.rows.map((x) => ({ hash: x.blob_hash, n: Number(x.n) }));
   },
+
   async setSubtreeSpace(id, spaceId) {
-    await sql`${down(id)} update items set space_id = ${spaceId} where id in (select id from down)`.execute(db);
+    await sql`${down(id)} update items set space_id = ${spaceId} where id in (select id from down)`.execute(this.db);
   },
+
   async trashSubtree(rootId, at) {
     const r = await sql`
       with recursive down(id) as (
@@ -134,27 +155,45 @@ export const itemRepo = (db: Db): ItemRepo => ({
         select i.id from items i join down on i.parent_id = down.id where i.trashed_at is null
       )
       update items set trashed_at = ${at}, trash_root = ${rootId}
-      where id in (select id from down) and trashed_at is null`.execute(db);
+      where id in (select id from down) and trashed_at is null`.execute(this.db);
     return Number(r.numAffectedRows ?? 0);
   },
-  trashTops: (spaceId) =>
-    db.selectFrom('items').selectAll().where('space_id', '=', spaceId).whereRef('trash_root', '=', 'id').orderBy('trashed_at', 'desc').orderBy('id').limit(10_000).execute() as Promise<ItemRow[]>,
-  async untrash(rootId) {
-    await db.updateTable('items').set({ trashed_at: null, trash_root: null }).where('trash_root', '=', rootId).execute();
-  },
-  async deleteSubtree(id) {
-    await sql`${down(id)} delete from items where id in (select id from down)`.execute(db);
-  },
-});
 
-export const versionRepo = (db: Db): VersionRepo => ({
+  trashTops(spaceId) {
+    return this.db.selectFrom('items').selectAll().where('space_id', '=', spaceId).whereRef('trash_root', '=', 'id').orderBy('trashed_at', 'desc').orderBy('id').limit(10_000).execute() as Promise<ItemRow[]>;
+  },
+
+  async untrash(rootId) {
+    await this.db.updateTable('items').set({ trashed_at: null, trash_root: null }).where('trash_root', '=', rootId).execute();
+  },
+
+  async deleteSubtree(id) {
+    await sql`${down(id)} delete from items where id in (select id from down)`.execute(this.db);
+  },
+};
+
+export const itemRepo = (db: Db): ItemRepo => Object.assign(Object.create(itemMethods) as ItemRepo, { db });
+
+const versionMethods: VersionRepo & ThisType<{ readonly db: Db }> = {
   async insert(row) {
-    await db.insertInto('versions').values(row).execute();
+    await this.db.insertInto('versions').values(row).execute();
   },
-  ofItem: (itemId) => db.selectFrom('versions').selectAll().where('item_id', '=', itemId).orderBy('number', 'desc').execute() as Promise<VersionRow[]>,
-  byNumber: (itemId, n) => db.selectFrom('versions').selectAll().where('item_id', '=', itemId).where('number', '=', n).executeTakeFirst() as Promise<VersionRow | undefined>,
-  beyond: (itemId, keep) => db.selectFrom('versions').selectAll().where('item_id', '=', itemId).orderBy('number', 'desc').offset(keep).limit(1_000_000).execute() as Promise<VersionRow[]>,
+
+  ofItem(itemId) {
+    return this.db.selectFrom('versions').selectAll().where('item_id', '=', itemId).orderBy('number', 'desc').execute() as Promise<VersionRow[]>;
+  },
+
+  byNumber(itemId, n) {
+    return this.db.selectFrom('versions').selectAll().where('item_id', '=', itemId).where('number', '=', n).executeTakeFirst() as Promise<VersionRow | undefined>;
+  },
+
+  beyond(itemId, keep) {
+    return this.db.selectFrom('versions').selectAll().where('item_id', '=', itemId).orderBy('number', 'desc').offset(keep).limit(1_000_000).execute() as Promise<VersionRow[]>;
+  },
+
   async delete(id) {
-    await db.deleteFrom('versions').where('id', '=', id).execute();
+    await this.db.deleteFrom('versions').where('id', '=', id).execute();
   },
-});
+};
+
+export const versionRepo = (db: Db): VersionRepo => Object.assign(Object.create(versionMethods) as VersionRepo, { db });

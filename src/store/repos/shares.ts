@@ -9,23 +9,32 @@ const withItem = (db: Db) =>
     .selectAll('shares')
     .select(['items.name as item_name', 'items.kind as item_kind', 'items.space_id as space_id', 'items.parent_id as parent_id', 'items.trashed_at as trashed_at']);
 
-export const shareRepo = (db: Db): ShareRepo => ({
+const shareMethods: ShareRepo & ThisType<{ readonly db: Db }> = {
   async insert(row) {
-    await db.insertInto('shares').values(row).execute();
+    await this.db.insertInto('shares').values(row).execute();
   },
-  byId: (id) => withItem(db).where('shares.id', '=', id).executeTakeFirst() as Promise<ShareWithItem | undefined>,
-  byToken: (token) => withItem(db).where('shares.token', '=', token).executeTakeFirst() as Promise<ShareWithItem | undefined>,
+
+  byId(id) {
+    return withItem(this.db).where('shares.id', '=', id).executeTakeFirst() as Promise<ShareWithItem | undefined>;
+  },
+
+  byToken(token) {
+    return withItem(this.db).where('shares.token', '=', token).executeTakeFirst() as Promise<ShareWithItem | undefined>;
+  },
+
   ofLiveItems(spaceId, scope) {
-    let q = withItem(db).where('items.trashed_at', 'is', null);
+    let q = withItem(this.db).where('items.trashed_at', 'is', null);
     if (spaceId !== undefined) q = q.where('items.space_id', '=', spaceId);
     if (scope) q = q.where((eb) => eb.or([eb('shares.created_by', '=', scope.creator), ...(scope.spaceIds.length ? [eb('items.space_id', 'in', scope.spaceIds)] : [])]));
     return q.orderBy('shares.created_at', 'desc').orderBy('shares.id').limit(100_000).execute() as Promise<ShareWithItem[]>;
   },
+
   async delete(id) {
-    await db.deleteFrom('shares').where('id', '=', id).execute();
+    await this.db.deleteFrom('shares').where('id', '=', id).execute();
   },
+
   async countDownload(id) {
-    const r = await db
+    const r = await this.db
       .updateTable('shares')
       .set({ download_count: sql`download_count + 1` })
       .where('id', '=', id)
@@ -33,4 +42,6 @@ export const shareRepo = (db: Db): ShareRepo => ({
       .executeTakeFirst();
     return Number(r.numUpdatedRows) === 1;
   },
-});
+};
+
+export const shareRepo = (db: Db): ShareRepo => Object.assign(Object.create(shareMethods) as ShareRepo, { db });

@@ -6,24 +6,37 @@ const deletePieces = async (db: Db, sessionId: string) => {
   await db.deleteFrom('upload_pieces').where('session_id', '=', sessionId).execute();
 };
 
-export const uploadRepo = (db: Db): UploadRepo => ({
-  byKey: (userId, clientKey) =>
-    db.selectFrom('upload_sessions').selectAll().where('user_id', '=', userId).where('client_key', '=', clientKey).executeTakeFirst() as Promise<UploadSessionRow | undefined>,
-  byId: (id) => db.selectFrom('upload_sessions').selectAll().where('id', '=', id).executeTakeFirst() as Promise<UploadSessionRow | undefined>,
+const uploadMethods: UploadRepo & ThisType<{ readonly db: Db }> = {
+  byKey(userId, clientKey) {
+    return this.db.selectFrom('upload_sessions').selectAll().where('user_id', '=', userId).where('client_key', '=', clientKey).executeTakeFirst() as Promise<UploadSessionRow | undefined>;
+  },
+
+  byId(id) {
+    return this.db.selectFrom('upload_sessions').selectAll().where('id', '=', id).executeTakeFirst() as Promise<UploadSessionRow | undefined>;
+  },
+
   async insert(row) {
-    await db.insertInto('upload_sessions').values(row).execute();
+    await this.db.insertInto('upload_sessions').values(row).execute();
   },
-  pieces: (sessionId) =>
-    db.selectFrom('upload_pieces').selectAll().where('session_id', '=', sessionId).orderBy('start').orderBy('size', 'desc').orderBy('key').execute() as Promise<UploadPieceRow[]>,
+
+  pieces(sessionId) {
+    return this.db.selectFrom('upload_pieces').selectAll().where('session_id', '=', sessionId).orderBy('start').orderBy('size', 'desc').orderBy('key').execute() as Promise<UploadPieceRow[]>;
+  },
+
   async insertPiece(row) {
-    await db.insertInto('upload_pieces').values(row).execute();
+    await this.db.insertInto('upload_pieces').values(row).execute();
   },
+
   async deletePiece(sessionId, key) {
-    await db.deleteFrom('upload_pieces').where('session_id', '=', sessionId).where('key', '=', key).execute();
+    await this.db.deleteFrom('upload_pieces').where('session_id', '=', sessionId).where('key', '=', key).execute();
   },
-  deletePieces: (sessionId) => deletePieces(db, sessionId),
+
+  deletePieces(sessionId) {
+    return deletePieces(this.db, sessionId);
+  },
+
   async move(id, from, to) {
-    const r = await db
+    const r = await this.db
       .updateTable('upload_sessions')
       .set(to)
       .where('id', '=', id)
@@ -31,29 +44,38 @@ export const uploadRepo = (db: Db): UploadRepo => ({
       .executeTakeFirst();
     return Number(r.numUpdatedRows) === 1;
   },
+
   async heartbeat(id, assembler, now) {
-    const r = await db.updateTable('upload_sessions').set({ updated_at: now }).where('id', '=', id).where('state', '=', 'assembling').where('assembler', '=', assembler).executeTakeFirst();
+    const r = await this.db.updateTable('upload_sessions').set({ updated_at: now }).where('id', '=', id).where('state', '=', 'assembling').where('assembler', '=', assembler).executeTakeFirst();
     return Number(r.numUpdatedRows) === 1;
   },
+
   async touch(id, now, expiresAt) {
-    await db.updateTable('upload_sessions').set({ updated_at: now, expires_at: expiresAt }).where('id', '=', id).where('state', '=', 'open').execute();
+    await this.db.updateTable('upload_sessions').set({ updated_at: now, expires_at: expiresAt }).where('id', '=', id).where('state', '=', 'open').execute();
   },
-  expired: (now, limit) => db.selectFrom('upload_sessions').selectAll().where('expires_at', '<', now).orderBy('expires_at').limit(limit).execute() as Promise<UploadSessionRow[]>,
+
+  expired(now, limit) {
+    return this.db.selectFrom('upload_sessions').selectAll().where('expires_at', '<', now).orderBy('expires_at').limit(limit).execute() as Promise<UploadSessionRow[]>;
+  },
+
   async delete(id) {
-    await deletePieces(db, id);
-    const r = await db.deleteFrom('upload_sessions').where('id', '=', id).executeTakeFirst();
+    await deletePieces(this.db, id);
+    const r = await this.db.deleteFrom('upload_sessions').where('id', '=', id).executeTakeFirst();
     return Number(r.numDeletedRows) === 1;
   },
+
   async known(ids) {
     if (ids.length === 0) return new Set();
-    const rows = await db.selectFrom('upload_sessions').select('id').where('id', 'in', ids).execute();
+    const rows = await this.db.selectFrom('upload_sessions').select('id').where('id', 'in', ids).execute();
     return new Set(rows.map((r) => r.id));
   },
-});
+};
 
-export const limitRepo = (db: Db): LimitRepo => ({
+export const uploadRepo = (db: Db): UploadRepo => Object.assign(Object.create(uploadMethods) as UploadRepo, { db });
+
+const limitMethods: LimitRepo & ThisType<{ readonly db: Db }> = {
   async hit(key, windowStart) {
-    const row = await db
+    const row = await this.db
       .insertInto('rate_limits')
       .values({ key, window_start: windowStart, count: 1 })
       .onConflict((oc) => oc.columns(['key', 'window_start']).doUpdateSet({ count: sql`rate_limits.count + 1` }))
@@ -61,9 +83,14 @@ export const limitRepo = (db: Db): LimitRepo => ({
       .executeTakeFirstOrThrow();
     return Number(row.count);
   },
-  count: async (key, windowStart) =>
-    Number((await db.selectFrom('rate_limits').select('count').where('key', '=', key).where('window_start', '=', windowStart).executeTakeFirst())?.count ?? 0),
-  async prune(before) {
-    await db.deleteFrom('rate_limits').where('window_start', '<', before).execute();
+
+  async count(key, windowStart) {
+    return Number((await this.db.selectFrom('rate_limits').select('count').where('key', '=', key).where('window_start', '=', windowStart).executeTakeFirst())?.count ?? 0);
   },
-});
+
+  async prune(before) {
+    await this.db.deleteFrom('rate_limits').where('window_start', '<', before).execute();
+  },
+};
+
+export const limitRepo = (db: Db): LimitRepo => Object.assign(Object.create(limitMethods) as LimitRepo, { db });

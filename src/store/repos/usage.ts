@@ -15,12 +15,12 @@ function byCategory(rows: { category: string; bytes: number | null; files: numbe
   return out;
 }
 
-export const usageRepo = (db: Db): UsageRepo => ({
+const usageMethods: UsageRepo & ThisType<{ readonly db: Db }> = {
   /**
-   * One conditional UPDATE of the space's totals (the database serialises the row, so
-   * parallel writes never overshoot a quota), then the category counters. A dimension
-   * that does not grow is never refused, so a space over its quota can still shrink.
-   */
+     * One conditional UPDATE of the space's totals (the database serialises the row, so
+     * parallel writes never overshoot a quota), then the category counters. A dimension
+     * that does not grow is never refused, so a space over its quota can still shrink.
+     */
   async apply(spaceId, change, checkQuota) {
     let bytes = change.reserved ?? 0;
     let files = 0;
@@ -28,7 +28,7 @@ export const usageRepo = (db: Db): UsageRepo => ({
       bytes += c.bytes;
       files += c.files;
     }
-    let q = db
+    let q = this.db
       .updateTable('spaces')
       .set({ used_bytes: sql`used_bytes + ${bytes}`, used_files: sql`used_files + ${files}` })
       .where('id', '=', spaceId);
@@ -40,7 +40,7 @@ export const usageRepo = (db: Db): UsageRepo => ({
     for (const category of CATEGORIES) {
       const c = change.categories[category];
       if (!c || (c.bytes === 0 && c.files === 0)) continue;
-      await db
+      await this.db
         .insertInto('space_usage')
         .values({ space_id: spaceId, category, bytes: c.bytes, files: c.files })
         .onConflict((oc) => oc.columns(['space_id', 'category']).doUpdateSet({ bytes: sql`space_usage.bytes + ${c.bytes}`, files: sql`space_usage.files + ${c.files}` }))
@@ -48,27 +48,39 @@ export const usageRepo = (db: Db): UsageRepo => ({
     }
     return true;
   },
-  ofSpace: async (spaceId) => byCategory(await db.selectFrom('space_usage').select(['category', 'bytes', 'files']).where('space_id', '=', spaceId).execute()),
-  all: async () =>
-    byCategory(
-      await db
+
+  async ofSpace(spaceId) {
+    return byCategory(await this.db.selectFrom('space_usage').select(['category', 'bytes', 'files']).where('space_id', '=', spaceId).execute());
+  },
+
+  async all() {
+    return byCategory(
+      await this.db
         .selectFrom('space_usage')
         .select((eb) => ['category', eb.fn.sum<number>('bytes').as('bytes'), eb.fn.sum<number>('files').as('files')])
         .groupBy('category')
         .execute(),
-    ),
+    );
+  },
+
   async recount(spaceId) {
     const r = await sql<{ category: string; bytes: number; files: number }>`
       select category, sum(bytes) as bytes, sum(files) as files from (
         select v.category, v.size as bytes, 0 as files from versions v join items i on i.id = v.item_id where i.space_id = ${spaceId}
         union all
         select category, 0 as bytes, 1 as files from items where space_id = ${spaceId} and kind = 'file'
-      ) u group by category`.execute(db);
+      ) u group by category`.execute(this.db);
     return byCategory(r.rows);
   },
+
   async reservedBy(spaceId) {
-    const r = await db.selectFrom('upload_sessions').select((eb) => eb.fn.sum<number>('reserved').as('n')).where('space_id', '=', spaceId).executeTakeFirst();
+    const r = await this.db.selectFrom('upload_sessions').select((eb) => eb.fn.sum<number>('reserved').as('n')).where('space_id', '=', spaceId).executeTakeFirst();
     return Number(r?.n ?? 0);
   },
-  spaceIds: async (after, limit) => (await db.selectFrom('spaces').select('id').where('id', '>', after).orderBy('id').limit(limit).execute()).map((r) => Number(r.id)),
-});
+
+  async spaceIds(after, limit) {
+    return (await this.db.selectFrom('spaces').select('id').where('id', '>', after).orderBy('id').limit(limit).execute()).map((r) => Number(r.id));
+  },
+};
+
+export const usageRepo = (db: Db): UsageRepo => Object.assign(Object.create(usageMethods) as UsageRepo, { db });

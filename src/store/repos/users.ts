@@ -2,43 +2,71 @@ import { sql } from 'kysely';
 import type { TokenRepo, UserRepo, UserRow } from '../../core/index.js';
 import type { Db } from '../schema.js';
 
-export const userRepo = (db: Db): UserRepo => ({
+const userMethods: UserRepo & ThisType<{ readonly db: Db }> = {
   async insert(row) {
-    await db.insertInto('users').values(row).execute();
+    await this.db.insertInto('users').values(row).execute();
   },
-  byId: (id) => db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst() as Promise<UserRow | undefined>,
-  byName: (username) => db.selectFrom('users').selectAll().where(sql`lower(username)`, '=', username.toLowerCase()).executeTakeFirst() as Promise<UserRow | undefined>,
-  byIds: async (ids) => (ids.length === 0 ? [] : ((await db.selectFrom('users').selectAll().where('id', 'in', ids).execute()) as UserRow[])),
-  list: () => db.selectFrom('users').selectAll().orderBy('username').execute() as Promise<UserRow[]>,
+
+  byId(id) {
+    return this.db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst() as Promise<UserRow | undefined>;
+  },
+
+  byName(username) {
+    return this.db.selectFrom('users').selectAll().where(sql`lower(username)`, '=', username.toLowerCase()).executeTakeFirst() as Promise<UserRow | undefined>;
+  },
+
+  async byIds(ids) {
+    return (ids.length === 0 ? [] : ((await this.db.selectFrom('users').selectAll().where('id', 'in', ids).execute()) as UserRow[]));
+  },
+
+  list() {
+    return this.db.selectFrom('users').selectAll().orderBy('username').execute() as Promise<UserRow[]>;
+  },
+
   async setPasswordHash(id, hash) {
-    const r = await db.updateTable('users').set({ password_hash: hash }).where('id', '=', id).executeTakeFirst();
+    const r = await this.db.updateTable('users').set({ password_hash: hash }).where('id', '=', id).executeTakeFirst();
     return Number(r.numUpdatedRows) === 1;
   },
+
   async delete(id) {
-    await db.deleteFrom('users').where('id', '=', id).execute();
+    await this.db.deleteFrom('users').where('id', '=', id).execute();
   },
-});
+};
+
+export const userRepo = (db: Db): UserRepo => Object.assign(Object.create(userMethods) as UserRepo, { db });
 
 const TOKEN_INFO = ['id', 'user_id', 'label', 'created_at', 'last_used_at', 'expires_at'] as const;
 
-export const tokenRepo = (db: Db): TokenRepo => ({
+const tokenMethods: TokenRepo & ThisType<{ readonly db: Db }> = {
   async insert(row) {
-    await db.insertInto('tokens').values(row).execute();
+    await this.db.insertInto('tokens').values(row).execute();
   },
-  withUser: (tokenHash) =>
-    db
+
+  withUser(tokenHash) {
+    return this.db
       .selectFrom('tokens')
       .innerJoin('users', 'users.id', 'tokens.user_id')
       .select(['tokens.id as token_id', 'tokens.expires_at', 'tokens.last_used_at', 'users.id as user_id', 'users.role'])
       .where('tokens.token_hash', '=', tokenHash)
-      .executeTakeFirst(),
-  ofUser: (userId) => db.selectFrom('tokens').select(TOKEN_INFO).where('user_id', '=', userId).orderBy('created_at').execute(),
-  byId: (id) => db.selectFrom('tokens').select(TOKEN_INFO).where('id', '=', id).executeTakeFirst(),
+      .executeTakeFirst();
+  },
+
+  ofUser(userId) {
+    return this.db.selectFrom('tokens').select(TOKEN_INFO).where('user_id', '=', userId).orderBy('created_at').execute();
+  },
+
+  byId(id) {
+    return this.db.selectFrom('tokens').select(TOKEN_INFO).where('id', '=', id).executeTakeFirst();
+  },
+
   async delete(id) {
-    const r = await db.deleteFrom('tokens').where('id', '=', id).executeTakeFirst();
+    const r = await this.db.deleteFrom('tokens').where('id', '=', id).executeTakeFirst();
     return Number(r.numDeletedRows) === 1;
   },
+
   async touch(id, at) {
-    await db.updateTable('tokens').set({ last_used_at: at }).where('id', '=', id).execute();
+    await this.db.updateTable('tokens').set({ last_used_at: at }).where('id', '=', id).execute();
   },
-});
+};
+
+export const tokenRepo = (db: Db): TokenRepo => Object.assign(Object.create(tokenMethods) as TokenRepo, { db });
