@@ -15,6 +15,7 @@ export function blobStoreFor(config: KuraConfig): BlobStore {
 export type OpenCore = Core & {
   readonly database: Database;
   readonly blobs: BlobStore;
+  readonly images: SharpImages;
   close(): Promise<void>;
 };
 
@@ -35,11 +36,13 @@ export async function openCore(config: KuraConfig, opts: { blobs?: boolean } = {
   const fault = (point: string) => {
     if (point === config.testFault) process.kill(process.pid, 'SIGKILL');
   };
-  const core = createCore({ config, store: database.store, blobs, images: new SharpImages(), now: Date.now, fault });
+  const images = new SharpImages();
+  const core = createCore({ config, store: database.store, blobs, images, now: Date.now, fault });
   return {
     ...core,
     database,
     blobs,
+    images,
     close: async () => {
       await blobs.close();
       await database.close();

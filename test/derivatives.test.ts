@@ -72,6 +72,27 @@ describe.each(backends)('image derivatives (%s)', (backend) => {
     expect(await derivativeRows(bomb.sha256)).toEqual([]);
   });
 
+  it('decodes at most two images at once; the others wait their turn', async () => {
+    const photos = await Promise.all(Array.from({ length: 6 }, (_, i) => sharp({ create: { width: 4000, height: 3000, channels: 3, background: { r: 40 * i, g: 90, b: 200 - 20 * i } } }).jpeg({ quality: 95 }).toBuffer()));
+    const items = [];
+    for (const [i, p] of photos.entries()) items.push(await uploadOne(k.url, u.auth, u.rootId, `queue${i}.jpg`, p));
+    let running = 0;
+    let waiting = 0;
+    const watch = setInterval(() => {
+      running = Math.max(running, k.core.images.load.running);
+      waiting = Math.max(waiting, k.core.images.load.waiting);
+    }, 1);
+    try {
+      const answers = await Promise.all(items.map((it) => fetch(`${k.url}/v1/file/resource?Id=${objectId(it.id)}&Type=1`)));
+      expect(answers.map((r) => r.status)).toEqual([200, 200, 200, 200, 200, 200]);
+    } finally {
+      clearInterval(watch);
+    }
+    expect(running).toBeLessThanOrEqual(2);
+    expect(running).toBeGreaterThan(0);
+    expect(waiting).toBeGreaterThan(0);
+  });
+
   it('serves a thumbnail with ETag and 304 (drive resource)', async () => {
     const url = `${k.url}/v1/file/resource?Id=${objectId(big.id)}&Type=1`;
     const first = await fetch(url);
