@@ -75,7 +75,7 @@ class KyselyRepos implements Repos {
 }
 
 /** True when `e` is a unique-constraint violation on either database. */
-export function isUniqueViolation(e: unknown): boolean {
+function isUniqueViolation(e: unknown): boolean {
   const code = (e as { code?: unknown })?.code;
   return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
 }

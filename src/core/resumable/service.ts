@@ -350,7 +350,7 @@ export class ResumableUploads {
       },
       recorded: async (tx: Repos, row: ItemRow) => {
         const at = this.ctx.now();
-        await tx.uploads.move(session.id, [{ state: 'assembling' }], { state: 'done', reserved: 0, result_id: Number(row.id), result_hash: (row as ItemRow).blob_hash, assembler: null, updated_at: at, expires_at: at + this.ttl() });
+        await tx.uploads.move(session.id, [{ state: 'assembling' }], { state: 'done', reserved: 0, result_id: Number(row.id), result_hash: row.blob_hash, assembler: null, updated_at: at, expires_at: at + this.ttl() });
       },
     };
     let item: Item;
