@@ -54,6 +54,13 @@ export interface KuraConfig {
   /** Request bodies must bring `bodyMinBytes` per `bodyWindowMs` (KURA_BODY_MIN_RATE bytes/s over KURA_BODY_TIMEOUT_SECONDS). */
   readonly bodyWindowMs: number;
   readonly bodyMinBytes: number;
+  /**
+   * Bearer token /metrics requires (KURA_METRICS_TOKEN); undefined leaves /metrics open
+   * (for a scraper on a private network).
+   */
+  readonly metricsToken: string | undefined;
+  /** Seconds a node reuses its storage figures for /metrics (KURA_METRICS_CACHE_SECONDS, default 30). */
+  readonly metricsCacheSeconds: number;
   /** Tests only: where to kill the process (KURA_TEST_FAULT, refused unless NODE_ENV=test). */
   readonly testFault: FaultPoint | undefined;
 }
@@ -195,6 +202,10 @@ export function loadConfig(rawEnv: Env = process.env): KuraConfig {
     if (env.NODE_ENV !== 'test') throw new ConfigError('KURA_TEST_FAULT', 'is for tests only (NODE_ENV=test)');
     if (!(FAULT_POINTS as readonly string[]).includes(fault)) throw new ConfigError('KURA_TEST_FAULT', `expected one of ${FAULT_POINTS.join(', ')}, got "${fault}"`);
   }
+  const metricsToken = env.KURA_METRICS_TOKEN || undefined;
+  if (metricsToken !== undefined && !/^[\x21-\x7e]{16,256}$/.test(metricsToken)) {
+    throw new ConfigError('KURA_METRICS_TOKEN', 'expected 16 to 256 printable characters without spaces (e.g. openssl rand -hex 32)');
+  }
   return Object.freeze({
     port,
     host,
@@ -214,6 +225,8 @@ export function loadConfig(rawEnv: Env = process.env): KuraConfig {
     trustProxy: trustProxy(env),
     bodyWindowMs: bodyWindowSeconds * 1000,
     bodyMinBytes: int(env, 'KURA_BODY_MIN_RATE', 1024, 0, 1024 ** 3) * bodyWindowSeconds,
+    metricsToken,
+    metricsCacheSeconds: int(env, 'KURA_METRICS_CACHE_SECONDS', 30, 0, 3600),
     testFault: fault as FaultPoint | undefined,
   });
 }

@@ -2,6 +2,7 @@ import { Access, AccessCache } from './access.js';
 import { AclService } from './acl/service.js';
 import { fsck, type FsckReport } from './storage/fsck.js';
 import { collectGarbage, type GcReport } from './storage/gc.js';
+import { NodeCounters, StorageStats } from './storage/stats.js';
 import type { CoreContext } from './context.js';
 import { FavoriteService } from './favorites/service.js';
 import { Derivatives } from './images/derivatives.js';
@@ -28,6 +29,7 @@ export { ActorType, ROLE_CODES } from './access.js';
 export type { AclChange, AclEntry } from './acl/service.js';
 export type { FsckProblem, FsckReport } from './storage/fsck.js';
 export type { GcReport } from './storage/gc.js';
+export type { NodeCounters, StorageFigures, StorageStats } from './storage/stats.js';
 export type { CoreContext } from './context.js';
 export * from './domain.js';
 export { badRequest, isKuraError, KuraError, type KuraErrorCode } from './errors.js';
@@ -77,6 +79,10 @@ export interface Core {
   readonly derivatives: Derivatives;
   readonly usage: UsageService;
   readonly limiter: RateLimiter;
+  /** What the store holds (database figures, cached per node for KURA_METRICS_CACHE_SECONDS). */
+  readonly stats: StorageStats;
+  /** What this process did: GC runs, rate-limit refusals. */
+  readonly counters: NodeCounters;
   /** Answers when the metadata store does. */
   health(): Promise<void>;
   /** Deletes what nothing references any more (after the grace period). */
@@ -90,7 +96,8 @@ export function createCore(ctx: CoreContext): Core {
   const cache = new AccessCache(ctx.config.authCacheSeconds * 1000, ctx.now);
   const access = new Access(store, cache);
   const reader = new ContentReader(ctx.blobs);
-  const limiter = new RateLimiter(store, ctx.now);
+  const counters = new NodeCounters();
+  const limiter = new RateLimiter(store, ctx.now, (rule) => counters.limited(rule));
   const derivatives = new Derivatives(store, ctx.blobs, ctx.images, ctx.now);
   const publicReads = new PublicReads(ctx, reader, access, limiter, derivatives);
   // Every write through this node clears its read caches.
@@ -120,12 +127,21 @@ export function createCore(ctx: CoreContext): Core {
     derivatives,
     usage,
     limiter,
+    stats: new StorageStats(store, ctx.now, ctx.config.metricsCacheSeconds * 1000),
+    counters,
     health: () => store.ping(),
     gc: async () => {
-      await limiter.prune();
-      // Expired sliced uploads give their quota back before blobs are counted.
-      await resumable.expire();
-      return collectGarbage(store, ctx.blobs, ctx.now(), ctx.config.gcGraceSeconds * 1000);
+      try {
+        await limiter.prune();
+        // Expired sliced uploads give their quota back before blobs are counted.
+        await resumable.expire();
+        const report = await collectGarbage(store, ctx.blobs, ctx.now(), ctx.config.gcGraceSeconds * 1000);
+        counters.gcDone(report);
+        return report;
+      } catch (e) {
+        counters.gcFailed();
+        throw e;
+      }
     },
     fsck: (onProgress) => fsck(store, ctx.blobs, usage, onProgress),
   };

@@ -6,7 +6,7 @@ import type { KuraConfig } from '../config.js';
 import type { Core } from '../core/index.js';
 import { DIALECTS } from './dialects/index.js';
 import { guardBodyPace } from './body-guard.js';
-import { Metrics } from './metrics.js';
+import { Metrics, scrapeGuard } from './metrics.js';
 import { mountDialect, type DialectFactory } from './shared/dialect.js';
 import { renderErrorsWith, restError } from './shared/errors.js';
 import { logRedaction } from './shared/redact.js';
@@ -51,7 +51,7 @@ export async function buildApp(config: KuraConfig, deps: AppDeps): Promise<Fasti
   });
   app.addContentTypeParser('*', (_req, _payload, done) => done(null));
 
-  const metrics = new Metrics();
+  const metrics = new Metrics(deps.core);
   metrics.register(app);
   guardBodyPace(app, { windowMs: config.bodyWindowMs, minBytes: config.bodyMinBytes });
 
@@ -72,7 +72,7 @@ export async function buildApp(config: KuraConfig, deps: AppDeps): Promise<Fasti
     await deps.core.health();
     return { status: 'ok' };
   });
-  app.get('/metrics', { schema: { hide: true } }, async (_req, reply) => {
+  app.get('/metrics', { schema: { hide: true }, preHandler: scrapeGuard(config.metricsToken) }, async (_req, reply) => {
     reply.header('Content-Type', metrics.contentType);
     return metrics.render();
   });

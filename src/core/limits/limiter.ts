@@ -21,6 +21,8 @@ export class RateLimiter {
   constructor(
     private readonly store: MetadataStore,
     private readonly now: () => number,
+    /** Told the rule's name at each refusal (the node's metrics count them). */
+    private readonly onRefusal: (rule: string) => void = () => {},
   ) {}
 
   private window(rule: Rule): { start: number; retryAfter: number } {
@@ -30,6 +32,7 @@ export class RateLimiter {
   }
 
   private refusal(rule: Rule, retryAfter: number): KuraError {
+    this.onRefusal(rule.name);
     return new KuraError('rate_limited', rule.message, { retryAfter });
   }
 

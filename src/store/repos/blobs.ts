@@ -69,6 +69,15 @@ const blobMethods: BlobRepo & ThisType<{ readonly db: Db }> = {
     return Number((await this.db.selectFrom('blobs').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
   },
 
+  async totals() {
+    const r = await this.db
+      .selectFrom('blobs')
+      .select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.sum<number>('size').as('bytes')])
+      .where('state', '=', 'live')
+      .executeTakeFirstOrThrow();
+    return { blobs: Number(r.n), bytes: Number(r.bytes ?? 0) };
+  },
+
   page(after, limit) {
     return this.db.selectFrom('blobs').selectAll().where('hash', '>', after).orderBy('hash').limit(limit).execute() as Promise<BlobRow[]>;
   },

@@ -167,6 +167,10 @@ const itemMethods: ItemRepo & ThisType<{ readonly db: Db }> = {
     await this.db.updateTable('items').set({ trashed_at: null, trash_root: null }).where('trash_root', '=', rootId).execute();
   },
 
+  async countFolders() {
+    return Number((await this.db.selectFrom('items').select((eb) => eb.fn.countAll<number>().as('n')).where('kind', '=', 'folder').executeTakeFirstOrThrow()).n);
+  },
+
   async deleteSubtree(id) {
     await sql`${down(id)} delete from items where id in (select id from down)`.execute(this.db);
   },

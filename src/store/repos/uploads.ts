@@ -69,6 +69,15 @@ const uploadMethods: UploadRepo & ThisType<{ readonly db: Db }> = {
     const rows = await this.db.selectFrom('upload_sessions').select('id').where('id', 'in', ids).execute();
     return new Set(rows.map((r) => r.id));
   },
+
+  async openTotals() {
+    const r = await this.db
+      .selectFrom('upload_sessions')
+      .select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.sum<number>('reserved').as('reserved')])
+      .where('state', 'in', ['open', 'assembling'])
+      .executeTakeFirstOrThrow();
+    return { sessions: Number(r.n), reserved: Number(r.reserved ?? 0) };
+  },
 };
 
 export const uploadRepo = (db: Db): UploadRepo => Object.assign(Object.create(uploadMethods) as UploadRepo, { db });

@@ -35,6 +35,8 @@ export interface BlobRepo {
   /** Which of `hashes` have a row. */
   known(hashes: string[]): Promise<Set<string>>;
   count(): Promise<number>;
+  /** Live blobs and their bytes (one aggregate over the table: callers cache it). */
+  totals(): Promise<{ blobs: number; bytes: number }>;
   /** Rows in hash order after `after` (for fsck). */
   page(after: string, limit: number): Promise<BlobRow[]>;
   /** References recounted from versions and derivatives (for fsck). */

@@ -98,6 +98,8 @@ export interface ItemRepo {
   trashTops(spaceId: number): Promise<ItemRow[]>;
   /** Takes a trashed subtree out of the trash. */
   untrash(rootId: number): Promise<void>;
+  /** Folders, live or in the trash (one aggregate over the table: callers cache it). */
+  countFolders(): Promise<number>;
   /** Deletes a subtree (the root included) for good; versions go with their items. */
   deleteSubtree(id: number): Promise<void>;
 }

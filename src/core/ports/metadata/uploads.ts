@@ -58,6 +58,8 @@ export interface UploadRepo {
   delete(id: string): Promise<boolean>;
   /** Which of `ids` are sessions that still exist. */
   known(ids: string[]): Promise<Set<string>>;
+  /** Sessions not yet completed (open or assembling), expired or not, and the bytes they reserve. */
+  openTotals(): Promise<{ sessions: number; reserved: number }>;
 }
 
 export interface LimitRepo {
