@@ -1,11 +1,10 @@
 import type { Writable } from 'node:stream';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
-import swagger from '@fastify/swagger';
-import swaggerUi from '@fastify/swagger-ui';
 import type { KuraConfig } from '../config.js';
 import type { Core } from '../core/index.js';
 import { DIALECTS } from './dialects/index.js';
 import { guardBodyPace } from './body-guard.js';
+import { registerDocs } from './docs.js';
 import { Metrics, scrapeGuard } from './metrics.js';
 import { mountDialect, type DialectFactory } from './shared/dialect.js';
 import { renderErrorsWith, restError } from './shared/errors.js';
@@ -55,15 +54,9 @@ export async function buildApp(config: KuraConfig, deps: AppDeps): Promise<Fasti
   metrics.register(app);
   guardBodyPace(app, { windowMs: config.bodyWindowMs, minBytes: config.bodyMinBytes });
 
-  await app.register(swagger, {
-    openapi: {
-      openapi: '3.0.3',
-      info: { title: 'Kura native API', version: '1', description: 'The native REST API of Kura. Authenticate with `Authorization: Bearer <token>` (POST /api/v1/auth/login).' },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
-      security: [{ bearer: [] }],
-    },
-  });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  const dialects = (deps.dialects ?? DIALECTS).map((make) => make(deps.core, config));
+  // Before the dialects: the document collects routes as they are added.
+  await registerDocs(app, dialects);
 
   // Outside every dialect's prefix (health, metrics, docs, unknown paths): the REST error shape.
   renderErrorsWith(app, restError);
@@ -77,7 +70,6 @@ export async function buildApp(config: KuraConfig, deps: AppDeps): Promise<Fasti
     return metrics.render();
   });
 
-  for (const dialect of deps.dialects ?? DIALECTS) await mountDialect(app, deps.core, dialect(deps.core, config));
-  app.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  for (const dialect of dialects) await mountDialect(app, deps.core, dialect);
   return app;
 }

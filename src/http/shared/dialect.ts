@@ -4,6 +4,7 @@ import type { Core } from '../../core/index.js';
 import { Callers, installCallers } from './caller.js';
 import type { CredentialStrategy } from './credentials.js';
 import { renderErrorsWith, type ErrorRenderer } from './errors.js';
+import type { DialectDocs } from './openapi.js';
 
 /**
  * One HTTP face of Kura. Everything a dialect does differently is here; everything the
@@ -26,6 +27,8 @@ export interface Dialect {
    * caller with `config: { auth }` (caller.ts, default `required`) and read it as `req.actor`.
    */
   readonly routes: FastifyPluginAsync;
+  /** Its own OpenAPI document (served at `docs.path`, offered in /docs); undocumented dialects are in none. */
+  readonly docs?: DialectDocs;
 }
 
 /** Builds a dialect for one core and configuration. */

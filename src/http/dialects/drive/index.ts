@@ -2,6 +2,7 @@ import { bearer, namedParam } from '../../shared/credentials.js';
 import type { DialectFactory } from '../../shared/dialect.js';
 import { changeRoutes } from './changes.js';
 import { makeDrive } from './context.js';
+import { driveDocs } from './docs.js';
 import { renderDriveError } from './envelope.js';
 import { favoriteRoutes } from './favorites.js';
 import { fileRoutes } from './files.js';
@@ -19,6 +20,7 @@ export const driveDialect: DialectFactory = (core, config) => {
     credentials: [namedParam('UserToken'), bearer()],
     missingCredential: 'UserToken is required',
     renderError: renderDriveError,
+    docs: driveDocs,
     async routes(app) {
       await app.register(readRoutes(d));
       await app.register(fileRoutes(d));

@@ -6,6 +6,7 @@ import { authRoutes } from './auth.js';
 import { favoriteRoutes } from './favorites.js';
 import { childrenRoutes } from './children.js';
 import { contentRoutes } from './content.js';
+import { nativeDocs } from './docs.js';
 import { itemRoutes } from './items.js';
 import { shareRoutes } from './shares.js';
 import { spaceRoutes } from './spaces.js';
@@ -18,6 +19,7 @@ export const nativeDialect: DialectFactory = (core, config) => ({
   prefix: '/api/v1',
   credentials: [bearer()],
   renderError: restError,
+  docs: nativeDocs,
   async routes(app) {
     await app.register(authRoutes(core, config));
     await app.register(spaceRoutes(core));
