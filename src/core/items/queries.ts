@@ -1,6 +1,6 @@
 import type { Access } from '../access.js';
 import type { Actor } from '../actor.js';
-import { badRequest } from '../errors.js';
+import { badRequest, KuraError } from '../errors.js';
 import { matches, type Filter } from '../filter/filter.js';
 import type { ItemRow, MetadataStore, SortField } from '../ports/index.js';
 import { Right } from '../rights.js';
@@ -18,7 +18,7 @@ export interface ListOptions {
 /** An item with its visible children, for tree answers. */
 export type TreeNode = Item & { children: TreeNode[] };
 
-const SORTS: readonly SortField[] = ['name', 'size', 'created', 'modified'];
+const SORTS: readonly SortField[] = ['name', 'size', 'created', 'modified', 'mime', 'subtype', 'hash', 'createdBy'];
 
 function intParam(v: unknown, field: string, def: number, min: number, max: number): number {
   if (v === undefined || v === '') return def;
@@ -35,6 +35,14 @@ export class ItemQueries {
 
   async get(actor: Actor | null, id: number): Promise<Item> {
     return toItem((await this.access.item(actor, id)).item);
+  }
+
+  /** The live child of a folder named `name` (exactly), if the caller may see both. */
+  async childByName(actor: Actor, folderId: number, name: string): Promise<Item> {
+    await this.access.folder(actor, folderId, Right.LIST);
+    const row = await this.store.items.liveChildByName(folderId, name);
+    if (!row) throw new KuraError('not_found', 'file not found');
+    return this.get(actor, Number(row.id));
   }
 
   /** One page of a folder's live children, folders first. */

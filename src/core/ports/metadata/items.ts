@@ -51,7 +51,8 @@ export interface NewFolder {
 
 export type ItemPatch = Partial<Omit<ItemRow, 'id' | 'created_by' | 'created_at' | 'download_count' | 'kind'>>;
 
-export type SortField = 'name' | 'size' | 'created' | 'modified';
+/** Sort orders of listings: `mime` sorts by main type then subtype, `hash` by content (etag), `createdBy` by creator. */
+export type SortField = 'name' | 'size' | 'created' | 'modified' | 'mime' | 'subtype' | 'hash' | 'createdBy';
 
 export interface ChildrenQuery {
   sort: SortField;
