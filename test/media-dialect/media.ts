@@ -34,3 +34,22 @@ export function photo(width: number, height: number, orientation?: number): Prom
 }
 
 export const png = (width: number, height: number) => sharp({ create: { width, height, channels: 3, background: '#aa3366' } }).png().toBuffer();
+
+/** A real WAV file (8-bit mono PCM) whose samples are `samples`. */
+export function wav(samples: Buffer): Buffer {
+  const h = Buffer.alloc(44);
+  h.write('RIFF', 0);
+  h.writeUInt32LE(36 + samples.length, 4);
+  h.write('WAVE', 8);
+  h.write('fmt ', 12);
+  h.writeUInt32LE(16, 16);
+  h.writeUInt16LE(1, 20);
+  h.writeUInt16LE(1, 22);
+  h.writeUInt32LE(8000, 24);
+  h.writeUInt32LE(8000, 28);
+  h.writeUInt16LE(1, 32);
+  h.writeUInt16LE(8, 34);
+  h.write('data', 36);
+  h.writeUInt32LE(samples.length, 40);
+  return Buffer.concat([h, samples]);
+}
