@@ -18,6 +18,9 @@ export interface ListOptions {
 /** An item with its visible children, for tree answers. */
 export type TreeNode = Item & { children: TreeNode[] };
 
+/** Beyond this many matches, a filtered page is read along its sort order's index. */
+const DENSE_MATCHES = 2000;
+
 const SORTS: readonly SortField[] = ['name', 'size', 'created', 'modified', 'mime', 'subtype', 'hash', 'createdBy'];
 
 function intParam(v: unknown, field: string, def: number, min: number, max: number): number {
@@ -57,10 +60,17 @@ export class ItemQueries {
     const limit = intParam(o.limit, 'limit', 100, 1, 1000);
     const offset = intParam(o.offset, 'offset', 0, 0, Number.MAX_SAFE_INTEGER);
     const exclude = await this.hiddenChildren(actor, folder);
-    const [rows, total] = await Promise.all([
-      this.store.items.liveChildren(folderId, { sort, order, limit, offset, kind, exclude, filter: o.filter }),
-      this.store.items.countLiveChildren(folderId, { kind, exclude, filter: o.filter }),
-    ]);
+    if (!o.filter) {
+      const [rows, total] = await Promise.all([
+        this.store.items.liveChildren(folderId, { sort, order, limit, offset, kind, exclude }),
+        this.store.items.countLiveChildren(folderId, { kind, exclude }),
+      ]);
+      return { items: rows.map(toItem), total, limit, offset };
+    }
+    // With a filter, the count (read from an index) tells how to read the page: few matches
+    // are collected and sorted, many are met walking the sort order (decisions/0011).
+    const total = await this.store.items.countLiveChildren(folderId, { kind, exclude, filter: o.filter });
+    const rows = offset >= total ? [] : await this.store.items.liveChildren(folderId, { sort, order, limit, offset, kind, exclude, filter: o.filter, dense: total > DENSE_MATCHES });
     return { items: rows.map(toItem), total, limit, offset };
   }
 

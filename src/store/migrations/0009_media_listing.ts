@@ -11,10 +11,11 @@ export async function up(db: Kysely<any>): Promise<void> {
   await sql`create index items_live_created on items (parent_id, kind, created_at, id) where trashed_at is null`.execute(db);
   await sql`create index items_live_modified on items (parent_id, kind, modified_at, id) where trashed_at is null`.execute(db);
   await sql`create index items_live_size on items (parent_id, kind, size, id) where trashed_at is null`.execute(db);
+  await sql`create index items_live_lname on items (parent_id, kind, lower(name), name, id) where trashed_at is null`.execute(db);
   await sql`create index items_live_category on items (parent_id, kind, category, size) where trashed_at is null`.execute(db);
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export async function down(db: Kysely<any>): Promise<void> {
-  for (const name of ['items_live_category', 'items_live_size', 'items_live_modified', 'items_live_created']) await db.schema.dropIndex(name).execute();
+  for (const name of ['items_live_category', 'items_live_lname', 'items_live_size', 'items_live_modified', 'items_live_created']) await db.schema.dropIndex(name).execute();
 }

@@ -84,7 +84,7 @@ const itemMethods: ItemRepo & ThisType<{ readonly db: Db }> = {
     let query = this.db.selectFrom('items').selectAll().where('parent_id', '=', parentId).where('trashed_at', 'is', null);
     if (q.kind) query = query.where('kind', '=', q.kind);
     if (q.exclude?.length) query = query.where('id', 'not in', q.exclude);
-    if (q.filter) query = query.where(filterSql(q.filter));
+    if (q.filter) query = query.where(filterSql(q.filter, { unindexed: q.dense }));
     query = query.orderBy('kind', 'desc'); // 'folder' > 'file'
     // Names sort case-insensitively, the same on both databases (PostgreSQL's collation
     // would otherwise differ from SQLite's byte order); exact name, then id, break ties.

@@ -64,6 +64,12 @@ export interface ChildrenQuery {
   exclude?: number[];
   /** Only children matching this filter. */
   filter?: Filter;
+  /**
+   * Many children match the filter: read the page along the sort order's index, testing
+   * the filter on the way, rather than collecting every match through the filter's index
+   * and sorting them.
+   */
+  dense?: boolean;
 }
 
 /** Per category: bytes of every version and number of files. */
