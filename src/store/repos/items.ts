@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { SqliteAdapter, sql } from 'kysely';
 import type { Category, ItemRepo, ItemRow, MemberRole, SubtreeRow, SubtreeUsage, VersionRepo, VersionRow } from '../../core/index.js';
 import type { Db } from '../schema.js';
 import { filterSql } from './filter-sql.js';
@@ -84,7 +84,9 @@ const itemMethods: ItemRepo & ThisType<{ readonly db: Db }> = {
     let query = this.db.selectFrom('items').selectAll().where('parent_id', '=', parentId).where('trashed_at', 'is', null);
     if (q.kind) query = query.where('kind', '=', q.kind);
     if (q.exclude?.length) query = query.where('id', 'not in', q.exclude);
-    if (q.filter) query = query.where(filterSql(q.filter, { unindexed: q.dense }));
+    // SQLite's planner (no statistics) would take the filter's index and sort every match;
+    // PostgreSQL's weighs both by its statistics and walks the sort order by itself.
+    if (q.filter) query = query.where(filterSql(q.filter, { unindexed: q.dense && this.db.getExecutor().adapter instanceof SqliteAdapter }));
     query = query.orderBy('kind', 'desc'); // 'folder' > 'file'
     // Names sort case-insensitively, the same on both databases (PostgreSQL's collation
     // would otherwise differ from SQLite's byte order); exact name, then id, break ties.
