@@ -118,7 +118,7 @@ export function createCore(ctx: CoreContext): Core {
     uploads,
     resumable,
     changes: new ChangeService(store, ctx.now),
-    content: new ContentService(store, access, reader),
+    content: new ContentService(store, access, reader, derivatives),
     publicReads,
     trash: new TrashService(store, access, ctx.now),
     acl: new AclService(store, access, ctx.now),

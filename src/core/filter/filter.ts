@@ -10,7 +10,13 @@ export const FILTER_FIELDS = {
   description: 'string',
   customTag: 'string',
   mime: 'string',
+  /** The MIME main type (`image` of `image/jpeg`). */
+  maintype: 'string',
+  /** The MIME subtype (`jpeg` of `image/jpeg`). */
+  subtype: 'string',
   size: 'number',
+  /** SHA-256 of the current content (an etag). */
+  sha256: 'string',
   isFolder: 'boolean',
   system: 'boolean',
   version: 'number',
@@ -47,6 +53,8 @@ const OPS: Record<string, Op> = { '==': '==', '!=': '!=', '<': '<', '=lt=': '<',
 
 function defaultParse(field: FilterField, raw: string): FilterValue {
   const type = FILTER_FIELDS[field];
+  // MIME types are stored in lower case.
+  if (field === 'maintype' || field === 'subtype') return raw.toLowerCase();
   if (type === 'string') return raw;
   if (type === 'boolean') {
     if (raw === 'true' || raw === '1') return true;
@@ -98,6 +106,9 @@ export function compileFilter(expression: string, fields: Record<string, FieldSp
         throw badRequest(`${param}: the pattern for "${name}" at position ${at(name)} is too long (at most ${MAX_PATTERN} characters and ${MAX_STARS} wildcards)`, { field: param, position: at(name) });
       }
     }
+    if ((spec.field === 'maintype' || spec.field === 'subtype') && (op === '<' || op === '<=' || op === '>' || op === '>=')) {
+      throw badRequest(`${param}: compare "${name}" with ==, !=, =in= or =out= (at position ${at(name)})`, { field: param, position: at(name) });
+    }
     if (!text && (op === '<' || op === '<=' || op === '>' || op === '>=') && FILTER_FIELDS[spec.field] === 'boolean') {
       throw badRequest(`${param}: "${name}" is true or false; compare it with == or !=`, { field: param, position: at(name) });
     }
@@ -112,6 +123,10 @@ const fieldValue = (i: Item, f: FilterField): FilterValue | null => {
       return i.kind === 'folder';
     case 'mime':
       return i.mime;
+    case 'maintype':
+      return i.mime === null ? null : i.mime.slice(0, Math.max(0, i.mime.indexOf('/')));
+    case 'subtype':
+      return i.mime === null ? null : i.mime.slice(i.mime.indexOf('/') + 1);
     default:
       return i[f] as FilterValue;
   }

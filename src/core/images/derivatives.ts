@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import { claimStaged, runClaimingTx } from '../storage/refs.js';
 import { KuraError } from '../errors.js';
+import { TtlCache } from '../ttl-cache.js';
 import { recipeKey, type BlobStore, type ImageEngine, type ImageRecipe, type MetadataStore } from '../ports/index.js';
 
 /** A derivative as stored: its own blob. */
@@ -50,22 +51,36 @@ export const isRaster = (mime: string | null | undefined): boolean => !!mime && 
  */
 export class Derivatives {
   private readonly making = new Map<string, Promise<Derivative>>();
+  /**
+   * Derivatives found lately (a repeated thumbnail costs no query). A derivative never
+   * changes while its source is referenced, and GC keeps unreferenced blobs far longer
+   * (KURA_GC_GRACE_SECONDS) than these few seconds.
+   */
+  private readonly known: TtlCache<string, Derivative>;
 
   constructor(
     private readonly store: MetadataStore,
     private readonly blobs: BlobStore,
     private readonly images: ImageEngine,
     private readonly now: () => number,
-  ) {}
+  ) {
+    this.known = new TtlCache(10_000, 10_000, now);
+  }
 
   /** The derivative of content `source` (of type `mime`) by `recipe`: found, or made now. */
   async get(source: string, mime: string | null, recipe: ImageRecipe): Promise<Derivative> {
     checkRecipe(recipe);
     if (!isRaster(mime)) throw new KuraError('unsupported_type', 'only raster images have thumbnails or resized copies');
     const spec = recipeKey(recipe);
-    const found = await this.store.derivatives.of(source, spec);
-    if (found) return { hash: found.blob_hash, size: Number(found.size), mime: found.mime, width: found.width, height: found.height };
     const key = `${source}:${spec}`;
+    const known = this.known.get(key);
+    if (known) return known;
+    const found = await this.store.derivatives.of(source, spec);
+    if (found) {
+      const d = { hash: found.blob_hash, size: Number(found.size), mime: found.mime, width: found.width, height: found.height };
+      this.known.set(key, d);
+      return d;
+    }
     let pending = this.making.get(key);
     if (!pending) {
       pending = this.make(source, recipe, spec).finally(() => this.making.delete(key));

@@ -7,6 +7,7 @@ import { newId } from '../ids.js';
 import { checkName } from '../names.js';
 import type { ItemRow, MetadataStore, Repos } from '../ports/index.js';
 import { has, Right } from '../rights.js';
+import { purgeTx } from '../trash/service.js';
 import { charge, combine, credit, inCategory, ofSubtree } from '../usage/ledger.js';
 import { eachOnItsOwn, type Outcome } from './outcome.js';
 import { place, type OnConflict } from './placement.js';
@@ -295,6 +296,19 @@ export class ChangeService {
     await this.tx(async (tx, access) => {
       await this.takeable(tx, access, actor, id, 'deleted');
       await tx.items.trashSubtree(id, this.now());
+    });
+  }
+
+  /**
+   * Deletes an item and its subtree for good, past the trash, in one transaction (flat APIs
+   * that have no trash: media). The same rights as moving it to the trash. Answers the item
+   * as it was.
+   */
+  async destroy(actor: Actor, id: number): Promise<Item> {
+    return this.tx(async (tx, access) => {
+      const item = await this.takeable(tx, access, actor, id, 'deleted');
+      await purgeTx(tx, item, this.now());
+      return toItem(item);
     });
   }
 

@@ -2,7 +2,8 @@ import { Readable } from 'node:stream';
 import type { Access } from '../access.js';
 import type { Actor } from '../actor.js';
 import { badRequest, KuraError } from '../errors.js';
-import type { BlobStore, ByteRange, MetadataStore } from '../ports/index.js';
+import type { Derivatives } from '../images/derivatives.js';
+import type { BlobStore, ByteRange, ImageRecipe, MetadataStore } from '../ports/index.js';
 import { Right } from '../rights.js';
 import { TtlCache } from '../ttl-cache.js';
 
@@ -65,7 +66,21 @@ export class ContentService {
     private readonly store: MetadataStore,
     private readonly access: Access,
     private readonly reader: ContentReader,
+    private readonly derivatives: Derivatives,
   ) {}
+
+  /**
+   * A derivative of a file's current content by `recipe` (thumbnails) for a caller with
+   * READ_CONTENT: made once per (content, recipe), then served from the blob store. Its
+   * validator is the derivative's own hash; its date the file's.
+   */
+  async derivative(actor: Actor | null, id: number, recipe: ImageRecipe): Promise<FileBody> {
+    const { item } = await this.access.item(actor, id, Right.READ_CONTENT, 'file');
+    if (item.kind !== 'file' || !item.blob_hash) throw badRequest('a folder has no content');
+    const d = await this.derivatives.get(item.blob_hash, item.mime, recipe);
+    const name = d.mime === 'image/jpeg' ? `${item.name.replace(/\.[^.]*$/, '')}.jpg` : item.name;
+    return this.reader.body(d.hash, { name, size: d.size, mime: d.mime, modifiedAt: Number(item.modified_at) });
+  }
 
   /** The content of a file (its current version, or `version`) for a caller with READ_CONTENT. */
   async content(actor: Actor | null, id: number, version?: number): Promise<FileBody> {

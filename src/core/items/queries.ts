@@ -1,6 +1,6 @@
 import type { Access } from '../access.js';
 import type { Actor } from '../actor.js';
-import { badRequest } from '../errors.js';
+import { badRequest, KuraError } from '../errors.js';
 import { matches, type Filter } from '../filter/filter.js';
 import type { ItemRow, MetadataStore, SortField } from '../ports/index.js';
 import { Right } from '../rights.js';
@@ -18,7 +18,10 @@ export interface ListOptions {
 /** An item with its visible children, for tree answers. */
 export type TreeNode = Item & { children: TreeNode[] };
 
-const SORTS: readonly SortField[] = ['name', 'size', 'created', 'modified'];
+/** Beyond this many matches, a filtered page is read along its sort order's index. */
+const DENSE_MATCHES = 2000;
+
+const SORTS: readonly SortField[] = ['name', 'size', 'created', 'modified', 'mime', 'subtype', 'hash', 'createdBy'];
 
 function intParam(v: unknown, field: string, def: number, min: number, max: number): number {
   if (v === undefined || v === '') return def;
@@ -37,6 +40,14 @@ export class ItemQueries {
     return toItem((await this.access.item(actor, id)).item);
   }
 
+  /** The live child of a folder named `name` (exactly), if the caller may see both. */
+  async childByName(actor: Actor, folderId: number, name: string): Promise<Item> {
+    await this.access.folder(actor, folderId, Right.LIST);
+    const row = await this.store.items.liveChildByName(folderId, name);
+    if (!row) throw new KuraError('not_found', 'file not found');
+    return this.get(actor, Number(row.id));
+  }
+
   /** One page of a folder's live children, folders first. */
   async children(actor: Actor, folderId: number, o: ListOptions = {}): Promise<{ items: Item[]; total: number; limit: number; offset: number }> {
     const folder = await this.access.folder(actor, folderId, Right.LIST);
@@ -49,10 +60,17 @@ export class ItemQueries {
     const limit = intParam(o.limit, 'limit', 100, 1, 1000);
     const offset = intParam(o.offset, 'offset', 0, 0, Number.MAX_SAFE_INTEGER);
     const exclude = await this.hiddenChildren(actor, folder);
-    const [rows, total] = await Promise.all([
-      this.store.items.liveChildren(folderId, { sort, order, limit, offset, kind, exclude, filter: o.filter }),
-      this.store.items.countLiveChildren(folderId, { kind, exclude, filter: o.filter }),
-    ]);
+    if (!o.filter) {
+      const [rows, total] = await Promise.all([
+        this.store.items.liveChildren(folderId, { sort, order, limit, offset, kind, exclude }),
+        this.store.items.countLiveChildren(folderId, { kind, exclude }),
+      ]);
+      return { items: rows.map(toItem), total, limit, offset };
+    }
+    // With a filter, the count (read from an index) tells how to read the page: few matches
+    // are collected and sorted, many are met walking the sort order (decisions/0011).
+    const total = await this.store.items.countLiveChildren(folderId, { kind, exclude, filter: o.filter });
+    const rows = offset >= total ? [] : await this.store.items.liveChildren(folderId, { sort, order, limit, offset, kind, exclude, filter: o.filter, dense: total > DENSE_MATCHES });
     return { items: rows.map(toItem), total, limit, offset };
   }
 

@@ -98,6 +98,13 @@ export class SpaceService {
     return toSpace(row, role);
   }
 
+  /** The caller's personal space (every user has one, made with the user). */
+  async personal(actor: Actor): Promise<Space> {
+    const row = await this.store.spaces.personalOf(actor.userId);
+    if (!row || row.root_id === null) throw new KuraError('not_found', 'you have no personal space');
+    return toSpace(row, 'owner');
+  }
+
   async listMine(actor: Actor): Promise<Space[]> {
     return (await this.store.spaces.ofUser(actor.userId)).map((r) => toSpace(r, r.member_role));
   }

@@ -87,12 +87,19 @@ export class TrashService {
     return item;
   }
 
-  private async purgeTx(tx: Repos, item: ItemRow): Promise<void> {
-    const id = Number(item.id);
-    const now = this.now();
-    const usage = ofSubtree(await tx.items.subtreeUsage(id));
-    for (const r of await tx.items.subtreeBlobRefs(id)) await tx.blobs.release(r.hash, r.n, now);
-    await tx.items.deleteSubtree(id);
-    await credit(tx, Number(item.space_id), usage);
+  private purgeTx(tx: Repos, item: ItemRow): Promise<void> {
+    return purgeTx(tx, item, this.now());
   }
+}
+
+/**
+ * Deletes a subtree for good inside `tx` (items trashed earlier inside it included): gives
+ * its usage back and drops its blob references (GC removes the bytes).
+ */
+export async function purgeTx(tx: Repos, item: ItemRow, now: number): Promise<void> {
+  const id = Number(item.id);
+  const usage = ofSubtree(await tx.items.subtreeUsage(id));
+  for (const r of await tx.items.subtreeBlobRefs(id)) await tx.blobs.release(r.hash, r.n, now);
+  await tx.items.deleteSubtree(id);
+  await credit(tx, Number(item.space_id), usage);
 }

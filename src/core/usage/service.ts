@@ -1,4 +1,6 @@
+import type { Actor } from '../actor.js';
 import { CATEGORIES } from '../domain.js';
+import { KuraError } from '../errors.js';
 import type { MetadataStore, UsageByCategory } from '../ports/index.js';
 
 export type { UsageByCategory };
@@ -16,6 +18,19 @@ export class UsageService {
   /** Per-category usage of one space. */
   ofSpace(spaceId: number): Promise<UsageByCategory> {
     return this.store.usage.ofSpace(spaceId);
+  }
+
+  /** Per-category usage of the caller's personal space (the ledger: no scan). */
+  async personal(actor: Actor): Promise<UsageByCategory> {
+    const space = await this.store.spaces.personalOf(actor.userId);
+    if (!space) throw new KuraError('not_found', 'you have no personal space');
+    return this.store.usage.ofSpace(Number(space.id));
+  }
+
+  /** Per-category usage of every space together: Kura admins only (it tells of everyone's files). */
+  async global(actor: Actor): Promise<UsageByCategory> {
+    if (actor.role !== 'admin') throw new KuraError('forbidden', 'only administrators may see the statistics of every user');
+    return this.store.usage.all();
   }
 
   /** Per-category usage summed over every space. */

@@ -187,3 +187,58 @@ export async function withFile<T>(req: FastifyRequest, fileField: string | undef
   held.release();
   return pending;
 }
+
+/**
+ * Reads a multipart body of fields and one or many files (the parts named `fileField`, or
+ * every file part when it is undefined; other file parts are skipped) and hands them to
+ * `use` as a stream of parts, each read before the next arrives (nothing buffered). `use`
+ * is called once the caller is known (`req.actor`) at the first file part, with the fields
+ * read so far (later fields are added to `fields` as they come); the stream ends only once
+ * the whole body has been read, so a consumer that records after the last part (the
+ * core's `uploadMany`, all or nothing) never records a truncated or refused request. 415
+ * when the body is not multipart, 400 without a file, 413 past `limits.files` files.
+ */
+export async function withFiles<T>(
+  req: FastifyRequest,
+  fileField: string | undefined,
+  use: (fields: Params, files: AsyncIterable<IncomingPart>) => Promise<T>,
+  limits: MultipartLimits = {},
+): Promise<T> {
+  if (!isMultipart(req)) throw new KuraError('unsupported_type', 'send multipart/form-data with the fields first and the files last');
+  const fields: Params = { ...((req.query ?? {}) as Params) };
+  const what = fileField ?? 'a file part';
+  const parts = partsWithCaller(req, fields, limits);
+  const nextFile = async (): Promise<IncomingPart | undefined> => {
+    for (;;) {
+      const r = await parts.next();
+      if (r.done) return undefined;
+      const part = r.value;
+      if (part.kind === 'field') continue;
+      if (fileField !== undefined && part.name !== fileField) {
+        part.stream.resume();
+        continue;
+      }
+      return { name: part.filename, stream: part.stream };
+    }
+  };
+  try {
+    const first = await nextFile();
+    if (!first) throw new KuraError('bad_request', `${what} is required (a file part)`, { field: fileField });
+    let current: IncomingPart | undefined = first;
+    const files: AsyncIterable<IncomingPart> = {
+      async *[Symbol.asyncIterator]() {
+        while (current) {
+          const part: IncomingPart = current;
+          yield part;
+          // Whatever the consumer left unread must not stall the parser.
+          part.stream.resume();
+          current = await nextFile();
+        }
+      },
+    };
+    return await use(fields, files);
+  } finally {
+    // Drains what the consumer did not read (busboy resumes unconsumed parts).
+    await parts.return(undefined);
+  }
+}

@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { SqliteAdapter, sql } from 'kysely';
 import type { Category, ItemRepo, ItemRow, MemberRole, SubtreeRow, SubtreeUsage, VersionRepo, VersionRow } from '../../core/index.js';
 import type { Db } from '../schema.js';
 import { filterSql } from './filter-sql.js';
@@ -8,7 +8,13 @@ const SUBTREE_COLUMNS: readonly (keyof SubtreeRow)[] = [
   'modified_by', 'modified_at', 'size', 'mime', 'version', 'blob_hash', 'download_count', 'expires_at', 'trashed_at',
 ];
 
-const SORT_COLUMN = { name: 'name', size: 'size', created: 'created_at', modified: 'modified_at' } as const;
+const SORT_COLUMN = { name: 'name', size: 'size', created: 'created_at', modified: 'modified_at', mime: 'mime', hash: 'blob_hash', createdBy: 'created_by' } as const;
+
+/**
+ * The subtype of `mime` in SQL both databases share: what follows the last character that
+ * cannot be in a sniffed subtype (the slash).
+ */
+const SUBTYPE = sql`substr(mime, length(rtrim(mime, 'abcdefghijklmnopqrstuvwxyz0123456789.+-_')) + 1)`;
 
 /** The subtree rooted at `id` (itself included), as a recursive CTE named `down`. */
 const down = (id: number) => sql`
@@ -78,12 +84,15 @@ const itemMethods: ItemRepo & ThisType<{ readonly db: Db }> = {
     let query = this.db.selectFrom('items').selectAll().where('parent_id', '=', parentId).where('trashed_at', 'is', null);
     if (q.kind) query = query.where('kind', '=', q.kind);
     if (q.exclude?.length) query = query.where('id', 'not in', q.exclude);
-    if (q.filter) query = query.where(filterSql(q.filter));
+    // SQLite's planner (no statistics) would take the filter's index and sort every match;
+    // PostgreSQL's weighs both by its statistics and walks the sort order by itself.
+    if (q.filter) query = query.where(filterSql(q.filter, { unindexed: q.dense && this.db.getExecutor().adapter instanceof SqliteAdapter }));
     query = query.orderBy('kind', 'desc'); // 'folder' > 'file'
     // Names sort case-insensitively, the same on both databases (PostgreSQL's collation
     // would otherwise differ from SQLite's byte order); exact name, then id, break ties.
     if (q.sort === 'name') query = query.orderBy(sql`lower(name)`, q.order);
-    return (await query.orderBy(SORT_COLUMN[q.sort], q.order).orderBy('id', q.order).limit(q.limit).offset(q.offset).execute()) as ItemRow[];
+    if (q.sort === 'subtype') query = query.orderBy(SUBTYPE, q.order);
+    return (await query.orderBy(q.sort === 'subtype' ? 'mime' : SORT_COLUMN[q.sort], q.order).orderBy('id', q.order).limit(q.limit).offset(q.offset).execute()) as ItemRow[];
   },
 
   async countLiveChildren(parentId, q) {

@@ -51,7 +51,8 @@ export interface NewFolder {
 
 export type ItemPatch = Partial<Omit<ItemRow, 'id' | 'created_by' | 'created_at' | 'download_count' | 'kind'>>;
 
-export type SortField = 'name' | 'size' | 'created' | 'modified';
+/** Sort orders of listings: `mime` sorts by main type then subtype, `hash` by content (etag), `createdBy` by creator. */
+export type SortField = 'name' | 'size' | 'created' | 'modified' | 'mime' | 'subtype' | 'hash' | 'createdBy';
 
 export interface ChildrenQuery {
   sort: SortField;
@@ -63,6 +64,12 @@ export interface ChildrenQuery {
   exclude?: number[];
   /** Only children matching this filter. */
   filter?: Filter;
+  /**
+   * Many children match the filter: read the page along the sort order's index, testing
+   * the filter on the way, rather than collecting every match through the filter's index
+   * and sorting them.
+   */
+  dense?: boolean;
 }
 
 /** Per category: bytes of every version and number of files. */
