@@ -2,6 +2,7 @@ import { Access, AccessCache } from './access.js';
 import { AclService } from './acl/service.js';
 import { fsck, type FsckReport } from './storage/fsck.js';
 import { collectGarbage, type GcReport } from './storage/gc.js';
+import { PeriodicJobs } from './jobs/periodic.js';
 import type { CoreContext } from './context.js';
 import { FavoriteService } from './favorites/service.js';
 import { Derivatives } from './images/derivatives.js';
@@ -28,6 +29,7 @@ export { ActorType, ROLE_CODES } from './access.js';
 export type { AclChange, AclEntry } from './acl/service.js';
 export type { FsckProblem, FsckReport } from './storage/fsck.js';
 export type { GcReport } from './storage/gc.js';
+export { PeriodicJobs, type JobRun, type PeriodicJob } from './jobs/periodic.js';
 export type { CoreContext } from './context.js';
 export * from './domain.js';
 export { badRequest, isKuraError, KuraError, type KuraErrorCode } from './errors.js';
@@ -81,6 +83,11 @@ export interface Core {
   health(): Promise<void>;
   /** Deletes what nothing references any more (after the grace period). */
   gc(): Promise<GcReport>;
+  /**
+   * The periodic jobs (GC, expiry of resumable uploads), each behind a lease in the
+   * database so that of several nodes one runs it at a time; `kura serve` starts them.
+   */
+  readonly jobs: PeriodicJobs;
   /** Verifies blobs, references and usage counters; reports, never fixes. */
   fsck(onProgress?: (done: number, total: number) => void): Promise<FsckReport>;
 }
@@ -103,6 +110,23 @@ export function createCore(ctx: CoreContext): Core {
   const uploads = new UploadService(ctx, access);
   const resumable = new ResumableUploads(ctx, access, uploads, items);
   const usage = new UsageService(store);
+  const gc = async (): Promise<GcReport> => {
+    await limiter.prune();
+    // Expired sliced uploads give their quota back before blobs are counted.
+    await resumable.expire();
+    return collectGarbage(store, ctx.blobs, ctx.now(), ctx.config.gcGraceSeconds * 1000);
+  };
+  const gcEveryMs = ctx.config.gcIntervalSeconds * 1000;
+  const jobs = new PeriodicJobs(
+    store,
+    ctx.now,
+    [
+      { name: 'gc', intervalMs: gcEveryMs, run: gc },
+      // Cheap, and it gives reserved quota back: more often than GC.
+      { name: 'upload-expiry', intervalMs: Math.min(60_000, gcEveryMs), run: () => resumable.expire() },
+    ],
+    { leaseMs: ctx.config.jobLeaseSeconds * 1000 },
+  );
   return {
     spaces,
     users: new UserService(store, spaces, limiter, ctx.now),
@@ -121,12 +145,8 @@ export function createCore(ctx: CoreContext): Core {
     usage,
     limiter,
     health: () => store.ping(),
-    gc: async () => {
-      await limiter.prune();
-      // Expired sliced uploads give their quota back before blobs are counted.
-      await resumable.expire();
-      return collectGarbage(store, ctx.blobs, ctx.now(), ctx.config.gcGraceSeconds * 1000);
-    },
+    gc,
+    jobs,
     fsck: (onProgress) => fsck(store, ctx.blobs, usage, onProgress),
   };
 }
