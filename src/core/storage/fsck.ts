@@ -3,9 +3,9 @@ import type { BlobStore, MetadataStore } from '../ports/index.js';
 import type { UsageService } from '../usage/service.js';
 
 export interface FsckProblem {
-  /** The blob concerned, or `space:<id>` for a usage counter. */
+  /** The blob concerned, `space:<id>` for a usage counter, or `upload:<session>` for pieces. */
   hash: string;
-  problem: 'missing' | 'hash_mismatch' | 'size_mismatch' | 'refcount_mismatch' | 'orphan_object' | 'usage_mismatch';
+  problem: 'missing' | 'hash_mismatch' | 'size_mismatch' | 'refcount_mismatch' | 'orphan_object' | 'orphan_pieces' | 'usage_mismatch';
   detail: string;
 }
 
@@ -52,6 +52,18 @@ export async function fsck(store: MetadataStore, blobs: BlobStore, usage: UsageS
   for await (const o of blobs.list()) {
     if (!known.has(o.hash)) problems.push({ hash: o.hash, problem: 'orphan_object', detail: `${o.size} bytes in the store with no metadata (left by an interrupted upload; GC-able)` });
   }
+  // Pieces of resumable uploads whose session row is gone (a crash between the two deletions).
+  let sessions: string[] = [];
+  const unknownSessions = async () => {
+    const known = await store.uploads.known(sessions);
+    for (const id of sessions) if (!known.has(id)) problems.push({ hash: `upload:${id}`, problem: 'orphan_pieces', detail: 'pieces of a resumable upload with no session (GC-able)' });
+    sessions = [];
+  };
+  for await (const p of blobs.pieceSessions()) {
+    sessions.push(p.session);
+    if (sessions.length >= 500) await unknownSessions();
+  }
+  await unknownSessions();
   for (const d of await usage.verify()) problems.push({ hash: `space:${d.spaceId}`, problem: 'usage_mismatch', detail: d.detail });
   return { checked, problems };
 }
