@@ -7,9 +7,10 @@ import driveDelete from './drive-delete.mjs';
 import driveDescendants from './drive-descendants.mjs';
 import driveInfo from './drive-info.mjs';
 import rss from './rss.mjs';
+import scaleMixed from './scale-mixed.mjs';
 import slicedUpload from './sliced-upload.mjs';
 import smallGet from './small-get.mjs';
 import thumbnail from './thumbnail.mjs';
 import upload from './upload.mjs';
 
-export const scenarios = [upload, download, smallGet, rss, thumbnail, driveChildren, driveDescendants, driveInfo, driveCopy, driveDelete, slicedUpload];
+export const scenarios = [upload, download, smallGet, rss, thumbnail, driveChildren, driveDescendants, driveInfo, driveCopy, driveDelete, slicedUpload, scaleMixed];
