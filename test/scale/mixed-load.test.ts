@@ -129,7 +129,7 @@ describePg('three nodes, one PostgreSQL, one S3 store, under mixed load with a n
   }, 120_000);
 
   afterAll(async () => {
-    await Promise.all(nodes.map(stopNode));
+    await Promise.all(nodes.map((n) => stopNode(n)));
     await proxy?.close();
     await core?.close();
     await s3?.close();
