@@ -31,7 +31,9 @@ export interface Proxy {
  */
 export async function startProxy(targets: string[]): Promise<Proxy> {
   const nodes = [...targets];
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 128 });
+  // A connection per request: a node closing an idle keep-alive connection as the proxy
+  // reuses it would look like a node dying with the request.
+  const agent = new http.Agent({ keepAlive: false, maxSockets: 128 });
   const dead = new Set<number>();
   const errors: ProxyError[] = [];
   const upstream5xx: Proxy['upstream5xx'] = [];
@@ -71,9 +73,11 @@ export async function startProxy(targets: string[]): Promise<Proxy> {
           return;
         } catch (e) {
           const code = (e as NodeJS.ErrnoException).code;
-          dead.add(node);
-          // Nothing reached a node that refused the connection: the next one gets it.
-          if (code === 'ECONNREFUSED') continue;
+          // Nothing reached a node that refused the connection: it is out, the next one gets it.
+          if (code === 'ECONNREFUSED') {
+            dead.add(node);
+            continue;
+          }
           errors.push({ node, at: Date.now(), error: code ?? String(e), method: req.method ?? '', path: req.url ?? '' });
           res.writeHead(502, { 'x-proxy-error': code ?? 'upstream failed', 'content-type': 'text/plain' }).end('the node died with this request');
           return;
