@@ -26,6 +26,8 @@ export interface LoadResult {
   folders: [number, number][];
   resumables: { nodes: Set<string>; resumed: boolean }[];
   tag: string;
+  /** How long the workers ran (the first round of every kind may outlast the deadline). */
+  seconds: number;
 }
 export interface LoadOptions {
   base: string;

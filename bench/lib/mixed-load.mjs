@@ -1,5 +1,6 @@
-// A bounded mixed load on Kura's native API (/api/v1), shared by the scale-out test
-// (test/scale/) and the scale-mixed bench scenario: plain and resumable uploads, whole and
+// A bounded mixed load on Kura's native API (/api/v1) and the drive's sliced uploads,
+// shared by the scale-out test (test/scale/) and the scale-mixed bench scenario: plain and
+// resumable uploads (native /api/v1/uploads, drive upload_large_file slices), whole and
 // ranged downloads, listings, renames, moves, deletes, restores, purges and shares.
 //
 // Each worker owns two folders and the files it made, so it knows exactly what the server
@@ -42,16 +43,19 @@ const json = (r) => JSON.parse(r.body.toString('utf8'));
 const pick = (arr) => arr[Math.floor(Math.random() * arr.length)];
 const between = (lo, hi) => lo + Math.floor(Math.random() * (hi - lo + 1));
 
-function multipart(name, bytes) {
+/** A multipart body: `fields` first, then the file part `field` named `name`. */
+function multipart(name, bytes, fields = {}, field = 'file') {
   const boundary = `----kura${randomBytes(8).toString('hex')}`;
-  const head = Buffer.from(`--${boundary}\r\ncontent-disposition: form-data; name="file"; filename="${name}"\r\ncontent-type: application/octet-stream\r\n\r\n`);
-  return { body: Buffer.concat([head, bytes, Buffer.from(`\r\n--${boundary}--\r\n`)]), type: `multipart/form-data; boundary=${boundary}` };
+  const head = Object.entries(fields).map(([k, v]) => `--${boundary}\r\ncontent-disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`);
+  head.push(`--${boundary}\r\ncontent-disposition: form-data; name="${field}"; filename="${name}"\r\ncontent-type: application/octet-stream\r\n\r\n`);
+  return { body: Buffer.concat([Buffer.from(head.join('')), bytes, Buffer.from(`\r\n--${boundary}--\r\n`)]), type: `multipart/form-data; boundary=${boundary}` };
 }
 
 /** The kinds of request, in report order, with their weights in the mix. */
 export const KINDS = {
   upload: 14,
-  resumable: 7,
+  resumable: 5,
+  driveSlices: 3,
   download: 16,
   range: 16,
   list: 12,
@@ -92,7 +96,7 @@ export function quantile(values, p) {
  * opts: { base, token, rootId, spaceId, seconds, workers, maxSize (bytes, default 256 KiB),
  *   tag (names folders; default random), strict (throw on the first failure; default false) }
  * Resolves { stats: { byKind, failures, interrupted, served }, files, folders, uncertain,
- *   resumables: [{ nodes: Set, resumed }] }.
+ *   resumables: [{ nodes: Set, resumed }], seconds (how long the workers ran) }.
  */
 export async function mixedLoad(opts) {
   const { base, token, rootId, seconds, workers = 8, maxSize = 256 * 1024 } = opts;
@@ -211,6 +215,47 @@ export async function mixedLoad(opts) {
         files.set(item.id, { seed, size, name: item.name, folder, state: 'live', worker: w });
       },
 
+      // The drive dialect's sliced upload (spec 002 upload_large_file): the same sessions,
+      // another protocol. Re-sending a slice is harmless, so an interrupted upload sends them all again.
+      driveSlices: async () => {
+        const seed = `${tag}-${w}-${++n}`;
+        const size = between(1, maxSize * 2);
+        const name = `d-${seed}.bin`;
+        const folder = pick([fa, fb]);
+        const tempId = randomBytes(16).toString('hex');
+        const bytes = content(seed, size);
+        const sliceSize = Math.max(1, Math.ceil(size / between(2, 4)));
+        const offsets = [];
+        for (let o = 0; o < size; o += sliceSize) offsets.push(o);
+        offsets.sort(() => Math.random() - 0.5);
+        const record = { nodes: new Set(), resumed: false };
+        resumables.push(record);
+        const started = performance.now();
+        let id;
+        const sendSlice = async (o) => {
+          const fields = { UserToken: token, FileName: name, ParentId: folder.toString(16).padStart(24, '0'), FileTempId: tempId, SliceOffset: o, FileLength: size };
+          const m = multipart(name, bytes.subarray(o, Math.min(size, o + sliceSize)), fields, 'SliceData');
+          const r = await send(SLICE_KIND, 'POST', '/v1/file/upload_large_file', { auth: false, headers: { 'content-type': m.type }, body: m.body });
+          if (!r) return false;
+          if (r.headers['x-served-by'] !== undefined) record.nodes.add(r.headers['x-served-by']);
+          if (!expectStatus('driveSlices', `drive slice at ${o}`, r, 200)) return true;
+          const d = json(r).Data;
+          if (d?._id) id = parseInt(d._id, 16);
+          return true;
+        };
+        let lost = false;
+        for (const o of offsets) if (!(await sendSlice(o))) lost = true;
+        if (id === undefined && !lost) return fail('driveSlices', `no slice completed ${tempId}`);
+        for (let attempt = 0; id === undefined && attempt < 90; attempt++) {
+          record.resumed = true;
+          for (const o of offsets) if (id === undefined) await sendSlice(o);
+          if (id === undefined) await new Promise((res) => setTimeout(res, 1000));
+        }
+        if (id === undefined) return fail('driveSlices', `upload ${tempId} never completed`);
+        stats.record('driveSlices', { ms: performance.now() - started, headers: {} });
+        files.set(id, { seed, size, name, folder, state: 'live', worker: w });
+      },
+
       download: async () => {
         const [id, f] = pick(mine('live')) ?? [];
         if (!f) return ops.upload();
@@ -299,7 +344,7 @@ export async function mixedLoad(opts) {
 
     const weighted = Object.entries(KINDS).flatMap(([k, wgt]) => Array(wgt).fill(k));
     // Every kind once first (however slow the machine), then the weighted mix until the deadline.
-    const first = ['upload', 'upload', 'resumable', 'download', 'range', 'list', 'rename', 'move', 'delete', 'restore', 'delete', 'purge', 'share'];
+    const first = ['upload', 'upload', 'resumable', 'driveSlices', 'download', 'range', 'list', 'rename', 'move', 'delete', 'restore', 'delete', 'purge', 'share'];
     while (first.length > 0 || Date.now() < deadline) {
       const kind = first.shift() ?? pick(weighted);
       try {
@@ -311,6 +356,7 @@ export async function mixedLoad(opts) {
     }
   };
 
+  const began = performance.now();
   await Promise.all(folders.map((_, w) => worker(w)));
-  return { stats, files, uncertain, folders, resumables, tag };
+  return { stats, files, uncertain, folders, resumables, tag, seconds: (performance.now() - began) / 1000 };
 }

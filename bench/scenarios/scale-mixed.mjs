@@ -141,7 +141,11 @@ export default {
         const d = startDaemon(`Kura node ${i}`, process.execPath, [path.join(ctx.repo, 'bin', 'kura.js'), 'serve'], { core: SERVER_CORE, cwd: ctx.repo, env: { ...first.env, PORT: String(port), DATA_DIR: path.join(ctx.work, `scale-n${i}`) } });
         daemons.push(d);
         const url = `http://127.0.0.1:${port}`;
-        await waitReady(`${url}/healthz`, d);
+        try {
+          await waitReady(`${url}/healthz`, d, 90_000);
+        } catch (e) {
+          throw new BenchError(`${e.message}\n${d.output()}`);
+        }
         others.push(url);
       }
       const lb = await startBalancer(ctx.work, [first.url, ...others]);
@@ -151,13 +155,13 @@ export default {
       if (Object.keys(three.stats.served).length !== 3) ctx.note(`scale-mixed: nginx spread the load over ${Object.keys(three.stats.served).length} node(s) only`);
 
       const rows = [];
-      const rate = (r, k) => (r.stats.byKind[k]?.count ?? 0) / SECONDS;
+      const rate = (r, k) => (r.stats.byKind[k]?.count ?? 0) / r.seconds;
       const p99 = (r, k) => quantile(r.stats.byKind[k]?.ms ?? [], 0.99);
-      const total = (r) => Object.values(r.stats.byKind).reduce((s, k) => s + k.count, 0) / SECONDS;
+      const total = (r) => Object.values(r.stats.byKind).reduce((s, k) => s + k.count, 0) / r.seconds;
       rows.push(infoRow('mixed load, all requests: 3 nodes vs 1 node', { kura: fmt.rps(total(three)), reference: `${fmt.rps(total(one))} (1 node)`, ratio: fmt.ratio(total(three) / total(one)) }));
       for (const k of [...Object.keys(KINDS), 'slice']) {
         if (!one.stats.byKind[k] || !three.stats.byKind[k]) continue;
-        const what = k === 'resumable' ? 'resumable upload (whole)' : k === 'slice' ? 'resumable slice/open/state' : k;
+        const what = { resumable: 'resumable upload, native (whole)', driveSlices: 'sliced upload, drive (whole)', slice: 'resumable requests (slice, open, state)' }[k] ?? k;
         rows.push(infoRow(`mixed load, ${what}: req/s, 3 nodes vs 1`, { kura: `${rate(three, k).toFixed(1)} req/s`, reference: `${rate(one, k).toFixed(1)} req/s (1 node)`, ratio: fmt.ratio(rate(three, k) / rate(one, k)) }));
         rows.push(infoRow(`mixed load, ${what}: p99, 3 nodes vs 1`, { kura: fmt.ms(p99(three, k)), reference: `${fmt.ms(p99(one, k))} (1 node)`, ratio: fmt.ratio(p99(three, k) / p99(one, k)) }));
       }

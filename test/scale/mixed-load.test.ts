@@ -194,7 +194,7 @@ describePg('three nodes, one PostgreSQL, one S3 store, under mixed load with a n
         expect(e.at).toBeGreaterThanOrEqual(killedAt - 1000);
         expect(e.at).toBeLessThan(killedAt + 5000);
       }
-      for (const k of ['upload', 'resumable', 'slice', 'download', 'range', 'list', 'rename', 'move', 'delete', 'restore', 'purge', 'share']) expect(kinds[k]?.count ?? 0, k).toBeGreaterThan(0);
+      for (const k of ['upload', 'resumable', 'driveSlices', 'slice', 'download', 'range', 'list', 'rename', 'move', 'delete', 'restore', 'purge', 'share']) expect(kinds[k]?.count ?? 0, k).toBeGreaterThan(0);
       // Resumable uploads had their slices answered by different nodes.
       expect(load.resumables.filter((r) => r.nodes.size >= 2).length).toBeGreaterThan(0);
       // Every node served requests, and the others carried on after the victim died.
