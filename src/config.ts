@@ -39,6 +39,10 @@ export interface KuraConfig {
   readonly logLevel: string;
   /** Seconds an unreferenced blob is kept before GC may delete it (KURA_GC_GRACE_SECONDS, default 3600). */
   readonly gcGraceSeconds: number;
+  /** Seconds between periodic GC runs across all nodes together (KURA_GC_INTERVAL_SECONDS, default 600). */
+  readonly gcIntervalSeconds: number;
+  /** Seconds a node holds a periodic job's lease without renewing it (KURA_JOB_LEASE_SECONDS, default 30). */
+  readonly jobLeaseSeconds: number;
   /** Seconds a resolved token stays cached in one process (KURA_AUTH_CACHE_SECONDS, default 5). */
   readonly authCacheSeconds: number;
   /** Seconds to wait for in-flight requests on SIGTERM (KURA_SHUTDOWN_GRACE_SECONDS, default 30). */
@@ -219,6 +223,8 @@ export function loadConfig(rawEnv: Env = process.env): KuraConfig {
     versionCap: int(env, 'KURA_VERSION_CAP', 0, 0, 1_000_000),
     logLevel,
     gcGraceSeconds: int(env, 'KURA_GC_GRACE_SECONDS', 3600, 0, 365 * 86400),
+    gcIntervalSeconds: int(env, 'KURA_GC_INTERVAL_SECONDS', 600, 1, 7 * 86400),
+    jobLeaseSeconds: int(env, 'KURA_JOB_LEASE_SECONDS', 30, 3, 3600),
     authCacheSeconds: int(env, 'KURA_AUTH_CACHE_SECONDS', 5, 0, 3600),
     shutdownGraceSeconds: int(env, 'KURA_SHUTDOWN_GRACE_SECONDS', 30, 0, 3600),
     uploadSessionSeconds: int(env, 'KURA_UPLOAD_SESSION_SECONDS', 86400, 1, 30 * 86400),

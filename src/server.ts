@@ -3,8 +3,6 @@ import type { KuraConfig } from './config.js';
 import { buildApp, type AppDeps } from './http/app.js';
 import { openCore, type OpenCore } from './runtime.js';
 
-const GC_INTERVAL_MS = 10 * 60_000;
-
 export interface RunningServer {
   app: FastifyInstance;
   core: OpenCore;
@@ -24,14 +22,13 @@ export async function startServer(config: KuraConfig, opts: Omit<AppDeps, 'core'
   }
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : config.port;
-  // Periodic GC. Safe on every node at once: each blob is claimed by a conditional update.
-  const gcTimer = setInterval(() => {
-    core.gc().then(
-      (r) => (r.deleted > 0 || r.sessions > 0) && app.log.info(r, 'gc removed unreferenced content'),
-      (e) => app.log.error({ err: e }, 'gc failed'),
-    );
-  }, GC_INTERVAL_MS);
-  gcTimer.unref();
+  // Periodic jobs (GC, upload expiry): every node ticks, one at a time runs each (a lease in the database).
+  core.jobs.start((r) => {
+    const fields = { job: r.job, holder: r.holder, startedAt: r.startedAt, finishedAt: r.finishedAt, counted: r.counted };
+    if (r.error !== undefined) app.log.error({ ...fields, err: r.error }, 'periodic job failed');
+    else app.log.info({ ...fields, result: r.result }, 'periodic job ran');
+    if (!r.counted) app.log.warn(fields, 'periodic job outlived its lease (not renewed in time)');
+  });
   let stopping: Promise<void> | undefined;
   return {
     app,
@@ -41,13 +38,14 @@ export async function startServer(config: KuraConfig, opts: Omit<AppDeps, 'core'
       (stopping ??= (async () => {
         // Connections that finish their last response while we drain go idle later than
         // close() began: keep closing idle ones so keep-alive clients do not hold us open.
-        clearInterval(gcTimer);
+        const jobs = core.jobs.stop();
         const reaper = setInterval(() => app.server.closeIdleConnections(), 100);
         try {
           await app.close();
         } finally {
           clearInterval(reaper);
         }
+        await jobs;
         await core.close();
       })()),
   };

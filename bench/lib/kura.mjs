@@ -19,11 +19,12 @@ function kuraEnv(dataDir, port) {
 /**
  * Start `taskset -c 0 node bin/kura.js serve` (taskset execs node, so the child's pid is the
  * node process itself: checked via /proc/<pid>/exe), wait for /healthz, create the bench user
- * and a token, and find the personal space's root folder.
+ * and a token, and find the personal space's root folder. `env` adds configuration (a
+ * database, a blob store) on top of the production defaults.
  */
-export async function startKura({ repo, dataDir }) {
+export async function startKura({ repo, dataDir, env: extra = {} }) {
   const port = await freePort();
-  const env = kuraEnv(dataDir, port);
+  const env = { ...kuraEnv(dataDir, port), ...extra };
   const bin = path.join(repo, 'bin', 'kura.js');
   const daemon = startDaemon('Kura', process.execPath, [bin, 'serve'], { core: SERVER_CORE, cwd: repo, env });
   const url = `http://127.0.0.1:${port}`;
@@ -51,7 +52,7 @@ export async function startKura({ repo, dataDir }) {
   const personal = (spaces ?? []).find((s) => s.kind === 'personal');
   if (!personal?.rootId) throw new BenchError(`GET /api/v1/spaces: no personal space with a rootId in ${JSON.stringify(spaces).slice(0, 300)}`);
 
-  return { daemon, pid, url, port, token, auth, rootId: personal.rootId, env };
+  return { daemon, pid, url, port, token, auth, rootId: personal.rootId, spaceId: personal.id, env };
 }
 
 async function createToken(cli, url) {

@@ -9,9 +9,10 @@ import driveInfo from './drive-info.mjs';
 import mediaList from './media-list.mjs';
 import mediaThumb from './media-thumb.mjs';
 import rss from './rss.mjs';
+import scaleMixed from './scale-mixed.mjs';
 import slicedUpload from './sliced-upload.mjs';
 import smallGet from './small-get.mjs';
 import thumbnail from './thumbnail.mjs';
 import upload from './upload.mjs';
 
-export const scenarios = [upload, download, smallGet, rss, thumbnail, driveChildren, driveDescendants, driveInfo, driveCopy, driveDelete, mediaList, mediaThumb, slicedUpload];
+export const scenarios = [upload, download, smallGet, rss, thumbnail, driveChildren, driveDescendants, driveInfo, driveCopy, driveDelete, mediaList, mediaThumb, slicedUpload, scaleMixed];

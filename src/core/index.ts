@@ -3,6 +3,7 @@ import { AclService } from './acl/service.js';
 import { fsck, type FsckReport } from './storage/fsck.js';
 import { collectGarbage, type GcReport } from './storage/gc.js';
 import { NodeCounters, StorageStats } from './storage/stats.js';
+import { PeriodicJobs } from './jobs/periodic.js';
 import type { CoreContext } from './context.js';
 import { FavoriteService } from './favorites/service.js';
 import { Derivatives } from './images/derivatives.js';
@@ -30,6 +31,7 @@ export type { AclChange, AclEntry } from './acl/service.js';
 export type { FsckProblem, FsckReport } from './storage/fsck.js';
 export type { GcReport } from './storage/gc.js';
 export type { NodeCounters, StorageFigures, StorageStats } from './storage/stats.js';
+export { PeriodicJobs, type JobRun, type PeriodicJob } from './jobs/periodic.js';
 export type { CoreContext } from './context.js';
 export * from './domain.js';
 export { badRequest, isKuraError, KuraError, type KuraErrorCode } from './errors.js';
@@ -87,6 +89,11 @@ export interface Core {
   health(): Promise<void>;
   /** Deletes what nothing references any more (after the grace period). */
   gc(): Promise<GcReport>;
+  /**
+   * The periodic jobs (GC, expiry of resumable uploads), each behind a lease in the
+   * database so that of several nodes one runs it at a time; `kura serve` starts them.
+   */
+  readonly jobs: PeriodicJobs;
   /** Verifies blobs, references and usage counters; reports, never fixes. */
   fsck(onProgress?: (done: number, total: number) => void): Promise<FsckReport>;
 }
@@ -110,6 +117,30 @@ export function createCore(ctx: CoreContext): Core {
   const uploads = new UploadService(ctx, access);
   const resumable = new ResumableUploads(ctx, access, uploads, items);
   const usage = new UsageService(store);
+  const gc = async (): Promise<GcReport> => {
+    try {
+      await limiter.prune();
+      // Expired sliced uploads give their quota back before blobs are counted.
+      await resumable.expire();
+      const report = await collectGarbage(store, ctx.blobs, ctx.now(), ctx.config.gcGraceSeconds * 1000);
+      counters.gcDone(report);
+      return report;
+    } catch (e) {
+      counters.gcFailed();
+      throw e;
+    }
+  };
+  const gcEveryMs = ctx.config.gcIntervalSeconds * 1000;
+  const jobs = new PeriodicJobs(
+    store,
+    ctx.now,
+    [
+      { name: 'gc', intervalMs: gcEveryMs, run: gc },
+      // Cheap, and it gives reserved quota back: more often than GC.
+      { name: 'upload-expiry', intervalMs: Math.min(60_000, gcEveryMs), run: () => resumable.expire() },
+    ],
+    { leaseMs: ctx.config.jobLeaseSeconds * 1000 },
+  );
   return {
     spaces,
     users: new UserService(store, spaces, limiter, ctx.now),
@@ -130,19 +161,8 @@ export function createCore(ctx: CoreContext): Core {
     stats: new StorageStats(store, ctx.now, ctx.config.metricsCacheSeconds * 1000),
     counters,
     health: () => store.ping(),
-    gc: async () => {
-      try {
-        await limiter.prune();
-        // Expired sliced uploads give their quota back before blobs are counted.
-        await resumable.expire();
-        const report = await collectGarbage(store, ctx.blobs, ctx.now(), ctx.config.gcGraceSeconds * 1000);
-        counters.gcDone(report);
-        return report;
-      } catch (e) {
-        counters.gcFailed();
-        throw e;
-      }
-    },
+    gc,
+    jobs,
     fsck: (onProgress) => fsck(store, ctx.blobs, usage, onProgress),
   };
 }

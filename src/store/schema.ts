@@ -5,6 +5,7 @@ import type {
   DerivativeRow,
   FavoriteRow,
   ItemRow,
+  LeaseRow,
   MemberRow,
   ShareRow,
   SpaceRow,
@@ -40,6 +41,7 @@ export type DerivativesTable = DerivativeRow;
 export type RateLimitsTable = { key: string; window_start: number; count: number };
 export type UploadSessionsTable = UploadSessionRow;
 export type UploadPiecesTable = UploadPieceRow;
+export type LeasesTable = LeaseRow;
 export type SharesTable = WithDefaults<ShareRow, 'download_count'>;
 
 export interface Schema {
@@ -58,6 +60,7 @@ export interface Schema {
   derivatives: DerivativesTable;
   rate_limits: RateLimitsTable;
   shares: SharesTable;
+  leases: LeasesTable;
 }
 
 /** A database handle or an open transaction: repositories accept either. */

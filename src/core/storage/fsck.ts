@@ -3,9 +3,9 @@ import type { BlobStore, MetadataStore } from '../ports/index.js';
 import type { UsageService } from '../usage/service.js';
 
 export interface FsckProblem {
-  /** The blob concerned, or `space:<id>` for a usage counter. */
+  /** The blob concerned, `space:<id>` for a usage counter, or `upload:<session>` for pieces. */
   hash: string;
-  problem: 'missing' | 'hash_mismatch' | 'size_mismatch' | 'refcount_mismatch' | 'orphan_object' | 'usage_mismatch';
+  problem: 'missing' | 'hash_mismatch' | 'size_mismatch' | 'refcount_mismatch' | 'orphan_object' | 'orphan_pieces' | 'usage_mismatch';
   detail: string;
   /** Files whose content this is (the first few), or the space a usage counter belongs to. */
   affects?: AffectedFile[];
@@ -80,6 +80,18 @@ export async function fsck(store: MetadataStore, blobs: BlobStore, usage: UsageS
     if (!known.has(o.hash)) problems.push({ hash: o.hash, problem: 'orphan_object', detail: `${o.size} bytes in the store with no metadata (left by an interrupted upload; GC-able)` });
   }
   for (const p of problems) if (p.problem !== 'orphan_object') p.affects = await affected(store, p.hash);
+  // Pieces of resumable uploads whose session row is gone (a crash between the two deletions).
+  let sessions: string[] = [];
+  const unknownSessions = async () => {
+    const known = await store.uploads.known(sessions);
+    for (const id of sessions) if (!known.has(id)) problems.push({ hash: `upload:${id}`, problem: 'orphan_pieces', detail: 'pieces of a resumable upload with no session (GC-able)' });
+    sessions = [];
+  };
+  for await (const p of blobs.pieceSessions()) {
+    sessions.push(p.session);
+    if (sessions.length >= 500) await unknownSessions();
+  }
+  await unknownSessions();
   for (const d of await usage.verify()) {
     const space = await store.spaces.byId(d.spaceId);
     problems.push({ hash: `space:${d.spaceId}`, problem: 'usage_mismatch', detail: d.detail, affects: [{ spaceId: d.spaceId, space: space?.name ?? '?', path: '/' }] });

@@ -8,6 +8,7 @@ import * as m0006 from './0006_shares.js';
 import * as m0007 from './0007_usage_ledger.js';
 import * as m0008 from './0008_hardening.js';
 import * as m0009 from './0009_media_listing.js';
+import * as m0014 from './0014_leases.js';
 
 /** Migrations are listed in code so they ship inside the compiled build. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -20,6 +21,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0007_usage_ledger': m0007,
   '0008_hardening': m0008,
   '0009_media_listing': m0009,
+  '0014_leases': m0014,
 };
 
 export const migrationProvider: MigrationProvider = {
