@@ -1,6 +1,7 @@
 import { Access, AccessCache } from './access.js';
 import { AclService } from './acl/service.js';
 import { fsck, type FsckReport } from './storage/fsck.js';
+import { purgeExpired } from './storage/expiry.js';
 import { collectGarbage, type GcReport } from './storage/gc.js';
 import type { CoreContext } from './context.js';
 import { FavoriteService } from './favorites/service.js';
@@ -27,6 +28,7 @@ export type { Actor } from './actor.js';
 export { ActorType, ROLE_CODES } from './access.js';
 export type { AclChange, AclEntry } from './acl/service.js';
 export type { FsckProblem, FsckReport } from './storage/fsck.js';
+export type { ExpiryReport } from './storage/expiry.js';
 export type { GcReport } from './storage/gc.js';
 export type { CoreContext } from './context.js';
 export * from './domain.js';
@@ -125,7 +127,9 @@ export function createCore(ctx: CoreContext): Core {
       await limiter.prune();
       // Expired sliced uploads give their quota back before blobs are counted.
       await resumable.expire();
-      return collectGarbage(store, ctx.blobs, ctx.now(), ctx.config.gcGraceSeconds * 1000);
+      // Items past their expires_at go for good; their blobs are then unreferenced.
+      const expiry = await purgeExpired(store, ctx.now());
+      return { ...(await collectGarbage(store, ctx.blobs, ctx.now(), ctx.config.gcGraceSeconds * 1000)), expired: expiry.purged };
     },
     fsck: (onProgress) => fsck(store, ctx.blobs, usage, onProgress),
   };

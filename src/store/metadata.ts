@@ -3,6 +3,7 @@ import { UniqueViolation, type MetadataStore, type Repos } from '../core/index.j
 import { aclRepo, favoriteRepo } from './repos/acl.js';
 import { blobRepo, derivativeRepo } from './repos/blobs.js';
 import { itemRepo, versionRepo } from './repos/items.js';
+import { pinRepo } from './repos/pins.js';
 import { shareRepo } from './repos/shares.js';
 import { spaceRepo } from './repos/spaces.js';
 import { limitRepo, uploadRepo } from './repos/uploads.js';
@@ -30,6 +31,7 @@ class KyselyRepos implements Repos {
   #shares?: Repos['shares'];
   #uploads?: Repos['uploads'];
   #limits?: Repos['limits'];
+  #pins?: Repos['pins'];
 
   constructor(protected readonly db: Db) {}
 
@@ -71,6 +73,9 @@ class KyselyRepos implements Repos {
   }
   get limits() {
     return (this.#limits ??= limitRepo(this.db));
+  }
+  get pins() {
+    return (this.#pins ??= pinRepo(this.db));
   }
 }
 

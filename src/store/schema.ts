@@ -6,6 +6,7 @@ import type {
   FavoriteRow,
   ItemRow,
   MemberRow,
+  PinRow,
   ShareRow,
   SpaceRow,
   TokenRow,
@@ -41,6 +42,8 @@ export type RateLimitsTable = { key: string; window_start: number; count: number
 export type UploadSessionsTable = UploadSessionRow;
 export type UploadPiecesTable = UploadPieceRow;
 export type SharesTable = WithDefaults<ShareRow, 'download_count'>;
+export type PinsTable = PinRow;
+export type PinPoliciesTable = { item_id: number; ttl_ms: number };
 
 export interface Schema {
   users: UsersTable;
@@ -58,6 +61,8 @@ export interface Schema {
   derivatives: DerivativesTable;
   rate_limits: RateLimitsTable;
   shares: SharesTable;
+  pins: PinsTable;
+  pin_policies: PinPoliciesTable;
 }
 
 /** A database handle or an open transaction: repositories accept either. */

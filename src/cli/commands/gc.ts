@@ -10,7 +10,7 @@ export function gcCommand(program: Command): void {
     .action(async (o: { json?: boolean }) => {
       await withCore(async (core) => {
         const r = await core.gc();
-        makeOut(!!o.json).print(r, () => `deleted ${r.deleted} unreferenced blobs (${r.bytes} bytes; ${r.orphans} of them objects no metadata named) and ${r.sessions} abandoned upload folders`);
+        makeOut(!!o.json).print(r, () => `deleted ${r.deleted} unreferenced blobs (${r.bytes} bytes; ${r.orphans} of them objects no metadata named) and ${r.sessions} abandoned upload folders; purged ${r.expired} expired items`);
       });
     });
 }

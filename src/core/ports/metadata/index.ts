@@ -1,6 +1,7 @@
 import type { AclRepo, FavoriteRepo } from './access.js';
 import type { BlobRepo, DerivativeRepo } from './blobs.js';
 import type { ItemRepo, VersionRepo } from './items.js';
+import type { PinRepo } from './pins.js';
 import type { ShareRepo } from './shares.js';
 import type { SpaceRepo, UsageRepo } from './spaces.js';
 import type { LimitRepo, UploadRepo } from './uploads.js';
@@ -9,6 +10,7 @@ import type { TokenRepo, UserRepo } from './users.js';
 export * from './access.js';
 export * from './blobs.js';
 export * from './items.js';
+export * from './pins.js';
 export * from './shares.js';
 export * from './spaces.js';
 export * from './uploads.js';
@@ -34,6 +36,7 @@ export interface Repos {
   readonly shares: ShareRepo;
   readonly uploads: UploadRepo;
   readonly limits: LimitRepo;
+  readonly pins: PinRepo;
 }
 
 export interface MetadataStore extends Repos {
