@@ -10,6 +10,8 @@ import { ChangeService } from './items/changes.js';
 import { ContentReader, ContentService } from './items/content.js';
 import { ItemQueries } from './items/queries.js';
 import { RateLimiter } from './limits/limiter.js';
+import { PinService } from './pins/service.js';
+import { SlotService } from './pins/slots.js';
 import { PublicReads } from './public/service.js';
 import { ResumableUploads } from './resumable/service.js';
 import { ShareService } from './shares/service.js';
@@ -48,6 +50,9 @@ export type { Rule } from './limits/limiter.js';
 export { isActiveType, sniffMime } from './mime.js';
 export { checkName, extensionOf, numberedName } from './names.js';
 export * from './ports/index.js';
+export { checkRef, MAX_REF, type Pin } from './pins/service.js';
+export { SLOT_FOLDER, type SlotOwner, type SlotSpec } from './pins/slots.js';
+export { acceptImageType, type ImageRule } from './images/rules.js';
 export { MISS_LIMIT, PUBLIC_MISSES } from './public/service.js';
 export type { SessionSpec, SliceResult, SliceTarget, UploadStatus } from './resumable/service.js';
 export { ALL_RIGHTS, has, Right, ROLE_RIGHTS } from './rights.js';
@@ -79,6 +84,10 @@ export interface Core {
   readonly derivatives: Derivatives;
   readonly usage: UsageService;
   readonly limiter: RateLimiter;
+  /** Pins: reference strings that keep files (files uploaded to expire unless pinned). */
+  readonly pins: PinService;
+  /** Named one-image slots (avatars, covers) and uploads that expire unless pinned. */
+  readonly slots: SlotService;
   /** Answers when the metadata store does. */
   health(): Promise<void>;
   /** Deletes what nothing references any more (after the grace period). */
@@ -122,6 +131,8 @@ export function createCore(ctx: CoreContext): Core {
     derivatives,
     usage,
     limiter,
+    pins: new PinService(store, access, ctx.now),
+    slots: new SlotService(ctx, uploads, reader, limiter),
     health: () => store.ping(),
     gc: async () => {
       await limiter.prune();

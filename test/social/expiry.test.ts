@@ -40,7 +40,7 @@ describe.each(backends)('expiry sweep (%s)', (backend) => {
     for (const id of [gone.id, twin.id, folder.id, inner.id, trashed.id]) expect(await row(id)).toBeUndefined();
     for (const id of [kept.id, plain.id, keeper.id]) expect(await row(id)).toBeDefined();
     expect(await usage()).toBe(before + 10_000 + 10_000 + 12_000);
-    expect(await k.core.blobs.has(gone.sha256)).toBe(false);
+    expect(await k.core.blobs.has(gone.sha256!)).toBe(false);
     expect(await k.core.blobs.has(sha256(twinData))).toBe(true);
     // Nothing drifted: the ledger agrees with a recount.
     expect((await k.core.fsck()).problems).toEqual([]);
