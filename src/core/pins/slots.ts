@@ -93,7 +93,9 @@ export class SlotService {
       if ('stream' in file) file.stream.resume();
       throw e;
     }
-    return this.uploads.upload(actor, folderId, file, { ...opts, onConflict: 'rename', unpinnedTtlMs: this.ctx.config.unpinnedTtlMs });
+    // Layered over `opts`, not copied: a face may pass getters that read fields sent after the file.
+    const layered = Object.create(opts, { onConflict: { value: 'rename' }, unpinnedTtlMs: { value: this.ctx.config.unpinnedTtlMs } }) as UploadOptions;
+    return this.uploads.upload(actor, folderId, file, layered);
   }
 
   /** Empties a slot; not_found when it is empty. Its file, unpinned, expires like an unpinned upload. */

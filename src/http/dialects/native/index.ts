@@ -7,6 +7,7 @@ import { favoriteRoutes } from './favorites.js';
 import { childrenRoutes } from './children.js';
 import { contentRoutes } from './content.js';
 import { itemRoutes } from './items.js';
+import { pinRoutes } from './pins.js';
 import { shareRoutes } from './shares.js';
 import { spaceRoutes } from './spaces.js';
 import { trashRoutes } from './trash.js';
@@ -29,5 +30,6 @@ export const nativeDialect: DialectFactory = (core, config) => ({
     await app.register(favoriteRoutes(core));
     await app.register(uploadRoutes(core));
     await app.register(shareRoutes(core, config));
+    await app.register(pinRoutes(core));
   },
 });
