@@ -48,13 +48,12 @@ export const profileRoutes =
     const other = (spec: (p: Params) => SlotSpec) => async (req: FastifyRequest, reply: FastifyReply) =>
       serve(core, req, reply, req.optionalActor ?? null, userParam(req.params as Params), spec(req.params as Params));
 
-    for (const method of ['GET', 'HEAD'] as const) {
-      app.route({ method, url: '/users/avatar', handler: own(() => AVATAR) });
-      app.route({ method, url: '/users/:user_id/avatar', handler: other(() => AVATAR) });
-      app.route({ method, url: '/users/name_card_cover', handler: own(() => NAME_CARD_COVER) });
-      app.route({ method, url: '/users/:user_id/name_card_cover', handler: other(() => NAME_CARD_COVER) });
-      app.route({ method, url: '/users/name_card_photo/:position', handler: own((p) => namecardPhoto(position(p))) });
-      // "auth: no": anyone may read a user's name-card photos.
-      app.route({ method, url: '/users/:user_id/name_card_photo/:position', config: { auth: 'none' }, handler: other((p) => namecardPhoto(position(p))) });
-    }
+    const method = ['GET', 'HEAD'];
+    app.route({ method, url: '/users/avatar', handler: own(() => AVATAR) });
+    app.route({ method, url: '/users/:user_id/avatar', handler: other(() => AVATAR) });
+    app.route({ method, url: '/users/name_card_cover', handler: own(() => NAME_CARD_COVER) });
+    app.route({ method, url: '/users/:user_id/name_card_cover', handler: other(() => NAME_CARD_COVER) });
+    app.route({ method, url: '/users/name_card_photo/:position', handler: own((p) => namecardPhoto(position(p))) });
+    // "auth: no": anyone may read a user's name-card photos.
+    app.route({ method, url: '/users/:user_id/name_card_photo/:position', config: { auth: 'none' }, handler: other((p) => namecardPhoto(position(p))) });
   };
