@@ -9,7 +9,9 @@ import driveInfo from './drive-info.mjs';
 import rss from './rss.mjs';
 import slicedUpload from './sliced-upload.mjs';
 import smallGet from './small-get.mjs';
+import socialData from './social-data.mjs';
+import socialGc from './social-gc.mjs';
 import thumbnail from './thumbnail.mjs';
 import upload from './upload.mjs';
 
-export const scenarios = [upload, download, smallGet, rss, thumbnail, driveChildren, driveDescendants, driveInfo, driveCopy, driveDelete, slicedUpload];
+export const scenarios = [upload, download, smallGet, rss, thumbnail, driveChildren, driveDescendants, driveInfo, driveCopy, driveDelete, slicedUpload, socialData, socialGc];

@@ -105,13 +105,15 @@ export function createCore(ctx: CoreContext): Core {
   const derivatives = new Derivatives(store, ctx.blobs, ctx.images, ctx.now);
   const publicReads = new PublicReads(ctx, reader, access, limiter, derivatives);
   // Every write through this node clears its read caches.
-  store.onWrite(() => {
-    cache.forget();
-    publicReads.forget();
-  });
   const spaces = new SpaceService(store, ctx.now);
   const items = new ItemQueries(store, access);
   const uploads = new UploadService(ctx, access);
+  const slots = new SlotService(ctx, uploads, reader, limiter);
+  store.onWrite(() => {
+    cache.forget();
+    publicReads.forget();
+    slots.forget();
+  });
   const resumable = new ResumableUploads(ctx, access, uploads, items);
   const usage = new UsageService(store);
   return {
@@ -132,7 +134,7 @@ export function createCore(ctx: CoreContext): Core {
     usage,
     limiter,
     pins: new PinService(store, access, ctx.now),
-    slots: new SlotService(ctx, uploads, reader, limiter),
+    slots,
     health: () => store.ping(),
     gc: async () => {
       await limiter.prune();

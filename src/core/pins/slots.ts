@@ -10,7 +10,10 @@ import { PUBLIC_MISSES } from '../public/service.js';
 import type { RateLimiter } from '../limits/limiter.js';
 import { UniqueViolation, type ItemRow } from '../ports/index.js';
 import type { IncomingFile, UploadOptions, UploadService } from '../uploads/service.js';
+import { TtlCache } from '../ttl-cache.js';
 import { pinTx, unpinTx } from './service.js';
+
+type Meta = Omit<FileBody, 'open' | 'cached' | 'etag'>;
 
 /** Whose slot: a user's (profile pictures) or a space's (a chat room's cover). */
 export type SlotOwner = { user: number } | { space: number };
@@ -46,12 +49,25 @@ const refOf = (owner: SlotOwner, name: string) => ('user' in owner ? `slot:user:
  * photos without a token); misses of anonymous reads count like public-read misses.
  */
 export class SlotService {
+  /** Slot → its content, for a few seconds (KURA_AUTH_CACHE_SECONDS); dropped on any write through this node. */
+  private readonly held: TtlCache<string, { hash: string; meta: Meta }>;
+  /** Anonymous clients seen not limited within the last second. */
+  private readonly cleared: TtlCache<string, true>;
+
   constructor(
     private readonly ctx: CoreContext,
     private readonly uploads: UploadService,
     private readonly reader: ContentReader,
     private readonly limiter: RateLimiter,
-  ) {}
+  ) {
+    this.held = new TtlCache(20_000, ctx.config.authCacheSeconds * 1000, ctx.now);
+    this.cleared = new TtlCache(20_000, 1000, ctx.now);
+  }
+
+  /** Drops cached slots (every write through this node's core calls it). */
+  forget(): void {
+    this.held.clear();
+  }
 
   async set(actor: Actor, owner: SlotOwner, spec: SlotSpec, file: IncomingFile): Promise<Item> {
     let folderId: number;
@@ -114,9 +130,16 @@ export class SlotService {
    * its members.
    */
   async read(actor: Actor | null, owner: SlotOwner, spec: SlotSpec, client?: string): Promise<FileBody> {
-    if (!actor && client) await this.limiter.check(PUBLIC_MISSES, client);
+    const anonymous = !actor && client !== undefined;
+    if (anonymous && !this.cleared.get(client)) {
+      await this.limiter.check(PUBLIC_MISSES, client);
+      this.cleared.set(client, true);
+    }
     const miss = async (): Promise<never> => {
-      if (!actor && client) await this.limiter.hit(PUBLIC_MISSES, client);
+      if (anonymous) {
+        this.cleared.delete(client);
+        await this.limiter.hit(PUBLIC_MISSES, client);
+      }
       throw new KuraError('not_found', 'nothing is set there');
     };
     if ('space' in owner) {
@@ -124,10 +147,16 @@ export class SlotService {
       if (!space || (spec.spaceKinds && !spec.spaceKinds.includes(space.kind))) throw new KuraError('not_found', 'space not found');
       if (!actor || (actor.role !== 'admin' && !(await this.ctx.store.spaces.memberRole(owner.space, actor.userId)))) throw new KuraError('not_found', 'space not found');
     }
-    const pin = await this.ctx.store.pins.slot(refOf(owner, spec.name));
+    const ref = refOf(owner, spec.name);
+    const hit = this.held.get(ref);
+    if (hit) return this.reader.body(hit.hash, hit.meta);
+    const pin = await this.ctx.store.pins.slot(ref);
     const item = pin ? await this.ctx.store.items.byId(Number(pin.item_id)) : undefined;
     if (!item || !item.blob_hash || item.trashed_at !== null || (item.expires_at !== null && Number(item.expires_at) <= this.ctx.now())) return miss();
-    return this.reader.body(item.blob_hash, { name: item.name, size: Number(item.size), mime: item.mime ?? 'application/octet-stream', modifiedAt: Number(item.modified_at) });
+    const found = { hash: item.blob_hash, meta: { name: item.name, size: Number(item.size), mime: item.mime ?? 'application/octet-stream', modifiedAt: Number(item.modified_at) } };
+    // A file that may expire is never cached past that moment.
+    if (item.expires_at === null) this.held.set(ref, found);
+    return this.reader.body(found.hash, found.meta);
   }
 
   /** The file a slot holds (metadata), or undefined. */
