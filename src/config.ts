@@ -47,6 +47,12 @@ export interface KuraConfig {
   readonly authCacheSeconds: number;
   /** Seconds to wait for in-flight requests on SIGTERM (KURA_SHUTDOWN_GRACE_SECONDS, default 30). */
   readonly shutdownGraceSeconds: number;
+  /**
+   * How long a file uploaded to expire unless pinned (social `POST /files`, replaced or
+   * cleared slot pictures) lives without a pin, in ms (KURA_UNPINNED_TTL: seconds or a
+   * duration such as 90s, 30m, 24h, 7d; default 24h).
+   */
+  readonly unpinnedTtlMs: number;
   /** Seconds an idle sliced upload is kept before it expires (KURA_UPLOAD_SESSION_SECONDS, default 86400). */
   readonly uploadSessionSeconds: number;
   /**
@@ -164,6 +170,23 @@ function withConfigFile(env: Env): Env {
   return merged;
 }
 
+const DURATION_UNITS: Record<string, number> = { '': 1000, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 7 * 86_400_000 };
+
+/** "3600", "90s", "30m", "24h", "7d" → ms; undefined when malformed. */
+export function parseDurationMs(v: string): number | undefined {
+  const m = /^\s*(\d{1,9})\s*([smhdw]?)\s*$/.exec(v);
+  if (!m) return undefined;
+  return Number(m[1]) * DURATION_UNITS[m[2]];
+}
+
+function duration(env: Env, name: string, def: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return def;
+  const ms = parseDurationMs(raw);
+  if (ms === undefined || ms < min || ms > max) throw new ConfigError(name, `expected seconds or a duration such as 90s, 30m, 24h or 7d between ${min / 1000} s and ${max / 86_400_000} days, got "${raw}"`);
+  return ms;
+}
+
 export function loadConfig(rawEnv: Env = process.env): KuraConfig {
   const env = withConfigFile(rawEnv);
   const port = int(env, 'PORT', 8080, 0, 65535);
@@ -227,6 +250,7 @@ export function loadConfig(rawEnv: Env = process.env): KuraConfig {
     jobLeaseSeconds: int(env, 'KURA_JOB_LEASE_SECONDS', 30, 3, 3600),
     authCacheSeconds: int(env, 'KURA_AUTH_CACHE_SECONDS', 5, 0, 3600),
     shutdownGraceSeconds: int(env, 'KURA_SHUTDOWN_GRACE_SECONDS', 30, 0, 3600),
+    unpinnedTtlMs: duration(env, 'KURA_UNPINNED_TTL', 86_400_000, 1000, 365 * 86_400_000),
     uploadSessionSeconds: int(env, 'KURA_UPLOAD_SESSION_SECONDS', 86400, 1, 30 * 86400),
     trustProxy: trustProxy(env),
     bodyWindowMs: bodyWindowSeconds * 1000,

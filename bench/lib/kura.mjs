@@ -11,9 +11,9 @@ export const PASSWORD = 'bench-password-1';
 /** Configuration variables Kura reads; never inherited from the caller's shell. */
 const KURA_VARS = /^(PORT|HOST|DATA_DIR|DATABASE_URL|BLOB_STORE|S3_.*|PUBLIC_URL|UPLOAD_MAX_BYTES|LOG_LEVEL|NODE_ENV|KURA_.*)$/;
 
-function kuraEnv(dataDir, port) {
+function kuraEnv(dataDir, port, extra = {}) {
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !KURA_VARS.test(k)));
-  return { ...env, DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', NODE_ENV: 'production' };
+  return { ...env, DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', NODE_ENV: 'production', ...extra };
 }
 
 /**
@@ -22,9 +22,9 @@ function kuraEnv(dataDir, port) {
  * and a token, and find the personal space's root folder. `env` adds configuration (a
  * database, a blob store) on top of the production defaults.
  */
-export async function startKura({ repo, dataDir, env: extra = {} }) {
+export async function startKura({ repo, dataDir, env: extra }) {
   const port = await freePort();
-  const env = { ...kuraEnv(dataDir, port), ...extra };
+  const env = kuraEnv(dataDir, port, extra);
   const bin = path.join(repo, 'bin', 'kura.js');
   const daemon = startDaemon('Kura', process.execPath, [bin, 'serve'], { core: SERVER_CORE, cwd: repo, env });
   const url = `http://127.0.0.1:${port}`;
@@ -52,7 +52,7 @@ export async function startKura({ repo, dataDir, env: extra = {} }) {
   const personal = (spaces ?? []).find((s) => s.kind === 'personal');
   if (!personal?.rootId) throw new BenchError(`GET /api/v1/spaces: no personal space with a rootId in ${JSON.stringify(spaces).slice(0, 300)}`);
 
-  return { daemon, pid, url, port, token, auth, rootId: personal.rootId, spaceId: personal.id, env };
+  return { daemon, pid, url, port, token, auth, rootId: personal.rootId, spaceId: personal.id, env, cli };
 }
 
 async function createToken(cli, url) {

@@ -12,7 +12,9 @@ import rss from './rss.mjs';
 import scaleMixed from './scale-mixed.mjs';
 import slicedUpload from './sliced-upload.mjs';
 import smallGet from './small-get.mjs';
+import socialData from './social-data.mjs';
+import socialGc from './social-gc.mjs';
 import thumbnail from './thumbnail.mjs';
 import upload from './upload.mjs';
 
-export const scenarios = [upload, download, smallGet, rss, thumbnail, driveChildren, driveDescendants, driveInfo, driveCopy, driveDelete, mediaList, mediaThumb, slicedUpload, scaleMixed];
+export const scenarios = [upload, download, smallGet, rss, thumbnail, driveChildren, driveDescendants, driveInfo, driveCopy, driveDelete, mediaList, mediaThumb, slicedUpload, scaleMixed, socialData, socialGc];

@@ -1,6 +1,7 @@
 import { Access, AccessCache } from './access.js';
 import { AclService } from './acl/service.js';
 import { fsck, type FsckReport } from './storage/fsck.js';
+import { purgeExpired } from './storage/expiry.js';
 import { collectGarbage, type GcReport } from './storage/gc.js';
 import { NodeCounters, StorageStats } from './storage/stats.js';
 import { PeriodicJobs } from './jobs/periodic.js';
@@ -11,6 +12,8 @@ import { ChangeService } from './items/changes.js';
 import { ContentReader, ContentService } from './items/content.js';
 import { ItemQueries } from './items/queries.js';
 import { RateLimiter } from './limits/limiter.js';
+import { PinService } from './pins/service.js';
+import { SlotService } from './pins/slots.js';
 import { PublicReads } from './public/service.js';
 import { ResumableUploads } from './resumable/service.js';
 import { ShareService } from './shares/service.js';
@@ -29,6 +32,7 @@ export type { Actor } from './actor.js';
 export { ActorType, ROLE_CODES } from './access.js';
 export type { AclChange, AclEntry } from './acl/service.js';
 export type { FsckProblem, FsckReport } from './storage/fsck.js';
+export type { ExpiryReport } from './storage/expiry.js';
 export type { GcReport } from './storage/gc.js';
 export type { NodeCounters, StorageFigures, StorageStats } from './storage/stats.js';
 export { PeriodicJobs, type JobRun, type PeriodicJob } from './jobs/periodic.js';
@@ -50,6 +54,9 @@ export type { Rule } from './limits/limiter.js';
 export { isActiveType, sniffMime } from './mime.js';
 export { checkName, extensionOf, numberedName } from './names.js';
 export * from './ports/index.js';
+export { checkRef, MAX_REF, type Pin } from './pins/service.js';
+export { SLOT_FOLDER, type SlotOwner, type SlotSpec } from './pins/slots.js';
+export { acceptImageType, type ImageRule } from './images/rules.js';
 export { MISS_LIMIT, PUBLIC_MISSES } from './public/service.js';
 export type { SessionSpec, SliceResult, SliceTarget, UploadStatus } from './resumable/service.js';
 export { ALL_RIGHTS, has, Right, ROLE_RIGHTS } from './rights.js';
@@ -85,6 +92,10 @@ export interface Core {
   readonly stats: StorageStats;
   /** What this process did: GC runs, rate-limit refusals. */
   readonly counters: NodeCounters;
+  /** Pins: reference strings that keep files (files uploaded to expire unless pinned). */
+  readonly pins: PinService;
+  /** Named one-image slots (avatars, covers) and uploads that expire unless pinned. */
+  readonly slots: SlotService;
   /** Answers when the metadata store does. */
   health(): Promise<void>;
   /** Deletes what nothing references any more (after the grace period). */
@@ -108,13 +119,15 @@ export function createCore(ctx: CoreContext): Core {
   const derivatives = new Derivatives(store, ctx.blobs, ctx.images, ctx.now);
   const publicReads = new PublicReads(ctx, reader, access, limiter, derivatives);
   // Every write through this node clears its read caches.
-  store.onWrite(() => {
-    cache.forget();
-    publicReads.forget();
-  });
   const spaces = new SpaceService(store, ctx.now);
   const items = new ItemQueries(store, access);
   const uploads = new UploadService(ctx, access);
+  const slots = new SlotService(ctx, uploads, reader, limiter);
+  store.onWrite(() => {
+    cache.forget();
+    publicReads.forget();
+    slots.forget();
+  });
   const resumable = new ResumableUploads(ctx, access, uploads, items);
   const usage = new UsageService(store);
   const gc = async (): Promise<GcReport> => {
@@ -122,7 +135,9 @@ export function createCore(ctx: CoreContext): Core {
       await limiter.prune();
       // Expired sliced uploads give their quota back before blobs are counted.
       await resumable.expire();
-      const report = await collectGarbage(store, ctx.blobs, ctx.now(), ctx.config.gcGraceSeconds * 1000);
+      // Items past their expires_at go for good; their blobs are then unreferenced.
+      const expiry = await purgeExpired(store, ctx.now());
+      const report: GcReport = { ...(await collectGarbage(store, ctx.blobs, ctx.now(), ctx.config.gcGraceSeconds * 1000)), expired: expiry.purged };
       counters.gcDone(report);
       return report;
     } catch (e) {
@@ -160,6 +175,8 @@ export function createCore(ctx: CoreContext): Core {
     limiter,
     stats: new StorageStats(store, ctx.now, ctx.config.metricsCacheSeconds * 1000),
     counters,
+    pins: new PinService(store, access, ctx.now),
+    slots,
     health: () => store.ping(),
     gc,
     jobs,

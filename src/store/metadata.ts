@@ -4,6 +4,7 @@ import { aclRepo, favoriteRepo } from './repos/acl.js';
 import { blobRepo, derivativeRepo } from './repos/blobs.js';
 import { itemRepo, versionRepo } from './repos/items.js';
 import { leaseRepo } from './repos/leases.js';
+import { pinRepo } from './repos/pins.js';
 import { shareRepo } from './repos/shares.js';
 import { spaceRepo } from './repos/spaces.js';
 import { limitRepo, uploadRepo } from './repos/uploads.js';
@@ -32,6 +33,7 @@ class KyselyRepos implements Repos {
   #uploads?: Repos['uploads'];
   #limits?: Repos['limits'];
   #leases?: Repos['leases'];
+  #pins?: Repos['pins'];
 
   constructor(protected readonly db: Db) {}
 
@@ -76,6 +78,9 @@ class KyselyRepos implements Repos {
   }
   get leases() {
     return (this.#leases ??= leaseRepo(this.db));
+  }
+  get pins() {
+    return (this.#pins ??= pinRepo(this.db));
   }
 }
 

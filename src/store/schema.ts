@@ -7,6 +7,7 @@ import type {
   ItemRow,
   LeaseRow,
   MemberRow,
+  PinRow,
   ShareRow,
   SpaceRow,
   TokenRow,
@@ -43,6 +44,8 @@ export type UploadSessionsTable = UploadSessionRow;
 export type UploadPiecesTable = UploadPieceRow;
 export type LeasesTable = LeaseRow;
 export type SharesTable = WithDefaults<ShareRow, 'download_count'>;
+export type PinsTable = PinRow;
+export type PinPoliciesTable = { item_id: number; ttl_ms: number };
 
 export interface Schema {
   users: UsersTable;
@@ -61,6 +64,8 @@ export interface Schema {
   rate_limits: RateLimitsTable;
   shares: SharesTable;
   leases: LeasesTable;
+  pins: PinsTable;
+  pin_policies: PinPoliciesTable;
 }
 
 /** A database handle or an open transaction: repositories accept either. */

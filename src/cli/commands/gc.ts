@@ -14,6 +14,7 @@ export function gcCommand(program: Command): void {
         makeOut(!!o.json).print(r, () =>
           [
             `freed ${humanBytes(r.bytes)}: ${count(r.deleted, 'unreferenced blob')} deleted${r.orphans ? ` (${r.orphans} of them left by interrupted uploads)` : ''}, ${count(r.sessions, 'abandoned upload folder')} removed`,
+            `${count(r.expired, 'expired item')} deleted for good`,
             r.waiting.blobs > 0
               ? `${humanBytes(r.waiting.bytes)} in ${count(r.waiting.blobs, 'blob')} waits out the grace period (KURA_GC_GRACE_SECONDS) and goes in a later run`
               : 'nothing waits out the grace period',

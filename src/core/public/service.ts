@@ -3,6 +3,7 @@ import type { CoreContext } from '../context.js';
 import { KuraError } from '../errors.js';
 import type { Derivatives } from '../images/derivatives.js';
 import type { ContentReader, FileBody } from '../items/content.js';
+import { toItem, type Item } from '../items/view.js';
 import type { RateLimiter, Rule } from '../limits/limiter.js';
 import type { ImageRecipe } from '../ports/index.js';
 import { TtlCache } from '../ttl-cache.js';
@@ -47,6 +48,19 @@ export class PublicReads {
     this.cleared.delete(client);
     await this.limiter.hit(PUBLIC_MISSES, client);
     throw new KuraError('not_found', 'file not found');
+  }
+
+  /**
+   * The metadata of a file anyone may read by id (the same rule as `content`, never
+   * cached): for faces that show a public file's attributes to callers without rights on it.
+   */
+  async item(id: number, opts: { client: string }): Promise<Item> {
+    await this.limiter.check(PUBLIC_MISSES, opts.client);
+    const item = await this.ctx.store.items.byId(id);
+    if (!item || item.kind !== 'file' || !item.blob_hash || item.trashed_at !== null || (item.expires_at !== null && Number(item.expires_at) <= this.ctx.now())) return this.miss(opts.client);
+    const space = await this.ctx.store.spaces.byId(Number(item.space_id));
+    if (!space || Number(space.public_links) !== 1 || (await this.access.hiddenFromSomeone(item))) return this.miss(opts.client);
+    return toItem(item);
   }
 
   /** The file, or its derivative by `recipe` (images only). */

@@ -8,6 +8,8 @@ export interface GcReport {
   orphans: number;
   /** Piece folders of sliced uploads whose session is gone. */
   sessions: number;
+  /** Items deleted for good because their `expires_at` had passed (storage/expiry.ts). */
+  expired: number;
   /** Unreferenced content still inside the grace period: a later run deletes it. */
   waiting: { blobs: number; bytes: number };
 }
@@ -27,7 +29,7 @@ const PAGE = 500;
  */
 export async function collectGarbage(store: MetadataStore, blobs: BlobStore, now: number, graceMs: number): Promise<GcReport> {
   const before = now - graceMs;
-  const report: GcReport = { deleted: 0, bytes: 0, orphans: 0, sessions: 0, waiting: { blobs: 0, bytes: 0 } };
+  const report: GcReport = { deleted: 0, bytes: 0, orphans: 0, sessions: 0, expired: 0, waiting: { blobs: 0, bytes: 0 } };
   const remove = async (hash: string, size: number) => {
     // Thumbnails made of this content go with it (their own blobs follow in a later pass).
     for (const d of await store.derivatives.from(hash)) await store.blobs.release(d.blob_hash, 1, now);

@@ -29,6 +29,16 @@ export interface UploadOptions {
   expiresAt?: number | null;
   /** Quota already held for this upload (a sliced upload's session), handed over in the same transaction. */
   reservation?: Reservation;
+  /** A lower size limit than UPLOAD_MAX_BYTES for this upload (413 while streaming beyond it). */
+  maxBytes?: number;
+  /** The file expires this long after it is recorded, and again after its last unpin, unless pinned (core/pins). */
+  unpinnedTtlMs?: number;
+  /** Refuses content by its sniffed type before anything is kept (throw a KuraError). */
+  accept?: (file: { name: string; mime: string; size: number }) => void;
+  /** Checks committed content before anything is recorded (image rules); a refusal records nothing. */
+  inspect?: (file: { hash: string; mime: string; size: number }) => Promise<void>;
+  /** Runs last in the recording transaction with each new file (pins, slots). */
+  recorded?: (tx: Repos, row: ItemRow) => Promise<void>;
 }
 
 export interface Reservation {
@@ -80,10 +90,11 @@ export class UploadService {
         try {
           folder ??= await this.access.folder(actor, folderId, Right.CREATE);
           const name = checkName(file.name, 'file name');
-          const blob = 'staged' in file ? file.staged : await this.stage(Number(folder.space_id), file.stream, pending - (opts.reservation?.bytes ?? 0));
+          const blob = 'staged' in file ? file.staged : await this.stage(Number(folder.space_id), file.stream, pending - (opts.reservation?.bytes ?? 0), opts.maxBytes);
           staged.push({ name, blob, mime: '' });
           pending += blob.size;
           staged[staged.length - 1].mime = await sniffMime(blob.head, name);
+          opts.accept?.({ name, mime: staged[staged.length - 1].mime, size: blob.size });
         } catch (e) {
           drain(file);
           throw e;
@@ -93,12 +104,18 @@ export class UploadService {
       // Bytes first: once the metadata names them, they are in the store (decision 0002).
       for (const s of staged) await this.ctx.blobs.commit(s.blob);
       this.ctx.fault('upload:after-commit');
+      // A refusal here leaves committed bytes no row names: GC collects them (decision 0002).
+      if (opts.inspect) for (const s of staged) await opts.inspect({ hash: s.blob.hash, mime: s.mime, size: s.blob.size });
       const rows = await runClaimingTx(this.ctx.store, async (tx) => {
         const parent = await tx.items.byId(folderId);
         if (!parent || parent.trashed_at !== null) throw new KuraError('not_found', 'folder not found');
         await opts.reservation?.release(tx);
         const out: ItemRow[] = [];
-        for (const s of staged) out.push(await this.recordTx(tx, actor, parent, s.name, s.blob, s.mime, opts));
+        for (const s of staged) {
+          const row = await this.recordTx(tx, actor, parent, s.name, s.blob, s.mime, opts);
+          await opts.recorded?.(tx, row);
+          out.push(row);
+        }
         if (out.length === 1) await opts.reservation?.recorded(tx, out[0]);
         return out;
       });
@@ -139,10 +156,11 @@ export class UploadService {
       category,
       version: 1,
       blob_hash: staged.hash,
-      expires_at: opts.expiresAt ?? null,
+      expires_at: opts.unpinnedTtlMs !== undefined ? now + opts.unpinnedTtlMs : (opts.expiresAt ?? null),
       trashed_at: null,
       trash_root: null,
     });
+    if (opts.unpinnedTtlMs !== undefined) await tx.pins.setPolicy(id, opts.unpinnedTtlMs);
     await tx.versions.insert({ id: newId(), item_id: id, number: 1, blob_hash: staged.hash, size: staged.size, mime, category, created_by: actor.userId, created_at: now });
     return (await tx.items.byId(id))!;
   }
@@ -202,8 +220,8 @@ export class UploadService {
    * Stages the body with the upload limit. When the space's remaining quota is smaller,
    * that becomes the limit, so an upload that cannot fit stops early with quota_exceeded.
    */
-  private async stage(spaceId: number, stream: Readable, pending = 0): Promise<StagedBlob> {
-    const limit = this.ctx.config.uploadMaxBytes;
+  private async stage(spaceId: number, stream: Readable, pending = 0, maxBytes = Infinity): Promise<StagedBlob> {
+    const limit = Math.min(this.ctx.config.uploadMaxBytes, maxBytes);
     const space = await this.ctx.store.spaces.byId(spaceId);
     const remaining = space && space.quota_bytes !== null ? Math.max(0, Number(space.quota_bytes) - Number(space.used_bytes) - pending) : Infinity;
     const quotaBound = remaining < limit;

@@ -23,6 +23,12 @@ export interface Dialect {
   /** Status and envelope of every error and unknown route under the prefix. */
   readonly renderError: ErrorRenderer;
   /**
+   * The prefix is shared with another dialect (social and tencenturies under /files): this
+   * one renders its own routes' errors but leaves unknown routes under the prefix to the
+   * other (Fastify allows one not-found handler per prefix).
+   */
+  readonly sharesPrefix?: boolean;
+  /**
    * Registers the routes (paths relative to the prefix). Routes say whether they need a
    * caller with `config: { auth }` (caller.ts, default `required`) and read it as `req.actor`.
    */
@@ -42,7 +48,7 @@ export async function mountDialect(app: FastifyInstance, core: Core, dialect: Di
   const callers = new Callers(core, dialect.credentials, dialect.missingCredential);
   await app.register(
     async (scope) => {
-      renderErrorsWith(scope, dialect.renderError);
+      renderErrorsWith(scope, dialect.renderError, { notFound: !dialect.sharesPrefix });
       installCallers(scope, callers);
       await scope.register(dialect.routes);
     },

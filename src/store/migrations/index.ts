@@ -9,6 +9,7 @@ import * as m0007 from './0007_usage_ledger.js';
 import * as m0008 from './0008_hardening.js';
 import * as m0009 from './0009_media_listing.js';
 import * as m0014 from './0014_leases.js';
+import * as m0010 from './0010_pins_and_expiry.js';
 
 /** Migrations are listed in code so they ship inside the compiled build. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -22,6 +23,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0008_hardening': m0008,
   '0009_media_listing': m0009,
   '0014_leases': m0014,
+  '0010_pins_and_expiry': m0010,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -26,6 +26,20 @@ const blobMethods: BlobRepo & ThisType<{ readonly db: Db }> = {
     await this.db.updateTable('blobs').set({ refcount: sql`refcount - ${n}`, touched_at: now }).where('hash', '=', hash).execute();
   },
 
+  async releaseMany(refs, now) {
+    const byCount = new Map<number, string[]>();
+    for (const r of refs) {
+      const list = byCount.get(r.n) ?? [];
+      list.push(r.hash);
+      byCount.set(r.n, list);
+    }
+    for (const [n, hashes] of byCount) {
+      for (let i = 0; i < hashes.length; i += 1000) {
+        await this.db.updateTable('blobs').set({ refcount: sql`refcount - ${n}`, touched_at: now }).where('hash', 'in', hashes.slice(i, i + 1000)).execute();
+      }
+    }
+  },
+
   byHash(hash) {
     return this.db.selectFrom('blobs').selectAll().where('hash', '=', hash).executeTakeFirst() as Promise<BlobRow | undefined>;
   },

@@ -1,5 +1,5 @@
 import { SqliteAdapter, sql } from 'kysely';
-import type { Category, ItemRepo, ItemRow, MemberRole, SubtreeRow, SubtreeUsage, VersionRepo, VersionRow } from '../../core/index.js';
+import type { Category, ExpiredItem, ItemRepo, ItemRow, MemberRole, SubtreeRow, SubtreeUsage, VersionRepo, VersionRow } from '../../core/index.js';
 import type { Db } from '../schema.js';
 import { filterSql } from './filter-sql.js';
 
@@ -183,6 +183,39 @@ const itemMethods: ItemRepo & ThisType<{ readonly db: Db }> = {
   async deleteSubtree(id) {
     await sql`${down(id)} delete from items where id in (select id from down)`.execute(this.db);
   },
+
+  async expiredIds(now, limit) {
+    const rows = await this.db.selectFrom('items').select('id').where('expires_at', 'is not', null).where('expires_at', '<=', now).orderBy('expires_at').limit(limit).execute();
+    return rows.map((r) => Number(r.id));
+  },
+
+  async claimExpired(ids, now) {
+    if (ids.length === 0) return [];
+    // A no-op update that takes each row's lock: a concurrent sweep waits, then re-checks the condition and finds the row gone.
+    return (await this.db
+      .updateTable('items')
+      .set({ expires_at: sql`expires_at` })
+      .where('id', 'in', ids)
+      .where('expires_at', 'is not', null)
+      .where('expires_at', '<=', now)
+      .returning(['id', 'space_id', 'kind', 'category'])
+      .execute()) as ExpiredItem[];
+  },
+
+  async deleteMany(ids) {
+    if (ids.length > 0) await this.db.deleteFrom('items').where('id', 'in', ids).execute();
+  },
+
+  async setExpiryIfLive(id, now, expiresAt) {
+    const r = await this.db
+      .updateTable('items')
+      .set({ expires_at: expiresAt })
+      .where('id', '=', id)
+      .where('trashed_at', 'is', null)
+      .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
+  },
 };
 
 export const itemRepo = (db: Db): ItemRepo => Object.assign(Object.create(itemMethods) as ItemRepo, { db });
@@ -206,6 +239,28 @@ const versionMethods: VersionRepo & ThisType<{ readonly db: Db }> = {
 
   async delete(id) {
     await this.db.deleteFrom('versions').where('id', '=', id).execute();
+  },
+
+  async usageOfItems(itemIds) {
+    if (itemIds.length === 0) return [];
+    const rows = await this.db
+      .selectFrom('versions')
+      .select(['item_id', 'category', (eb) => eb.fn.sum<number>('size').as('bytes')])
+      .where('item_id', 'in', itemIds)
+      .groupBy(['item_id', 'category'])
+      .execute();
+    return rows.map((r) => ({ item_id: Number(r.item_id), category: r.category, bytes: Number(r.bytes) }));
+  },
+
+  async refsOfItems(itemIds) {
+    if (itemIds.length === 0) return [];
+    const rows = await this.db
+      .selectFrom('versions')
+      .select(['blob_hash', (eb) => eb.fn.countAll<number>().as('n')])
+      .where('item_id', 'in', itemIds)
+      .groupBy('blob_hash')
+      .execute();
+    return rows.map((r) => ({ hash: r.blob_hash, n: Number(r.n) }));
   },
 };
 

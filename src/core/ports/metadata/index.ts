@@ -2,6 +2,7 @@ import type { AclRepo, FavoriteRepo } from './access.js';
 import type { BlobRepo, DerivativeRepo } from './blobs.js';
 import type { ItemRepo, VersionRepo } from './items.js';
 import type { LeaseRepo } from './leases.js';
+import type { PinRepo } from './pins.js';
 import type { ShareRepo } from './shares.js';
 import type { SpaceRepo, UsageRepo } from './spaces.js';
 import type { LimitRepo, UploadRepo } from './uploads.js';
@@ -11,6 +12,7 @@ export * from './access.js';
 export * from './blobs.js';
 export * from './items.js';
 export * from './leases.js';
+export * from './pins.js';
 export * from './shares.js';
 export * from './spaces.js';
 export * from './uploads.js';
@@ -37,6 +39,7 @@ export interface Repos {
   readonly uploads: UploadRepo;
   readonly limits: LimitRepo;
   readonly leases: LeaseRepo;
+  readonly pins: PinRepo;
 }
 
 export interface MetadataStore extends Repos {

@@ -72,6 +72,9 @@ export interface ChildrenQuery {
   dense?: boolean;
 }
 
+/** An item the expiry sweep has claimed for purging. */
+export type ExpiredItem = Pick<ItemRow, 'id' | 'space_id' | 'kind' | 'category'>;
+
 /** Per category: bytes of every version and number of files. */
 export type SubtreeUsage = Partial<Record<Category, { bytes: number; files: number }>>;
 
@@ -109,6 +112,20 @@ export interface ItemRepo {
   countFolders(): Promise<number>;
   /** Deletes a subtree (the root included) for good; versions go with their items. */
   deleteSubtree(id: number): Promise<void>;
+  /** Ids of items whose `expires_at` is at or before `now`, soonest first (an index, no scan). */
+  expiredIds(now: number, limit: number): Promise<number[]>;
+  /**
+   * Those of `ids` still expired at `now`, locked for the rest of the transaction (a
+   * concurrent sweep or pin waits, then finds them gone or no longer expired).
+   */
+  claimExpired(ids: number[], now: number): Promise<ExpiredItem[]>;
+  /** Deletes items without children for good (versions, pins, entries and shares go with them). */
+  deleteMany(ids: number[]): Promise<void>;
+  /**
+   * Sets `expires_at` of a live (untrashed, unexpired at `now`) item; false when the item is
+   * gone, trashed or already expired. Locks the row like any update.
+   */
+  setExpiryIfLive(id: number, now: number, expiresAt: number | null): Promise<boolean>;
 }
 
 export interface VersionRow {
@@ -131,4 +148,8 @@ export interface VersionRepo {
   /** Versions beyond the newest `keep`, newest first. */
   beyond(itemId: number, keep: number): Promise<VersionRow[]>;
   delete(id: number): Promise<void>;
+  /** Bytes of the versions of `itemIds`, per item and category. */
+  usageOfItems(itemIds: number[]): Promise<{ item_id: number; category: Category; bytes: number }[]>;
+  /** Blob references held by the versions of `itemIds`. */
+  refsOfItems(itemIds: number[]): Promise<{ hash: string; n: number }[]>;
 }
