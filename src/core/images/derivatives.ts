@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { claimStaged, runClaimingTx } from '../storage/refs.js';
 import { KuraError } from '../errors.js';
-import { recipeKey, type BlobStore, type ImageEngine, type ImageRecipe, type MetadataStore } from '../ports/index.js';
+import { recipeKey, type BlobStore, type ImageEngine, type ImageInfo, type ImageRecipe, type MetadataStore } from '../ports/index.js';
 
 /** A derivative as stored: its own blob. */
 export interface Derivative {
@@ -72,6 +72,25 @@ export class Derivatives {
       this.making.set(key, pending);
     }
     return pending;
+  }
+
+  /** The derivative of `source` by `recipe` if one was made, without making it. */
+  async find(source: string, recipe: ImageRecipe): Promise<Derivative | undefined> {
+    const d = await this.store.derivatives.of(source, recipeKey(checkRecipe(recipe)));
+    return d ? { hash: d.blob_hash, size: Number(d.size), mime: d.mime, width: d.width, height: d.height } : undefined;
+  }
+
+  /**
+   * Validates an image and makes its derivative by `recipe` now when `wanted(info)` says so
+   * (10Centuries: wider than 960 px or turned by its EXIF orientation). The probe refuses what
+   * is not a readable raster image (unsupported_type: not an image, undecodable header,
+   * too many pixels); rendering refuses broken pixel data the same way.
+   */
+  async prepare(source: string, mime: string | null, recipe: ImageRecipe, wanted: (info: ImageInfo) => boolean): Promise<{ info: ImageInfo; derivative?: Derivative }> {
+    checkRecipe(recipe);
+    if (!isRaster(mime)) throw new KuraError('unsupported_type', 'only raster images have resized copies');
+    const info = await this.images.probe(await this.blobs.read(source));
+    return wanted(info) ? { info, derivative: await this.get(source, mime, recipe) } : { info };
   }
 
   /** Renders, then bytes first: stage, commit, and record the row claiming a reference. */

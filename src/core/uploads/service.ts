@@ -29,6 +29,13 @@ export interface UploadOptions {
   expiresAt?: number | null;
   /** Quota already held for this upload (a sliced upload's session), handed over in the same transaction. */
   reservation?: Reservation;
+  /** Largest body in bytes, when smaller than the server's upload limit (payload_too_large while streaming). */
+  maxBytes?: number;
+  /**
+   * The content types this upload takes, judged from the sniffed type: anything else is
+   * refused (unsupported_type, `details.mime`) before its bytes are committed.
+   */
+  accept?: (mime: string) => boolean;
 }
 
 export interface Reservation {
@@ -80,10 +87,12 @@ export class UploadService {
         try {
           folder ??= await this.access.folder(actor, folderId, Right.CREATE);
           const name = checkName(file.name, 'file name');
-          const blob = 'staged' in file ? file.staged : await this.stage(Number(folder.space_id), file.stream, pending - (opts.reservation?.bytes ?? 0));
+          const blob = 'staged' in file ? file.staged : await this.stage(Number(folder.space_id), file.stream, pending - (opts.reservation?.bytes ?? 0), opts.maxBytes);
           staged.push({ name, blob, mime: '' });
           pending += blob.size;
-          staged[staged.length - 1].mime = await sniffMime(blob.head, name);
+          const mime = await sniffMime(blob.head, name);
+          if (opts.accept && !opts.accept(mime)) throw new KuraError('unsupported_type', `files of type ${mime} are not accepted here`, { mime });
+          staged[staged.length - 1].mime = mime;
         } catch (e) {
           drain(file);
           throw e;
@@ -202,8 +211,8 @@ export class UploadService {
    * Stages the body with the upload limit. When the space's remaining quota is smaller,
    * that becomes the limit, so an upload that cannot fit stops early with quota_exceeded.
    */
-  private async stage(spaceId: number, stream: Readable, pending = 0): Promise<StagedBlob> {
-    const limit = this.ctx.config.uploadMaxBytes;
+  private async stage(spaceId: number, stream: Readable, pending = 0, maxBytes = Infinity): Promise<StagedBlob> {
+    const limit = Math.min(this.ctx.config.uploadMaxBytes, maxBytes);
     const space = await this.ctx.store.spaces.byId(spaceId);
     const remaining = space && space.quota_bytes !== null ? Math.max(0, Number(space.quota_bytes) - Number(space.used_bytes) - pending) : Infinity;
     const quotaBound = remaining < limit;

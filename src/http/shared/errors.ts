@@ -70,10 +70,11 @@ export const restError: ErrorRenderer = (e) => ({
 
 /**
  * Installs a renderer for every error and every unknown route of one Fastify context (a
- * dialect's prefix, or the root). Only real server errors (`internal`) are logged, at error
+ * dialect's prefix, or the root; `notFound: false` leaves unknown routes to another context
+ * of the same prefix). Only real server errors (`internal`) are logged, at error
  * level with the stack; refusals (4xx, 507) are left to the access log, which has the status.
  */
-export function renderErrorsWith(app: FastifyInstance, render: ErrorRenderer): void {
+export function renderErrorsWith(app: FastifyInstance, render: ErrorRenderer, opts: { notFound?: boolean } = {}): void {
   app.setErrorHandler((err, req, reply) => {
     const e = toKuraError(err);
     if (e.code === 'internal') req.log.error({ reqId: req.id, err }, 'request failed');
@@ -84,6 +85,7 @@ export function renderErrorsWith(app: FastifyInstance, render: ErrorRenderer): v
     if (typeof retryAfter === 'number') reply.header('Retry-After', String(retryAfter));
     reply.code(r.status).send(r.body);
   });
+  if (opts.notFound === false) return;
   app.setNotFoundHandler((req, reply) => {
     const r = render(new KuraError('not_found', `no route ${req.method} ${req.url.split('?')[0]}`), req);
     reply.code(r.status).send(r.body);
