@@ -9,7 +9,8 @@ import driveInfo from './drive-info.mjs';
 import rss from './rss.mjs';
 import slicedUpload from './sliced-upload.mjs';
 import smallGet from './small-get.mjs';
+import tcUpload from './tc-upload.mjs';
 import thumbnail from './thumbnail.mjs';
 import upload from './upload.mjs';
 
-export const scenarios = [upload, download, smallGet, rss, thumbnail, driveChildren, driveDescendants, driveInfo, driveCopy, driveDelete, slicedUpload];
+export const scenarios = [upload, download, smallGet, rss, thumbnail, driveChildren, driveDescendants, driveInfo, driveCopy, driveDelete, slicedUpload, tcUpload];
