@@ -14,6 +14,7 @@ const neighbour = (): Dialect => ({
   prefix: '/files',
   credentials: [bearer()],
   renderError: restError,
+  sharesPrefix: true,
   async routes(app) {
     app.get('/:id/data', { config: { auth: 'none' } }, async (req) => ({ neighbour: (req.params as { id: string }).id }));
     app.post('/', async () => ({ neighbour: 'post' }));

@@ -22,6 +22,12 @@ export interface Dialect {
   /** Status and envelope of every error and unknown route under the prefix. */
   readonly renderError: ErrorRenderer;
   /**
+   * The prefix is shared with another dialect (social and tencenturies under /files): this
+   * one renders its own routes' errors but leaves unknown routes under the prefix to the
+   * other (Fastify allows one not-found handler per prefix).
+   */
+  readonly sharesPrefix?: boolean;
+  /**
    * Registers the routes (paths relative to the prefix). Routes say whether they need a
    * caller with `config: { auth }` (caller.ts, default `required`) and read it as `req.actor`.
    */
@@ -31,24 +37,15 @@ export interface Dialect {
 /** Builds a dialect for one core and configuration. */
 export type DialectFactory = (core: Core, config: KuraConfig) => Dialect;
 
-const prefixesWithNotFound = new WeakMap<FastifyInstance, Set<string>>();
-
 /**
  * Mounts a dialect under its prefix in its own encapsulated Fastify context: its error
  * renderer and not-found answer, its callers resolved once per request, then its routes.
  */
 export async function mountDialect(app: FastifyInstance, core: Core, dialect: Dialect): Promise<void> {
   const callers = new Callers(core, dialect.credentials, dialect.missingCredential);
-  // Dialects may share a prefix (social and tencenturies both live under /files): Fastify
-  // takes one not-found handler per prefix, so the first dialect mounted there answers
-  // unknown routes under it; each still renders its own routes' errors.
-  let taken = prefixesWithNotFound.get(app);
-  if (!taken) prefixesWithNotFound.set(app, (taken = new Set()));
-  const notFound = !taken.has(dialect.prefix);
-  taken.add(dialect.prefix);
   await app.register(
     async (scope) => {
-      renderErrorsWith(scope, dialect.renderError, { notFound });
+      renderErrorsWith(scope, dialect.renderError, { notFound: !dialect.sharesPrefix });
       installCallers(scope, callers);
       await scope.register(dialect.routes);
     },

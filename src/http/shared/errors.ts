@@ -70,8 +70,7 @@ export const restError: ErrorRenderer = (e) => ({
 
 /**
  * Installs a renderer for every error and every unknown route of one Fastify context (a
- * dialect's prefix, or the root; `notFound: false` leaves unknown routes to another context
- * of the same prefix). Only real server errors (`internal`) are logged, at error
+ * dialect's prefix, or the root). Only real server errors (`internal`) are logged, at error
  * level with the stack; refusals (4xx, 507) are left to the access log, which has the status.
  */
 export function renderErrorsWith(app: FastifyInstance, render: ErrorRenderer, opts: { notFound?: boolean } = {}): void {
