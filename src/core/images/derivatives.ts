@@ -81,16 +81,13 @@ export class Derivatives {
   }
 
   /**
-   * Validates an image and makes its derivative by `recipe` now when `wanted(info)` says so
-   * (10Centuries: wider than 960 px or turned by its EXIF orientation). The probe refuses what
-   * is not a readable raster image (unsupported_type: not an image, undecodable header,
-   * too many pixels); rendering refuses broken pixel data the same way.
+   * What the image engine reads from the header of content `source`: format, displayed
+   * size, EXIF orientation. Refuses (unsupported_type) what is not a readable raster image:
+   * not an image, an undecodable header, more pixels than the engine's limit.
    */
-  async prepare(source: string, mime: string | null, recipe: ImageRecipe, wanted: (info: ImageInfo) => boolean): Promise<{ info: ImageInfo; derivative?: Derivative }> {
-    checkRecipe(recipe);
-    if (!isRaster(mime)) throw new KuraError('unsupported_type', 'only raster images have resized copies');
-    const info = await this.images.probe(await this.blobs.read(source));
-    return wanted(info) ? { info, derivative: await this.get(source, mime, recipe) } : { info };
+  async probe(source: string, mime: string | null): Promise<ImageInfo> {
+    if (!isRaster(mime)) throw new KuraError('unsupported_type', 'not a raster image');
+    return this.images.probe(await this.blobs.read(source));
   }
 
   /** Renders, then bytes first: stage, commit, and record the row claiming a reference. */

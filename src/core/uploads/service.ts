@@ -29,13 +29,12 @@ export interface UploadOptions {
   expiresAt?: number | null;
   /** Quota already held for this upload (a sliced upload's session), handed over in the same transaction. */
   reservation?: Reservation;
-  /** Largest body in bytes, when smaller than the server's upload limit (payload_too_large while streaming). */
+  /** A lower size limit than UPLOAD_MAX_BYTES for this upload (413 while streaming beyond it). */
   maxBytes?: number;
-  /**
-   * The content types this upload takes, judged from the sniffed type: anything else is
-   * refused (unsupported_type, `details.mime`) before its bytes are committed.
-   */
-  accept?: (mime: string) => boolean;
+  /** Refuses content by its sniffed type before anything is kept (throw a KuraError). */
+  accept?: (file: { name: string; mime: string; size: number }) => void;
+  /** Checks committed content before anything is recorded (image rules); a refusal records nothing. */
+  inspect?: (file: { hash: string; mime: string; size: number }) => Promise<void>;
 }
 
 export interface Reservation {
@@ -90,9 +89,8 @@ export class UploadService {
           const blob = 'staged' in file ? file.staged : await this.stage(Number(folder.space_id), file.stream, pending - (opts.reservation?.bytes ?? 0), opts.maxBytes);
           staged.push({ name, blob, mime: '' });
           pending += blob.size;
-          const mime = await sniffMime(blob.head, name);
-          if (opts.accept && !opts.accept(mime)) throw new KuraError('unsupported_type', `files of type ${mime} are not accepted here`, { mime });
-          staged[staged.length - 1].mime = mime;
+          staged[staged.length - 1].mime = await sniffMime(blob.head, name);
+          opts.accept?.({ name, mime: staged[staged.length - 1].mime, size: blob.size });
         } catch (e) {
           drain(file);
           throw e;
@@ -102,6 +100,8 @@ export class UploadService {
       // Bytes first: once the metadata names them, they are in the store (decision 0002).
       for (const s of staged) await this.ctx.blobs.commit(s.blob);
       this.ctx.fault('upload:after-commit');
+      // A refusal here leaves committed bytes no row names: GC collects them (decision 0002).
+      if (opts.inspect) for (const s of staged) await opts.inspect({ hash: s.blob.hash, mime: s.mime, size: s.blob.size });
       const rows = await runClaimingTx(this.ctx.store, async (tx) => {
         const parent = await tx.items.byId(folderId);
         if (!parent || parent.trashed_at !== null) throw new KuraError('not_found', 'folder not found');

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
-import { checkName, isKuraError, KuraError, type Item } from '../../../core/index.js';
+import { checkName, isKuraError, KuraError, type ImageInfo, type Item } from '../../../core/index.js';
 import { eachFile, type StreamedFile } from '../../shared/multipart-files.js';
 import type { Params } from '../../shared/params.js';
 import type { Tencenturies } from './context.js';
@@ -75,7 +75,22 @@ export const uploadRoutes =
     });
   };
 
-/** Stores one file: name, allow-list and size checked, then the image rules. */
+/** Refuses a sniffed type that is not on the allow-list (before anything is kept). */
+function acceptOf(t: Tencenturies) {
+  return ({ mime }: { mime: string }) => {
+    if (!t.accept(mime)) throw new KuraError('unsupported_type', `files of type ${mime} are not accepted`, { mime });
+  };
+}
+
+/** The CDN copy is wanted for images wider than 960 px once turned, or turned at all. */
+const wanted = (info: ImageInfo) => info.width > CDN_WIDTH || (info.orientation ?? 1) !== 1;
+
+/**
+ * Stores one file: its name, type (from the content) and size are checked while it streams;
+ * an image is then probed before anything is recorded (format, pixel limit: a refusal
+ * records nothing), and its CDN copy is made at once when wanted. A copy that cannot be
+ * rendered (broken pixel data) takes the file back for good.
+ */
 async function store(t: Tencenturies, req: FastifyRequest, rootId: number, file: StreamedFile): Promise<Item> {
   let name: string;
   try {
@@ -83,17 +98,31 @@ async function store(t: Tencenturies, req: FastifyRequest, rootId: number, file:
   } catch (e) {
     throw new Rejected('Bad File Name', (e as Error).message);
   }
-  const item = await t.core.uploads.upload(req.actor, rootId, { name, stream: file.stream }, { onConflict: 'rename', maxBytes: t.config.tencenturies.maxFileBytes, accept: t.accept });
-  if (!item.mime || !IMAGE_RULES.has(item.mime) || !item.sha256) return item;
+  let copy = false;
+  const item = await t.core.uploads.upload(
+    req.actor,
+    rootId,
+    { name, stream: file.stream },
+    {
+      onConflict: 'rename',
+      maxBytes: t.config.tencenturies.maxFileBytes,
+      accept: acceptOf(t),
+      inspect: async ({ hash, mime }) => {
+        if (!IMAGE_RULES.has(mime)) return;
+        const info = await t.core.derivatives.probe(hash, mime).catch((e: unknown) => {
+          throw isKuraError(e) && e.code === 'unsupported_type' ? new Rejected('Unsupported File Type', e.message, mime) : e;
+        });
+        copy = wanted(info);
+      },
+    },
+  );
+  if (!copy || !item.sha256) return item;
   try {
-    // Validates the image (header, format, pixel limit); wider than 960 px or turned by its
-    // EXIF orientation: the CDN copy (re-oriented, resized, compressed) is made now.
-    await t.core.derivatives.prepare(item.sha256, item.mime, CDN_RECIPE, (info) => info.width > CDN_WIDTH || (info.orientation ?? 1) !== 1);
+    await t.core.derivatives.get(item.sha256, item.mime, CDN_RECIPE);
   } catch (e) {
-    // Not a usable image after all: it is taken back for good, nothing of it stays.
     await t.core.changes.trash(req.actor, item.id);
     await t.core.trash.purge(req.actor, item.id);
-    if (isKuraError(e) && e.code === 'unsupported_type') throw new Rejected('Unsupported File Type', e.message, item.mime);
+    if (isKuraError(e) && e.code === 'unsupported_type') throw new Rejected('Unsupported File Type', e.message, item.mime ?? undefined);
     throw e;
   }
   return item;
