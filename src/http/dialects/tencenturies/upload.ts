@@ -58,7 +58,7 @@ export const uploadRoutes =
         try {
           files.push(await store(t, req, space.rootId, file));
         } catch (e) {
-          if (isKuraError(e) && e.code === 'internal') req.log.error({ reqId: req.id, err: e }, 'a 10Centuries upload failed');
+          if (!(e instanceof Rejected) && (!isKuraError(e) || e.code === 'internal')) req.log.error({ reqId: req.id, err: e }, 'a 10Centuries upload failed');
           const size = await file.done();
           errors.push({
             name: file.name,
