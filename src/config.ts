@@ -71,6 +71,13 @@ export interface KuraConfig {
   readonly metricsToken: string | undefined;
   /** Seconds a node reuses its storage figures for /metrics (KURA_METRICS_CACHE_SECONDS, default 30). */
   readonly metricsCacheSeconds: number;
+  /** The 10Centuries dialect's upload rules (docs/tencenturies.md). */
+  readonly tencenturies: Readonly<{
+    /** Largest file of a `POST /files/upload` in bytes (KURA_TENCENTURIES_MAX_FILE_BYTES, default 256 MiB). */
+    maxFileBytes: number;
+    /** The MIME types it takes, judged from the content (KURA_TENCENTURIES_MIME_TYPES, default the spec's list). */
+    mimeTypes: readonly string[];
+  }>;
   /** Tests only: where to kill the process (KURA_TEST_FAULT, refused unless NODE_ENV=test). */
   readonly testFault: FaultPoint | undefined;
 }
@@ -149,6 +156,47 @@ function trustProxy(env: Env): false | number | string[] {
  * Reads an optional JSON config file (KURA_CONFIG) whose keys are the same variable names;
  * real environment variables win over the file.
  */
+/** The MIME types the 10Centuries spec lists as supported. */
+export const TENCENTURIES_MIME_TYPES: readonly string[] = [
+  'audio/mp3',
+  'audio/mp4',
+  'audio/m4a',
+  'audio/x-mp3',
+  'audio/x-mp4',
+  'audio/mpeg',
+  'audio/x-m4a',
+  'image/gif',
+  'image/x-gif',
+  'image/jpg',
+  'image/jpeg',
+  'image/png',
+  'image/tiff',
+  'image/bmp',
+  'image/x-windows-bmp',
+  'video/quicktime',
+  'video/m4a',
+  'video/m4v',
+  'video/mp4',
+  'application/x-mpegurl',
+  'video/mp2t',
+];
+
+function mimeList(env: Env, name: string, def: readonly string[]): readonly string[] {
+  const v = env[name];
+  if (v === undefined || v.trim() === '') return Object.freeze([...def]);
+  const list = v.split(',').map((t) => t.trim().toLowerCase()).filter((t) => t !== '');
+  for (const t of list) if (!/^[a-z0-9][a-z0-9!#$&^_.+-]{0,126}\/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}$/.test(t)) throw new ConfigError(name, `not a MIME type: "${t}"`);
+  return Object.freeze(list);
+}
+
+function size(env: Env, name: string, def: number): number {
+  const v = env[name];
+  if (!v) return def;
+  const n = parseSize(v);
+  if (n === undefined || n < 1) throw new ConfigError(name, `expected a size such as 1048576 or 256MiB, got "${v}"`);
+  return n;
+}
+
 function withConfigFile(env: Env): Env {
   const file = env.KURA_CONFIG;
   if (!file) return env;
@@ -257,6 +305,10 @@ export function loadConfig(rawEnv: Env = process.env): KuraConfig {
     bodyMinBytes: int(env, 'KURA_BODY_MIN_RATE', 1024, 0, 1024 ** 3) * bodyWindowSeconds,
     metricsToken,
     metricsCacheSeconds: int(env, 'KURA_METRICS_CACHE_SECONDS', 30, 0, 3600),
+    tencenturies: Object.freeze({
+      maxFileBytes: size(env, 'KURA_TENCENTURIES_MAX_FILE_BYTES', 256 * 1024 ** 2),
+      mimeTypes: mimeList(env, 'KURA_TENCENTURIES_MIME_TYPES', TENCENTURIES_MIME_TYPES),
+    }),
     testFault: fault as FaultPoint | undefined,
   });
 }

@@ -14,7 +14,8 @@ import slicedUpload from './sliced-upload.mjs';
 import smallGet from './small-get.mjs';
 import socialData from './social-data.mjs';
 import socialGc from './social-gc.mjs';
+import tcUpload from './tc-upload.mjs';
 import thumbnail from './thumbnail.mjs';
 import upload from './upload.mjs';
 
-export const scenarios = [upload, download, smallGet, rss, thumbnail, driveChildren, driveDescendants, driveInfo, driveCopy, driveDelete, mediaList, mediaThumb, slicedUpload, scaleMixed, socialData, socialGc];
+export const scenarios = [upload, download, smallGet, rss, thumbnail, driveChildren, driveDescendants, driveInfo, driveCopy, driveDelete, mediaList, mediaThumb, slicedUpload, scaleMixed, socialData, socialGc, tcUpload];

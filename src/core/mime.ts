@@ -58,5 +58,7 @@ export async function sniffMime(head: Buffer, name: string): Promise<string> {
   if (!looksLikeText(head)) return 'application/octet-stream';
   const markup = sniffMarkup(head);
   if (markup) return markup;
+  // HLS playlists (RFC 8216) begin with this tag.
+  if (head.subarray(0, 7).toString('latin1') === '#EXTM3U') return 'application/x-mpegurl';
   return TEXT_BY_EXTENSION[extensionOf(name)] ?? 'text/plain';
 }

@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import { claimStaged, runClaimingTx } from '../storage/refs.js';
 import { KuraError } from '../errors.js';
 import { TtlCache } from '../ttl-cache.js';
-import { recipeKey, type BlobStore, type ImageEngine, type ImageRecipe, type MetadataStore } from '../ports/index.js';
+import { recipeKey, type BlobStore, type ImageEngine, type ImageInfo, type ImageRecipe, type MetadataStore } from '../ports/index.js';
 
 /** A derivative as stored: its own blob. */
 export interface Derivative {
@@ -87,6 +87,22 @@ export class Derivatives {
       this.making.set(key, pending);
     }
     return pending;
+  }
+
+  /** The derivative of `source` by `recipe` if one was made, without making it. */
+  async find(source: string, recipe: ImageRecipe): Promise<Derivative | undefined> {
+    const d = await this.store.derivatives.of(source, recipeKey(checkRecipe(recipe)));
+    return d ? { hash: d.blob_hash, size: Number(d.size), mime: d.mime, width: d.width, height: d.height } : undefined;
+  }
+
+  /**
+   * What the image engine reads from the header of content `source`: format, displayed
+   * size, EXIF orientation. Refuses (unsupported_type) what is not a readable raster image:
+   * not an image, an undecodable header, more pixels than the engine's limit.
+   */
+  async probe(source: string, mime: string | null): Promise<ImageInfo> {
+    if (!isRaster(mime)) throw new KuraError('unsupported_type', 'not a raster image');
+    return this.images.probe(await this.blobs.read(source));
   }
 
   /** Renders, then bytes first: stage, commit, and record the row claiming a reference. */

@@ -48,6 +48,14 @@ export class ItemQueries {
     return this.get(actor, Number(row.id));
   }
 
+  /**
+   * An item the caller may see, live or in the trash (`trashedAt` says which), checking
+   * `right` on it: forbidden when it is visible but the right is missing.
+   */
+  async getInAnyState(actor: Actor, id: number, right: number = Right.READ_ATTRS): Promise<Item> {
+    return toItem((await this.access.itemInAnyState(actor, id, right)).item);
+  }
+
   /** One page of a folder's live children, folders first. */
   async children(actor: Actor, folderId: number, o: ListOptions = {}): Promise<{ items: Item[]; total: number; limit: number; offset: number }> {
     const folder = await this.access.folder(actor, folderId, Right.LIST);

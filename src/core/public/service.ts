@@ -63,14 +63,18 @@ export class PublicReads {
     return toItem(item);
   }
 
-  /** The file, or its derivative by `recipe` (images only). */
-  async content(id: number, opts: { client: string; recipe?: ImageRecipe }): Promise<FileBody> {
+  /**
+   * The file, or its derivative by `recipe` (images only, made now if needed), or by
+   * `made` when one was made already (else the file itself: 10Centuries' CDN copy, made at
+   * upload only for images that needed it).
+   */
+  async content(id: number, opts: { client: string; recipe?: ImageRecipe; made?: ImageRecipe }): Promise<FileBody> {
     // Once limited, a client gets 429 for every read, known ids included: nothing to probe.
     if (!this.cleared.get(opts.client)) {
       await this.limiter.check(PUBLIC_MISSES, opts.client);
       this.cleared.set(opts.client, true);
     }
-    const key = `${id}:${opts.recipe ? JSON.stringify(opts.recipe) : 'original'}`;
+    const key = `${id}:${opts.recipe ? JSON.stringify(opts.recipe) : opts.made ? `made:${JSON.stringify(opts.made)}` : 'original'}`;
     const hit = this.hits.get(key);
     if (hit) return this.reader.body(hit.hash, hit.meta);
     const now = this.ctx.now();
@@ -79,10 +83,10 @@ export class PublicReads {
     const space = await this.ctx.store.spaces.byId(Number(item.space_id));
     if (!space || Number(space.public_links) !== 1 || (await this.access.hiddenFromSomeone(item))) return this.miss(opts.client);
     let found: { hash: string; meta: Meta };
-    if (!opts.recipe) {
+    const d = opts.recipe ? await this.derivatives.get(item.blob_hash, item.mime, opts.recipe) : opts.made ? await this.derivatives.find(item.blob_hash, opts.made) : undefined;
+    if (!d) {
       found = { hash: item.blob_hash, meta: { name: item.name, size: Number(item.size), mime: item.mime ?? 'application/octet-stream', modifiedAt: Number(item.modified_at) } };
     } else {
-      const d = await this.derivatives.get(item.blob_hash, item.mime, opts.recipe);
       const name = d.mime === 'image/jpeg' ? item.name.replace(/\.[^.]*$/, '') + '.jpg' : item.name;
       found = { hash: d.hash, meta: { name, size: d.size, mime: d.mime, modifiedAt: Number(item.modified_at) } };
     }

@@ -8,7 +8,7 @@ import type { Params } from './params.js';
 
 export type Part =
   | { kind: 'field'; name: string; value: string }
-  | { kind: 'file'; name: string; filename: string; stream: Readable };
+  | { kind: 'file'; name: string; filename: string; stream: Readable; mimeType?: string };
 
 export interface MultipartLimits {
   /** Most files in one request. */
@@ -54,7 +54,7 @@ export async function* multipartParts(raw: IncomingMessage, limits: MultipartLim
     // The consumer may still be busy (rights check) when a truncated body errors this
     // stream; it sees the error through stream.errored or its own pipeline.
     stream.on('error', () => undefined);
-    queue.push({ kind: 'file', name, filename: info.filename ?? '', stream });
+    queue.push({ kind: 'file', name, filename: info.filename ?? '', stream, mimeType: info.mimeType });
     notify();
   });
   bb.on('filesLimit', () => (failure ??= new KuraError('payload_too_large', 'too many files in one request')));
