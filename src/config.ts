@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { isIPv4, isIPv6 } from 'node:net';
-import { resolve } from 'node:path';
+import { isAbsolute, resolve } from 'node:path';
 import { FAULT_POINTS, type FaultPoint } from './core/index.js';
 
 /** Kura's whole configuration, validated once at start-up and frozen. */
@@ -54,6 +54,36 @@ export interface KuraConfig {
   /** Request bodies must bring `bodyMinBytes` per `bodyWindowMs` (KURA_BODY_MIN_RATE bytes/s over KURA_BODY_TIMEOUT_SECONDS). */
   readonly bodyWindowMs: number;
   readonly bodyMinBytes: number;
+  /**
+   * Directories below which uploads by local path (OneBot `file` as a path or `file://`)
+   * may read (KURA_LOCAL_UPLOAD_DIRS, comma-separated absolute paths; default none: local
+   * paths are refused). Symlinks are followed and the real path must stay below one of them.
+   */
+  readonly localUploadDirs: readonly string[];
+  /** Uploads from a URL (OneBot `file` as http(s)://): src/fetch/safe-url.ts. */
+  readonly urlUpload: Readonly<{
+    /** Largest body fetched (KURA_URL_UPLOAD_MAX_BYTES, default 1GiB). */
+    maxBytes: number;
+    /** Longest wait for a connection and the response headers, ms (KURA_URL_UPLOAD_CONNECT_TIMEOUT_SECONDS, default 10). */
+    connectTimeoutMs: number;
+    /** Longest whole transfer, ms (KURA_URL_UPLOAD_TIMEOUT_SECONDS, default 300). */
+    timeoutMs: number;
+    /**
+     * Exact `address:port` endpoints that may be fetched although they are not public
+     * (KURA_URL_UPLOAD_ALLOW, default none). For tests and deliberate internal sources only:
+     * every entry names one IP literal and one port; ranges and wildcards are refused.
+     */
+    allow: readonly string[];
+  }>;
+  /** Largest decoded `base64://` upload (KURA_BASE64_UPLOAD_MAX_BYTES, default 16MiB). */
+  readonly base64MaxBytes: number;
+  /**
+   * Secret that signs download links (KURA_LINK_SECRET, at least 32 characters); default:
+   * one random secret made once and kept in the database, so every node agrees.
+   */
+  readonly linkSecret: string | undefined;
+  /** Seconds a signed download link stays valid (KURA_SIGNED_URL_SECONDS, default 3600). */
+  readonly signedUrlSeconds: number;
   /** Tests only: where to kill the process (KURA_TEST_FAULT, refused unless NODE_ENV=test). */
   readonly testFault: FaultPoint | undefined;
 }
@@ -128,6 +158,42 @@ function trustProxy(env: Env): false | number | string[] {
   return list;
 }
 
+function size(env: Env, name: string, def: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return def;
+  const n = parseSize(raw);
+  if (n === undefined || n < 1) throw new ConfigError(name, `expected a size such as 1048576 or 10GiB, got "${raw}"`);
+  return n;
+}
+
+function localDirs(env: Env): string[] {
+  const raw = (env.KURA_LOCAL_UPLOAD_DIRS ?? '').trim();
+  if (raw === '') return [];
+  return raw.split(',').map((d) => {
+    const dir = d.trim();
+    if (!isAbsolute(dir)) throw new ConfigError('KURA_LOCAL_UPLOAD_DIRS', `expected absolute directories, got "${dir}"`);
+    const r = resolve(dir);
+    if (r === '/' || r === resolve('/')) throw new ConfigError('KURA_LOCAL_UPLOAD_DIRS', 'the root directory cannot be allowed whole');
+    return r;
+  });
+}
+
+/** `127.0.0.1:8080`, `[::1]:8080`: one IP literal and one port each, nothing broader. */
+function fetchAllow(env: Env): string[] {
+  const raw = (env.KURA_URL_UPLOAD_ALLOW ?? '').trim();
+  if (raw === '') return [];
+  return raw.split(',').map((e) => {
+    const entry = e.trim();
+    const m = /^(?:\[([0-9a-fA-F:.]+)\]|(\d{1,3}(?:\.\d{1,3}){3})):(\d{1,5})$/.exec(entry);
+    const addr = m ? (m[1] ?? m[2]) : '';
+    const port = m ? Number(m[3]) : 0;
+    if (!m || !(isIPv4(addr) || isIPv6(addr)) || port < 1 || port > 65535 || addr === '0.0.0.0' || /^[:0]+$/.test(addr)) {
+      throw new ConfigError('KURA_URL_UPLOAD_ALLOW', `expected IP:port entries such as 127.0.0.1:8080 or [::1]:8080 (no ranges, no wildcards), got "${entry}"`);
+    }
+    return isIPv6(addr) ? `[${addr.toLowerCase()}]:${port}` : `${addr}:${port}`;
+  });
+}
+
 /**
  * Reads an optional JSON config file (KURA_CONFIG) whose keys are the same variable names;
  * real environment variables win over the file.
@@ -151,6 +217,13 @@ function withConfigFile(env: Env): Env {
   }
   for (const [k, v] of Object.entries(env)) if (v !== undefined) merged[k] = v;
   return merged;
+}
+
+function linkSecret(env: Env): string | undefined {
+  const raw = env.KURA_LINK_SECRET;
+  if (raw === undefined || raw === '') return undefined;
+  if (raw.length < 32) throw new ConfigError('KURA_LINK_SECRET', 'must be at least 32 characters');
+  return raw;
 }
 
 export function loadConfig(rawEnv: Env = process.env): KuraConfig {
@@ -214,6 +287,16 @@ export function loadConfig(rawEnv: Env = process.env): KuraConfig {
     trustProxy: trustProxy(env),
     bodyWindowMs: bodyWindowSeconds * 1000,
     bodyMinBytes: int(env, 'KURA_BODY_MIN_RATE', 1024, 0, 1024 ** 3) * bodyWindowSeconds,
+    localUploadDirs: Object.freeze(localDirs(env)),
+    urlUpload: Object.freeze({
+      maxBytes: size(env, 'KURA_URL_UPLOAD_MAX_BYTES', 1024 ** 3),
+      connectTimeoutMs: int(env, 'KURA_URL_UPLOAD_CONNECT_TIMEOUT_SECONDS', 10, 1, 3600) * 1000,
+      timeoutMs: int(env, 'KURA_URL_UPLOAD_TIMEOUT_SECONDS', 300, 1, 86400) * 1000,
+      allow: Object.freeze(fetchAllow(env)),
+    }),
+    base64MaxBytes: size(env, 'KURA_BASE64_UPLOAD_MAX_BYTES', 16 * 1024 ** 2),
+    linkSecret: linkSecret(env),
+    signedUrlSeconds: int(env, 'KURA_SIGNED_URL_SECONDS', 3600, 10, 30 * 86400),
     testFault: fault as FaultPoint | undefined,
   });
 }

@@ -9,6 +9,7 @@ import { ChangeService } from './items/changes.js';
 import { ContentReader, ContentService } from './items/content.js';
 import { ItemQueries } from './items/queries.js';
 import { RateLimiter } from './limits/limiter.js';
+import { SignedLinks } from './links/service.js';
 import { PublicReads } from './public/service.js';
 import { ResumableUploads } from './resumable/service.js';
 import { ShareService } from './shares/service.js';
@@ -43,6 +44,7 @@ export type { OnConflict } from './items/placement.js';
 export type { ListOptions, TreeNode } from './items/queries.js';
 export type { Item, Version } from './items/view.js';
 export type { Rule } from './limits/limiter.js';
+export { SIGNED_LINK_MISSES, type SignedLink } from './links/service.js';
 export { isActiveType, sniffMime } from './mime.js';
 export { checkName, extensionOf, numberedName } from './names.js';
 export * from './ports/index.js';
@@ -77,6 +79,8 @@ export interface Core {
   readonly derivatives: Derivatives;
   readonly usage: UsageService;
   readonly limiter: RateLimiter;
+  /** Signed, expiring download links that need no token. */
+  readonly links: SignedLinks;
   /** Answers when the metadata store does. */
   health(): Promise<void>;
   /** Deletes what nothing references any more (after the grace period). */
@@ -120,6 +124,7 @@ export function createCore(ctx: CoreContext): Core {
     derivatives,
     usage,
     limiter,
+    links: new SignedLinks(ctx, access, reader, limiter),
     health: () => store.ping(),
     gc: async () => {
       await limiter.prune();

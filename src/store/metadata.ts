@@ -7,7 +7,7 @@ import { shareRepo } from './repos/shares.js';
 import { spaceRepo } from './repos/spaces.js';
 import { limitRepo, uploadRepo } from './repos/uploads.js';
 import { usageRepo } from './repos/usage.js';
-import { tokenRepo, userRepo } from './repos/users.js';
+import { secretRepo, tokenRepo, userRepo } from './repos/users.js';
 import type { Db, Schema } from './schema.js';
 import { WriteListener } from './write-listener.js';
 
@@ -30,6 +30,7 @@ class KyselyRepos implements Repos {
   #shares?: Repos['shares'];
   #uploads?: Repos['uploads'];
   #limits?: Repos['limits'];
+  #secrets?: Repos['secrets'];
 
   constructor(protected readonly db: Db) {}
 
@@ -71,6 +72,9 @@ class KyselyRepos implements Repos {
   }
   get limits() {
     return (this.#limits ??= limitRepo(this.db));
+  }
+  get secrets() {
+    return (this.#secrets ??= secretRepo(this.db));
   }
 }
 

@@ -40,6 +40,7 @@ export type DerivativesTable = DerivativeRow;
 export type RateLimitsTable = { key: string; window_start: number; count: number };
 export type UploadSessionsTable = UploadSessionRow;
 export type UploadPiecesTable = UploadPieceRow;
+export type ServerSecretsTable = { name: string; value: string; created_at: number };
 export type SharesTable = WithDefaults<ShareRow, 'download_count'>;
 
 export interface Schema {
@@ -58,6 +59,7 @@ export interface Schema {
   derivatives: DerivativesTable;
   rate_limits: RateLimitsTable;
   shares: SharesTable;
+  server_secrets: ServerSecretsTable;
 }
 
 /** A database handle or an open transaction: repositories accept either. */

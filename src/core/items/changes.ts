@@ -10,6 +10,7 @@ import { has, Right } from '../rights.js';
 import { charge, combine, credit, inCategory, ofSubtree } from '../usage/ledger.js';
 import { eachOnItsOwn, type Outcome } from './outcome.js';
 import { place, type OnConflict } from './placement.js';
+import { purgeSubtreeTx } from '../trash/service.js';
 import { toItem, type Item } from './view.js';
 
 export interface MetaPatch {
@@ -295,6 +296,18 @@ export class ChangeService {
     await this.tx(async (tx, access) => {
       await this.takeable(tx, access, actor, id, 'deleted');
       await tx.items.trashSubtree(id, this.now());
+    });
+  }
+
+  /**
+   * Deletes an item and its subtree for good, skipping the trash (OneBot group files: a
+   * deleted group file is gone and its space is free again). The same rights as a delete;
+   * usage and blob references are given back in the same transaction.
+   */
+  async deleteForGood(actor: Actor, id: number): Promise<void> {
+    await this.tx(async (tx, access) => {
+      const item = await this.takeable(tx, access, actor, id, 'deleted');
+      await purgeSubtreeTx(tx, item, this.now());
     });
   }
 

@@ -88,11 +88,15 @@ export class TrashService {
   }
 
   private async purgeTx(tx: Repos, item: ItemRow): Promise<void> {
-    const id = Number(item.id);
-    const now = this.now();
-    const usage = ofSubtree(await tx.items.subtreeUsage(id));
-    for (const r of await tx.items.subtreeBlobRefs(id)) await tx.blobs.release(r.hash, r.n, now);
-    await tx.items.deleteSubtree(id);
-    await credit(tx, Number(item.space_id), usage);
+    await purgeSubtreeTx(tx, item, this.now());
   }
+}
+
+/** Deletes a subtree for good inside `tx`: gives its usage back and drops its blob references (GC removes the bytes). */
+export async function purgeSubtreeTx(tx: Repos, item: Pick<ItemRow, 'id' | 'space_id'>, now: number): Promise<void> {
+  const id = Number(item.id);
+  const usage = ofSubtree(await tx.items.subtreeUsage(id));
+  for (const r of await tx.items.subtreeBlobRefs(id)) await tx.blobs.release(r.hash, r.n, now);
+  await tx.items.deleteSubtree(id);
+  await credit(tx, Number(item.space_id), usage);
 }

@@ -4,7 +4,7 @@ import type { ItemRepo, VersionRepo } from './items.js';
 import type { ShareRepo } from './shares.js';
 import type { SpaceRepo, UsageRepo } from './spaces.js';
 import type { LimitRepo, UploadRepo } from './uploads.js';
-import type { TokenRepo, UserRepo } from './users.js';
+import type { SecretRepo, TokenRepo, UserRepo } from './users.js';
 
 export * from './access.js';
 export * from './blobs.js';
@@ -34,6 +34,7 @@ export interface Repos {
   readonly shares: ShareRepo;
   readonly uploads: UploadRepo;
   readonly limits: LimitRepo;
+  readonly secrets: SecretRepo;
 }
 
 export interface MetadataStore extends Repos {
