@@ -277,7 +277,7 @@ describe.each(backends)('onebot dialect: actions (%s)', (backend) => {
   });
 
   it('dead_time: a file with a future expiry shows it, then disappears from listings and links once it passes', async () => {
-    const at = Math.floor(Date.now() / 1000) + 2;
+    const at = Math.floor(Date.now() / 1000) + 6;
     const id = await upload('short-lived.txt', 'bye', { dead_time: at });
     const listed = (await ok(k, member, 'get_group_root_files', { group_id: group.id })).files.find((f: { file_id: string }) => f.file_id === id);
     expect(listed.dead_time).toBe(at);
