@@ -67,3 +67,30 @@ describe.each(backends)('onebot dialect: OneBot 11 HTTP transport (%s)', (backen
     expect(text).not.toContain(u.token);
   });
 });
+
+describe.each(backends)('onebot dialect: _async actions (%s)', (backend) => {
+  let k: TestKura;
+  let u: TestUser;
+  let groupId: number;
+  beforeAll(async () => {
+    k = await startKura(backend);
+    u = await k.user();
+    groupId = (await k.core.spaces.create({ userId: u.id, role: 'user' }, { kind: 'group', name: 'A' })).id;
+  });
+  afterAll(() => k.stop());
+
+  it('answers status async at once and does the work afterwards; the caller is still checked first', async () => {
+    const body = JSON.stringify({ group_id: groupId, file: `base64://${Buffer.from('later').toString('base64')}`, name: 'later.txt', echo: 'e1' });
+    const res = await fetch(`${k.url}/onebot/upload_group_file_async`, { method: 'POST', headers: { authorization: `Bearer ${u.token}`, 'content-type': 'application/json' }, body });
+    expect(res.status).toBe(200);
+    expect(await json(res)).toEqual({ status: 'async', retcode: 1, data: null, message: '', wording: '', echo: 'e1' });
+    let names: string[] = [];
+    for (let i = 0; i < 50 && !names.includes('later.txt'); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      const list = await json(await fetch(`${k.url}/onebot/get_group_root_files?group_id=${groupId}&access_token=${u.token}`));
+      names = list.data.files.map((f: { file_name: string }) => f.file_name);
+    }
+    expect(names).toContain('later.txt');
+    expect((await fetch(`${k.url}/onebot/upload_group_file_async`, { method: 'POST', headers: { 'content-type': 'application/json' }, body })).status).toBe(401);
+  });
+});

@@ -5,7 +5,7 @@ import { bodyParams } from '../../shared/params.js';
 
 /** The OneBot 11 answer: `{status, retcode, data, message, wording, echo}`. */
 export interface Answer<T = unknown> {
-  status: 'ok' | 'failed';
+  status: 'ok' | 'async' | 'failed';
   retcode: number;
   data: T | null;
   message: string;

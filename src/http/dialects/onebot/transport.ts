@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { badRequest, KuraError } from '../../../core/index.js';
+import { toKuraError } from '../../shared/errors.js';
 import { paramsOf, type Params } from '../../shared/params.js';
 import { ok } from './envelope.js';
 
@@ -44,7 +45,12 @@ export function oneBotTransport(app: FastifyInstance, bodyLimit: number): void {
 /** An action's work: its parameters and caller in, its `data` out. */
 export type Action = (p: Params, req: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
 
-/** Registers an action at `/<name>` for GET (query) and POST (JSON or form), answered in the OneBot envelope. */
+/**
+ * Registers an action at `/<name>` for GET (query) and POST (JSON or form), answered in the
+ * OneBot envelope, and at `/<name>_async` (OneBot 11): answered at once with `status: async`
+ * (`retcode` 1) once the caller is known, the action then running on its own; its outcome
+ * is only logged.
+ */
 export function action(app: FastifyInstance, name: string, run: Action): void {
   app.route({
     method: ['GET', 'POST'],
@@ -52,6 +58,19 @@ export function action(app: FastifyInstance, name: string, run: Action): void {
     handler: async (req, reply) => {
       const p = paramsOf(req);
       return ok(req, (await run(p, req, reply)) ?? null);
+    },
+  });
+  app.route({
+    method: ['GET', 'POST'],
+    url: `/${name}_async`,
+    handler: async (req, reply) => {
+      const p = paramsOf(req);
+      run(p, req, reply).catch((e: unknown) => {
+        const err = toKuraError(e);
+        if (err.code === 'internal') req.log.error({ reqId: req.id, action: name, err: e }, 'async action failed');
+        else req.log.info({ reqId: req.id, action: name, code: err.code, message: err.message }, 'async action refused');
+      });
+      return { ...ok(req, null), status: 'async', retcode: 1 };
     },
   });
 }
