@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { isIPv4, isIPv6 } from 'node:net';
-import { resolve } from 'node:path';
+import { isAbsolute, resolve } from 'node:path';
 import { FAULT_POINTS, type FaultPoint } from './core/index.js';
 
 /** Kura's whole configuration, validated once at start-up and frozen. */
@@ -78,6 +78,36 @@ export interface KuraConfig {
     /** The MIME types it takes, judged from the content (KURA_TENCENTURIES_MIME_TYPES, default the spec's list). */
     mimeTypes: readonly string[];
   }>;
+  /**
+   * Directories below which uploads by local path (OneBot `file` as a path or `file://`)
+   * may read (KURA_LOCAL_UPLOAD_DIRS, comma-separated absolute paths; default none: local
+   * paths are refused). Symlinks are followed and the real path must stay below one of them.
+   */
+  readonly localUploadDirs: readonly string[];
+  /** Uploads from a URL (OneBot `file` as http(s)://): src/fetch/safe-url.ts. */
+  readonly urlUpload: Readonly<{
+    /** Largest body fetched (KURA_URL_UPLOAD_MAX_BYTES, default 1GiB). */
+    maxBytes: number;
+    /** Longest wait for a connection and the response headers, ms (KURA_URL_UPLOAD_CONNECT_TIMEOUT_SECONDS, default 10). */
+    connectTimeoutMs: number;
+    /** Longest whole transfer, ms (KURA_URL_UPLOAD_TIMEOUT_SECONDS, default 300). */
+    timeoutMs: number;
+    /**
+     * Exact `address:port` endpoints that may be fetched although they are not public
+     * (KURA_URL_UPLOAD_ALLOW, default none). For tests and deliberate internal sources only:
+     * every entry names one IP literal and one port; ranges and wildcards are refused.
+     */
+    allow: readonly string[];
+  }>;
+  /** Largest decoded `base64://` upload (KURA_BASE64_UPLOAD_MAX_BYTES, default 16MiB). */
+  readonly base64MaxBytes: number;
+  /**
+   * Secret that signs download links (KURA_LINK_SECRET, at least 32 characters); default:
+   * one random secret made once and kept in the database, so every node agrees.
+   */
+  readonly linkSecret: string | undefined;
+  /** Seconds a signed download link stays valid (KURA_SIGNED_URL_SECONDS, default 3600). */
+  readonly signedUrlSeconds: number;
   /** Tests only: where to kill the process (KURA_TEST_FAULT, refused unless NODE_ENV=test). */
   readonly testFault: FaultPoint | undefined;
 }
@@ -152,6 +182,42 @@ function trustProxy(env: Env): false | number | string[] {
   return list;
 }
 
+function size(env: Env, name: string, def: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return def;
+  const n = parseSize(raw);
+  if (n === undefined || n < 1) throw new ConfigError(name, `expected a size such as 1048576 or 10GiB, got "${raw}"`);
+  return n;
+}
+
+function localDirs(env: Env): string[] {
+  const raw = (env.KURA_LOCAL_UPLOAD_DIRS ?? '').trim();
+  if (raw === '') return [];
+  return raw.split(',').map((d) => {
+    const dir = d.trim();
+    if (!isAbsolute(dir)) throw new ConfigError('KURA_LOCAL_UPLOAD_DIRS', `expected absolute directories, got "${dir}"`);
+    const r = resolve(dir);
+    if (r === '/' || r === resolve('/')) throw new ConfigError('KURA_LOCAL_UPLOAD_DIRS', 'the root directory cannot be allowed whole');
+    return r;
+  });
+}
+
+/** `127.0.0.1:8080`, `[::1]:8080`: one IP literal and one port each, nothing broader. */
+function fetchAllow(env: Env): string[] {
+  const raw = (env.KURA_URL_UPLOAD_ALLOW ?? '').trim();
+  if (raw === '') return [];
+  return raw.split(',').map((e) => {
+    const entry = e.trim();
+    const m = /^(?:\[([0-9a-fA-F:.]+)\]|(\d{1,3}(?:\.\d{1,3}){3})):(\d{1,5})$/.exec(entry);
+    const addr = m ? (m[1] ?? m[2]) : '';
+    const port = m ? Number(m[3]) : 0;
+    if (!m || !(isIPv4(addr) || isIPv6(addr)) || port < 1 || port > 65535 || addr === '0.0.0.0' || /^[:0]+$/.test(addr)) {
+      throw new ConfigError('KURA_URL_UPLOAD_ALLOW', `expected IP:port entries such as 127.0.0.1:8080 or [::1]:8080 (no ranges, no wildcards), got "${entry}"`);
+    }
+    return isIPv6(addr) ? `[${addr.toLowerCase()}]:${port}` : `${addr}:${port}`;
+  });
+}
+
 /**
  * Reads an optional JSON config file (KURA_CONFIG) whose keys are the same variable names;
  * real environment variables win over the file.
@@ -187,14 +253,6 @@ function mimeList(env: Env, name: string, def: readonly string[]): readonly stri
   const list = v.split(',').map((t) => t.trim().toLowerCase()).filter((t) => t !== '');
   for (const t of list) if (!/^[a-z0-9][a-z0-9!#$&^_.+-]{0,126}\/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}$/.test(t)) throw new ConfigError(name, `not a MIME type: "${t}"`);
   return Object.freeze(list);
-}
-
-function size(env: Env, name: string, def: number): number {
-  const v = env[name];
-  if (!v) return def;
-  const n = parseSize(v);
-  if (n === undefined || n < 1) throw new ConfigError(name, `expected a size such as 1048576 or 256MiB, got "${v}"`);
-  return n;
 }
 
 function withConfigFile(env: Env): Env {
@@ -233,6 +291,13 @@ function duration(env: Env, name: string, def: number, min: number, max: number)
   const ms = parseDurationMs(raw);
   if (ms === undefined || ms < min || ms > max) throw new ConfigError(name, `expected seconds or a duration such as 90s, 30m, 24h or 7d between ${min / 1000} s and ${max / 86_400_000} days, got "${raw}"`);
   return ms;
+}
+
+function linkSecret(env: Env): string | undefined {
+  const raw = env.KURA_LINK_SECRET;
+  if (raw === undefined || raw === '') return undefined;
+  if (raw.length < 32) throw new ConfigError('KURA_LINK_SECRET', 'must be at least 32 characters');
+  return raw;
 }
 
 export function loadConfig(rawEnv: Env = process.env): KuraConfig {
@@ -309,6 +374,16 @@ export function loadConfig(rawEnv: Env = process.env): KuraConfig {
       maxFileBytes: size(env, 'KURA_TENCENTURIES_MAX_FILE_BYTES', 256 * 1024 ** 2),
       mimeTypes: mimeList(env, 'KURA_TENCENTURIES_MIME_TYPES', TENCENTURIES_MIME_TYPES),
     }),
+    localUploadDirs: Object.freeze(localDirs(env)),
+    urlUpload: Object.freeze({
+      maxBytes: size(env, 'KURA_URL_UPLOAD_MAX_BYTES', 1024 ** 3),
+      connectTimeoutMs: int(env, 'KURA_URL_UPLOAD_CONNECT_TIMEOUT_SECONDS', 10, 1, 3600) * 1000,
+      timeoutMs: int(env, 'KURA_URL_UPLOAD_TIMEOUT_SECONDS', 300, 1, 86400) * 1000,
+      allow: Object.freeze(fetchAllow(env)),
+    }),
+    base64MaxBytes: size(env, 'KURA_BASE64_UPLOAD_MAX_BYTES', 16 * 1024 ** 2),
+    linkSecret: linkSecret(env),
+    signedUrlSeconds: int(env, 'KURA_SIGNED_URL_SECONDS', 3600, 10, 30 * 86400),
     testFault: fault as FaultPoint | undefined,
   });
 }

@@ -14,6 +14,7 @@ import { ItemQueries } from './items/queries.js';
 import { RateLimiter } from './limits/limiter.js';
 import { PinService } from './pins/service.js';
 import { SlotService } from './pins/slots.js';
+import { SignedLinks } from './links/service.js';
 import { PublicReads } from './public/service.js';
 import { ResumableUploads } from './resumable/service.js';
 import { ShareService } from './shares/service.js';
@@ -51,6 +52,7 @@ export type { OnConflict } from './items/placement.js';
 export type { ListOptions, TreeNode } from './items/queries.js';
 export type { Item, Version } from './items/view.js';
 export type { Rule } from './limits/limiter.js';
+export { SIGNED_LINK_MISSES, type SignedLink } from './links/service.js';
 export { isActiveType, sniffMime } from './mime.js';
 export { checkName, extensionOf, numberedName } from './names.js';
 export * from './ports/index.js';
@@ -96,6 +98,8 @@ export interface Core {
   readonly pins: PinService;
   /** Named one-image slots (avatars, covers) and uploads that expire unless pinned. */
   readonly slots: SlotService;
+  /** Signed, expiring download links that need no token. */
+  readonly links: SignedLinks;
   /** Answers when the metadata store does. */
   health(): Promise<void>;
   /** Deletes what nothing references any more (after the grace period). */
@@ -177,6 +181,7 @@ export function createCore(ctx: CoreContext): Core {
     counters,
     pins: new PinService(store, access, ctx.now),
     slots,
+    links: new SignedLinks(ctx, access, reader, limiter),
     health: () => store.ping(),
     gc,
     jobs,

@@ -9,7 +9,7 @@ import { shareRepo } from './repos/shares.js';
 import { spaceRepo } from './repos/spaces.js';
 import { limitRepo, uploadRepo } from './repos/uploads.js';
 import { usageRepo } from './repos/usage.js';
-import { tokenRepo, userRepo } from './repos/users.js';
+import { secretRepo, tokenRepo, userRepo } from './repos/users.js';
 import type { Db, Schema } from './schema.js';
 import { WriteListener } from './write-listener.js';
 
@@ -34,6 +34,7 @@ class KyselyRepos implements Repos {
   #limits?: Repos['limits'];
   #leases?: Repos['leases'];
   #pins?: Repos['pins'];
+  #secrets?: Repos['secrets'];
 
   constructor(protected readonly db: Db) {}
 
@@ -81,6 +82,9 @@ class KyselyRepos implements Repos {
   }
   get pins() {
     return (this.#pins ??= pinRepo(this.db));
+  }
+  get secrets() {
+    return (this.#secrets ??= secretRepo(this.db));
   }
 }
 

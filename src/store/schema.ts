@@ -43,6 +43,7 @@ export type RateLimitsTable = { key: string; window_start: number; count: number
 export type UploadSessionsTable = UploadSessionRow;
 export type UploadPiecesTable = UploadPieceRow;
 export type LeasesTable = LeaseRow;
+export type ServerSecretsTable = { name: string; value: string; created_at: number };
 export type SharesTable = WithDefaults<ShareRow, 'download_count'>;
 export type PinsTable = PinRow;
 export type PinPoliciesTable = { item_id: number; ttl_ms: number };
@@ -66,6 +67,7 @@ export interface Schema {
   leases: LeasesTable;
   pins: PinsTable;
   pin_policies: PinPoliciesTable;
+  server_secrets: ServerSecretsTable;
 }
 
 /** A database handle or an open transaction: repositories accept either. */

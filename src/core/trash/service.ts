@@ -96,7 +96,7 @@ export class TrashService {
  * Deletes a subtree for good inside `tx` (items trashed earlier inside it included): gives
  * its usage back and drops its blob references (GC removes the bytes).
  */
-export async function purgeTx(tx: Repos, item: ItemRow, now: number): Promise<void> {
+export async function purgeTx(tx: Repos, item: Pick<ItemRow, 'id' | 'space_id'>, now: number): Promise<void> {
   const id = Number(item.id);
   const usage = ofSubtree(await tx.items.subtreeUsage(id));
   for (const r of await tx.items.subtreeBlobRefs(id)) await tx.blobs.release(r.hash, r.n, now);

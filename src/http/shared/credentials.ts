@@ -76,12 +76,18 @@ export const bareAuthorization = (): CredentialStrategy => ({
   resolve: resolveToken,
 });
 
-/** The OneBot 11 `access_token`: an `Authorization: Bearer` header, else `?access_token=`. */
+const ONEBOT_SCHEME = /^(?:Bearer|Token)\s+(\S+)\s*$/i;
+
+/**
+ * The OneBot 11 `access_token`: an `Authorization: Bearer` header (or `Token`, as CQHTTP
+ * and the Koishi/Satori adapters send it), else `?access_token=`.
+ */
 export const oneBotAccessToken = (): CredentialStrategy => ({
   hint: 'an access_token (Authorization: Bearer <token> header or access_token query parameter)',
   find(req) {
-    const h = bearerToken(req);
-    if (h !== undefined) return h;
+    const auth = req.headers.authorization;
+    const m = auth ? ONEBOT_SCHEME.exec(auth) : null;
+    if (m) return m[1];
     const q = (req.query as Params | undefined)?.access_token;
     return typeof q === 'string' && q !== '' ? q : undefined;
   },

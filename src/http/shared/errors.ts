@@ -86,7 +86,7 @@ export function renderErrorsWith(app: FastifyInstance, render: ErrorRenderer, op
   });
   if (opts.notFound === false) return;
   app.setNotFoundHandler((req, reply) => {
-    const r = render(new KuraError('not_found', `no route ${req.method} ${req.url.split('?')[0]}`), req);
+    const r = render(new KuraError('not_found', `no route ${req.method} ${req.url.split('?')[0]}`, { route: 'unknown' }), req);
     reply.code(r.status).send(r.body);
   });
 }

@@ -10,6 +10,7 @@ import * as m0008 from './0008_hardening.js';
 import * as m0009 from './0009_media_listing.js';
 import * as m0014 from './0014_leases.js';
 import * as m0010 from './0010_pins_and_expiry.js';
+import * as m0012 from './0012_server_secrets.js';
 
 /** Migrations are listed in code so they ship inside the compiled build. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -24,6 +25,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0009_media_listing': m0009,
   '0014_leases': m0014,
   '0010_pins_and_expiry': m0010,
+  '0012_server_secrets': m0012,
 };
 
 export const migrationProvider: MigrationProvider = {

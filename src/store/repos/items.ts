@@ -71,6 +71,10 @@ const itemMethods: ItemRepo & ThisType<{ readonly db: Db }> = {
       .executeTakeFirst() as Promise<(ItemRow & { member_role: MemberRole | null }) | undefined>;
   },
 
+  async countDownload(id) {
+    await this.db.updateTable('items').set({ download_count: sql`download_count + 1` }).where('id', '=', id).execute();
+  },
+
   liveChildByName(parentId, name) {
     return this.db.selectFrom('items').selectAll().where('parent_id', '=', parentId).where('name', '=', name).where('trashed_at', 'is', null).executeTakeFirst() as Promise<ItemRow | undefined>;
   },

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { TokenRepo, UserRepo, UserRow } from '../../core/index.js';
+import type { SecretRepo, TokenRepo, UserRepo, UserRow } from '../../core/index.js';
 import type { Db } from '../schema.js';
 
 const userMethods: UserRepo & ThisType<{ readonly db: Db }> = {
@@ -75,3 +75,16 @@ const tokenMethods: TokenRepo & ThisType<{ readonly db: Db }> = {
 };
 
 export const tokenRepo = (db: Db): TokenRepo => Object.assign(Object.create(tokenMethods) as TokenRepo, { db });
+
+const secretMethods: SecretRepo & ThisType<{ readonly db: Db }> = {
+  async get(name) {
+    const r = await this.db.selectFrom('server_secrets').select('value').where('name', '=', name).executeTakeFirst();
+    return r?.value;
+  },
+
+  async putIfAbsent(name, value, at) {
+    await this.db.insertInto('server_secrets').values({ name, value, created_at: at }).onConflict((oc) => oc.column('name').doNothing()).execute();
+  },
+};
+
+export const secretRepo = (db: Db): SecretRepo => Object.assign(Object.create(secretMethods) as SecretRepo, { db });

@@ -6,7 +6,7 @@ import type { PinRepo } from './pins.js';
 import type { ShareRepo } from './shares.js';
 import type { SpaceRepo, UsageRepo } from './spaces.js';
 import type { LimitRepo, UploadRepo } from './uploads.js';
-import type { TokenRepo, UserRepo } from './users.js';
+import type { SecretRepo, TokenRepo, UserRepo } from './users.js';
 
 export * from './access.js';
 export * from './blobs.js';
@@ -40,6 +40,7 @@ export interface Repos {
   readonly limits: LimitRepo;
   readonly leases: LeaseRepo;
   readonly pins: PinRepo;
+  readonly secrets: SecretRepo;
 }
 
 export interface MetadataStore extends Repos {

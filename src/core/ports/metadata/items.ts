@@ -92,6 +92,8 @@ export interface ItemRepo {
   liveChildren(parentId: number, q: ChildrenQuery): Promise<ItemRow[]>;
   countLiveChildren(parentId: number, q: Pick<ChildrenQuery, 'kind' | 'exclude' | 'filter'>): Promise<number>;
   update(id: number, patch: ItemPatch): Promise<boolean>;
+  /** Adds one to a file's download count. */
+  countDownload(id: number): Promise<void>;
   /** Ids of the item's ancestors, nearest first (the item itself excluded). */
   ancestorIds(id: number): Promise<number[]>;
   /** Every item below `id` (not `id` itself), whatever its trash state, parents first. */

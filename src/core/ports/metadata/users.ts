@@ -53,3 +53,10 @@ export interface TokenRepo {
   delete(id: number): Promise<boolean>;
   touch(id: number, at: number): Promise<void>;
 }
+
+/** Secrets shared by every node (e.g. the key that signs download links). */
+export interface SecretRepo {
+  get(name: string): Promise<string | undefined>;
+  /** Stores `value` under `name` unless a value is there already (the first writer wins). */
+  putIfAbsent(name: string, value: string, at: number): Promise<void>;
+}

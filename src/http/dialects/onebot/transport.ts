@@ -1,0 +1,85 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { badRequest, KuraError } from '../../../core/index.js';
+import { toKuraError } from '../../shared/errors.js';
+import { paramsOf, type Params } from '../../shared/params.js';
+import { ok } from './envelope.js';
+
+const JSON_TYPE = 'application/json';
+const FORM_TYPE = 'application/x-www-form-urlencoded';
+
+const mediaType = (h: string | undefined) => (h ?? '').split(';')[0].trim().toLowerCase();
+const hasBody = (req: FastifyRequest) => (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0') || req.headers['transfer-encoding'] !== undefined;
+
+const malformed = (why: string) => new KuraError('bad_request', why, { transport: 'body' });
+
+/**
+ * OneBot 11 HTTP transport for one Fastify context: POST bodies are JSON objects or
+ * urlencoded forms (anything else is 406), a body that does not parse is 400, and bodies may
+ * be as large as a base64 upload allows (`bodyLimit`).
+ */
+export function oneBotTransport(app: FastifyInstance, bodyLimit: number): void {
+  app.removeContentTypeParser([JSON_TYPE, FORM_TYPE]);
+  app.addContentTypeParser(JSON_TYPE, { parseAs: 'string', bodyLimit }, (_req, text, done) => {
+    if ((text as string).trim() === '') return done(null, {});
+    let v: unknown;
+    try {
+      v = JSON.parse(text as string);
+    } catch (e) {
+      return done(malformed(`the body is not valid JSON: ${(e as Error).message}`));
+    }
+    if (!v || typeof v !== 'object' || Array.isArray(v)) return done(malformed('the body must be a JSON object of parameters'));
+    done(null, v);
+  });
+  app.addContentTypeParser(FORM_TYPE, { parseAs: 'string', bodyLimit }, (_req, text, done) => {
+    done(null, Object.fromEntries(new URLSearchParams(text as string)));
+  });
+  app.addHook('onRequest', async (req) => {
+    if (req.method !== 'POST' || !hasBody(req)) return;
+    const type = mediaType(req.headers['content-type']);
+    if (type !== JSON_TYPE && type !== FORM_TYPE) {
+      throw new KuraError('unsupported_type', `a OneBot request body is ${JSON_TYPE} or ${FORM_TYPE}, not ${type || 'untyped'}`, { transport: 'content-type' });
+    }
+  });
+}
+
+/** An action's work: its parameters and caller in, its `data` out. */
+export type Action = (p: Params, req: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
+
+/**
+ * Registers an action at `/<name>` for GET (query) and POST (JSON or form), answered in the
+ * OneBot envelope, and at `/<name>_async` (OneBot 11): answered at once with `status: async`
+ * (`retcode` 1) once the caller is known, the action then running on its own; its outcome
+ * is only logged.
+ */
+export function action(app: FastifyInstance, name: string, run: Action): void {
+  app.route({
+    method: ['GET', 'POST'],
+    url: `/${name}`,
+    handler: async (req, reply) => {
+      const p = paramsOf(req);
+      return ok(req, (await run(p, req, reply)) ?? null);
+    },
+  });
+  app.route({
+    method: ['GET', 'POST'],
+    url: `/${name}_async`,
+    handler: async (req, reply) => {
+      const p = paramsOf(req);
+      run(p, req, reply).catch((e: unknown) => {
+        const err = toKuraError(e);
+        if (err.code === 'internal') req.log.error({ reqId: req.id, action: name, err: e }, 'async action failed');
+        else req.log.info({ reqId: req.id, action: name, code: err.code, message: err.message }, 'async action refused');
+      });
+      return { ...ok(req, null), status: 'async', retcode: 1 };
+    },
+  });
+}
+
+/** A parameter that is an optional string, where clients may also send a number. */
+export function text(p: Params, name: string): string | undefined {
+  const v = p[name];
+  if (v === undefined || v === null || v === '') return undefined;
+  if (typeof v === 'number' && Number.isFinite(v)) return String(v);
+  if (typeof v !== 'string') throw badRequest(`${name} must be a string`, { field: name });
+  return v;
+}

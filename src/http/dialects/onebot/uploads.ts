@@ -1,0 +1,140 @@
+import type { FastifyPluginAsync } from 'fastify';
+import { type Actor, badRequest, compileFilter, CORE_FIELD_SPECS, type Item, KuraError, Right, type Space } from '../../../core/index.js';
+import { openSource } from '../../../fetch/sources.js';
+import { int, type Params, str } from '../../shared/params.js';
+import { sendFile } from '../../shared/send-file.js';
+import { ids, type OneBot } from './context.js';
+import { DOWNLOAD_PATH } from './envelope.js';
+import { action, text } from './transport.js';
+
+/** Folders Kura keeps in the caller's personal space for what OneBot sends outside groups. */
+export const PRIVATE_FOLDER = 'OneBot private files';
+export const IMAGE_FOLDER = 'OneBot images';
+
+/** What a recipient may do with the private files sent to it. */
+const RECIPIENT_RIGHTS = Right.READ_ATTRS | Right.LIST | Right.READ_CONTENT;
+
+/** `dead_time` (Kura's extension on uploads): epoch seconds in the future, or 0 / absent for a permanent file. */
+function deadTime(p: Params): number | null {
+  const v = int(p, 'dead_time', 0);
+  if (v === 0) return null;
+  if (v < 0 || v * 1000 <= Date.now()) throw badRequest('dead_time must be a moment in the future (epoch seconds) or 0 for a permanent file', { field: 'dead_time' });
+  return v * 1000;
+}
+
+/**
+ * Reads the bytes `file` names and records them in `folderId`. Rights on the folder are
+ * checked before any byte is fetched or read; the source is closed whatever happens.
+ */
+async function store(o: OneBot, actor: Actor, folderId: number, p: Params, opts: { name?: string; expiresAt?: number | null; fallback: string }): Promise<Item> {
+  await o.core.uploads.checkTarget(actor, folderId);
+  const src = await openSource(str(p, 'file'), o.sources);
+  try {
+    const name = opts.name ?? src.name ?? `${opts.fallback}-${Date.now()}`;
+    return await o.core.uploads.upload(actor, folderId, { name, stream: src.stream }, { onConflict: 'rename', expiresAt: opts.expiresAt ?? null });
+  } finally {
+    if (!src.stream.readableEnded) src.stream.destroy();
+  }
+}
+
+/** A folder of the caller's personal space by name, made (as a system folder) when missing. */
+async function personalFolder(o: OneBot, actor: Actor, under: number, name: string): Promise<number> {
+  const find = async () => (await o.core.items.children(actor, under, { kind: 'folder', limit: 1, filter: compileFilter(`name=="${name}"`, CORE_FIELD_SPECS) })).items[0]?.id;
+  const found = await find();
+  if (found !== undefined) return found;
+  try {
+    return (await o.core.changes.createFolder(actor, under, name, { onConflict: 'fail', system: true })).id;
+  } catch (e) {
+    // Another request made it meanwhile.
+    const again = e instanceof KuraError && e.code === 'name_conflict' ? await find() : undefined;
+    if (again === undefined) throw e;
+    return again;
+  }
+}
+
+async function personalSpace(o: OneBot, actor: Actor): Promise<Space> {
+  const mine = (await o.core.spaces.listMine(actor)).find((s) => s.kind === 'personal' && s.ownerId === actor.userId);
+  if (!mine) throw new KuraError('not_found', 'you have no personal space');
+  return mine;
+}
+
+/**
+ * The folder private files to `recipient` go to: `OneBot private files/<recipient id>` in
+ * the sender's personal space (its quota), readable by the recipient through an access
+ * entry on that folder. Each step is idempotent, so a failure half-way is completed by the
+ * next upload.
+ */
+async function privateFolder(o: OneBot, actor: Actor, recipient: number): Promise<number> {
+  const space = await personalSpace(o, actor);
+  const base = await personalFolder(o, actor, space.rootId, PRIVATE_FOLDER);
+  const folder = await personalFolder(o, actor, base, String(recipient));
+  if (recipient !== actor.userId) {
+    const entries = await o.core.acl.list(actor, folder);
+    if (!entries.some((e) => e.actorType === 0 && e.actorId === recipient && e.itemId === folder)) {
+      await o.core.acl.apply(actor, [{ op: 'add', itemId: folder, actorType: 0, actorId: recipient, mask: RECIPIENT_RIGHTS }]);
+    }
+  }
+  return folder;
+}
+
+/** Uploads (group, private, image), private file URLs, and the signed download route. */
+export const uploadRoutes =
+  (o: OneBot): FastifyPluginAsync =>
+  async (app) => {
+    action(app, 'upload_group_file', async (p, req) => {
+      const group = await o.group(req.actor, p);
+      const field = text(p, 'folder') !== undefined ? 'folder' : 'folder_id';
+      const folder = await o.folderIn(req.actor, group, text(p, field), field);
+      const item = await store(o, req.actor, folder, p, { name: text(p, 'name'), expiresAt: deadTime(p), fallback: 'file' });
+      return { file_id: String(item.id) };
+    });
+
+    action(app, 'upload_private_file', async (p, req) => {
+      const recipient = ids.decode(p.user_id);
+      if (recipient === undefined) throw badRequest('user_id must be a user id', { field: 'user_id' });
+      await o.core.users.get(recipient);
+      const folder = await privateFolder(o, req.actor, recipient);
+      const item = await store(o, req.actor, folder, p, { name: text(p, 'name'), expiresAt: deadTime(p), fallback: 'file' });
+      return { file_id: String(item.id) };
+    });
+
+    action(app, 'get_private_file_url', async (p, req) => {
+      const raw = text(p, 'file_id');
+      if (raw === undefined) throw badRequest('file_id is required', { field: 'file_id' });
+      const id = ids.decode(raw);
+      if (id === undefined) throw badRequest('file_id must be a file id', { field: 'file_id' });
+      if (p.user_id !== undefined && p.user_id !== '' && ids.decode(p.user_id) === undefined) throw badRequest('user_id must be a user id', { field: 'user_id' });
+      const file = await o.core.items.get(req.actor, id);
+      if (file.kind !== 'file') throw new KuraError('not_found', 'file not found');
+      const hash = text(p, 'file_hash');
+      if (hash !== undefined && hash.toLowerCase() !== file.sha256) throw new KuraError('not_found', 'no file with that file_id and file_hash (file_hash is the SHA-256 of the content)');
+      return { url: o.linkUrl(await o.core.links.sign(req.actor, file.id)) };
+    });
+
+    action(app, 'upload_image', async (p, req) => {
+      const space = await personalSpace(o, req.actor);
+      const folder = await personalFolder(o, req.actor, space.rootId, IMAGE_FOLDER);
+      const item = await store(o, req.actor, folder, p, { name: text(p, 'name'), fallback: 'image' });
+      if (item.category !== 'image') {
+        await o.core.changes.destroy(req.actor, item.id);
+        throw new KuraError('unsupported_type', `not an image (${item.mime ?? 'unknown type'})`, { field: 'file' });
+      }
+      return { file: item.name, url: o.linkUrl(await o.core.links.sign(req.actor, item.id)) };
+    });
+
+    // The signed link is the capability: no access_token.
+    app.get<{ Params: { id: string } }>(`${DOWNLOAD_PATH}:id`, { config: { auth: 'none' } }, async (req, reply) => {
+      const q = req.query as Params;
+      const itemId = ids.decode(req.params.id);
+      const userId = ids.decode(q.user);
+      const expires = ids.decode(q.expires);
+      const signature = typeof q.signature === 'string' ? q.signature : '';
+      if (itemId === undefined || userId === undefined || expires === undefined || signature === '') throw badRequest('not a download link (file id, user, expires and signature are needed)');
+      const h = req.headers;
+      // A download counts once: a whole GET, or the first piece of a ranged one.
+      const whole = req.method === 'GET' && (h.range === undefined || /^bytes=0-/.test(h.range)) && h['if-none-match'] === undefined && h['if-modified-since'] === undefined;
+      const body = await o.core.links.open({ itemId, userId, expires, signature }, { client: req.ip, count: whole });
+      await sendFile(req, reply, body, { cacheControl: 'private, no-store' });
+      return reply;
+    });
+  };
