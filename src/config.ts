@@ -51,6 +51,11 @@ export interface KuraConfig {
    * count, or comma-separated addresses and CIDR ranges).
    */
   readonly trustProxy: false | number | string[];
+  /**
+   * Browser origins allowed to call the tus endpoint from their pages (KURA_CORS_ORIGINS:
+   * comma-separated origins such as https://app.example.com, or `*` for any; unset = none).
+   */
+  readonly corsOrigins: readonly string[];
   /** Request bodies must bring `bodyMinBytes` per `bodyWindowMs` (KURA_BODY_MIN_RATE bytes/s over KURA_BODY_TIMEOUT_SECONDS). */
   readonly bodyWindowMs: number;
   readonly bodyMinBytes: number;
@@ -132,6 +137,26 @@ function trustProxy(env: Env): false | number | string[] {
  * Reads an optional JSON config file (KURA_CONFIG) whose keys are the same variable names;
  * real environment variables win over the file.
  */
+function corsOrigins(env: Env): readonly string[] {
+  const v = env.KURA_CORS_ORIGINS?.trim();
+  if (!v) return Object.freeze([]);
+  if (v === '*') return Object.freeze(['*']);
+  const out: string[] = [];
+  for (const raw of v.split(',').map((s) => s.trim()).filter(Boolean)) {
+    let u: URL;
+    try {
+      u = new URL(raw);
+    } catch {
+      throw new ConfigError('KURA_CORS_ORIGINS', `not an origin: "${raw}" (expected e.g. https://app.example.com, or * alone)`);
+    }
+    if ((u.protocol !== 'http:' && u.protocol !== 'https:') || u.origin !== raw.replace(/\/+$/, '')) {
+      throw new ConfigError('KURA_CORS_ORIGINS', `not an origin: "${raw}" (scheme, host and port only, e.g. https://app.example.com)`);
+    }
+    out.push(u.origin);
+  }
+  return Object.freeze(out);
+}
+
 function withConfigFile(env: Env): Env {
   const file = env.KURA_CONFIG;
   if (!file) return env;
@@ -212,6 +237,7 @@ export function loadConfig(rawEnv: Env = process.env): KuraConfig {
     shutdownGraceSeconds: int(env, 'KURA_SHUTDOWN_GRACE_SECONDS', 30, 0, 3600),
     uploadSessionSeconds: int(env, 'KURA_UPLOAD_SESSION_SECONDS', 86400, 1, 30 * 86400),
     trustProxy: trustProxy(env),
+    corsOrigins: corsOrigins(env),
     bodyWindowMs: bodyWindowSeconds * 1000,
     bodyMinBytes: int(env, 'KURA_BODY_MIN_RATE', 1024, 0, 1024 ** 3) * bodyWindowSeconds,
     testFault: fault as FaultPoint | undefined,

@@ -7,6 +7,7 @@ import * as m0005 from './0005_upload_sessions.js';
 import * as m0006 from './0006_shares.js';
 import * as m0007 from './0007_usage_ledger.js';
 import * as m0008 from './0008_hardening.js';
+import * as m0013 from './0013_tus_sessions.js';
 
 /** Migrations are listed in code so they ship inside the compiled build. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -18,6 +19,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0006_shares': m0006,
   '0007_usage_ledger': m0007,
   '0008_hardening': m0008,
+  '0013_tus_sessions': m0013,
 };
 
 export const migrationProvider: MigrationProvider = {
