@@ -10,6 +10,7 @@ import rss from './rss.mjs';
 import slicedUpload from './sliced-upload.mjs';
 import smallGet from './small-get.mjs';
 import thumbnail from './thumbnail.mjs';
+import tusUpload from './tus-upload.mjs';
 import upload from './upload.mjs';
 
-export const scenarios = [upload, download, smallGet, rss, thumbnail, driveChildren, driveDescendants, driveInfo, driveCopy, driveDelete, slicedUpload];
+export const scenarios = [upload, download, smallGet, rss, thumbnail, driveChildren, driveDescendants, driveInfo, driveCopy, driveDelete, slicedUpload, tusUpload];
