@@ -5,7 +5,6 @@ import { body, bytes, json, sha256, uploadOne } from '../helpers/http.js';
 import { startKura, type TestKura, type TestUser } from '../helpers/kura.js';
 import { create, metadata, patch, tusFetch } from '../helpers/tus.js';
 
-const OFFSET = 'application/offset+octet-stream';
 const digest = (alg: string, b: Buffer | string) => `${alg} ${createHash(alg).update(b).digest('base64')}`;
 
 describe.each(backends)('tus protocol (%s)', (backend) => {
