@@ -225,7 +225,8 @@ describe.each(backends)('tus protocol (%s)', (backend) => {
     const s = await up({ filename: 'in-space.txt', space: u.spaceId }, 'x');
     expect((await json(await fetch(`${base}/api/v1/items/${s.headers.get('kura-item-id')}`, { headers: u.auth }))).parentId).toBe(u.rootId);
     // Bad input: 400 before anything is kept.
-    for (const m of [{ filename: 'a/b' }, { filename: '' }, { parent: u.rootId }, { filename: 'x', onConflict: 'overwrite' }, { filename: 'x', parent: 'abc' }, { filename: 'x', parent: folder.id, space: other.spaceId }]) {
+    const invalid: Record<string, string | number>[] = [{ filename: 'a/b' }, { filename: '' }, { parent: u.rootId }, { filename: 'x', onConflict: 'overwrite' }, { filename: 'x', parent: 'abc' }, { filename: 'x', parent: folder.id, space: other.spaceId }];
+    for (const m of invalid) {
       expect((await create(base, u.auth, { 'upload-length': '1', 'upload-metadata': metadata(m) })).res.status, JSON.stringify(m)).toBe(400);
     }
     expect((await create(base, u.auth, { 'upload-length': '1', 'upload-metadata': 'filename !!!' })).res.status).toBe(400);
