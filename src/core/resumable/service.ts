@@ -9,12 +9,14 @@ import type { Item } from '../items/view.js';
 import type { UploadProtocol } from '../domain.js';
 import type { OnConflict } from '../items/placement.js';
 import { checkName } from '../names.js';
-import { DamagedPiece, type ItemRow, type PieceRef, type Repos, type Span, type StagedBlob, type UploadPieceRow, type UploadSessionRow } from '../ports/index.js';
+import type { PieceRef, Span, UploadPieceRow, UploadSessionRow } from '../ports/index.js';
 import { Right } from '../rights.js';
 import type { UploadService } from '../uploads/service.js';
 import { charge, credit, reservation } from '../usage/ledger.js';
-import { covered, mergedSpans, overlap, pieceRef, receivedBytes, sameBytes, spanOf } from './pieces.js';
+import { mergedSpans, receivedBytes } from './pieces.js';
+import { ASSEMBLY_LEASE_MS, complete } from './assembly.js';
 import { type ConcatSpec, concatenate } from './concat.js';
+import { record } from './record.js';
 import { type Checksum, Digesting, digesting, drained, isPrefix } from './streams.js';
 
 /**
@@ -74,15 +76,6 @@ export interface UploadStatus {
 
 export type SliceResult = { done: false; status: UploadStatus } | { done: true; status: UploadStatus; item: Item };
 
-/** A piece per slice; more means a client slicing absurdly thin. */
-const MAX_PIECES = 10_000;
-/**
- * An assembler renews its claim every HEARTBEAT_MS; a claim not renewed for
- * ASSEMBLY_LEASE_MS belongs to a node that is gone (crashed, killed), and the next slice
- * for the session, on any node, takes the assembly over.
- */
-const ASSEMBLY_LEASE_MS = 30_000;
-const HEARTBEAT_MS = 5_000;
 const KEY = /^[A-Za-z0-9][A-Za-z0-9_.{}()-]{0,99}$/;
 const MAX_META = 4096;
 /** How long a status request waits for another node's assembly before giving up. */
@@ -291,13 +284,16 @@ export class ResumableUploads {
   /** Takes one slice into a session. */
   private async receive(actor: Actor, session: UploadSessionRow, offset: number, stream: Readable, opts: ReceiveOptions): Promise<SliceResult> {
     let limit: number;
+    let known: Span[] = [];
     try {
       if (!Number.isSafeInteger(offset) || offset < 0) throw new KuraError('bad_request', 'the slice offset must be a whole number ≥ 0', { field: 'offset' });
       if (opts.length !== undefined) session = await this.declare(session, opts.length);
       limit = Number(session.deferred) === 1 ? this.ctx.config.uploadMaxBytes : Number(session.length);
       if (offset > limit) throw new KuraError('conflict', `the slice starts at ${offset}, beyond the file length ${limit}`, { offset, length: limit });
+      if (session.concat?.startsWith('final ')) throw new KuraError('forbidden', 'a concatenated upload takes no bytes of its own');
+      if (session.state !== 'done') known = mergedSpans(await this.livePieces(session.id));
       if (opts.contiguous) {
-        const at = session.state === 'done' ? Number(session.length) : (await this.statusOf(session.id)).offset;
+        const at = session.state === 'done' ? Number(session.length) : known[0]?.start === 0 ? known[0].end : 0;
         if (offset !== at) throw new KuraError('conflict', `the upload is at offset ${at}, not ${offset}`, { offset: at });
       }
     } catch (e) {
@@ -305,7 +301,7 @@ export class ResumableUploads {
       throw e;
     }
     if (session.state === 'done') return this.resent(actor, session, offset, stream);
-    const piece = await this.storePiece(session, offset, limit, stream, opts.checksum);
+    const piece = await this.storePiece(session, offset, limit, known, stream, opts.checksum);
     try {
       if (piece.size > 0) await this.record(session, piece);
       else await this.ctx.blobs.deletePiece(session.id, piece);
@@ -359,11 +355,10 @@ export class ResumableUploads {
   }
 
   /** Streams the slice into a new piece, at most up to `limit`; checks the client's digest of it. */
-  private async storePiece(session: UploadSessionRow, offset: number, limit: number, stream: Readable, checksum?: Checksum): Promise<PieceRef> {
+  private async storePiece(session: UploadSessionRow, offset: number, limit: number, known: Span[], stream: Readable, checksum?: Checksum): Promise<PieceRef> {
     let piece: PieceRef;
     const source = checksum ? digesting(stream, checksum.algorithm) : stream;
     try {
-      const known = mergedSpans(await this.livePieces(session.id));
       piece = { ...(await this.ctx.blobs.putPiece(session.id, offset, source, { maxBytes: limit - offset, known })), start: offset };
     } catch (e) {
       stream.resume();
@@ -380,57 +375,9 @@ export class ResumableUploads {
     return piece;
   }
 
-  /**
-   * Records a stored piece after comparing it with every recorded piece it overlaps. A piece
-   * recorded meanwhile by another request is compared in the next round, so two different
-   * byte runs for one range can never both be accepted.
-   */
-  private async record(session: UploadSessionRow, piece: PieceRef): Promise<void> {
-    const offset = piece.start;
-    const mine: Span = { start: offset, end: offset + piece.size };
-    const compared = new Set<string>();
-    for (let round = 0; round < 10; round++) {
-      const pieces = await this.livePieces(session.id);
-      for (const p of pieces) {
-        const common = overlap(mine, spanOf(p));
-        if (!common || compared.has(p.key)) continue;
-        // In place, the store compared while writing.
-        if (this.ctx.blobs.piecesInPlace) {
-          compared.add(p.key);
-          continue;
-        }
-        const [ours, theirs] = await Promise.all([
-          this.ctx.blobs.readPiece(session.id, piece, { start: common.start - offset, end: common.end - offset - 1 }),
-          this.ctx.blobs.readPiece(session.id, pieceRef(p), { start: common.start - Number(p.start), end: common.end - Number(p.start) - 1 }),
-        ]);
-        if (!(await sameBytes(ours, theirs))) {
-          throw new KuraError('conflict', `the slice at ${offset} differs from bytes already received for ${common.start}–${common.end - 1}`, { offset, start: common.start, end: common.end - 1 });
-        }
-        compared.add(p.key);
-      }
-      // A re-sent slice adds nothing: its bytes are known and equal.
-      if (covered(mergedSpans(pieces), mine)) {
-        await this.ctx.blobs.deletePiece(session.id, piece);
-        return;
-      }
-      if (pieces.length >= MAX_PIECES) throw new KuraError('conflict', `an upload takes at most ${MAX_PIECES} slices`);
-      const outcome = await this.ctx.store.transaction(async (tx) => {
-        const s = await tx.uploads.byId(session.id);
-        if (!s || s.state !== 'open') return 'closed';
-        const now = await tx.uploads.pieces(session.id);
-        if (now.some((p) => !compared.has(p.key) && overlap(mine, spanOf(p)))) return 'again';
-        const at = this.ctx.now();
-        await tx.uploads.insertPiece({ session_id: session.id, key: piece.key, start: offset, size: piece.size, epoch: piece.epoch, created_at: at });
-        await tx.uploads.touch(session.id, at, at + this.ttl());
-        return 'recorded';
-      });
-      if (outcome === 'recorded') return;
-      if (outcome === 'closed') {
-        await this.ctx.blobs.deletePiece(session.id, piece);
-        return;
-      }
-    }
-    throw new KuraError('conflict', 'too many concurrent slices for the same range; send this one again');
+  /** Records a stored piece (record.ts). */
+  private record(session: UploadSessionRow, piece: PieceRef): Promise<void> {
+    return record(this.ctx, this, session, piece);
   }
 
 
@@ -452,58 +399,9 @@ export class ResumableUploads {
     return { done: true, status: await this.statusOf(s.id), item: await this.items.get(actor, Number(s.result_id)) };
   }
 
-  /** Assembles the file, if no other request is doing so already. */
-  private async complete(actor: Actor, session: UploadSessionRow): Promise<SliceResult> {
-    const now = this.ctx.now();
-    const claim = randomBytes(8).toString('hex');
-    const claimed = await this.ctx.store.uploads.move(session.id, [{ state: 'open' }, { state: 'assembling', updatedBefore: now - ASSEMBLY_LEASE_MS }], { state: 'assembling', updated_at: now, assembler: claim });
-    if (!claimed) return { done: false, status: await this.statusOf(session.id) };
-    this.ctx.fault('resumable:assembling');
-    const heartbeat = setInterval(() => void this.ctx.store.uploads.heartbeat(session.id, claim, this.ctx.now()).catch(() => undefined), HEARTBEAT_MS);
-    heartbeat.unref();
-    try {
-      return await this.assemble(actor, session);
-    } finally {
-      clearInterval(heartbeat);
-    }
-  }
-
-  /** Stages the whole file from its pieces and records it through the ordinary upload path. */
-  private async assemble(actor: Actor, session: UploadSessionRow): Promise<SliceResult> {
-    const pieces = (await this.livePieces(session.id)).map(pieceRef);
-    const held = {
-      bytes: Number(session.reserved),
-      release: async (tx: Repos) => {
-        const s = await tx.uploads.byId(session.id);
-        if (!s || s.state !== 'assembling') throw new KuraError('conflict', 'the upload expired while it was being assembled');
-        await credit(tx, Number(s.space_id), reservation(Number(s.reserved)));
-      },
-      recorded: async (tx: Repos, row: ItemRow) => {
-        const at = this.ctx.now();
-        await tx.uploads.move(session.id, [{ state: 'assembling' }], { state: 'done', reserved: 0, result_id: Number(row.id), result_hash: row.blob_hash, assembler: null, updated_at: at, expires_at: at + this.ttl() });
-      },
-    };
-    let item: Item;
-    let staged: StagedBlob | undefined;
-    try {
-      staged = await this.ctx.blobs.assemble(session.id, pieces, Number(session.length));
-      item =
-        session.parent_id !== null
-          ? await this.uploads.upload(actor, Number(session.parent_id), { name: session.name, staged }, { onConflict: session.on_conflict, reservation: held })
-          : await this.uploads.uploadVersion(actor, Number(session.item_id), staged, { reservation: held });
-    } catch (e) {
-      if (staged) await this.ctx.blobs.discard(staged);
-      // The damaged piece is forgotten: the client sends that slice again.
-      if (e instanceof DamagedPiece) {
-        await this.ctx.store.uploads.deletePiece(session.id, e.piece.key);
-        await this.ctx.blobs.deletePiece(session.id, e.piece);
-      }
-      await this.ctx.store.uploads.move(session.id, [{ state: 'assembling' }], { state: 'open', updated_at: this.ctx.now() });
-      throw e;
-    }
-    await this.ctx.store.uploads.deletePieces(session.id);
-    await this.ctx.blobs.deletePieces(session.id);
-    return { done: true, status: await this.statusOf(session.id), item };
+  /** Assembles the file, if no other request is doing so already (assembly.ts). */
+  private complete(actor: Actor, session: UploadSessionRow): Promise<SliceResult> {
+    return complete(this.ctx, this, this.uploads, actor, session);
   }
 }
 

@@ -111,8 +111,6 @@ export const tusRoutes =
       if (!isOffsetStream(req)) throw unsupportedType();
       const offset = sizeHeader(req, 'upload-offset');
       if (offset === undefined) throw badRequest('Upload-Offset is required', { header: 'Upload-Offset' });
-      const status = await core.resumable.status(req.actor, req.params.key, 'tus');
-      if (status.parts) throw new KuraError('forbidden', 'a final upload takes no bytes of its own');
       const length = sizeHeader(req, 'upload-length');
       const r = await core.resumable.append(req.actor, req.params.key, offset, req.raw, { contiguous: true, checksum: checksumOf(req), length }, 'tus');
       stateHeaders(reply, req, r, false);
