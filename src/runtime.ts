@@ -21,10 +21,11 @@ export type OpenCore = Core & {
 
 /**
  * Opens every port (metadata store with migrations, blob store with its start-up clean-up
- * unless `blobs: false`, image engine) and wires the core. Used by `kura serve`, the CLI commands and the tests.
+ * unless `blobs: false`, image engine) and wires the core. `mustExist` refuses to create a new
+ * database (admin commands). Used by `kura serve`, the CLI commands and the tests.
  */
-export async function openCore(config: KuraConfig, opts: { blobs?: boolean } = {}): Promise<OpenCore> {
-  const database = await openDatabase({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
+export async function openCore(config: KuraConfig, opts: { blobs?: boolean; mustExist?: boolean } = {}): Promise<OpenCore> {
+  const database = await openDatabase({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, mustExist: opts.mustExist });
   const blobs = blobStoreFor(config);
   try {
     // Tools that touch only metadata (users, tokens, spaces) need not reach the blob store.
