@@ -221,6 +221,12 @@ describe.each(backends)('tus protocol (%s)', (backend) => {
     // fail: 409 on the chunk that completes it.
     const f = await up({ filename: 'clash.txt', parent: folder.id, onConflict: 'fail' }, 'four');
     expect(f.status).toBe(409);
+    // Its bytes stay: HEAD says so (no item), DELETE drops them.
+    const fh = await tusFetch(f.headers.get('location')!, u.auth, 'HEAD');
+    expect(fh.status).toBe(200);
+    expect(fh.headers.get('upload-offset')).toBe('4');
+    expect(fh.headers.get('kura-item-id')).toBeNull();
+    expect((await tusFetch(f.headers.get('location')!, u.auth, 'DELETE')).status).toBe(204);
     // space: its root; no parent nor space: the personal root.
     const s = await up({ filename: 'in-space.txt', space: u.spaceId }, 'x');
     expect((await json(await fetch(`${base}/api/v1/items/${s.headers.get('kura-item-id')}`, { headers: u.auth }))).parentId).toBe(u.rootId);

@@ -187,7 +187,14 @@ export class ResumableUploads {
       const status = await this.statusOf(s.id);
       if (status.state === 'done') return this.finished(actor, (await this.ctx.store.uploads.byId(s.id))!);
       if (status.deferred || status.partial || status.received < status.length) return { done: false, status };
-      const r = await this.complete(actor, (await this.ctx.store.uploads.byId(s.id))!);
+      let r: SliceResult;
+      try {
+        r = await this.complete(actor, (await this.ctx.store.uploads.byId(s.id))!);
+      } catch (e) {
+        // The assembly failed (a name clash with onConflict fail, the quota): a status request still answers.
+        if (!isKuraError(e)) throw e;
+        return { done: false, status: await this.statusOf(s.id) };
+      }
       if (r.done || this.ctx.now() > until) return r;
       await new Promise((resolve) => setTimeout(resolve, 500));
     }
