@@ -61,6 +61,11 @@ export interface KuraConfig {
    * count, or comma-separated addresses and CIDR ranges).
    */
   readonly trustProxy: false | number | string[];
+  /**
+   * Browser origins allowed to call the tus endpoint from their pages (KURA_CORS_ORIGINS:
+   * comma-separated origins such as https://app.example.com, or `*` for any; unset = none).
+   */
+  readonly corsOrigins: readonly string[];
   /** Request bodies must bring `bodyMinBytes` per `bodyWindowMs` (KURA_BODY_MIN_RATE bytes/s over KURA_BODY_TIMEOUT_SECONDS). */
   readonly bodyWindowMs: number;
   readonly bodyMinBytes: number;
@@ -255,6 +260,26 @@ function mimeList(env: Env, name: string, def: readonly string[]): readonly stri
   return Object.freeze(list);
 }
 
+function corsOrigins(env: Env): readonly string[] {
+  const v = env.KURA_CORS_ORIGINS?.trim();
+  if (!v) return Object.freeze([]);
+  if (v === '*') return Object.freeze(['*']);
+  const out: string[] = [];
+  for (const raw of v.split(',').map((s) => s.trim()).filter(Boolean)) {
+    let u: URL;
+    try {
+      u = new URL(raw);
+    } catch {
+      throw new ConfigError('KURA_CORS_ORIGINS', `not an origin: "${raw}" (expected e.g. https://app.example.com, or * alone)`);
+    }
+    if ((u.protocol !== 'http:' && u.protocol !== 'https:') || u.origin !== raw.replace(/\/+$/, '')) {
+      throw new ConfigError('KURA_CORS_ORIGINS', `not an origin: "${raw}" (scheme, host and port only, e.g. https://app.example.com)`);
+    }
+    out.push(u.origin);
+  }
+  return Object.freeze(out);
+}
+
 function withConfigFile(env: Env): Env {
   const file = env.KURA_CONFIG;
   if (!file) return env;
@@ -366,6 +391,7 @@ export function loadConfig(rawEnv: Env = process.env): KuraConfig {
     unpinnedTtlMs: duration(env, 'KURA_UNPINNED_TTL', 86_400_000, 1000, 365 * 86_400_000),
     uploadSessionSeconds: int(env, 'KURA_UPLOAD_SESSION_SECONDS', 86400, 1, 30 * 86400),
     trustProxy: trustProxy(env),
+    corsOrigins: corsOrigins(env),
     bodyWindowMs: bodyWindowSeconds * 1000,
     bodyMinBytes: int(env, 'KURA_BODY_MIN_RATE', 1024, 0, 1024 ** 3) * bodyWindowSeconds,
     metricsToken,

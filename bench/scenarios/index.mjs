@@ -16,6 +16,7 @@ import socialData from './social-data.mjs';
 import socialGc from './social-gc.mjs';
 import tcUpload from './tc-upload.mjs';
 import thumbnail from './thumbnail.mjs';
+import tusUpload from './tus-upload.mjs';
 import upload from './upload.mjs';
 
-export const scenarios = [upload, download, smallGet, rss, thumbnail, driveChildren, driveDescendants, driveInfo, driveCopy, driveDelete, mediaList, mediaThumb, slicedUpload, scaleMixed, socialData, socialGc, tcUpload];
+export const scenarios = [upload, download, smallGet, rss, thumbnail, driveChildren, driveDescendants, driveInfo, driveCopy, driveDelete, mediaList, mediaThumb, slicedUpload, scaleMixed, socialData, socialGc, tcUpload, tusUpload];

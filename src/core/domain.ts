@@ -7,6 +7,8 @@ export type SpaceKind = 'personal' | 'group' | 'project' | 'chat_room';
 export type MemberRole = 'owner' | 'admin' | 'member' | 'viewer';
 export type ItemKind = 'file' | 'folder';
 export type UploadState = 'open' | 'assembling' | 'done';
+/** Which protocol started an upload session: drive slices and native /uploads, or tus. */
+export type UploadProtocol = 'slices' | 'tus';
 export type ShareKind = 'public' | 'private';
 
 export const SPACE_KINDS: readonly SpaceKind[] = ['personal', 'group', 'project', 'chat_room'];

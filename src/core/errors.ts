@@ -15,6 +15,8 @@ export type KuraErrorCode =
   | 'range_not_satisfiable'
   | 'quota_exceeded'
   | 'rate_limited'
+  /** A body's digest differs from the one the client sent with it (tus: 460). */
+  | 'checksum_mismatch'
   | 'internal';
 
 export class KuraError extends Error {

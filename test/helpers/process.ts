@@ -16,9 +16,9 @@ export function run(args: string[], env: Record<string, string>): Promise<{ code
   });
 }
 
-/** Starts `kura serve` in its own process on a free port; resolves with its URL once it listens. */
-export async function startProcess(env: Record<string, string>): Promise<{ proc: ChildProcess; url: string }> {
-  const proc = spawn(process.execPath, [BIN, 'serve'], { env: { ...process.env, ...env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'pipe'] });
+/** Starts `kura serve` in its own process on a free port (or `port`); resolves with its URL once it listens. */
+export async function startProcess(env: Record<string, string>, port = 0): Promise<{ proc: ChildProcess; url: string }> {
+  const proc = spawn(process.execPath, [BIN, 'serve'], { env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'pipe'] });
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
     const onData = (d: Buffer) => {

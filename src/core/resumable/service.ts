@@ -6,21 +6,48 @@ import type { CoreContext } from '../context.js';
 import { isKuraError, KuraError } from '../errors.js';
 import type { ItemQueries } from '../items/queries.js';
 import type { Item } from '../items/view.js';
+import type { UploadProtocol } from '../domain.js';
+import type { OnConflict } from '../items/placement.js';
 import { checkName } from '../names.js';
-import { DamagedPiece, type ItemRow, type PieceRef, type Repos, type Span, type StagedBlob, type UploadPieceRow, type UploadSessionRow } from '../ports/index.js';
+import type { PieceRef, Span, UploadPieceRow, UploadSessionRow } from '../ports/index.js';
 import { Right } from '../rights.js';
 import type { UploadService } from '../uploads/service.js';
 import { charge, credit, reservation } from '../usage/ledger.js';
-import { covered, mergedSpans, overlap, pieceRef, receivedBytes, sameBytes, spanOf } from './pieces.js';
+import { mergedSpans, receivedBytes } from './pieces.js';
+import { ASSEMBLY_LEASE_MS, complete } from './assembly.js';
+import { type ConcatSpec, concatenate } from './concat.js';
+import { record } from './record.js';
+import { type Checksum, Digesting, digesting, drained, isPrefix } from './streams.js';
 
-/** Where a sliced upload goes: a new file in a folder, or a new version of a file. */
-export type SliceTarget = { folderId: number; name: string } | { itemId: number };
+/**
+ * Where a sliced upload goes: a new file in a folder, a new version of a file, or nowhere
+ * yet (a part of a later concatenation; its quota is held in the folder's space, else in the
+ * caller's personal space).
+ */
+export type SliceTarget = { folderId: number; name: string } | { itemId: number } | { partial: true; folderId?: number };
 
 export interface SessionSpec {
   /** The client's key for the upload (drive: FileTempId); unique per user. */
   key: string;
   target: SliceTarget;
-  length: number;
+  /** null: declared later, by a slice (tus creation-defer-length); nothing is reserved until then. */
+  length: number | null;
+  /** Default 'slices'. A session is continued only by the protocol that started it. */
+  protocol?: UploadProtocol;
+  /** The client's metadata, kept as sent (at most 4 KiB). */
+  meta?: string | null;
+  /** What completion does on a name clash (default 'rename'). */
+  onConflict?: OnConflict;
+}
+
+/** How a slice is taken. */
+export interface ReceiveOptions {
+  /** The slice must start where the bytes received from 0 end (tus), else conflict with `details.offset`. */
+  contiguous?: boolean;
+  /** The slice's bytes must have this digest, else `checksum_mismatch` and nothing is recorded. */
+  checksum?: Checksum;
+  /** Declares the length of a session opened without one (or repeats it). */
+  length?: number;
 }
 
 export interface UploadStatus {
@@ -28,6 +55,16 @@ export interface UploadStatus {
   name: string;
   length: number;
   received: number;
+  /** Where the bytes received from 0 end (the tus offset). */
+  offset: number;
+  /** Whether the length is still to be declared (then `length` is 0). */
+  deferred: boolean;
+  /** A part of a later concatenation (completing it makes no file). */
+  partial: boolean;
+  /** The keys of the parts this upload was concatenated from. */
+  parts: string[] | null;
+  /** The client's metadata as sent. */
+  meta: string | null;
   /** Received byte ranges, inclusive, merged and in order. */
   ranges: [number, number][];
   state: 'open' | 'assembling' | 'done';
@@ -39,16 +76,10 @@ export interface UploadStatus {
 
 export type SliceResult = { done: false; status: UploadStatus } | { done: true; status: UploadStatus; item: Item };
 
-/** A piece per slice; more means a client slicing absurdly thin. */
-const MAX_PIECES = 10_000;
-/**
- * An assembler renews its claim every HEARTBEAT_MS; a claim not renewed for
- * ASSEMBLY_LEASE_MS belongs to a node that is gone (crashed, killed), and the next slice
- * for the session, on any node, takes the assembly over.
- */
-const ASSEMBLY_LEASE_MS = 30_000;
-const HEARTBEAT_MS = 5_000;
 const KEY = /^[A-Za-z0-9][A-Za-z0-9_.{}()-]{0,99}$/;
+const MAX_META = 4096;
+/** How long a status request waits for another node's assembly before giving up. */
+const SETTLE_WAIT_MS = ASSEMBLY_LEASE_MS + 5_000;
 
 /**
  * Sliced (resumable) uploads. A session is keyed by user and client key and lives in the
@@ -65,28 +96,29 @@ export class ResumableUploads {
     private readonly items: ItemQueries,
   ) {}
 
-  /** Finds the caller's session for `spec.key` or starts one, reserving the length. */
+  /** Finds the caller's session for `spec.key` or starts one, reserving the length (when known). */
   async open(actor: Actor, spec: SessionSpec): Promise<UploadSessionRow> {
     const key = checkKey(spec.key);
-    if (!Number.isSafeInteger(spec.length) || spec.length < 0) throw new KuraError('bad_request', 'the file length must be a whole number ≥ 0', { field: 'length' });
-    if (spec.length > this.ctx.config.uploadMaxBytes) {
-      throw new KuraError('payload_too_large', `the file exceeds the limit of ${this.ctx.config.uploadMaxBytes} bytes`, { limit: this.ctx.config.uploadMaxBytes });
-    }
+    const protocol = spec.protocol ?? 'slices';
+    if (spec.length !== null) this.checkLength(spec.length);
+    if (spec.meta && spec.meta.length > MAX_META) throw new KuraError('bad_request', `the upload metadata exceeds ${MAX_META} characters`, { field: 'metadata' });
     for (let attempt = 0; ; attempt++) {
       const found = await this.live(await this.ctx.store.uploads.byKey(actor.userId, key));
-      if (found) return sameSpec(found, spec);
+      if (found) return sameSpec(found, spec, protocol);
       const { spaceId, name } = await this.checkTarget(actor, spec.target);
       const now = this.ctx.now();
+      const length = spec.length ?? 0;
+      const t = spec.target;
       const row: UploadSessionRow = {
         id: randomBytes(16).toString('hex'),
         user_id: actor.userId,
         client_key: key,
         space_id: spaceId,
-        parent_id: 'folderId' in spec.target ? spec.target.folderId : null,
-        item_id: 'itemId' in spec.target ? spec.target.itemId : null,
+        parent_id: 'partial' in t ? null : 'folderId' in t ? t.folderId : null,
+        item_id: 'itemId' in t ? t.itemId : null,
         name,
-        length: spec.length,
-        reserved: spec.length,
+        length,
+        reserved: length,
         state: 'open',
         result_id: null,
         result_hash: null,
@@ -94,10 +126,15 @@ export class ResumableUploads {
         created_at: now,
         updated_at: now,
         expires_at: now + this.ttl(),
+        protocol,
+        deferred: spec.length === null ? 1 : 0,
+        meta: spec.meta ?? null,
+        on_conflict: spec.onConflict ?? 'rename',
+        concat: 'partial' in t ? 'partial' : null,
       };
       try {
         await this.ctx.store.transaction(async (tx) => {
-          await charge(tx, spaceId, reservation(spec.length));
+          await charge(tx, spaceId, reservation(length));
           await tx.uploads.insert(row);
         });
         return row;
@@ -109,53 +146,68 @@ export class ResumableUploads {
   }
 
   /** Receives one slice at `offset`; the slice that completes the file answers the file. */
-  async slice(actor: Actor, spec: SessionSpec, offset: number, stream: Readable): Promise<SliceResult> {
+  async slice(actor: Actor, spec: SessionSpec, offset: number, stream: Readable, opts: ReceiveOptions = {}): Promise<SliceResult> {
     let session: UploadSessionRow;
     try {
       session = await this.open(actor, spec);
-      if (!Number.isSafeInteger(offset) || offset < 0) throw new KuraError('bad_request', 'the slice offset must be a whole number ≥ 0', { field: 'offset' });
-      if (offset > Number(session.length)) throw new KuraError('conflict', `the slice starts at ${offset}, beyond the file length ${session.length}`, { offset, length: Number(session.length) });
     } catch (e) {
       stream.resume();
       throw e;
     }
-    if (session.state === 'done') return this.resent(actor, session, offset, stream);
-    const piece = await this.storePiece(session, offset, stream);
-    try {
-      if (piece.size > 0) await this.record(session, piece);
-      else await this.ctx.blobs.deletePiece(session.id, piece);
-    } catch (e) {
-      await this.ctx.blobs.deletePiece(session.id, piece);
-      throw e;
-    }
-    const status = await this.statusOf(session.id);
-    if (status.state === 'done') return this.finished(actor, (await this.ctx.store.uploads.byId(session.id))!);
-    if (status.received < status.length) return { done: false, status };
-    return this.complete(actor, session);
+    return this.receive(actor, session, offset, stream, opts);
   }
 
-  /** Receives a slice for one of the caller's existing sessions (native API). */
-  async append(actor: Actor, key: string, offset: number, stream: Readable): Promise<SliceResult> {
+  /** Receives a slice for one of the caller's existing sessions (native API, tus). */
+  async append(actor: Actor, key: string, offset: number, stream: Readable, opts: ReceiveOptions = {}, protocol: UploadProtocol = 'slices'): Promise<SliceResult> {
     let s: UploadSessionRow;
     try {
-      s = await this.mine(actor, key);
+      s = await this.mine(actor, key, protocol);
     } catch (e) {
       stream.resume();
       throw e;
     }
-    const target: SliceTarget = s.item_id !== null ? { itemId: Number(s.item_id) } : { folderId: Number(s.parent_id), name: s.name };
-    return this.slice(actor, { key: s.client_key, target, length: Number(s.length) }, offset, stream);
+    return this.receive(actor, s, offset, stream, opts);
   }
 
   /** The state of one of the caller's sessions. */
-  async status(actor: Actor, key: string): Promise<UploadStatus> {
-    const s = await this.mine(actor, key);
+  async status(actor: Actor, key: string, protocol: UploadProtocol = 'slices'): Promise<UploadStatus> {
+    const s = await this.mine(actor, key, protocol);
     return this.statusOf(s.id);
   }
 
+  /**
+   * The state of one of the caller's sessions, after finishing it if every byte is in but
+   * no file was made (the node that received the last slice died while assembling): the
+   * assembly is taken over, or awaited while another node's lease on it is alive.
+   */
+  async settle(actor: Actor, key: string, protocol: UploadProtocol = 'slices'): Promise<SliceResult> {
+    const s = await this.mine(actor, key, protocol);
+    const until = this.ctx.now() + SETTLE_WAIT_MS;
+    for (;;) {
+      const status = await this.statusOf(s.id);
+      if (status.state === 'done') return this.finished(actor, (await this.ctx.store.uploads.byId(s.id))!);
+      if (status.deferred || status.partial || status.received < status.length) return { done: false, status };
+      let r: SliceResult;
+      try {
+        r = await this.complete(actor, (await this.ctx.store.uploads.byId(s.id))!);
+      } catch (e) {
+        // The assembly failed (a name clash with onConflict fail, the quota): a status request still answers.
+        if (!isKuraError(e)) throw e;
+        return { done: false, status: await this.statusOf(s.id) };
+      }
+      if (r.done || this.ctx.now() > until) return r;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  }
+
+  /** Makes one file of the caller's complete partial uploads (concat.ts). */
+  concat(actor: Actor, spec: ConcatSpec): Promise<SliceResult> {
+    return concatenate(this.ctx, this, this.uploads, actor, spec);
+  }
+
   /** Cancels one of the caller's sessions: pieces removed, reservation given back. */
-  async cancel(actor: Actor, key: string): Promise<void> {
-    const s = await this.mine(actor, key);
+  async cancel(actor: Actor, key: string, protocol: UploadProtocol = 'slices'): Promise<void> {
+    const s = await this.mine(actor, key, protocol);
     if (s.state === 'assembling' && Number(s.updated_at) > this.ctx.now() - ASSEMBLY_LEASE_MS) throw new KuraError('conflict', 'the upload is being assembled');
     await this.drop(s.id, false);
   }
@@ -168,12 +220,123 @@ export class ResumableUploads {
     return dropped;
   }
 
-  private ttl = () => this.ctx.config.uploadSessionSeconds * 1000;
-
-  private async mine(actor: Actor, key: string): Promise<UploadSessionRow> {
+  /** @internal One of the caller's live sessions of `protocol` (not found otherwise, also when it is someone else's). */
+  async mine(actor: Actor, key: string, protocol: UploadProtocol): Promise<UploadSessionRow> {
     const s = KEY.test(key) ? await this.live(await this.ctx.store.uploads.byKey(actor.userId, key.toLowerCase())) : undefined;
-    if (!s) throw new KuraError('not_found', 'upload not found');
+    if (!s || s.protocol !== protocol) throw new KuraError('not_found', 'upload not found');
     return s;
+  }
+
+  /** @internal The session's pieces, after forgetting those the store may have lost (an earlier epoch). */
+  async livePieces(id: string): Promise<UploadPieceRow[]> {
+    const rows = await this.ctx.store.uploads.pieces(id);
+    const epoch = this.ctx.blobs.pieceEpoch;
+    const lost = rows.filter((r) => r.epoch !== '' && r.epoch !== epoch);
+    for (const r of lost) await this.ctx.store.uploads.deletePiece(id, r.key);
+    return lost.length ? rows.filter((r) => !lost.includes(r)) : rows;
+  }
+
+  /** @internal */
+  async statusOf(id: string): Promise<UploadStatus> {
+    const s = await this.ctx.store.uploads.byId(id);
+    if (!s) throw new KuraError('not_found', 'upload not found');
+    const spans = s.state === 'done' ? [{ start: 0, end: Number(s.length) }] : mergedSpans(await this.livePieces(id));
+    return {
+      key: s.client_key,
+      name: s.name,
+      length: Number(s.length),
+      received: receivedBytes(spans),
+      offset: spans.length && spans[0].start === 0 ? spans[0].end : 0,
+      deferred: Number(s.deferred) === 1,
+      partial: s.concat === 'partial',
+      parts: s.concat?.startsWith('final ') ? s.concat.slice(6).split(' ') : null,
+      meta: s.meta,
+      ranges: spans.filter((r) => r.end > r.start).map((r) => [r.start, r.end - 1]),
+      state: s.state,
+      folderId: s.parent_id === null ? null : Number(s.parent_id),
+      itemId: s.item_id === null ? (s.result_id === null ? null : Number(s.result_id)) : Number(s.item_id),
+      createdAt: Number(s.created_at),
+      expiresAt: Number(s.expires_at),
+    };
+  }
+
+  /** @internal Where a session's quota is held and its file's name; checks the caller's right. */
+  async checkTarget(actor: Actor, target: SliceTarget): Promise<{ spaceId: number; name: string }> {
+    if ('partial' in target) {
+      if (target.folderId !== undefined) return { spaceId: Number((await this.access.folder(actor, target.folderId, Right.CREATE)).space_id), name: '' };
+      const personal = await this.ctx.store.spaces.personalOf(actor.userId);
+      if (!personal) throw new KuraError('not_found', 'the caller has no personal space to hold a partial upload');
+      return { spaceId: Number(personal.id), name: '' };
+    }
+    if ('folderId' in target) {
+      const name = checkName(target.name, 'file name');
+      const folder = await this.access.folder(actor, target.folderId, Right.CREATE);
+      return { spaceId: Number(folder.space_id), name };
+    }
+    const { item } = await this.access.item(actor, target.itemId, Right.EDIT_BASIC, 'file');
+    if (item.kind !== 'file') throw new KuraError('bad_request', 'a folder has no content');
+    return { spaceId: Number(item.space_id), name: item.name };
+  }
+
+  /** @internal */
+  ttl = () => this.ctx.config.uploadSessionSeconds * 1000;
+
+  private checkLength(length: number): void {
+    if (!Number.isSafeInteger(length) || length < 0) throw new KuraError('bad_request', 'the file length must be a whole number ≥ 0', { field: 'length' });
+    if (length > this.ctx.config.uploadMaxBytes) {
+      throw new KuraError('payload_too_large', `the file exceeds the limit of ${this.ctx.config.uploadMaxBytes} bytes`, { limit: this.ctx.config.uploadMaxBytes });
+    }
+  }
+
+  /** Takes one slice into a session. */
+  private async receive(actor: Actor, session: UploadSessionRow, offset: number, stream: Readable, opts: ReceiveOptions): Promise<SliceResult> {
+    let limit: number;
+    let known: Span[] = [];
+    try {
+      if (!Number.isSafeInteger(offset) || offset < 0) throw new KuraError('bad_request', 'the slice offset must be a whole number ≥ 0', { field: 'offset' });
+      if (opts.length !== undefined) session = await this.declare(session, opts.length);
+      limit = Number(session.deferred) === 1 ? this.ctx.config.uploadMaxBytes : Number(session.length);
+      if (offset > limit) throw new KuraError('conflict', `the slice starts at ${offset}, beyond the file length ${limit}`, { offset, length: limit });
+      if (session.concat?.startsWith('final ')) throw new KuraError('forbidden', 'a concatenated upload takes no bytes of its own');
+      if (session.state !== 'done') known = mergedSpans(await this.livePieces(session.id));
+      if (opts.contiguous) {
+        const at = session.state === 'done' ? Number(session.length) : known[0]?.start === 0 ? known[0].end : 0;
+        if (offset !== at) throw new KuraError('conflict', `the upload is at offset ${at}, not ${offset}`, { offset: at });
+      }
+    } catch (e) {
+      stream.resume();
+      throw e;
+    }
+    if (session.state === 'done') return this.resent(actor, session, offset, stream);
+    const piece = await this.storePiece(session, offset, limit, known, stream, opts.checksum);
+    try {
+      if (piece.size > 0) await this.record(session, piece);
+      else await this.ctx.blobs.deletePiece(session.id, piece);
+    } catch (e) {
+      await this.ctx.blobs.deletePiece(session.id, piece);
+      throw e;
+    }
+    const status = await this.statusOf(session.id);
+    if (status.state === 'done') return this.finished(actor, (await this.ctx.store.uploads.byId(session.id))!);
+    if (status.deferred || status.partial || status.received < status.length) return { done: false, status };
+    return this.complete(actor, session);
+  }
+
+  /** Declares the length of a session opened without one, reserving it; repeating the same length is harmless. */
+  private async declare(s: UploadSessionRow, length: number): Promise<UploadSessionRow> {
+    if (Number(s.deferred) !== 1) {
+      if (length !== Number(s.length)) throw new KuraError('conflict', `the upload length is ${s.length} already`, { length: Number(s.length) });
+      return s;
+    }
+    this.checkLength(length);
+    const spans = mergedSpans(await this.livePieces(s.id));
+    const end = spans.length ? spans[spans.length - 1].end : 0;
+    if (end > length) throw new KuraError('conflict', `${end} bytes are received already, more than the length ${length}`, { offset: end });
+    await this.ctx.store.transaction(async (tx) => {
+      await charge(tx, Number(s.space_id), reservation(length));
+      if (!(await tx.uploads.declareLength(s.id, length))) throw new KuraError('conflict', 'the upload length was declared meanwhile');
+    });
+    return (await this.ctx.store.uploads.byId(s.id))!;
   }
 
   /** `s` unless it has expired (then it is dropped on the spot). */
@@ -198,111 +361,32 @@ export class ResumableUploads {
     return gone;
   }
 
-  private async checkTarget(actor: Actor, target: SliceTarget): Promise<{ spaceId: number; name: string }> {
-    if ('folderId' in target) {
-      const name = checkName(target.name, 'file name');
-      const folder = await this.access.folder(actor, target.folderId, Right.CREATE);
-      return { spaceId: Number(folder.space_id), name };
-    }
-    const { item } = await this.access.item(actor, target.itemId, Right.EDIT_BASIC, 'file');
-    if (item.kind !== 'file') throw new KuraError('bad_request', 'a folder has no content');
-    return { spaceId: Number(item.space_id), name: item.name };
-  }
-
-  /** Streams the slice into a new piece, at most up to the end of the file. */
-  private async storePiece(session: UploadSessionRow, offset: number, stream: Readable): Promise<PieceRef> {
+  /** Streams the slice into a new piece, at most up to `limit`; checks the client's digest of it. */
+  private async storePiece(session: UploadSessionRow, offset: number, limit: number, known: Span[], stream: Readable, checksum?: Checksum): Promise<PieceRef> {
+    let piece: PieceRef;
+    const source = checksum ? digesting(stream, checksum.algorithm) : stream;
     try {
-      const known = mergedSpans(await this.livePieces(session.id));
-      return { ...(await this.ctx.blobs.putPiece(session.id, offset, stream, { maxBytes: Number(session.length) - offset, known })), start: offset };
+      piece = { ...(await this.ctx.blobs.putPiece(session.id, offset, source, { maxBytes: limit - offset, known })), start: offset };
     } catch (e) {
       stream.resume();
       if (isKuraError(e) && e.code === 'payload_too_large') {
-        throw new KuraError('conflict', `the slice at ${offset} runs past the file length ${session.length}`, { offset, length: Number(session.length) });
+        throw new KuraError(Number(session.deferred) === 1 ? 'payload_too_large' : 'conflict', `the slice at ${offset} runs past the file length ${limit}`, { offset, length: limit });
       }
-      if (!isKuraError(e) && stream.errored) throw new KuraError('bad_request', 'the slice body ended early or is malformed');
+      if (!isKuraError(e) && (stream.errored || source.errored)) throw new KuraError('bad_request', 'the slice body ended early or is malformed');
       throw e;
     }
-  }
-
-  /**
-   * Records a stored piece after comparing it with every recorded piece it overlaps. A piece
-   * recorded meanwhile by another request is compared in the next round, so two different
-   * byte runs for one range can never both be accepted.
-   */
-  private async record(session: UploadSessionRow, piece: PieceRef): Promise<void> {
-    const offset = piece.start;
-    const mine: Span = { start: offset, end: offset + piece.size };
-    const compared = new Set<string>();
-    for (let round = 0; round < 10; round++) {
-      const pieces = await this.livePieces(session.id);
-      for (const p of pieces) {
-        const common = overlap(mine, spanOf(p));
-        if (!common || compared.has(p.key)) continue;
-        // In place, the store compared while writing.
-        if (this.ctx.blobs.piecesInPlace) {
-          compared.add(p.key);
-          continue;
-        }
-        const [ours, theirs] = await Promise.all([
-          this.ctx.blobs.readPiece(session.id, piece, { start: common.start - offset, end: common.end - offset - 1 }),
-          this.ctx.blobs.readPiece(session.id, pieceRef(p), { start: common.start - Number(p.start), end: common.end - Number(p.start) - 1 }),
-        ]);
-        if (!(await sameBytes(ours, theirs))) {
-          throw new KuraError('conflict', `the slice at ${offset} differs from bytes already received for ${common.start}–${common.end - 1}`, { offset, start: common.start, end: common.end - 1 });
-        }
-        compared.add(p.key);
-      }
-      // A re-sent slice adds nothing: its bytes are known and equal.
-      if (covered(mergedSpans(pieces), mine)) {
-        await this.ctx.blobs.deletePiece(session.id, piece);
-        return;
-      }
-      if (pieces.length >= MAX_PIECES) throw new KuraError('conflict', `an upload takes at most ${MAX_PIECES} slices`);
-      const outcome = await this.ctx.store.transaction(async (tx) => {
-        const s = await tx.uploads.byId(session.id);
-        if (!s || s.state !== 'open') return 'closed';
-        const now = await tx.uploads.pieces(session.id);
-        if (now.some((p) => !compared.has(p.key) && overlap(mine, spanOf(p)))) return 'again';
-        const at = this.ctx.now();
-        await tx.uploads.insertPiece({ session_id: session.id, key: piece.key, start: offset, size: piece.size, epoch: piece.epoch, created_at: at });
-        await tx.uploads.touch(session.id, at, at + this.ttl());
-        return 'recorded';
-      });
-      if (outcome === 'recorded') return;
-      if (outcome === 'closed') {
-        await this.ctx.blobs.deletePiece(session.id, piece);
-        return;
-      }
+    if (checksum && source instanceof Digesting && !source.digest().equals(checksum.digest)) {
+      await this.ctx.blobs.deletePiece(session.id, piece);
+      throw new KuraError('checksum_mismatch', `the slice's ${checksum.algorithm} digest differs from the one sent; nothing was kept`, { algorithm: checksum.algorithm });
     }
-    throw new KuraError('conflict', 'too many concurrent slices for the same range; send this one again');
+    return piece;
   }
 
-  /** The session's pieces, after forgetting those the store may have lost (an earlier epoch). */
-  private async livePieces(id: string): Promise<UploadPieceRow[]> {
-    const rows = await this.ctx.store.uploads.pieces(id);
-    const epoch = this.ctx.blobs.pieceEpoch;
-    const lost = rows.filter((r) => r.epoch !== '' && r.epoch !== epoch);
-    for (const r of lost) await this.ctx.store.uploads.deletePiece(id, r.key);
-    return lost.length ? rows.filter((r) => !lost.includes(r)) : rows;
+  /** Records a stored piece (record.ts). */
+  private record(session: UploadSessionRow, piece: PieceRef): Promise<void> {
+    return record(this.ctx, this, session, piece);
   }
 
-  private async statusOf(id: string): Promise<UploadStatus> {
-    const s = await this.ctx.store.uploads.byId(id);
-    if (!s) throw new KuraError('not_found', 'upload not found');
-    const spans = s.state === 'done' ? [{ start: 0, end: Number(s.length) }] : mergedSpans(await this.livePieces(id));
-    return {
-      key: s.client_key,
-      name: s.name,
-      length: Number(s.length),
-      received: receivedBytes(spans),
-      ranges: spans.filter((r) => r.end > r.start).map((r) => [r.start, r.end - 1]),
-      state: s.state,
-      folderId: s.parent_id === null ? null : Number(s.parent_id),
-      itemId: s.item_id === null ? (s.result_id === null ? null : Number(s.result_id)) : Number(s.item_id),
-      createdAt: Number(s.created_at),
-      expiresAt: Number(s.expires_at),
-    };
-  }
 
   /**
    * A slice for a finished session: answered with the file when its bytes are those of the
@@ -322,94 +406,9 @@ export class ResumableUploads {
     return { done: true, status: await this.statusOf(s.id), item: await this.items.get(actor, Number(s.result_id)) };
   }
 
-  /** Assembles the file, if no other request is doing so already. */
-  private async complete(actor: Actor, session: UploadSessionRow): Promise<SliceResult> {
-    const now = this.ctx.now();
-    const claim = randomBytes(8).toString('hex');
-    const claimed = await this.ctx.store.uploads.move(session.id, [{ state: 'open' }, { state: 'assembling', updatedBefore: now - ASSEMBLY_LEASE_MS }], { state: 'assembling', updated_at: now, assembler: claim });
-    if (!claimed) return { done: false, status: await this.statusOf(session.id) };
-    this.ctx.fault('resumable:assembling');
-    const heartbeat = setInterval(() => void this.ctx.store.uploads.heartbeat(session.id, claim, this.ctx.now()).catch(() => undefined), HEARTBEAT_MS);
-    heartbeat.unref();
-    try {
-      return await this.assemble(actor, session);
-    } finally {
-      clearInterval(heartbeat);
-    }
-  }
-
-  /** Stages the whole file from its pieces and records it through the ordinary upload path. */
-  private async assemble(actor: Actor, session: UploadSessionRow): Promise<SliceResult> {
-    const pieces = (await this.livePieces(session.id)).map(pieceRef);
-    const held = {
-      bytes: Number(session.reserved),
-      release: async (tx: Repos) => {
-        const s = await tx.uploads.byId(session.id);
-        if (!s || s.state !== 'assembling') throw new KuraError('conflict', 'the upload expired while it was being assembled');
-        await credit(tx, Number(s.space_id), reservation(Number(s.reserved)));
-      },
-      recorded: async (tx: Repos, row: ItemRow) => {
-        const at = this.ctx.now();
-        await tx.uploads.move(session.id, [{ state: 'assembling' }], { state: 'done', reserved: 0, result_id: Number(row.id), result_hash: row.blob_hash, assembler: null, updated_at: at, expires_at: at + this.ttl() });
-      },
-    };
-    let item: Item;
-    let staged: StagedBlob | undefined;
-    try {
-      staged = await this.ctx.blobs.assemble(session.id, pieces, Number(session.length));
-      item =
-        session.parent_id !== null
-          ? await this.uploads.upload(actor, Number(session.parent_id), { name: session.name, staged }, { onConflict: 'rename', reservation: held })
-          : await this.uploads.uploadVersion(actor, Number(session.item_id), staged, { reservation: held });
-    } catch (e) {
-      if (staged) await this.ctx.blobs.discard(staged);
-      // The damaged piece is forgotten: the client sends that slice again.
-      if (e instanceof DamagedPiece) {
-        await this.ctx.store.uploads.deletePiece(session.id, e.piece.key);
-        await this.ctx.blobs.deletePiece(session.id, e.piece);
-      }
-      await this.ctx.store.uploads.move(session.id, [{ state: 'assembling' }], { state: 'open', updated_at: this.ctx.now() });
-      throw e;
-    }
-    await this.ctx.store.uploads.deletePieces(session.id);
-    await this.ctx.blobs.deletePieces(session.id);
-    return { done: true, status: await this.statusOf(session.id), item };
-  }
-}
-
-/** Reads a stream to its end; how many bytes it held. */
-async function drained(s: Readable): Promise<number> {
-  let n = 0;
-  for await (const c of s) n += (c as Buffer).length;
-  return n;
-}
-
-/** Whether `part` (read whole) is the beginning of `whole` (released either way). */
-async function isPrefix(part: Readable, whole: Readable): Promise<boolean> {
-  const it = whole[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
-  let buf: Buffer = Buffer.alloc(0);
-  let same = true;
-  try {
-    for await (const chunk of part) {
-      let c = chunk as Buffer;
-      while (same && c.length > 0) {
-        if (buf.length === 0) {
-          const r = await it.next();
-          if (r.done) {
-            same = false;
-            break;
-          }
-          buf = r.value;
-        }
-        const n = Math.min(buf.length, c.length);
-        if (!buf.subarray(0, n).equals(c.subarray(0, n))) same = false;
-        buf = buf.subarray(n);
-        c = c.subarray(n);
-      }
-    }
-    return same;
-  } finally {
-    whole.destroy();
+  /** Assembles the file, if no other request is doing so already (assembly.ts). */
+  private complete(actor: Actor, session: UploadSessionRow): Promise<SliceResult> {
+    return complete(this.ctx, this, this.uploads, actor, session);
   }
 }
 
@@ -419,11 +418,16 @@ function checkKey(key: string): string {
 }
 
 /** The same key must always name the same upload. */
-function sameSpec(s: UploadSessionRow, spec: SessionSpec): UploadSessionRow {
+function sameSpec(s: UploadSessionRow, spec: SessionSpec, protocol: UploadProtocol): UploadSessionRow {
   const t = spec.target;
   const same =
-    Number(s.length) === spec.length &&
-    ('folderId' in t ? s.parent_id !== null && Number(s.parent_id) === t.folderId && s.name === checkName(t.name, 'file name') : s.item_id !== null && Number(s.item_id) === t.itemId);
+    s.protocol === protocol &&
+    (spec.length === null ? Number(s.deferred) === 1 : Number(s.deferred) === 0 && Number(s.length) === spec.length) &&
+    ('partial' in t
+      ? s.concat === 'partial'
+      : 'folderId' in t
+        ? s.parent_id !== null && Number(s.parent_id) === t.folderId && s.name === checkName(t.name, 'file name')
+        : s.item_id !== null && Number(s.item_id) === t.itemId);
   if (!same) throw new KuraError('conflict', 'this upload key is in use for another file (name, folder or length differ)');
   return s;
 }

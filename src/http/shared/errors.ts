@@ -14,6 +14,7 @@ const STATUS: Record<KuraErrorCode, number> = {
   range_not_satisfiable: 416,
   quota_exceeded: 507,
   rate_limited: 429,
+  checksum_mismatch: 460,
   internal: 500,
 };
 

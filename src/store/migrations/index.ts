@@ -11,6 +11,7 @@ import * as m0009 from './0009_media_listing.js';
 import * as m0014 from './0014_leases.js';
 import * as m0010 from './0010_pins_and_expiry.js';
 import * as m0012 from './0012_server_secrets.js';
+import * as m0013 from './0013_tus_sessions.js';
 
 /** Migrations are listed in code so they ship inside the compiled build. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -26,6 +27,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0014_leases': m0014,
   '0010_pins_and_expiry': m0010,
   '0012_server_secrets': m0012,
+  '0013_tus_sessions': m0013,
 };
 
 export const migrationProvider: MigrationProvider = {

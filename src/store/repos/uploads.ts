@@ -50,6 +50,11 @@ const uploadMethods: UploadRepo & ThisType<{ readonly db: Db }> = {
     return Number(r.numUpdatedRows) === 1;
   },
 
+  async declareLength(id, length) {
+    const r = await this.db.updateTable('upload_sessions').set({ length, reserved: length, deferred: 0 }).where('id', '=', id).where('deferred', '=', 1).where('state', '=', 'open').executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
+  },
+
   async touch(id, now, expiresAt) {
     await this.db.updateTable('upload_sessions').set({ updated_at: now, expires_at: expiresAt }).where('id', '=', id).where('state', '=', 'open').execute();
   },

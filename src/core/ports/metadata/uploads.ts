@@ -1,4 +1,4 @@
-import type { UploadState } from '../../domain.js';
+import type { UploadProtocol, UploadState } from '../../domain.js';
 
 export interface UploadSessionRow {
   /** 32 random hex digits; names the session's pieces in the blob store. */
@@ -25,6 +25,16 @@ export interface UploadSessionRow {
   created_at: number;
   updated_at: number;
   expires_at: number;
+  /** The protocol that started it; only that one continues it. */
+  protocol: UploadProtocol;
+  /** 1 while the length is still to be declared (then `length` and `reserved` are 0). */
+  deferred: number;
+  /** The client's metadata as it sent it (tus Upload-Metadata), answered back on request. */
+  meta: string | null;
+  /** What completion does when the name is taken in the folder. */
+  on_conflict: 'fail' | 'rename' | 'version';
+  /** Its part in a concatenation: 'partial', or 'final' followed by the keys of its parts. */
+  concat: string | null;
 }
 
 export interface UploadPieceRow {
@@ -50,6 +60,8 @@ export interface UploadRepo {
   move(id: string, from: { state: UploadState; updatedBefore?: number }[], to: Partial<UploadSessionRow>): Promise<boolean>;
   /** Renews an assembler's lease (only while that claim holds it); false when it was lost. */
   heartbeat(id: string, assembler: string, now: number): Promise<boolean>;
+  /** Declares the length of a session opened without one; false unless it was still undeclared and open. */
+  declareLength(id: string, length: number): Promise<boolean>;
   /** Keeps an open session alive. */
   touch(id: string, now: number, expiresAt: number): Promise<void>;
   /** Sessions whose time is up (a few at a time). */

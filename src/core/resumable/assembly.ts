@@ -1,0 +1,72 @@
+import { randomBytes } from 'node:crypto';
+import type { Actor } from '../actor.js';
+import type { CoreContext } from '../context.js';
+import { KuraError } from '../errors.js';
+import type { Item } from '../items/view.js';
+import { DamagedPiece, type ItemRow, type Repos, type StagedBlob, type UploadSessionRow } from '../ports/index.js';
+import type { UploadService } from '../uploads/service.js';
+import { credit, reservation } from '../usage/ledger.js';
+import { pieceRef } from './pieces.js';
+import type { ResumableUploads, SliceResult } from './service.js';
+
+/**
+ * An assembler renews its claim every HEARTBEAT_MS; a claim not renewed for
+ * ASSEMBLY_LEASE_MS belongs to a node that is gone (crashed, killed), and the next slice
+ * for the session, on any node, takes the assembly over.
+ */
+export const ASSEMBLY_LEASE_MS = 30_000;
+const HEARTBEAT_MS = 5_000;
+
+/** Assembles the file, if no other request is doing so already. */
+export async function complete(ctx: CoreContext, sessions: ResumableUploads, uploads: UploadService, actor: Actor, session: UploadSessionRow): Promise<SliceResult> {
+  const now = ctx.now();
+  const claim = randomBytes(8).toString('hex');
+  const claimed = await ctx.store.uploads.move(session.id, [{ state: 'open' }, { state: 'assembling', updatedBefore: now - ASSEMBLY_LEASE_MS }], { state: 'assembling', updated_at: now, assembler: claim });
+  if (!claimed) return { done: false, status: await sessions.statusOf(session.id) };
+  ctx.fault('resumable:assembling');
+  const heartbeat = setInterval(() => void ctx.store.uploads.heartbeat(session.id, claim, ctx.now()).catch(() => undefined), HEARTBEAT_MS);
+  heartbeat.unref();
+  try {
+    return await assemble(ctx, sessions, uploads, actor, session);
+  } finally {
+    clearInterval(heartbeat);
+  }
+}
+
+/** Stages the whole file from its pieces and records it through the ordinary upload path. */
+async function assemble(ctx: CoreContext, sessions: ResumableUploads, uploads: UploadService, actor: Actor, session: UploadSessionRow): Promise<SliceResult> {
+  const pieces = (await sessions.livePieces(session.id)).map(pieceRef);
+  const held = {
+    bytes: Number(session.reserved),
+    release: async (tx: Repos) => {
+      const s = await tx.uploads.byId(session.id);
+      if (!s || s.state !== 'assembling') throw new KuraError('conflict', 'the upload expired while it was being assembled');
+      await credit(tx, Number(s.space_id), reservation(Number(s.reserved)));
+    },
+    recorded: async (tx: Repos, row: ItemRow) => {
+      const at = ctx.now();
+      await tx.uploads.move(session.id, [{ state: 'assembling' }], { state: 'done', reserved: 0, result_id: Number(row.id), result_hash: row.blob_hash, assembler: null, updated_at: at, expires_at: at + sessions.ttl() });
+    },
+  };
+  let item: Item;
+  let staged: StagedBlob | undefined;
+  try {
+    staged = await ctx.blobs.assemble(session.id, pieces, Number(session.length));
+    item =
+      session.parent_id !== null
+        ? await uploads.upload(actor, Number(session.parent_id), { name: session.name, staged }, { onConflict: session.on_conflict, reservation: held })
+        : await uploads.uploadVersion(actor, Number(session.item_id), staged, { reservation: held });
+  } catch (e) {
+    if (staged) await ctx.blobs.discard(staged);
+    // The damaged piece is forgotten: the client sends that slice again.
+    if (e instanceof DamagedPiece) {
+      await ctx.store.uploads.deletePiece(session.id, e.piece.key);
+      await ctx.blobs.deletePiece(session.id, e.piece);
+    }
+    await ctx.store.uploads.move(session.id, [{ state: 'assembling' }], { state: 'open', updated_at: ctx.now() });
+    throw e;
+  }
+  await ctx.store.uploads.deletePieces(session.id);
+  await ctx.blobs.deletePieces(session.id);
+  return { done: true, status: await sessions.statusOf(session.id), item };
+}
