@@ -40,8 +40,13 @@ export default {
         throw new BenchError(`kura gc --json printed no JSON: ${gc.stdout.slice(0, 300)}`);
       }
       ctx.log(`kura gc: ${gc.seconds.toFixed(2)} s, ${JSON.stringify(report)}`);
-      if (report.expired !== FILES - 1) throw new BenchError(`kura gc purged ${report.expired} expired items, expected ${FILES - 1}`);
-      if (report.deleted < FILES - 1) throw new BenchError(`kura gc deleted ${report.deleted} blobs, expected ${FILES - 1}`);
+      // The server's own GC (every 10 minutes) may have purged some if seeding was that slow.
+      if (report.expired < 0.9 * (FILES - 1)) throw new BenchError(`kura gc purged only ${report.expired} of ${FILES - 1} expired items: seeding took over 10 minutes and the server's periodic GC took the rest (machine too busy)`);
+      if (report.deleted < report.expired) throw new BenchError(`kura gc deleted ${report.deleted} blobs for ${report.expired} expired items`);
+      for (const id of ids.slice(1, 50)) {
+        const r = await request(`${kura.url}/files/${id}/data`, { discard: true });
+        if (r.status !== 404) throw new BenchError(`expired upload ${id} still answers ${r.status}`);
+      }
       const gone = await request(`${kura.url}/files/${ids[1]}/data`, { discard: true });
       if (gone.status !== 404) throw new BenchError(`an expired upload still answers ${gone.status}`);
       const kept = await request(`${kura.url}/files/${ids[0]}/data`);

@@ -11,7 +11,7 @@ describe.each(backends)('social generic files (%s)', (backend) => {
   let u: TestUser;
   let other: TestUser;
   beforeAll(async () => {
-    k = await startKura(backend, { KURA_GC_GRACE_SECONDS: '0', KURA_UNPINNED_TTL: '2s' });
+    k = await startKura(backend, { KURA_GC_GRACE_SECONDS: '0', KURA_UNPINNED_TTL: '1h' });
     u = await k.user();
     other = await k.user();
   });
@@ -114,6 +114,38 @@ describe.each(backends)('social generic files (%s)', (backend) => {
     await k.core.spaces.setPublicLinks({ userId: other.id, role: 'user' }, other.spaceId, true);
   });
 
+  it('an upload stays out of the caller\'s listing root: in a system folder of the personal space, named as sent (renamed on a clash)', async () => {
+    const img = await jpeg(10, 10, 20);
+    const one = await json(await post(form([['type', 'image'], ['file', { data: img, name: 'same.jpg' }]])));
+    const two = await json(await post(form([['type', 'image'], ['file', { data: img, name: 'same.jpg' }]])));
+    const [r1, r2] = [await itemRow(one.file_id), await itemRow(two.file_id)];
+    expect(Number(r1!.parent_id)).toBe(Number(r2!.parent_id));
+    expect(Number(r1!.parent_id)).not.toBe(u.rootId);
+    expect(Number(r1!.space_id)).toBe(u.spaceId);
+    expect([r1!.name, r2!.name].sort()).toEqual(['same (1).jpg', 'same.jpg']);
+    const folder = await itemRow(Number(r1!.parent_id));
+    expect(folder).toMatchObject({ name: 'Social', kind: 'folder', system: 1 });
+    // The same file through the native API: one id everywhere.
+    const native = await json(await fetch(`${k.url}/api/v1/items/${one.file_id}`, { headers: u.auth }));
+    expect(native.id).toBe(one.file_id);
+    expect(await png(2, 2)).toBeInstanceOf(Buffer);
+    expect(bytes(1).length).toBe(1);
+  });
+});
+
+// A short unpinned TTL on an instance of its own, so the other tests' files never expire under load.
+describe.each(backends)('social unpinned files and GC (%s)', (backend) => {
+  let k: TestKura;
+  let other: TestUser;
+  beforeAll(async () => {
+    k = await startKura(backend, { KURA_GC_GRACE_SECONDS: '0', KURA_UNPINNED_TTL: '2s' });
+    other = await k.user();
+  });
+  afterAll(() => k.stop());
+
+  const usage = async (user: TestUser) => (await k.core.spaces.get({ userId: user.id, role: 'user' }, user.spaceId)).usage;
+  const itemRow = (id: number) => k.core.database.db.selectFrom('items').selectAll().where('id', '=', id).executeTakeFirst();
+
   it('GC deletes unpinned uploads after KURA_UNPINNED_TTL for good; pinned ones survive; the last unpin restarts the clock', async () => {
     const g = await k.user();
     const before = await usage(g);
@@ -166,21 +198,4 @@ describe.each(backends)('social generic files (%s)', (backend) => {
     expect((await pin(d, 'late')).status).toBe(404);
   });
 
-  it('an upload stays out of the caller\'s listing root: in a system folder of the personal space, named as sent (renamed on a clash)', async () => {
-    const img = await jpeg(10, 10, 20);
-    const one = await json(await post(form([['type', 'image'], ['file', { data: img, name: 'same.jpg' }]])));
-    const two = await json(await post(form([['type', 'image'], ['file', { data: img, name: 'same.jpg' }]])));
-    const [r1, r2] = [await itemRow(one.file_id), await itemRow(two.file_id)];
-    expect(Number(r1!.parent_id)).toBe(Number(r2!.parent_id));
-    expect(Number(r1!.parent_id)).not.toBe(u.rootId);
-    expect(Number(r1!.space_id)).toBe(u.spaceId);
-    expect([r1!.name, r2!.name].sort()).toEqual(['same (1).jpg', 'same.jpg']);
-    const folder = await itemRow(Number(r1!.parent_id));
-    expect(folder).toMatchObject({ name: 'Social', kind: 'folder', system: 1 });
-    // The same file through the native API: one id everywhere.
-    const native = await json(await fetch(`${k.url}/api/v1/items/${one.file_id}`, { headers: u.auth }));
-    expect(native.id).toBe(one.file_id);
-    expect(await png(2, 2)).toBeInstanceOf(Buffer);
-    expect(bytes(1).length).toBe(1);
-  });
 });
