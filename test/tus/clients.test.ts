@@ -147,7 +147,7 @@ describe('tus-js-client and a killed server', () => {
     const dir = await mkdtemp(join(tmpdir(), 'kura-tus-kill-'));
     dirs.push(dir);
     const env = { DATA_DIR: dir };
-    expect((await run(['user', 'add', 'killed', '--password', 'killed-password-1', '--json'], env)).code).toBe(0);
+    expect((await run(['user', 'add', 'killed', '--password', 'killed-password-1', '--init', '--json'], env)).code).toBe(0);
     const token = (await run(['token', 'create', 'killed'], env)).stdout.trim();
     const port = await freePort();
     proc = (await startProcess(env, port)).proc;

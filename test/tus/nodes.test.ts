@@ -59,7 +59,7 @@ describe.runIf(process.env.KURA_TEST_DATABASE_URL)('tus across two Kura processe
         return { ...shared, DATA_DIR: d };
       }),
     );
-    expect((await run(['user', 'add', 'tusnodes', '--password', 'nodes-password-1', '--json'], envs[0])).code).toBe(0);
+    expect((await run(['user', 'add', 'tusnodes', '--password', 'nodes-password-1', '--init', '--json'], envs[0])).code).toBe(0);
     token = (await run(['token', 'create', 'tusnodes'], envs[0])).stdout.trim();
     for (const env of envs) {
       const p = await startProcess(env);
