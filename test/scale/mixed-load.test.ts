@@ -126,7 +126,7 @@ describePg('three nodes, one PostgreSQL, one S3 store, under mixed load with a n
     // A quota, so every upload reserves and every purge gives back against a limit.
     const q = await call(proxy.url, 'PUT', `/api/v1/spaces/${spaceId}/quota`, { headers: { ...auth, 'content-type': 'application/json' }, body: Buffer.from(JSON.stringify({ bytes: 20 * 1024 ** 3, files: 1_000_000 })) });
     expect(q.status).toBe(200);
-  }, 120_000);
+  }, 300_000);
 
   afterAll(async () => {
     await Promise.all(nodes.map((n) => stopNode(n)));
