@@ -37,7 +37,7 @@ describe.each(backends)('crash between bytes and metadata (%s)', (backend) => {
       dirs.push(dataDir);
       const env: Record<string, string> = { DATA_DIR: dataDir, NODE_ENV: 'test' };
       if (backend === 'postgres') env.DATABASE_URL = await freshPostgresUrl();
-      expect((await run(['user', 'add', 'order', '--password', 'order-password-1'], env)).code).toBe(0);
+      expect((await run(['user', 'add', 'order', '--password', 'order-password-1', '--init'], env)).code).toBe(0);
       const auth = { authorization: `Bearer ${(await run(['token', 'create', 'order'], env)).stdout.trim()}` };
 
       const v1 = bytes(70_000, 11);
@@ -99,7 +99,7 @@ describe.each(backends)('crash between bytes and metadata (%s)', (backend) => {
     dirs.push(dataDir);
     const env: Record<string, string> = { DATA_DIR: dataDir, NODE_ENV: 'test' };
     if (backend === 'postgres') env.DATABASE_URL = await freshPostgresUrl();
-    expect((await run(['user', 'add', 'lease', '--password', 'lease-password-1'], env)).code).toBe(0);
+    expect((await run(['user', 'add', 'lease', '--password', 'lease-password-1', '--init'], env)).code).toBe(0);
     const auth = { authorization: `Bearer ${(await run(['token', 'create', 'lease'], env)).stdout.trim()}` };
     const data = bytes(400_000, 15);
     const call = (url: string, path: string, init: RequestInit = {}) => fetch(`${url}/api/v1${path}`, { ...init, headers: { ...auth, ...(init.headers as Record<string, string>) } });

@@ -40,7 +40,7 @@ describe('an S3 endpoint that never answers', () => {
   });
 
   it('user, token and space commands work without it', async () => {
-    const add = await run(['user', 'add', 'meta', '--password', 'meta-password-1', '--json'], env);
+    const add = await run(['user', 'add', 'meta', '--password', 'meta-password-1', '--init', '--json'], env);
     expect(add.code, add.stderr).toBe(0);
     const token = await run(['token', 'create', 'meta'], env);
     expect(token.code, token.stderr).toBe(0);
