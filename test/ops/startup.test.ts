@@ -82,7 +82,7 @@ describe('start banner (JSON lines when stdout is not a terminal)', () => {
     await fetch(`${url}/healthz`);
     await k.waitFor((o) => /INFO .*\/healthz/.test(o));
     expect(await k.stop()).toBe(0);
-    expect(k.stdout()).toMatch(/INFO  shutting down: draining in-flight requests signal=SIGTERM/);
+    expect(k.stdout()).toMatch(/INFO {2}shutting down: draining in-flight requests signal=SIGTERM/);
   });
 
   it('HOST on all interfaces without PUBLIC_URL: a warning; with PUBLIC_URL: none, and the banner links to it', async () => {
