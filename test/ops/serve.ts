@@ -17,13 +17,17 @@ export interface Spawned {
   stop(): Promise<number>;
 }
 
-export function spawnKura(args: string[], env: Record<string, string>, opts: { command?: string; cwd?: string } = {}): Spawned {
+/**
+ * `opts.group`: the command runs in its own process group and stop() signals the whole group
+ * (npx does not pass SIGTERM on to the command it runs).
+ */
+export function spawnKura(args: string[], env: Record<string, string>, opts: { command?: string; cwd?: string; group?: boolean } = {}): Spawned {
   const command = opts.command ?? process.execPath;
   const argv = opts.command ? args : [BIN, ...args];
   const base = { ...process.env };
   // The test runner's own settings must not leak into the server under test.
   for (const k of Object.keys(base)) if (/^(DATABASE_URL|BLOB_STORE|S3_|PUBLIC_URL|HOST|PORT|DATA_DIR|LOG_|KURA_(?!TEST_DATABASE_URL))/.test(k)) delete base[k];
-  const proc = spawn(command, argv, { env: { ...base, ...env }, cwd: opts.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(command, argv, { env: { ...base, ...env }, cwd: opts.cwd, stdio: ['ignore', 'pipe', 'pipe'], detached: opts.group === true });
   let out = '';
   let err = '';
   const waiters = new Set<() => void>();
@@ -66,7 +70,10 @@ export function spawnKura(args: string[], env: Record<string, string>, opts: { c
       });
     },
     async stop() {
-      if (!done) proc.kill('SIGTERM');
+      if (!done) {
+        if (opts.group) process.kill(-proc.pid!, 'SIGTERM');
+        else proc.kill('SIGTERM');
+      }
       return exited;
     },
   };
