@@ -267,3 +267,15 @@ export function loadConfig(rawEnv: Env = process.env): KuraConfig {
     testFault: fault as FaultPoint | undefined,
   });
 }
+
+/** Where the metadata lives, for people: never the password. */
+export function describeDatabase(config: KuraConfig): string {
+  if (!config.databaseUrl) return `SQLite ${resolve(config.dataDir, 'kura.db')}`;
+  const u = new URL(config.databaseUrl);
+  return `PostgreSQL ${u.hostname}:${u.port || 5432}${u.pathname}`;
+}
+
+/** Where the bytes live, for people: never a secret. */
+export function describeBlobStore(config: KuraConfig): string {
+  return config.blobStore === 's3' ? `S3 bucket ${config.s3.bucket}${config.s3.endpoint ? ` at ${new URL(config.s3.endpoint).origin}` : ''}` : `local disk ${resolve(config.dataDir, 'blobs')}`;
+}

@@ -22,12 +22,14 @@ export type OpenCore = Core & {
 
 /**
  * Opens every port (metadata store with migrations, blob store with its start-up clean-up
- * unless `blobs: false`, image engine) and wires the core. Used by `kura serve`, the CLI commands and the tests.
+ * unless `blobs: false`, image engine) and wires the core. `mustExist` refuses to create a new
+ * database (admin commands). Used by `kura serve`, the CLI commands and the tests.
  */
-export async function openCore(config: KuraConfig, opts: { blobs?: boolean; onDatabaseRetry?: (r: ConnectRetry) => void } = {}): Promise<OpenCore> {
+export async function openCore(config: KuraConfig, opts: { blobs?: boolean; mustExist?: boolean; onDatabaseRetry?: (r: ConnectRetry) => void } = {}): Promise<OpenCore> {
+  // Admin commands (mustExist) create nothing, not even DATA_DIR.
   const usesDataDir = !config.databaseUrl || (config.blobStore === 'local' && opts.blobs !== false);
-  if (usesDataDir) await checkDataDir(config.dataDir);
-  const database = await openDatabase({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, connectTimeoutMs: config.dbConnectTimeoutMs, onRetry: opts.onDatabaseRetry }).catch((e: unknown) => {
+  if (usesDataDir && !opts.mustExist) await checkDataDir(config.dataDir);
+  const database = await openDatabase({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, mustExist: opts.mustExist, connectTimeoutMs: config.dbConnectTimeoutMs, onRetry: opts.onDatabaseRetry }).catch((e: unknown) => {
     throw config.databaseUrl ? e : dataDirError(config.dataDir, e);
   });
   const blobs = blobStoreFor(config);

@@ -1,12 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import type { KuraConfig } from './config.js';
+import { describeBlobStore, describeDatabase, type KuraConfig } from './config.js';
 import { buildApp, type AppDeps } from './http/app.js';
 import { createLogger } from './logging.js';
 import { openCore, type OpenCore } from './runtime.js';
-import { postgresAddress, type ConnectRetry } from './store/db.js';
+import type { ConnectRetry } from './store/db.js';
 
 const GC_INTERVAL_MS = 10 * 60_000;
 
@@ -108,7 +107,6 @@ export const VERSION: string = (JSON.parse(readFileSync(new URL('../package.json
  */
 async function banner(config: KuraConfig, server: RunningServer): Promise<Record<string, unknown>> {
   const base = config.publicUrlSet ? config.publicUrl : server.url;
-  const s3 = config.s3;
   return {
     banner: true,
     version: VERSION,
@@ -116,8 +114,8 @@ async function banner(config: KuraConfig, server: RunningServer): Promise<Record
     ...(config.publicUrlSet ? { publicUrl: config.publicUrl } : {}),
     docs: `${base}/docs`,
     dataDir: config.dataDir,
-    database: config.databaseUrl ? `PostgreSQL ${postgresAddress(config.databaseUrl)}` : `SQLite ${join(config.dataDir, 'kura.db')}`,
-    blobStore: config.blobStore === 's3' ? `S3 bucket ${s3.bucket} at ${s3.endpoint ? new URL(s3.endpoint).origin : `AWS ${s3.region}`}` : `local disk ${join(config.dataDir, 'blobs')}`,
+    database: describeDatabase(config),
+    blobStore: describeBlobStore(config),
     ...((await server.core.users.any()) ? {} : { hint: 'no user yet: create the first one with `kura user add NAME --admin` (`npx kura` in an npm install)' }),
   };
 }

@@ -7,7 +7,7 @@ import { backends, freshPostgresUrl } from './helpers/backends.js';
 
 const BIN = join(import.meta.dirname, '..', 'bin', 'kura.js');
 
-describe.each(backends)('kura CLI (%s)', (backend) => {
+describe.each(backends)('kura CLI (%s)', { timeout: 240_000 }, (backend) => {
   let env: Record<string, string>;
   let dataDir: string;
   beforeAll(async () => {
@@ -26,8 +26,33 @@ describe.each(backends)('kura CLI (%s)', (backend) => {
       p.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
     });
 
+  const lastLine = (s: string) => s.trim().split('\n').filter((l) => !l.startsWith('kura: using ')).join('\n');
+
+  it('refuses to create a new, empty database unless asked to, and says which one it uses', async () => {
+    const r = await kura('user', 'list');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`kura: using data directory ${dataDir}`);
+    expect(r.stderr).toMatch(backend === 'postgres' ? /database PostgreSQL 127\.0\.0\.1:5432\// : /database SQLite /);
+    expect(r.stderr).toMatch(/no Kura (database|tables)/);
+    expect(r.stderr).toMatch(/DATA_DIR/);
+    if (backend === 'sqlite') expect(await readdir(dataDir)).toEqual([]);
+    const j = await kura('user', 'list', '--json');
+    expect(j.code).toBe(1);
+    expect(JSON.parse(lastLine(j.stderr))).toEqual({ error: { code: 'not_found', message: expect.stringMatching(/no Kura/) } });
+    const first = await kura('user', 'add', 'nobody-yet', '--password', 'whatever-long-1');
+    expect(first.code).toBe(1);
+  });
+
+  it('prints its version', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const pkg = JSON.parse(await readFile(join(import.meta.dirname, '..', 'package.json'), 'utf8'));
+    const v = await kura('--version');
+    expect(v.code).toBe(0);
+    expect(v.stdout.trim()).toBe(pkg.version);
+  });
+
   it('adds, lists, re-passwords and removes users', async () => {
-    const add = await kura('user', 'add', 'ann', '--password', 'ann-password-1', '--admin', '--email', 'ann@example.test', '--real-name', 'Ann A', '--json');
+    const add = await kura('user', 'add', 'ann', '--password', 'ann-password-1', '--admin', '--email', 'ann@example.test', '--real-name', 'Ann A', '--init', '--json');
     expect(add.code, add.stderr).toBe(0);
     const ann = JSON.parse(add.stdout);
     expect(ann).toMatchObject({ username: 'ann', role: 'admin', email: 'ann@example.test', realName: 'Ann A' });
@@ -38,15 +63,23 @@ describe.each(backends)('kura CLI (%s)', (backend) => {
     expect((await kura('user', 'passwd', 'ben', '--password', 'new-password-2')).code).toBe(0);
     const dup = await kura('user', 'add', 'ann', '--password', 'whatever-long');
     expect(dup.code).not.toBe(0);
-    expect(dup.stderr.trim().split('\n')).toHaveLength(1);
+    expect(lastLine(dup.stderr).split('\n')).toHaveLength(1);
     expect(dup.stderr).toMatch(/already exists/);
     const noPw = await kura('user', 'add', 'cat');
     expect(noPw.code).not.toBe(0);
     expect(noPw.stderr).toMatch(/password/);
     const weak = await kura('user', 'add', 'dan', '--password', 'short');
     expect(weak.code).not.toBe(0);
-    expect((await kura('user', 'remove', 'ben')).code).toBe(0);
-    expect((await kura('user', 'remove', 'ben')).code).not.toBe(0);
+    const ask = await kura('user', 'remove', 'ben');
+    expect(ask.code).toBe(1);
+    expect(ask.stderr).toMatch(/--yes/);
+    expect(JSON.parse((await kura('user', 'list', '--json')).stdout)).toHaveLength(2);
+    const gone = await kura('user', 'remove', 'ben', '--yes');
+    expect(gone.code, gone.stderr).toBe(0);
+    expect(gone.stdout).toMatch(/removed user ben \(id \d+\): its personal space with 0 files \(0 B, trash included\) for good; 0 tokens/);
+    expect((await kura('user', 'remove', 'ben', '--yes')).code).not.toBe(0);
+    const json = await kura('user', 'remove', 'ben', '--yes', '--json');
+    expect(JSON.parse(lastLine(json.stderr))).toMatchObject({ error: { code: 'not_found' } });
   });
 
   it('creates tokens that print only the secret, lists and revokes them', async () => {
@@ -100,9 +133,103 @@ describe.each(backends)('kura CLI (%s)', (backend) => {
     expect(bad.code).toBe(3);
     const report = JSON.parse(bad.stdout);
     expect(report.ok).toBe(false);
-    expect(report.problems).toEqual([expect.objectContaining({ hash: item.sha256, problem: 'hash_mismatch' })]);
-    expect((await kura('fsck')).stdout).toMatch(/hash_mismatch/);
+    expect(report.problems).toEqual([
+      expect.objectContaining({ hash: item.sha256, problem: 'hash_mismatch', affects: [{ spaceId: space.id, space: space.name, path: '/x.txt', itemId: item.id }] }),
+    ]);
+    const text = (await kura('fsck')).stdout;
+    expect(text).toMatch(/hash_mismatch/);
+    expect(text).toContain(`affects "/x.txt" in space "${space.name}"`);
     expect(await readdir(join(dataDir, 'blobs', 'objects'))).not.toHaveLength(0);
+  });
+
+  it('names spaces and users by name or id, shows human units, transfers and deletes spaces', async () => {
+    expect((await kura('user', 'add', 'kim', '--password', 'kim-password-1')).code).toBe(0);
+    expect((await kura('user', 'add', 'lee', '--password', 'lee-password-1')).code).toBe(0);
+    const made = JSON.parse((await kura('space', 'create', '--kind', 'group', '--name', 'Crew', '--owner', 'kim', '--json')).stdout);
+    expect((await kura('space', 'quota', 'Crew', '--bytes', '10GiB')).stdout).toMatch(/space "Crew" \(group, id \d+\) owned by kim: 0 B of 10 GiB, 0 files \(no limit\)/);
+    const lee = JSON.parse((await kura('user', 'list', '--json')).stdout).find((u: { username: string }) => u.username === 'lee');
+    const add = await kura('space', 'members', 'add', 'Crew', String(lee.id), '--role', 'member');
+    expect(add.code, add.stderr).toBe(0);
+    const members = await kura('space', 'members', 'list', String(made.id));
+    expect(members.stdout).toMatch(/kim\s+owner/);
+    expect(members.stdout).toMatch(/lee\s+member/);
+    const list = await kura('space', 'list', '--kind', 'group');
+    expect(list.stdout).toMatch(new RegExp(`${made.id}\\s+Crew\\s+group\\s+kim\\s+0 B of 10 GiB`));
+    expect((await kura('space', 'show', 'Nowhere')).stderr).toMatch(/no space named or numbered "Nowhere"/);
+
+    // Some content, through the core, so deletion has something to keep.
+    const { openCore } = await import('../src/runtime.js');
+    const { loadConfig } = await import('../src/config.js');
+    const { Readable } = await import('node:stream');
+    let core = await openCore(loadConfig(env));
+    const kim = await core.users.byName('kim');
+    const actor = { userId: kim.id, role: 'user' as const };
+    const folder = await core.changes.createFolder(actor, made.rootId, 'docs');
+    await core.uploads.upload(actor, folder.id, { name: 'plan.txt', stream: Readable.from([Buffer.from('the plan, 23 bytes long')]) });
+    await core.close();
+
+    // kim owns a group space: removal is refused, with the way out.
+    const refused = await kura('user', 'remove', 'kim', '--yes');
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/owns "Crew" \(group, id \d+\).*kura space transfer/);
+    const t = await kura('space', 'transfer', 'Crew', 'lee');
+    expect(t.code, t.stderr).toBe(0);
+    expect(t.stdout).toMatch(/space "Crew" now belongs to lee \(kim stays as admin\)/);
+    const after = JSON.parse((await kura('space', 'members', 'list', 'Crew', '--json')).stdout);
+    expect(after).toEqual(expect.arrayContaining([expect.objectContaining({ username: 'lee', role: 'owner' }), expect.objectContaining({ username: 'kim', role: 'admin' })]));
+    expect((await kura('space', 'transfer', 'Crew', 'nobody')).code).toBe(1);
+    const personal = JSON.parse((await kura('space', 'list', '--kind', 'personal', '--json')).stdout).find((s: { owner: string }) => s.owner === 'lee');
+    expect((await kura('space', 'transfer', String(personal.id), 'kim')).stderr).toMatch(/personal space/);
+
+    // Deleting keeps the content in the new owner's personal trash, counted there.
+    expect((await kura('space', 'delete', 'Crew')).stderr).toMatch(/--yes/);
+    const del = await kura('space', 'delete', 'Crew', '--yes');
+    expect(del.code, del.stderr).toBe(0);
+    expect(del.stdout).toMatch(/deleted space "Crew" \(group, id \d+\) with 1 file \(23 B\): its content goes to the trash of lee's personal space as a folder "Crew"/);
+    expect((await kura('space', 'show', String(made.id))).code).toBe(1);
+    core = await openCore(loadConfig(env));
+    const leeActor = { userId: lee.id, role: 'user' as const };
+    const trash = await core.trash.list(leeActor, personal.id);
+    expect(trash.map((i) => i.name)).toEqual(['Crew']);
+    expect((await core.spaces.get(leeActor, personal.id)).usage).toEqual({ bytes: 23, files: 1 });
+    const restored = await core.trash.restore(leeActor, trash[0].id);
+    const docs = (await core.items.children(leeActor, restored.id)).items.find((i) => i.name === 'docs')!;
+    expect((await core.items.children(leeActor, docs.id)).items.map((i) => i.name)).toEqual(['plan.txt']);
+    await core.close();
+    const fsck = await kura('fsck', '--json');
+    expect(JSON.parse(fsck.stdout).problems.filter((p: { problem: string }) => p.problem === 'usage_mismatch')).toEqual([]);
+
+    // With --purge the content goes for good.
+    const gone = JSON.parse((await kura('space', 'create', '--kind', 'project', '--name', 'Gone', '--owner', 'lee', '--json')).stdout);
+    const purged = await kura('space', 'delete', String(gone.id), '--purge', '--yes', '--json');
+    expect(JSON.parse(purged.stdout)).toMatchObject({ id: gone.id, deleted: true, files: 0 });
+    expect((await kura('space', 'delete', String(personal.id), '--yes')).stderr).toMatch(/remove the user instead/);
+  });
+
+  it('changes a password and revokes every token, says what gc leaves for later', async () => {
+    expect((await kura('token', 'create', 'lee')).code).toBe(0);
+    expect((await kura('token', 'create', 'lee')).code).toBe(0);
+    const r = await kura('user', 'passwd', 'lee', '--password', 'lee-password-2', '--revoke-tokens');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/password of lee changed; 2 tokens revoked/);
+    expect(JSON.parse((await kura('token', 'list', 'lee', '--json')).stdout)).toEqual([]);
+    // Content deleted for good just now is unreferenced but young: it waits out the grace period.
+    const { openCore } = await import('../src/runtime.js');
+    const { loadConfig } = await import('../src/config.js');
+    const { Readable } = await import('node:stream');
+    const core = await openCore(loadConfig(env));
+    const lee = await core.users.byName('lee');
+    const actor = { userId: lee.id, role: 'user' as const };
+    const [space] = await core.spaces.listMine(actor);
+    const file = await core.uploads.upload(actor, space.rootId, { name: 'soon-gone.bin', stream: Readable.from([Buffer.alloc(3000, 7)]) });
+    await core.changes.trash(actor, file.id);
+    await core.trash.purge(actor, file.id);
+    await core.close();
+    const gc = await kura('gc');
+    expect(gc.code, gc.stderr).toBe(0);
+    expect(gc.stdout).toMatch(/^freed \d+(\.\d)? (B|KiB): \d+ unreferenced blobs? deleted/);
+    expect(gc.stdout).toMatch(/\d\.\d KiB in \d+ blobs? waits out the grace period \(KURA_GC_GRACE_SECONDS\)/);
+    expect(JSON.parse((await kura('gc', '--json')).stdout)).toMatchObject({ waiting: { blobs: expect.any(Number), bytes: expect.any(Number) } });
   });
 
   it('fails with one clear line naming the variable on invalid configuration', async () => {

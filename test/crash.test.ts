@@ -20,7 +20,7 @@ describe.each(backends)('crash during upload (%s)', (backend) => {
     dirs.push(dataDir);
     const env: Record<string, string> = { DATA_DIR: dataDir };
     if (backend === 'postgres') env.DATABASE_URL = await freshPostgresUrl();
-    const add = await run(['user', 'add', 'crash', '--password', 'crash-password', '--json'], env);
+    const add = await run(['user', 'add', 'crash', '--password', 'crash-password', '--init', '--json'], env);
     expect(add.code, add.stderr).toBe(0);
     const token = (await run(['token', 'create', 'crash'], env)).stdout.trim();
     const auth = { authorization: `Bearer ${token}` };
@@ -65,7 +65,7 @@ describe.each(backends)('crash during upload (%s)', (backend) => {
     dirs.push(dataDir);
     const env: Record<string, string> = { DATA_DIR: dataDir };
     if (backend === 'postgres') env.DATABASE_URL = await freshPostgresUrl();
-    await run(['user', 'add', 'drain', '--password', 'drain-password'], env);
+    await run(['user', 'add', 'drain', '--password', 'drain-password', '--init'], env);
     const token = (await run(['token', 'create', 'drain'], env)).stdout.trim();
     const auth = { authorization: `Bearer ${token}` };
     const { proc, url } = await startProcess(env);

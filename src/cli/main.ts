@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { ConfigError, loadConfig } from '../config.js';
 import { isKuraError } from '../core/index.js';
@@ -8,10 +9,16 @@ import { spaceCommands } from './commands/space.js';
 import { tokenCommands } from './commands/token.js';
 import { userCommands } from './commands/user.js';
 
-/** `kura …`. Returns the exit code. Errors are one line on stderr. */
+/** Kura's version, from its package.json. */
+export function kuraVersion(): string {
+  return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+}
+
+/** `kura …`. Returns the exit code. Errors are one line on stderr (JSON with `--json`). */
 export async function main(argv: string[]): Promise<number> {
   const program = new Command('kura')
     .description('Kura file storage service')
+    .version(kuraVersion(), '-V, --version', 'print the version')
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) })
     .showHelpAfterError(false);
@@ -35,7 +42,12 @@ export async function main(argv: string[]): Promise<number> {
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
     const msg = e instanceof ConfigError || isKuraError(e) || e instanceof Error ? e.message : String(e);
-    process.stderr.write(`kura: ${msg}\n`);
+    if (argv.includes('--json')) {
+      const code = isKuraError(e) ? e.code : e instanceof ConfigError ? 'bad_config' : 'error';
+      process.stderr.write(`${JSON.stringify({ error: { code, message: msg } })}\n`);
+    } else {
+      process.stderr.write(`kura: ${msg}\n`);
+    }
     return 1;
   }
 }

@@ -27,3 +27,15 @@ export async function newPassword(given: string | undefined): Promise<string> {
   if (a !== b) throw new Error('the passwords differ');
   return a;
 }
+
+/**
+ * Asks a yes/no question on the terminal (default no). Without a terminal there is no one
+ * to ask: the command is refused unless it was given --yes.
+ */
+export async function confirm(question: string): Promise<boolean> {
+  if (!process.stdin.isTTY) throw new Error('standard input is not a terminal: pass --yes to confirm');
+  const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
+  const answer = await new Promise<string>((resolve) => rl.question(`${question} [y/N] `, resolve));
+  rl.close();
+  return /^y(es)?$/i.test(answer.trim());
+}

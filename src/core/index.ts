@@ -55,7 +55,7 @@ export type { Member, Space } from './spaces/service.js';
 export { parseDuration, type TokenInfo } from './tokens/service.js';
 export type { IncomingFile, UploadOptions } from './uploads/service.js';
 export type { UsageDrift } from './usage/service.js';
-export { checkPassword, FAILED_LOGINS_PER_ACCOUNT, FAILED_LOGINS_PER_CLIENT, type NewUser, type User } from './users/service.js';
+export { checkPassword, FAILED_LOGINS_PER_ACCOUNT, FAILED_LOGINS_PER_CLIENT, type NewUser, type RemovalPlan, type User } from './users/service.js';
 
 /** Every core service, wired to the ports of one context. */
 export interface Core {

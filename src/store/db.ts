@@ -1,7 +1,7 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, sql, SqliteDialect } from 'kysely';
 import pg from 'pg';
 import type { MetadataStore } from '../core/index.js';
 import { metadataStore } from './metadata.js';
@@ -27,6 +27,11 @@ export interface OpenOptions {
   databaseUrl?: string;
   /** Pool size for PostgreSQL. */
   poolSize?: number;
+  /**
+   * Refuse to create a new database: admin commands run from the wrong folder (or with the
+   * wrong DATABASE_URL) must not silently show an empty system.
+   */
+  mustExist?: boolean;
   /** How long to keep retrying an unreachable PostgreSQL before giving up, ms (default 0: one try). */
   connectTimeoutMs?: number;
   /** Told before each retry (start-up logs it). */
@@ -41,6 +46,9 @@ export interface ConnectRetry {
   readonly delayMs: number;
 }
 
+/** The database the options name holds no Kura data yet (and `mustExist` was asked). */
+export class NoDatabaseError extends Error {}
+
 /** Opens the metadata store (SQLite in dataDir, or PostgreSQL) and runs every pending migration. */
 export async function openDatabase(opts: OpenOptions): Promise<Database> {
   let db: Kysely<Schema>;
@@ -52,6 +60,7 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
     db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
   } else {
     dialect = 'sqlite';
+    if (opts.mustExist && !existsSync(join(opts.dataDir, 'kura.db'))) throw new NoDatabaseError(`no Kura database at ${join(opts.dataDir, 'kura.db')}`);
     mkdirSync(opts.dataDir, { recursive: true });
     const file = join(opts.dataDir, 'kura.db');
     let sqlite: SQLite.Database;
@@ -67,6 +76,7 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
     db = new Kysely<Schema>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
   }
   try {
+    if (opts.mustExist && dialect === 'postgres') await requireKuraTables(db, opts.databaseUrl!);
     await migrate(db, dialect);
   } catch (e) {
     await db.destroy();
@@ -97,6 +107,15 @@ function withStatementCache(sqlite: SQLite.Database): SqliteDatabaseLike {
 }
 
 type SqliteDatabaseLike = ConstructorParameters<typeof SqliteDialect>[0]['database'] & object;
+
+/** Refuses a PostgreSQL database where Kura never ran (no migration table in its schema). */
+async function requireKuraTables(db: Kysely<Schema>, url: string): Promise<void> {
+  const r = await sql<{ n: number }>`select count(*) as n from information_schema.tables where table_schema = current_schema() and table_name = 'kysely_migration'`.execute(db);
+  if (Number(r.rows[0]?.n ?? 0) === 0) {
+    const u = new URL(url);
+    throw new NoDatabaseError(`no Kura tables in PostgreSQL database ${u.hostname}:${u.port || 5432}${u.pathname}`);
+  }
+}
 
 async function migrate(db: Kysely<Schema>, dialect: Database['dialect']): Promise<void> {
   const migrator = new Migrator({ db, provider: migrationProvider });

@@ -40,7 +40,7 @@ describe.runIf(process.env.KURA_TEST_DATABASE_URL)('sliced upload across two Kur
         return { ...shared, DATA_DIR: d };
       }),
     );
-    const add = await run(['user', 'add', 'nodes', '--password', 'nodes-password', '--json'], envs[0]);
+    const add = await run(['user', 'add', 'nodes', '--password', 'nodes-password', '--init', '--json'], envs[0]);
     expect(add.code, add.stderr).toBe(0);
     token = (await run(['token', 'create', 'nodes'], envs[0])).stdout.trim();
     for (const env of envs) {

@@ -47,7 +47,7 @@ describe('production install from the npm package', () => {
     install = await exec('npm', ['install', '--omit=dev', '--no-audit', '--no-fund', '--prefer-offline', tarball], {
       cwd: app,
       maxBuffer: 64 * 1024 * 1024,
-      env: { ...process.env, 'prebuild-install_local-prebuilds': prebuilds, npm_config_loglevel: 'warn' },
+      env: { ...process.env, npm_config_better_sqlite3_local_prebuilds: prebuilds, npm_config_loglevel: 'warn' },
     });
   }, 900_000);
 

@@ -1,6 +1,7 @@
 import { SingleBar, Presets } from 'cli-progress';
 import type { Command } from 'commander';
 import { makeOut } from '../output.js';
+import { count } from '../units.js';
 import { withCore } from './with-core.js';
 
 export function fsckCommand(program: Command): void {
@@ -22,7 +23,13 @@ export function fsckCommand(program: Command): void {
         });
         bar?.stop();
         makeOut(!!o.json).print({ ok: result.problems.length === 0, ...result }, () =>
-          [`checked ${result.checked} blobs: ${result.problems.length === 0 ? 'no problems' : `${result.problems.length} problem(s)`}`, ...result.problems.map((p) => `${p.problem} ${p.hash}: ${p.detail}`)].join('\n'),
+          [
+            `checked ${count(result.checked, 'blob')}: ${result.problems.length === 0 ? 'no problems' : count(result.problems.length, 'problem')}`,
+            ...result.problems.flatMap((p) => [
+              `${p.problem} ${p.hash}: ${p.detail}`,
+              ...(p.affects ?? []).map((a) => `    affects ${a.path === '/' ? `space "${a.space}"` : `"${a.path}" in space "${a.space}"`}`),
+            ]),
+          ].join('\n'),
         );
         if (result.problems.length > 0) process.exitCode = 3;
       });

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { makeOut } from '../output.js';
+import { count, humanBytes } from '../units.js';
 import { withCore } from './with-core.js';
 
 export function gcCommand(program: Command): void {
@@ -10,7 +11,14 @@ export function gcCommand(program: Command): void {
     .action(async (o: { json?: boolean }) => {
       await withCore(async (core) => {
         const r = await core.gc();
-        makeOut(!!o.json).print(r, () => `deleted ${r.deleted} unreferenced blobs (${r.bytes} bytes; ${r.orphans} of them objects no metadata named) and ${r.sessions} abandoned upload folders`);
+        makeOut(!!o.json).print(r, () =>
+          [
+            `freed ${humanBytes(r.bytes)}: ${count(r.deleted, 'unreferenced blob')} deleted${r.orphans ? ` (${r.orphans} of them left by interrupted uploads)` : ''}, ${count(r.sessions, 'abandoned upload folder')} removed`,
+            r.waiting.blobs > 0
+              ? `${humanBytes(r.waiting.bytes)} in ${count(r.waiting.blobs, 'blob')} waits out the grace period (KURA_GC_GRACE_SECONDS) and goes in a later run`
+              : 'nothing waits out the grace period',
+          ].join('\n'),
+        );
       });
     });
 }

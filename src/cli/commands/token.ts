@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { KuraError, parseDuration, parseId } from '../../core/index.js';
 import { makeOut, table } from '../output.js';
+import { findUser } from '../lookup.js';
 import { withCore } from './with-core.js';
 
 const when = (t: number | null) => (t === null ? '-' : new Date(t).toISOString());
@@ -10,14 +11,14 @@ export function tokenCommands(program: Command): void {
 
   token
     .command('create <user>')
-    .description('create a token for a user; prints only the token')
+    .description('create a token for a user (username or id); prints only the token')
     .option('--label <l>', 'what the token is for')
     .option('--expires <duration>', 'lifetime such as 30d, 12h, 90m (default: never)')
     .option('--json', 'machine-readable output')
     .action(async (name: string, o: { label?: string; expires?: string; json?: boolean }) => {
       const expiresInMs = o.expires ? parseDuration(o.expires) : null;
       await withCore(async (core) => {
-        const u = await core.users.byName(name);
+        const u = await findUser(core, name);
         const created = await core.tokens.create(u.id, { label: o.label ?? '', expiresInMs });
         makeOut(!!o.json).print({ token: created.token, ...created.info }, () => created.token);
       }, { blobs: false });
@@ -29,7 +30,7 @@ export function tokenCommands(program: Command): void {
     .option('--json', 'machine-readable output')
     .action(async (name: string, o: { json?: boolean }) => {
       await withCore(async (core) => {
-        const u = await core.users.byName(name);
+        const u = await findUser(core, name);
         const tokens = await core.tokens.list(u.id);
         makeOut(!!o.json).print(tokens, () =>
           table([['ID', 'LABEL', 'CREATED', 'LAST USED', 'EXPIRES'], ...tokens.map((t) => [String(t.id), t.label, when(t.createdAt), when(t.lastUsedAt), when(t.expiresAt)])]),

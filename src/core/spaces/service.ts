@@ -5,6 +5,7 @@ import { newId } from '../ids.js';
 import { checkName } from '../names.js';
 import type { MetadataStore, Repos, SpaceRow } from '../ports/index.js';
 import { canManageSpace } from '../rights.js';
+import { credit, ofSubtree } from '../usage/ledger.js';
 
 export { MEMBER_ROLES, SPACE_KINDS };
 
@@ -52,6 +53,10 @@ export async function createSpaceTx(tx: Repos, s: { kind: SpaceKind; name: strin
   await tx.spaces.setRoot(id, rootId);
   await tx.spaces.upsertMember({ space_id: id, user_id: s.ownerId, role: 'owner', created_at: now });
   return id;
+}
+
+function requireAdmin(actor: Actor): void {
+  if (actor.role !== 'admin') throw new KuraError('forbidden', 'only Kura admins may do this');
 }
 
 function checkQuotaValue(v: unknown, field: string): number | null {
@@ -153,6 +158,78 @@ export class SpaceService {
     await this.requireManager(actor, spaceId);
     await this.store.spaces.setPublicLinks(spaceId, on);
     return this.get(actor, spaceId);
+  }
+
+  /** Every space (Kura admins only), oldest first. */
+  async all(actor: Actor): Promise<Space[]> {
+    requireAdmin(actor);
+    return (await this.store.spaces.all()).map((r) => toSpace(r));
+  }
+
+  /** Spaces with exactly this name (Kura admins only). */
+  async named(actor: Actor, name: string): Promise<Space[]> {
+    requireAdmin(actor);
+    return (await this.store.spaces.named(name)).map((r) => toSpace(r));
+  }
+
+  /**
+   * Gives a group, project or chat_room space another owner (its owner or a Kura admin):
+   * the new owner becomes a member with the owner role, the previous owner stays as admin.
+   */
+  async transfer(actor: Actor, spaceId: number, userId: number): Promise<Space> {
+    const space = await this.store.spaces.byId(spaceId);
+    if (!space) throw new KuraError('not_found', 'space not found');
+    if (actor.role !== 'admin' && Number(space.owner_id) !== actor.userId) throw new KuraError('forbidden', 'only the owner of a space or a Kura admin may give it away');
+    if (space.kind === 'personal') throw badRequest('a personal space belongs to its user and cannot change hands');
+    if (!(await this.store.users.byId(userId))) throw new KuraError('not_found', 'user not found');
+    const previous = Number(space.owner_id);
+    if (previous !== userId) {
+      const now = this.now();
+      await this.store.transaction(async (tx) => {
+        await tx.spaces.setOwner(spaceId, userId);
+        await tx.spaces.upsertMember({ space_id: spaceId, user_id: userId, role: 'owner', created_at: now });
+        await tx.spaces.upsertMember({ space_id: spaceId, user_id: previous, role: 'admin', created_at: now });
+      });
+    }
+    return toSpace((await this.store.spaces.byId(spaceId))!);
+  }
+
+  /**
+   * Deletes a group, project or chat_room space (Kura admins only). Its content is not
+   * lost: the root folder, with everything below it, goes to the trash of the owner's
+   * personal space as a folder named after the space, counted in that space's usage
+   * (even beyond its quota: the owner can purge it). With `purge`, the content is deleted
+   * for good instead. Open upload sessions into the space end with it.
+   */
+  async delete(actor: Actor, spaceId: number, opts: { purge?: boolean } = {}): Promise<{ trashedAs?: number; files: number; bytes: number }> {
+    requireAdmin(actor);
+    const space = await this.store.spaces.byId(spaceId);
+    if (!space) throw new KuraError('not_found', 'space not found');
+    if (space.kind === 'personal') throw badRequest('a personal space goes with its user: remove the user instead');
+    const usage = toSpace(space).usage;
+    for (const id of await this.store.uploads.ofSpace(spaceId)) await this.store.uploads.delete(id);
+    if (opts.purge || space.root_id === null) {
+      await this.remove(spaceId);
+      return { files: usage.files, bytes: usage.bytes };
+    }
+    const personal = await this.store.spaces.personalOf(Number(space.owner_id));
+    if (!personal?.root_id) throw new KuraError('conflict', "the space's owner has no personal space to keep its content; use purge");
+    const rootId = Number(space.root_id);
+    const personalId = Number(personal.id);
+    const now = this.now();
+    await this.store.transaction(async (tx) => {
+      const moved = ofSubtree(await tx.items.subtreeUsage(rootId));
+      // Trashed first: names are unique among live siblings only, so no clash can refuse it.
+      await tx.items.trashSubtree(rootId, now);
+      await tx.items.update(rootId, { parent_id: Number(personal.root_id), name: space.name, modified_by: actor.userId, modified_at: now });
+      await tx.items.setSubtreeSpace(rootId, personalId);
+      // Space rows are always taken in id order, so two opposite moves cannot deadlock.
+      if (spaceId < personalId) await credit(tx, spaceId, moved);
+      await tx.usage.apply(personalId, moved, false);
+      if (spaceId > personalId) await credit(tx, spaceId, moved);
+      await tx.spaces.deleteWithItems(spaceId);
+    });
+    return { trashedAs: rootId, files: usage.files, bytes: usage.bytes };
   }
 
   /** Deletes a space and everything in it; blobs lose their references (GC collects them). */

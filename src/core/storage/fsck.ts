@@ -7,6 +7,33 @@ export interface FsckProblem {
   hash: string;
   problem: 'missing' | 'hash_mismatch' | 'size_mismatch' | 'refcount_mismatch' | 'orphan_object' | 'usage_mismatch';
   detail: string;
+  /** Files whose content this is (the first few), or the space a usage counter belongs to. */
+  affects?: AffectedFile[];
+}
+
+export interface AffectedFile {
+  spaceId: number;
+  space: string;
+  /** Path inside the space ('/' for a usage counter); trashed files keep their path. */
+  path: string;
+  itemId?: number;
+}
+
+const AFFECTED = 20;
+
+/** The files (space name and path) that hold a content, for a person to act on. */
+async function affected(store: MetadataStore, hash: string): Promise<AffectedFile[]> {
+  const out: AffectedFile[] = [];
+  for (const h of await store.blobs.holders(hash, AFFECTED)) {
+    const itemId = Number(h.item_id);
+    const chain = [itemId, ...(await store.items.ancestorIds(itemId))];
+    const rows = new Map((await store.items.byIds(chain)).map((r) => [Number(r.id), r]));
+    // The last of the chain is the space's root folder: the path starts below it.
+    const names = chain.slice(0, -1).reverse().map((id) => rows.get(id)?.name ?? '?');
+    const space = await store.spaces.byId(Number(h.space_id));
+    out.push({ spaceId: Number(h.space_id), space: space?.name ?? '?', path: `/${names.join('/')}`, itemId });
+  }
+  return out;
 }
 
 export interface FsckReport {
@@ -52,6 +79,10 @@ export async function fsck(store: MetadataStore, blobs: BlobStore, usage: UsageS
   for await (const o of blobs.list()) {
     if (!known.has(o.hash)) problems.push({ hash: o.hash, problem: 'orphan_object', detail: `${o.size} bytes in the store with no metadata (left by an interrupted upload; GC-able)` });
   }
-  for (const d of await usage.verify()) problems.push({ hash: `space:${d.spaceId}`, problem: 'usage_mismatch', detail: d.detail });
+  for (const p of problems) if (p.problem !== 'orphan_object') p.affects = await affected(store, p.hash);
+  for (const d of await usage.verify()) {
+    const space = await store.spaces.byId(d.spaceId);
+    problems.push({ hash: `space:${d.spaceId}`, problem: 'usage_mismatch', detail: d.detail, affects: [{ spaceId: d.spaceId, space: space?.name ?? '?', path: '/' }] });
+  }
   return { checked, problems };
 }

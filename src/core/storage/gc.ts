@@ -8,6 +8,8 @@ export interface GcReport {
   orphans: number;
   /** Piece folders of sliced uploads whose session is gone. */
   sessions: number;
+  /** Unreferenced content still inside the grace period: a later run deletes it. */
+  waiting: { blobs: number; bytes: number };
 }
 
 const PAGE = 500;
@@ -25,7 +27,7 @@ const PAGE = 500;
  */
 export async function collectGarbage(store: MetadataStore, blobs: BlobStore, now: number, graceMs: number): Promise<GcReport> {
   const before = now - graceMs;
-  const report: GcReport = { deleted: 0, bytes: 0, orphans: 0, sessions: 0 };
+  const report: GcReport = { deleted: 0, bytes: 0, orphans: 0, sessions: 0, waiting: { blobs: 0, bytes: 0 } };
   const remove = async (hash: string, size: number) => {
     // Thumbnails made of this content go with it (their own blobs follow in a later pass).
     for (const d of await store.derivatives.from(hash)) await store.blobs.release(d.blob_hash, 1, now);
@@ -74,5 +76,6 @@ export async function collectGarbage(store: MetadataStore, blobs: BlobStore, now
     sessions = [];
   }
   await dropSessions(sessions);
+  report.waiting = await store.blobs.waiting(before);
   return report;
 }

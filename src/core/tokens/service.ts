@@ -79,6 +79,13 @@ export class TokenService {
     this.cache.clear();
   }
 
+  /** Revokes every token of a user (password changes, compromised accounts); how many. */
+  async revokeAll(userId: number): Promise<number> {
+    const n = await this.store.tokens.deleteOfUser(userId);
+    this.cache.clear();
+    return n;
+  }
+
   /** The actor a bearer secret stands for; unauthorized when unknown or expired. */
   async resolve(secret: string): Promise<Actor> {
     const now = this.now();

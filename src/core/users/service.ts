@@ -58,6 +58,18 @@ function optionalText(v: unknown, field: string, max: number): string {
   return v;
 }
 
+/** What `remove` would do to a user (see `removalPlan`). */
+export interface RemovalPlan {
+  user: User;
+  /** The personal space, purged with the user. */
+  personal: { id: number; files: number; bytes: number } | null;
+  tokens: number;
+  /** Spaces of others the user leaves. */
+  memberships: { id: number; name: string }[];
+  /** Spaces the user owns besides its personal one: removal is refused until they change hands. */
+  owned: { id: number; kind: string; name: string }[];
+}
+
 export class UserService {
   constructor(
     private readonly store: MetadataStore,
@@ -152,6 +164,20 @@ export class UserService {
     await this.get(id);
     const hash = await hashPassword(checkPassword(password));
     if (!(await this.store.users.setPasswordHash(id, hash))) throw new KuraError('not_found', 'user not found');
+  }
+
+  /** What removing a user would delete, and the spaces that stand in its way. */
+  async removalPlan(id: number): Promise<RemovalPlan> {
+    const user = await this.get(id);
+    const spaces = await this.store.spaces.ofUser(id);
+    const personal = spaces.find((s) => s.kind === 'personal' && Number(s.owner_id) === id);
+    return {
+      user,
+      personal: personal ? { id: Number(personal.id), files: Number(personal.used_files), bytes: Number(personal.used_bytes) } : null,
+      tokens: (await this.store.tokens.ofUser(id)).length,
+      memberships: spaces.filter((s) => s !== personal && Number(s.owner_id) !== id).map((s) => ({ id: Number(s.id), name: s.name })),
+      owned: (await this.store.spaces.ownedBy(id)).filter((s) => s.kind !== 'personal').map((s) => ({ id: Number(s.id), kind: s.kind, name: s.name })),
+    };
   }
 
   /**

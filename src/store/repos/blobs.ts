@@ -34,6 +34,29 @@ const blobMethods: BlobRepo & ThisType<{ readonly db: Db }> = {
     return this.db.selectFrom('blobs').select('hash').where('refcount', '<=', 0).where('touched_at', '<', before).where('state', '=', 'live').limit(limit).execute();
   },
 
+  async waiting(before) {
+    const r = await this.db
+      .selectFrom('blobs')
+      .select((eb) => [eb.fn.countAll().as('n'), eb.fn.sum('size').as('bytes')])
+      .where('refcount', '<=', 0)
+      .where('touched_at', '>=', before)
+      .where('state', '=', 'live')
+      .executeTakeFirstOrThrow();
+    return { blobs: Number(r.n), bytes: Number(r.bytes ?? 0) };
+  },
+
+  holders(hash, limit) {
+    return this.db
+      .selectFrom('versions')
+      .innerJoin('items', 'items.id', 'versions.item_id')
+      .select(['items.id as item_id', 'items.space_id'])
+      .distinct()
+      .where('versions.blob_hash', '=', hash)
+      .orderBy('items.id')
+      .limit(limit)
+      .execute();
+  },
+
   async markDeleting(hash, before) {
     const r = await this.db
       .updateTable('blobs')

@@ -34,6 +34,19 @@ const spaceMethods: SpaceRepo & ThisType<{ readonly db: Db }> = {
     return this.db.selectFrom('spaces').select(['id', 'kind', 'name']).where('owner_id', '=', userId).execute();
   },
 
+  all() {
+    return this.db.selectFrom('spaces').selectAll().orderBy('created_at').orderBy('id').execute() as Promise<SpaceRow[]>;
+  },
+
+  named(name) {
+    return this.db.selectFrom('spaces').selectAll().where('name', '=', name).orderBy('created_at').execute() as Promise<SpaceRow[]>;
+  },
+
+  async setOwner(id, ownerId) {
+    const r = await this.db.updateTable('spaces').set({ owner_id: ownerId }).where('id', '=', id).executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
+  },
+
   async setQuota(id, bytes, files) {
     const r = await this.db.updateTable('spaces').set({ quota_bytes: bytes, quota_files: files }).where('id', '=', id).executeTakeFirst();
     return Number(r.numUpdatedRows) === 1;

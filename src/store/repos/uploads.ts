@@ -58,6 +58,10 @@ const uploadMethods: UploadRepo & ThisType<{ readonly db: Db }> = {
     return this.db.selectFrom('upload_sessions').selectAll().where('expires_at', '<', now).orderBy('expires_at').limit(limit).execute() as Promise<UploadSessionRow[]>;
   },
 
+  async ofSpace(spaceId) {
+    return (await this.db.selectFrom('upload_sessions').select('id').where('space_id', '=', spaceId).execute()).map((r) => r.id);
+  },
+
   async delete(id) {
     await deletePieces(this.db, id);
     const r = await this.db.deleteFrom('upload_sessions').where('id', '=', id).executeTakeFirst();

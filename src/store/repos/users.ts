@@ -68,6 +68,11 @@ const tokenMethods: TokenRepo & ThisType<{ readonly db: Db }> = {
     return Number(r.numDeletedRows) === 1;
   },
 
+  async deleteOfUser(userId) {
+    const r = await this.db.deleteFrom('tokens').where('user_id', '=', userId).executeTakeFirst();
+    return Number(r.numDeletedRows);
+  },
+
   async touch(id, at) {
     await this.db.updateTable('tokens').set({ last_used_at: at }).where('id', '=', id).execute();
   },

@@ -26,6 +26,10 @@ export interface BlobRepo {
   byHash(hash: string): Promise<BlobRow | undefined>;
   /** Unreferenced blobs untouched since `before`: GC candidates. */
   unreferenced(before: number, limit: number): Promise<{ hash: string }[]>;
+  /** Unreferenced blobs touched since `before`: what waits out the grace period. */
+  waiting(before: number): Promise<{ blobs: number; bytes: number }>;
+  /** Items whose versions hold this content (at most `limit`), for reports. */
+  holders(hash: string, limit: number): Promise<{ item_id: number; space_id: number }[]>;
   /** GC step 1: mark for deletion if still unreferenced. True when this caller won the mark. */
   markDeleting(hash: string, before: number): Promise<boolean>;
   /** GC step 1 for an object no row names: a 'deleting' row, unless a row exists. True when made. */

@@ -39,6 +39,12 @@ export interface SpaceRepo {
   /** Spaces a user is a member of, with the user's role, oldest first. */
   ofUser(userId: number): Promise<(SpaceRow & { member_role: MemberRole })[]>;
   ownedBy(userId: number): Promise<Pick<SpaceRow, 'id' | 'kind' | 'name'>[]>;
+  /** Every space, oldest first (for administrators). */
+  all(): Promise<SpaceRow[]>;
+  /** Spaces with exactly this name (names need not be unique). */
+  named(name: string): Promise<SpaceRow[]>;
+  /** Gives a space another owner; false when the space is unknown. */
+  setOwner(id: number, ownerId: number): Promise<boolean>;
   setQuota(id: number, bytes: number | null, files: number | null): Promise<boolean>;
   setPublicLinks(id: number, on: boolean): Promise<boolean>;
   /** Blob references held by every version of every item of the space. */

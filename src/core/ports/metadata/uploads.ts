@@ -56,6 +56,8 @@ export interface UploadRepo {
   expired(now: number, limit: number): Promise<UploadSessionRow[]>;
   /** Deletes a session and its piece rows; true if this call did it. */
   delete(id: string): Promise<boolean>;
+  /** Ids of the sessions that upload into a space. */
+  ofSpace(spaceId: number): Promise<string[]>;
   /** Which of `ids` are sessions that still exist. */
   known(ids: string[]): Promise<Set<string>>;
 }

@@ -50,6 +50,8 @@ export interface TokenRepo {
   withUser(tokenHash: string): Promise<TokenWithUser | undefined>;
   ofUser(userId: number): Promise<TokenInfoRow[]>;
   byId(id: number): Promise<TokenInfoRow | undefined>;
+  /** Deletes every token of a user; how many there were. */
+  deleteOfUser(userId: number): Promise<number>;
   delete(id: number): Promise<boolean>;
   touch(id: number, at: number): Promise<void>;
 }
