@@ -36,7 +36,7 @@ function withPassword(url: string, password = SECRET): string {
 }
 
 describe('start banner (JSON lines when stdout is not a terminal)', () => {
-  it('names version, URL, /docs, data directory, database and blob store; hints at the first user until one exists', async () => {
+  it('names version, URL, /docs, data directory, database and blob store; hints at the first user until one exists', { timeout: 240_000 }, async () => {
     const dataDir = await dir('banner');
     const k = spawnKura(['serve'], { DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1' });
     await k.waitFor((o) => o.includes('"banner":true'));
