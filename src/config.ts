@@ -35,8 +35,14 @@ export interface KuraConfig {
   readonly openRegistration: boolean;
   /** Versions kept per file; 0 keeps all (KURA_VERSION_CAP, default 0). */
   readonly versionCap: number;
+  /** Whether PUBLIC_URL was set (else it is derived from HOST and PORT, see the start-up warning). */
+  readonly publicUrlSet: boolean;
   /** pino level (LOG_LEVEL, default info). */
   readonly logLevel: string;
+  /** LOG_FORMAT: auto (default: human-readable on a terminal, JSON lines otherwise), json or pretty. */
+  readonly logFormat: 'auto' | 'json' | 'pretty';
+  /** How long start-up keeps retrying an unreachable PostgreSQL, ms (KURA_DB_CONNECT_TIMEOUT_SECONDS, default 60). */
+  readonly dbConnectTimeoutMs: number;
   /** Seconds an unreferenced blob is kept before GC may delete it (KURA_GC_GRACE_SECONDS, default 3600). */
   readonly gcGraceSeconds: number;
   /** Seconds between periodic GC runs across all nodes together (KURA_GC_INTERVAL_SECONDS, default 600). */
@@ -118,6 +124,43 @@ export interface KuraConfig {
 }
 
 export type Env = Record<string, string | undefined>;
+
+/**
+ * Every variable Kura reads, in the README's order. The deployment files (deploy/, Dockerfile,
+ * compose.yaml) may set only these, and deploy/kura.env.example lists each (test/ops checks both).
+ */
+export const SETTINGS = [
+  'PORT',
+  'HOST',
+  'DATA_DIR',
+  'DATABASE_URL',
+  'KURA_DB_CONNECT_TIMEOUT_SECONDS',
+  'BLOB_STORE',
+  'S3_ENDPOINT',
+  'S3_REGION',
+  'S3_BUCKET',
+  'S3_ACCESS_KEY_ID',
+  'S3_SECRET_ACCESS_KEY',
+  'S3_FORCE_PATH_STYLE',
+  'S3_CONNECT_TIMEOUT_SECONDS',
+  'S3_REQUEST_TIMEOUT_SECONDS',
+  'PUBLIC_URL',
+  'UPLOAD_MAX_BYTES',
+  'KURA_OPEN_REGISTRATION',
+  'KURA_VERSION_CAP',
+  'KURA_GC_GRACE_SECONDS',
+  'KURA_AUTH_CACHE_SECONDS',
+  'KURA_SHUTDOWN_GRACE_SECONDS',
+  'KURA_TRUST_PROXY',
+  'KURA_BODY_TIMEOUT_SECONDS',
+  'KURA_BODY_MIN_RATE',
+  'KURA_UPLOAD_SESSION_SECONDS',
+  'LOG_LEVEL',
+  'LOG_FORMAT',
+  'KURA_CONFIG',
+  'NODE_ENV',
+  'KURA_TEST_FAULT',
+] as const;
 
 export class ConfigError extends Error {
   constructor(
@@ -350,7 +393,9 @@ export function loadConfig(rawEnv: Env = process.env): KuraConfig {
       throw new ConfigError(s3.accessKeyId ? 'S3_SECRET_ACCESS_KEY' : 'S3_ACCESS_KEY_ID', 'set both S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY, or neither');
     }
   }
-  const publicUrl = (url(env, 'PUBLIC_URL', ['http:', 'https:']) ?? `http://${host.includes(':') ? `[${host}]` : host}:${port}`).replace(/\/+$/, '');
+  const givenPublicUrl = url(env, 'PUBLIC_URL', ['http:', 'https:']);
+  const publicUrlSet = givenPublicUrl !== undefined;
+  const publicUrl = (givenPublicUrl ?? `http://${host.includes(':') ? `[${host}]` : host}:${port}`).replace(/\/+$/, '');
   let uploadMaxBytes = 10 * 1024 ** 3;
   if (env.UPLOAD_MAX_BYTES) {
     const n = parseSize(env.UPLOAD_MAX_BYTES);
@@ -361,6 +406,8 @@ export function loadConfig(rawEnv: Env = process.env): KuraConfig {
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
     throw new ConfigError('LOG_LEVEL', `expected fatal, error, warn, info, debug, trace or silent, got "${logLevel}"`);
   }
+  const logFormat = (env.LOG_FORMAT || 'auto').trim().toLowerCase();
+  if (logFormat !== 'auto' && logFormat !== 'json' && logFormat !== 'pretty') throw new ConfigError('LOG_FORMAT', `expected auto, json or pretty, got "${env.LOG_FORMAT}"`);
   const bodyWindowSeconds = int(env, 'KURA_BODY_TIMEOUT_SECONDS', 30, 1, 3600);
   const fault = env.KURA_TEST_FAULT || undefined;
   if (fault !== undefined) {
@@ -379,10 +426,13 @@ export function loadConfig(rawEnv: Env = process.env): KuraConfig {
     blobStore: store,
     s3: Object.freeze(s3),
     publicUrl,
+    publicUrlSet,
     uploadMaxBytes,
     openRegistration: bool(env, 'KURA_OPEN_REGISTRATION', false),
     versionCap: int(env, 'KURA_VERSION_CAP', 0, 0, 1_000_000),
     logLevel,
+    logFormat: logFormat as KuraConfig['logFormat'],
+    dbConnectTimeoutMs: int(env, 'KURA_DB_CONNECT_TIMEOUT_SECONDS', 60, 0, 3600) * 1000,
     gcGraceSeconds: int(env, 'KURA_GC_GRACE_SECONDS', 3600, 0, 365 * 86400),
     gcIntervalSeconds: int(env, 'KURA_GC_INTERVAL_SECONDS', 600, 1, 7 * 86400),
     jobLeaseSeconds: int(env, 'KURA_JOB_LEASE_SECONDS', 30, 3, 3600),

@@ -1,10 +1,11 @@
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { KuraConfig } from './config.js';
 import { LocalBlobStore } from './blobs/local.js';
 import { S3BlobStore } from './blobs/s3.js';
 import { createCore, type BlobStore, type Core } from './core/index.js';
 import { SharpImages } from './media/images.js';
-import { openDatabase, type Database } from './store/db.js';
+import { openDatabase, type ConnectRetry, type Database } from './store/db.js';
 
 /** Builds the blob store the configuration names. */
 export function blobStoreFor(config: KuraConfig): BlobStore {
@@ -24,15 +25,20 @@ export type OpenCore = Core & {
  * unless `blobs: false`, image engine) and wires the core. `mustExist` refuses to create a new
  * database (admin commands). Used by `kura serve`, the CLI commands and the tests.
  */
-export async function openCore(config: KuraConfig, opts: { blobs?: boolean; mustExist?: boolean } = {}): Promise<OpenCore> {
-  const database = await openDatabase({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, mustExist: opts.mustExist });
+export async function openCore(config: KuraConfig, opts: { blobs?: boolean; mustExist?: boolean; onDatabaseRetry?: (r: ConnectRetry) => void } = {}): Promise<OpenCore> {
+  // Admin commands (mustExist) create nothing, not even DATA_DIR.
+  const usesDataDir = !config.databaseUrl || (config.blobStore === 'local' && opts.blobs !== false);
+  if (usesDataDir && !opts.mustExist) await checkDataDir(config.dataDir);
+  const database = await openDatabase({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, mustExist: opts.mustExist, connectTimeoutMs: config.dbConnectTimeoutMs, onRetry: opts.onDatabaseRetry }).catch((e: unknown) => {
+    throw config.databaseUrl ? e : dataDirError(config.dataDir, e);
+  });
   const blobs = blobStoreFor(config);
   try {
     // Tools that touch only metadata (users, tokens, spaces) need not reach the blob store.
     if (opts.blobs !== false) await blobs.init();
   } catch (e) {
     await database.close();
-    throw e;
+    throw config.blobStore === 'local' ? dataDirError(config.dataDir, e) : e;
   }
   const fault = (point: string) => {
     if (point === config.testFault) process.kill(process.pid, 'SIGKILL');
@@ -49,4 +55,30 @@ export async function openCore(config: KuraConfig, opts: { blobs?: boolean; must
       await database.close();
     },
   };
+}
+
+/**
+ * DATA_DIR must be a directory Kura can write (SQLite, local blobs): created if missing, then
+ * a probe file written and removed, so a wrong path or mount fails at start with a message
+ * naming DATA_DIR and the path, not at the first upload.
+ */
+async function checkDataDir(dataDir: string): Promise<void> {
+  try {
+    await mkdir(dataDir, { recursive: true });
+    const probe = join(dataDir, `.kura-write-test-${process.pid}`);
+    await writeFile(probe, '');
+    await rm(probe, { force: true });
+  } catch (e) {
+    throw dataDirError(dataDir, e);
+  }
+}
+
+/** File-system errors at start say which setting and which path are at fault. */
+function dataDirError(dataDir: string, e: unknown): unknown {
+  if (!(e instanceof Error)) return e;
+  const err = e as NodeJS.ErrnoException;
+  const fsError = typeof err.code === 'string' && /^E[A-Z]+$/.test(err.code);
+  if (!fsError && !err.message.startsWith('cannot open the SQLite database')) return e;
+  const where = err.path && !err.message.includes(err.path) ? ` (${err.path})` : '';
+  return new Error(`cannot use DATA_DIR=${dataDir}: ${err.message}${where}`, { cause: e });
 }

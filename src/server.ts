@@ -1,7 +1,11 @@
+import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
-import type { KuraConfig } from './config.js';
+import type { Logger } from 'pino';
+import { describeBlobStore, describeDatabase, type KuraConfig } from './config.js';
 import { buildApp, type AppDeps } from './http/app.js';
+import { createLogger } from './logging.js';
 import { openCore, type OpenCore } from './runtime.js';
+import type { ConnectRetry } from './store/db.js';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -11,14 +15,20 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-export async function startServer(config: KuraConfig, opts: Omit<AppDeps, 'core'> = {}): Promise<RunningServer> {
-  const core = await openCore(config);
+export async function startServer(config: KuraConfig, opts: Omit<AppDeps, 'core'> & { onDatabaseRetry?: (r: ConnectRetry) => void } = {}): Promise<RunningServer> {
+  const core = await openCore(config, { onDatabaseRetry: opts.onDatabaseRetry });
   const app = await buildApp(config, { ...opts, core });
+  // The start banner (serve) says where Kura listens: Fastify's own "Server listening" lines
+  // (one per interface) would repeat it.
+  const level = app.log.level;
+  app.log.level = 'warn';
   try {
     await app.listen({ port: config.port, host: config.host });
   } catch (e) {
     await core.close();
     throw e;
+  } finally {
+    app.log.level = level;
   }
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : config.port;
@@ -52,10 +62,19 @@ export async function startServer(config: KuraConfig, opts: Omit<AppDeps, 'core'
 }
 
 /** `kura serve`: runs until SIGTERM/SIGINT, then drains in-flight requests before exiting. */
-export async function serve(config: KuraConfig): Promise<void> {
-  const server = await startServer(config);
-  const log = server.app.log;
-  log.info({ url: server.url, dataDir: config.dataDir, database: config.databaseUrl ? 'postgres' : 'sqlite', blobStore: config.blobStore }, 'kura is serving');
+export async function serve(config: KuraConfig, logger?: Logger): Promise<void> {
+  const log = logger ?? createLogger(config);
+  if (!config.publicUrlSet && ALL_INTERFACES.has(config.host)) {
+    log.warn(
+      { host: config.host, publicUrl: config.publicUrl },
+      `HOST=${config.host} listens on all interfaces and PUBLIC_URL is unset: links Kura generates will say ${config.publicUrl}; set PUBLIC_URL to the URL clients use`,
+    );
+  }
+  const server = await startServer(config, {
+    logger: log,
+    onDatabaseRetry: (r) => log.warn({ attempt: r.attempt }, `PostgreSQL at ${r.where} is not reachable yet (${r.reason}); retrying in ${r.delayMs / 1000} s`),
+  });
+  log.info(await banner(config, server), `Kura ${VERSION} is serving at ${server.url}`);
   const shutdown = (signal: string) => {
     log.info({ signal }, 'shutting down: draining in-flight requests');
     const force = setTimeout(() => {
@@ -73,4 +92,28 @@ export async function serve(config: KuraConfig): Promise<void> {
   };
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   process.once('SIGINT', () => shutdown('SIGINT'));
+}
+
+const ALL_INTERFACES = new Set(['0.0.0.0', '::', '[::]', '0:0:0:0:0:0:0:0']);
+
+/** The package's version (package.json sits one level above src/ and dist/). */
+export const VERSION: string = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+/**
+ * The start banner: one record (JSON fields for machines; logging.ts renders it as a block on
+ * a terminal). Never a password: the database shows as host:port/name, S3 as bucket and endpoint.
+ */
+async function banner(config: KuraConfig, server: RunningServer): Promise<Record<string, unknown>> {
+  const base = config.publicUrlSet ? config.publicUrl : server.url;
+  return {
+    banner: true,
+    version: VERSION,
+    url: server.url,
+    ...(config.publicUrlSet ? { publicUrl: config.publicUrl } : {}),
+    docs: `${base}/docs`,
+    dataDir: config.dataDir,
+    database: describeDatabase(config),
+    blobStore: describeBlobStore(config),
+    ...((await server.core.users.any()) ? {} : { hint: 'no user yet: create the first one with `kura user add NAME --admin` (`npx kura` in an npm install)' }),
+  };
 }

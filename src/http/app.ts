@@ -1,5 +1,6 @@
 import type { Writable } from 'node:stream';
-import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
 import type { KuraConfig } from '../config.js';
 import type { Core } from '../core/index.js';
 import { DIALECTS } from './dialects/index.js';
@@ -8,18 +9,20 @@ import { registerDocs } from './docs.js';
 import { Metrics, scrapeGuard } from './metrics.js';
 import { mountDialect, type DialectFactory } from './shared/dialect.js';
 import { renderErrorsWith, restError } from './shared/errors.js';
-import { logRedaction } from './shared/redact.js';
+import { createLogger } from '../logging.js';
 
 export interface AppDeps {
   core: Core;
   /**
-   * Pass false to silence request logs (tests), or a stream to write them to (tests that
-   * read the log); default: pino to stdout at config.logLevel.
+   * Pass false to silence request logs (tests), a stream to write them to (tests that
+   * read the log), or the process's logger (`kura serve`); default: createLogger(config), to stdout.
    */
-  logger?: boolean | { stream: Writable };
+  logger?: boolean | { stream: Writable } | Logger;
   /** The dialects to mount, in order (default: every dialect, dialects/index.ts). */
   dialects?: readonly DialectFactory[];
 }
+
+const isLogger = (l: AppDeps['logger']): l is Logger => typeof l === 'object' && typeof (l as Logger).child === 'function';
 
 const trustHops = (n: number) => (_address: string, hop: number) => hop < n;
 
@@ -27,7 +30,7 @@ const trustHops = (n: number) => (_address: string, hop: number) => hop < n;
 export async function buildApp(config: KuraConfig, deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     // Credentials never reach a log line: one redaction list (shared/redact.ts) for every dialect.
-    logger: deps.logger === false ? false : { level: config.logLevel, ...logRedaction, ...(typeof deps.logger === 'object' ? { stream: deps.logger.stream } : {}) },
+    ...(deps.logger === false ? { logger: false } : { loggerInstance: (isLogger(deps.logger) ? deps.logger : createLogger(config, typeof deps.logger === 'object' ? { stream: deps.logger.stream } : {})) as FastifyBaseLogger }),
     // One access-log line per request, written by the metrics hook (Fastify's own is two).
     logController: new LogController({ disableRequestLogging: true }),
     // No child logger per request (pino serialises its bindings each time: a quarter of a

@@ -32,6 +32,18 @@ export interface OpenOptions {
    * wrong DATABASE_URL) must not silently show an empty system.
    */
   mustExist?: boolean;
+  /** How long to keep retrying an unreachable PostgreSQL before giving up, ms (default 0: one try). */
+  connectTimeoutMs?: number;
+  /** Told before each retry (start-up logs it). */
+  onRetry?: (r: ConnectRetry) => void;
+}
+
+export interface ConnectRetry {
+  /** host:port/db, never the user or password. */
+  readonly where: string;
+  readonly attempt: number;
+  readonly reason: string;
+  readonly delayMs: number;
 }
 
 /** The database the options name holds no Kura data yet (and `mustExist` was asked). */
@@ -43,13 +55,20 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
   let dialect: Database['dialect'];
   if (opts.databaseUrl) {
     dialect = 'postgres';
+    await waitForPostgres(opts.databaseUrl, opts.connectTimeoutMs ?? 0, opts.onRetry);
     const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: opts.poolSize ?? 10 });
     db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
   } else {
     dialect = 'sqlite';
     if (opts.mustExist && !existsSync(join(opts.dataDir, 'kura.db'))) throw new NoDatabaseError(`no Kura database at ${join(opts.dataDir, 'kura.db')}`);
     mkdirSync(opts.dataDir, { recursive: true });
-    const sqlite = new SQLite(join(opts.dataDir, 'kura.db'));
+    const file = join(opts.dataDir, 'kura.db');
+    let sqlite: SQLite.Database;
+    try {
+      sqlite = new SQLite(file);
+    } catch (e) {
+      throw new Error(`cannot open the SQLite database ${file}: ${(e as Error).message}`, { cause: e });
+    }
     sqlite.pragma('journal_mode = WAL');
     sqlite.pragma('foreign_keys = ON');
     sqlite.pragma('synchronous = NORMAL');
@@ -109,3 +128,55 @@ async function migrate(db: Kysely<Schema>, dialect: Database['dialect']): Promis
   }
 }
 
+
+/** "host:port/db" of a PostgreSQL URL: what messages may show (never the user or password). */
+export function postgresAddress(databaseUrl: string): string {
+  const u = new URL(databaseUrl);
+  const host = u.hostname || u.searchParams.get('host') || 'localhost';
+  const db = decodeURIComponent(u.pathname.replace(/^\//, '')) || decodeURIComponent(u.username) || 'postgres';
+  return `${host}:${u.port || '5432'}/${db}`;
+}
+
+// Wrong credentials do not fix themselves: no point waiting.
+const FINAL_PG_CODES = new Set(['28P01', '28000']);
+
+/**
+ * PostgreSQL may come up after Kura (a compose stack starts both at once): try to connect
+ * with backoff (0.25 s doubling to 5 s) until `timeoutMs` has passed, then fail with one
+ * message naming host:port/db and the last reason.
+ */
+async function waitForPostgres(databaseUrl: string, timeoutMs: number, onRetry?: (r: ConnectRetry) => void): Promise<void> {
+  const where = postgresAddress(databaseUrl);
+  const password = decodeURIComponent(new URL(databaseUrl).password);
+  const deadline = Date.now() + timeoutMs;
+  let delayMs = 250;
+  for (let attempt = 1; ; attempt++) {
+    const client = new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: Math.max(1000, Math.min(10_000, deadline - Date.now())) });
+    try {
+      await client.connect();
+      await client.end();
+      return;
+    } catch (e) {
+      await client.end().catch(() => undefined);
+      let reason = errorText(e);
+      if (password) reason = reason.split(password).join('***');
+      const code = (e as { code?: unknown }).code;
+      if (FINAL_PG_CODES.has(String(code)) || Date.now() + delayMs > deadline) {
+        throw new Error(`cannot connect to PostgreSQL at ${where}: ${reason}`);
+      }
+      onRetry?.({ where, attempt, reason, delayMs });
+      await new Promise((r) => setTimeout(r, delayMs));
+      delayMs = Math.min(delayMs * 2, 5000);
+    }
+  }
+}
+
+/** A connection error's text (Node reports a refused dual-stack connect as an AggregateError with no message). */
+function errorText(e: unknown): string {
+  if (!(e instanceof Error)) return String(e);
+  const code = (e as { code?: unknown }).code;
+  let text = e.message;
+  if (!text && e instanceof AggregateError) text = [...new Set(e.errors.map((x: unknown) => (x instanceof Error ? x.message : String(x))))].join('; ');
+  if (!text) text = typeof code === 'string' ? code : e.name;
+  return typeof code === 'string' && !text.includes(code) ? `${text} (${code})` : text;
+}

@@ -132,6 +132,11 @@ export class UserService {
     return (await this.store.users.list()).map(toUser);
   }
 
+  /** Whether any user exists yet (the start banner's hint to create the first one). */
+  any(): Promise<boolean> {
+    return this.store.users.any();
+  }
+
   /**
    * Checks a username and password; one error for a wrong name or a wrong password. Failed
    * attempts are counted per client address and per account (in the database, so every

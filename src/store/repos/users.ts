@@ -23,6 +23,10 @@ const userMethods: UserRepo & ThisType<{ readonly db: Db }> = {
     return this.db.selectFrom('users').selectAll().orderBy('username').execute() as Promise<UserRow[]>;
   },
 
+  async any() {
+    return (await this.db.selectFrom('users').select('id').limit(1).executeTakeFirst()) !== undefined;
+  },
+
   async setPasswordHash(id, hash) {
     const r = await this.db.updateTable('users').set({ password_hash: hash }).where('id', '=', id).executeTakeFirst();
     return Number(r.numUpdatedRows) === 1;

@@ -18,6 +18,8 @@ export interface UserRepo {
   byName(username: string): Promise<UserRow | undefined>;
   byIds(ids: number[]): Promise<UserRow[]>;
   list(): Promise<UserRow[]>;
+  /** Whether at least one user exists (one indexed row read, whatever the number of users). */
+  any(): Promise<boolean>;
   setPasswordHash(id: number, hash: string): Promise<boolean>;
   delete(id: number): Promise<void>;
 }
