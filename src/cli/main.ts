@@ -2,7 +2,6 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { ConfigError, loadConfig } from '../config.js';
 import { isKuraError } from '../core/index.js';
-import { serve } from '../server.js';
 import { fsckCommand } from './commands/fsck.js';
 import { gcCommand } from './commands/gc.js';
 import { spaceCommands } from './commands/space.js';
@@ -27,6 +26,8 @@ export async function main(argv: string[]): Promise<number> {
     .command('serve')
     .description('serve the HTTP APIs (configuration from the environment, see README)')
     .action(async () => {
+      // Loaded only here: the HTTP app and its dialects are not needed by admin commands.
+      const { serve } = await import('../server.js');
       await serve(loadConfig());
       await new Promise<never>(() => undefined);
     });

@@ -21,6 +21,7 @@ export const nativeDocs: DialectDocs = {
     { name: 'acl', description: 'access entries (rights per user, group or role)' },
     { name: 'favorites', description: "the caller's favourites with tags" },
     { name: 'shares', description: 'share links, public or with a code' },
+    { name: 'pins', description: 'reference strings that keep files (uploads that expire unless pinned)' },
   ],
   operations: {
     'POST /items/:id/children': {
