@@ -74,7 +74,6 @@ export async function serve(config: KuraConfig, logger?: Logger): Promise<void> 
     logger: log,
     onDatabaseRetry: (r) => log.warn({ attempt: r.attempt }, `PostgreSQL at ${r.where} is not reachable yet (${r.reason}); retrying in ${r.delayMs / 1000} s`),
   });
-  log.info(await banner(config, server), `Kura ${VERSION} is serving at ${server.url}`);
   const shutdown = (signal: string) => {
     log.info({ signal }, 'shutting down: draining in-flight requests');
     const force = setTimeout(() => {
@@ -92,6 +91,8 @@ export async function serve(config: KuraConfig, logger?: Logger): Promise<void> 
   };
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   process.once('SIGINT', () => shutdown('SIGINT'));
+  // Last: whoever waits for the banner may signal at once, and the handlers are in place.
+  log.info(await banner(config, server), `Kura ${VERSION} is serving at ${server.url}`);
 }
 
 const ALL_INTERFACES = new Set(['0.0.0.0', '::', '[::]', '0:0:0:0:0:0:0:0']);
