@@ -51,7 +51,7 @@ async function startNode(index: number, env: Record<string, string>, dataDir: st
       for (const line of lines) {
         if (!line.startsWith('{')) continue;
         const l = JSON.parse(line) as Record<string, unknown>;
-        if (l.msg === 'kura is serving') resolve(l.url as string);
+        if (l.banner === true) resolve(l.url as string);
         if (l.msg === 'periodic job ran' || l.msg === 'periodic job failed') {
           node.jobs.push({ node: index, job: l.job as string, holder: l.holder as string, startedAt: l.startedAt as number, finishedAt: l.finishedAt as number, counted: l.counted as boolean, failed: l.msg === 'periodic job failed' });
         }
