@@ -1,10 +1,10 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import type { Server } from 'node:http';
-import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { S3BlobStoreOptions } from '../../src/blobs/s3.js';
+import { loadS3rver } from '../../bench/lib/s3rver-safe.mjs';
 
 /** The part of s3rver v3's API used here (the package ships no types). */
 interface S3rverInstance {
@@ -27,7 +27,7 @@ export interface TestS3 {
  * Buckets are not created here: S3BlobStore.init() creates its own, as against real S3.
  */
 export async function startS3(): Promise<TestS3> {
-  const S3rver = createRequire(import.meta.url)('s3rver') as S3rverClass;
+  const S3rver = loadS3rver() as S3rverClass;
   const directory = await mkdtemp(join(tmpdir(), 'kura-s3rver-'));
   const server = new S3rver({ address: '127.0.0.1', port: 0, directory, silent: true });
   let address: AddressInfo;

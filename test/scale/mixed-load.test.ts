@@ -37,11 +37,13 @@ interface Node {
   url: string;
   jobs: JobLine[];
   stderr: string;
+  /** Log records at error level or above, kept to explain a 5xx. */
+  errors: unknown[];
 }
 
 async function startNode(index: number, env: Record<string, string>, dataDir: string): Promise<Node> {
   const proc = spawn(process.execPath, [BIN, 'serve'], { env: { ...process.env, ...env, DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'pipe'] });
-  const node: Node = { index, proc, url: '', jobs: [], stderr: '' };
+  const node: Node = { index, proc, url: '', jobs: [], stderr: '', errors: [] };
   proc.stderr!.on('data', (d: Buffer) => (node.stderr = (node.stderr + d.toString()).slice(-4000)));
   let rest = '';
   node.url = await new Promise<string>((resolve, reject) => {
@@ -52,6 +54,7 @@ async function startNode(index: number, env: Record<string, string>, dataDir: st
         if (!line.startsWith('{')) continue;
         const l = JSON.parse(line) as Record<string, unknown>;
         if (l.banner === true) resolve(l.url as string);
+        if (typeof l.level === 'number' && l.level >= 50 && node.errors.length < 20) node.errors.push(l);
         if (l.msg === 'periodic job ran' || l.msg === 'periodic job failed') {
           node.jobs.push({ node: index, job: l.job as string, holder: l.holder as string, startedAt: l.startedAt as number, finishedAt: l.finishedAt as number, counted: l.counted as boolean, failed: l.msg === 'periodic job failed' });
         }
@@ -186,8 +189,9 @@ describePg('three nodes, one PostgreSQL, one S3 store, under mixed load with a n
       process.stderr.write(`scale-mixed: ${JSON.stringify({ seconds: SECONDS, interrupted: load.stats.interrupted, served: load.stats.served, p99 })}\n`);
 
       // --- no failure, no 5xx --------------------------------------------------------------
-      expect(load.stats.failures).toEqual([]);
-      expect(proxy.upstream5xx).toEqual([]);
+      const logged = JSON.stringify(nodes.map((n) => n.errors), null, 1).slice(0, 8000);
+      expect(load.stats.failures, logged).toEqual([]);
+      expect(proxy.upstream5xx, logged).toEqual([]);
       // The only requests lost are those the victim died with, right when it died.
       for (const e of proxy.errors) {
         expect(e.node).toBe(victim);
