@@ -44,13 +44,13 @@ describe.each(backends)('garbage collection (%s)', (backend) => {
     await k.core.spaces.remove(space.id);
     await new Promise((r) => setTimeout(r, 5));
     // GC step 1 happens; steps 2 and 3 are delayed while an upload of the same bytes arrives.
-    expect(await k.core.database.store.blobs.markDeleting(hash, Date.now())).toBe(true);
+    expect(await k.core.database.store.blobs.markDeleting([hash], Date.now())).toEqual([{ hash, size: data.length }]);
     let done = false;
     const upload = k.core.uploads.upload(actor, u.rootId, { name: 'again.bin', stream: Readable.from([data]) }).finally(() => (done = true));
     await new Promise((r) => setTimeout(r, 300));
     expect(done).toBe(false);
     await k.core.blobs.delete(hash);
-    await k.core.database.store.blobs.deleteRow(hash);
+    await k.core.database.store.blobs.deleteRows([hash]);
     const item = await upload;
     expect(item.sha256).toBe(hash);
     expect(Number((await blobRow(hash))!.refcount)).toBe(1);

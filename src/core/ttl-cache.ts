@@ -22,13 +22,15 @@ export class TtlCache<K, V> {
     return e.value;
   }
 
-  set(key: K, value: V): void {
-    if (this.ttlMs <= 0) return;
+  /** Stores `value` for the cache's TTL, or until `notAfter` (a time by `now`) if that is sooner. */
+  set(key: K, value: V, notAfter = Infinity): void {
+    const until = Math.min(this.now() + this.ttlMs, notAfter);
+    if (this.ttlMs <= 0 || until <= this.now()) return;
     if (this.map.size >= this.max) {
       const oldest = this.map.keys().next();
       if (!oldest.done) this.map.delete(oldest.value);
     }
-    this.map.set(key, { value, until: this.now() + this.ttlMs });
+    this.map.set(key, { value, until });
   }
 
   delete(key: K): void {

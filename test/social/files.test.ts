@@ -138,7 +138,8 @@ describe.each(backends)('social unpinned files and GC (%s)', (backend) => {
   let k: TestKura;
   let other: TestUser;
   beforeAll(async () => {
-    k = await startKura(backend, { KURA_GC_GRACE_SECONDS: '0', KURA_UNPINNED_TTL: '2s' });
+    // Public reads are cached far longer than the TTL: an expiring file must leave the cache when it expires.
+    k = await startKura(backend, { KURA_GC_GRACE_SECONDS: '0', KURA_UNPINNED_TTL: '2s', KURA_AUTH_CACHE_SECONDS: '60' });
     other = await k.user();
   });
   afterAll(() => k.stop());
@@ -177,6 +178,8 @@ describe.each(backends)('social unpinned files and GC (%s)', (backend) => {
     // b loses one of its two pins: it still does not expire.
     expect((await fetch(`${k.url}/api/v1/items/${ib}/pins?ref=post:1`, { method: 'DELETE', headers: g.auth })).status).toBe(204);
     expect((await itemRow(ib))!.expires_at).toBeNull();
+    // Read (and so cached) while it lives.
+    expect(sha256(await body(await fetch(`${k.url}/files/${ia}/data`)))).toBe(sha256(a));
     await sleep(2300);
     // Expired: no longer served even before GC runs.
     expect((await fetch(`${k.url}/files/${ia}/data`)).status).toBe(404);

@@ -90,8 +90,8 @@ export class PublicReads {
       const name = d.mime === 'image/jpeg' ? item.name.replace(/\.[^.]*$/, '') + '.jpg' : item.name;
       found = { hash: d.hash, meta: { name, size: d.size, mime: d.mime, modifiedAt: Number(item.modified_at) } };
     }
-    // Items may expire: never cache past that moment.
-    if (item.expires_at === null) this.hits.set(key, found);
+    // Items may expire (unpinned social uploads, OneBot dead_time): never cached past that moment.
+    this.hits.set(key, found, item.expires_at === null ? Infinity : Number(item.expires_at));
     return this.reader.body(found.hash, found.meta);
   }
 }

@@ -71,16 +71,18 @@ const blobMethods: BlobRepo & ThisType<{ readonly db: Db }> = {
       .execute();
   },
 
-  async markDeleting(hash, before) {
-    const r = await this.db
+  async markDeleting(hashes, before) {
+    if (hashes.length === 0) return [];
+    const rows = await this.db
       .updateTable('blobs')
       .set({ state: 'deleting' })
-      .where('hash', '=', hash)
+      .where('hash', 'in', hashes)
       .where('refcount', '<=', 0)
       .where('touched_at', '<', before)
       .where('state', '=', 'live')
-      .executeTakeFirst();
-    return Number(r.numUpdatedRows) === 1;
+      .returning(['hash', 'size'])
+      .execute();
+    return rows.map((r) => ({ hash: r.hash, size: Number(r.size) }));
   },
 
   async markOrphanDeleting(hash, size, now) {
@@ -92,8 +94,9 @@ const blobMethods: BlobRepo & ThisType<{ readonly db: Db }> = {
     return Number(r.numInsertedOrUpdatedRows ?? 0) === 1;
   },
 
-  async deleteRow(hash) {
-    await this.db.deleteFrom('blobs').where('hash', '=', hash).where('state', '=', 'deleting').execute();
+  async deleteRows(hashes) {
+    if (hashes.length === 0) return;
+    await this.db.deleteFrom('blobs').where('hash', 'in', hashes).where('state', '=', 'deleting').execute();
   },
 
   async known(hashes) {
@@ -144,12 +147,14 @@ const derivativeMethods: DerivativeRepo & ThisType<{ readonly db: Db }> = {
     return Number(r.numInsertedOrUpdatedRows ?? 0) === 1;
   },
 
-  from(sourceHash) {
-    return this.db.selectFrom('derivatives').selectAll().where('source_hash', '=', sourceHash).execute();
+  async from(sourceHashes) {
+    if (sourceHashes.length === 0) return [];
+    return this.db.selectFrom('derivatives').selectAll().where('source_hash', 'in', sourceHashes).execute();
   },
 
-  async deleteFrom(sourceHash) {
-    await this.db.deleteFrom('derivatives').where('source_hash', '=', sourceHash).execute();
+  async deleteFrom(sourceHashes) {
+    if (sourceHashes.length === 0) return;
+    await this.db.deleteFrom('derivatives').where('source_hash', 'in', sourceHashes).execute();
   },
 };
 

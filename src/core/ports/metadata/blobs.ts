@@ -32,12 +32,15 @@ export interface BlobRepo {
   waiting(before: number): Promise<{ blobs: number; bytes: number }>;
   /** Items whose versions hold this content (at most `limit`), for reports. */
   holders(hash: string, limit: number): Promise<{ item_id: number; space_id: number }[]>;
-  /** GC step 1: mark for deletion if still unreferenced. True when this caller won the mark. */
-  markDeleting(hash: string, before: number): Promise<boolean>;
+  /**
+   * GC step 1: marks for deletion those of `hashes` still unreferenced and untouched since
+   * `before`, in one conditional write; answers the ones this caller won, with their sizes.
+   */
+  markDeleting(hashes: string[], before: number): Promise<{ hash: string; size: number }[]>;
   /** GC step 1 for an object no row names: a 'deleting' row, unless a row exists. True when made. */
   markOrphanDeleting(hash: string, size: number, now: number): Promise<boolean>;
-  /** GC's last step, after the bytes are gone. */
-  deleteRow(hash: string): Promise<void>;
+  /** GC's last step, after the bytes are gone (rows marked 'deleting' only). */
+  deleteRows(hashes: string[]): Promise<void>;
   /** Which of `hashes` have a row. */
   known(hashes: string[]): Promise<Set<string>>;
   count(): Promise<number>;
@@ -61,6 +64,7 @@ export interface DerivativeRepo {
   of(sourceHash: string, spec: string): Promise<(DerivativeRow & BlobInfo) | undefined>;
   /** Records a derivative; false when another request recorded it first. */
   insert(row: DerivativeRow): Promise<boolean>;
-  from(sourceHash: string): Promise<DerivativeRow[]>;
-  deleteFrom(sourceHash: string): Promise<void>;
+  /** Derivatives made of any of these contents. */
+  from(sourceHashes: string[]): Promise<DerivativeRow[]>;
+  deleteFrom(sourceHashes: string[]): Promise<void>;
 }
