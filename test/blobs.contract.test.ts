@@ -315,6 +315,33 @@ function blobStoreContract(open: () => Promise<Harness>): void {
       expect(await hashOf(await store.read(staged.hash))).toEqual(await hashOf(prngStream(15, size)));
     });
 
+    it('assembles in-order pieces to the right digest after a failed piece, a dropped one, and two writers racing for one range', async () => {
+      const size = 3 * MiB + 5;
+      const expected = await hashOf(prngStream(15, size));
+      // In order, but the second piece breaks off half-way and is sent again whole.
+      const first = await piece(0, MiB);
+      const broken = failingSource(99, MiB / 2);
+      await expect(store.putPiece(session, MiB, broken, { maxBytes: 2 * MiB, known: [] })).rejects.toThrow();
+      const second = await piece(MiB, 2 * MiB);
+      // A piece the caller did not keep (its record failed): dropped, then sent again with other bytes.
+      const wrong = await piece(2 * MiB, size, 7);
+      await store.deletePiece(session, wrong);
+      const third = await piece(2 * MiB, size);
+      let staged = await store.assemble(session, [first, second, third], size);
+      expect({ hash: staged.hash, size: staged.size }).toEqual(expected);
+      expect(staged.head.equals(prng(15, 4100))).toBe(true);
+      await store.discard(staged);
+      await store.deletePieces(session);
+      // Two writers of the same range at once, different bytes: whatever the file holds, its digest is that of the file.
+      const head = await piece(0, MiB);
+      const racing = await Promise.all([piece(MiB, size), piece(MiB, size, 8)]);
+      staged = await store.assemble(session, [head, ...racing], size);
+      await store.commit(staged);
+      expect(await hashOf(await store.read(staged.hash))).toEqual({ hash: staged.hash, size });
+      await store.discard(staged);
+      await store.deletePieces(session);
+    });
+
     it('lists sessions that hold pieces, until their pieces are removed', async () => {
       const sessions = async () => {
         const out = [];

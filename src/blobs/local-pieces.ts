@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import type { FileHandle } from 'node:fs/promises';
 import { Writable } from 'node:stream';
 import { KuraError, type Span } from '../core/index.js';
@@ -90,6 +90,74 @@ export class InPlaceSink extends Writable {
       }
     }
     this.pos += buf.length;
+  }
+}
+
+/**
+ * SHA-256 and head of a session file's first `offset` bytes, computed from the bytes of its
+ * pieces as they were written in order on this node, so that assembly need not read the
+ * whole file back. A cache only: any doubt (a piece elsewhere, out of order, failed or not
+ * recorded) drops it, and assembly then reads the file back as before.
+ */
+export class RunningDigest {
+  offset = 0;
+  private readonly sha: Hash = createHash('sha256');
+  private head = Buffer.alloc(0);
+
+  update(chunk: Buffer): void {
+    this.sha.update(chunk);
+    if (this.head.length < HEAD_BYTES) this.head = Buffer.concat([this.head, chunk.subarray(0, HEAD_BYTES - this.head.length)]);
+  }
+
+  result(): { hash: string; size: number; head: Buffer } {
+    return { hash: this.sha.digest('hex'), size: this.offset, head: this.head };
+  }
+}
+
+/**
+ * The running digests of this process's sessions (bounded: the oldest is dropped first).
+ * A digest is only continued by a piece that starts where it ends and is the only piece
+ * of its session being written at the time: two writers of one range at once (a client
+ * racing itself) would leave on disk bytes no single digest saw, so then the session's
+ * digest is dropped and assembly reads the file back. The local store has one writing
+ * process (several nodes share an S3 store, whose assembly always streams the pieces).
+ */
+export class RunningDigests {
+  private readonly digests = new Map<string, RunningDigest>();
+  private readonly writers = new Map<string, { active: number; clash: boolean }>();
+
+  constructor(private readonly max = 256) {}
+
+  /** A piece of `session` at `start` begins: the digest it continues (a new one at 0), if any. */
+  begin(session: string, start: number): { digest: RunningDigest | undefined; end: (kept: boolean) => void } {
+    const w = this.writers.get(session) ?? { active: 0, clash: false };
+    if (w.active > 0) w.clash = true;
+    w.active++;
+    this.writers.set(session, w);
+    let digest = this.take(session, start);
+    if (w.clash) digest = undefined;
+    return {
+      digest,
+      end: (kept) => {
+        w.active--;
+        if (w.active === 0) this.writers.delete(session);
+        if (!kept || w.clash || !digest) return;
+        if (this.digests.size >= this.max) this.digests.delete(this.digests.keys().next().value!);
+        this.digests.set(session, digest);
+      },
+    };
+  }
+
+  /** Takes (removes) the digest that ends at `offset`; a new one at 0; else none. */
+  take(session: string, offset: number): RunningDigest | undefined {
+    const d = this.digests.get(session);
+    this.digests.delete(session);
+    if (d && d.offset === offset) return d;
+    return offset === 0 ? new RunningDigest() : undefined;
+  }
+
+  drop(session: string): void {
+    this.digests.delete(session);
   }
 }
 

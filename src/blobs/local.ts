@@ -1,17 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import { constants, createReadStream, createWriteStream, open as openCallback, readFileSync } from 'node:fs';
-import { link, mkdir, open, readdir, rm, stat, unlink } from 'node:fs/promises';
+import { link, mkdir, open, readdir, rm, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import { type BlobStore, type ByteRange, KuraError, type PieceOptions, type PieceRef, type StagedBlob, type StageOptions, type StoredBlob, type StoredPiece, type StoredSession } from '../core/index.js';
 import { feed, Ingest } from './ingest.js';
-import { digestInPlace, InPlaceSink } from './local-pieces.js';
+import { digestInPlace, InPlaceSink, RunningDigests } from './local-pieces.js';
 import { PieceMeter } from './pieces.js';
 import { blobKey, checkHash, checkRange, isHash, pieceKey } from './locator.js';
 
 /** Large buffers matter: 64 KiB reads cap a single download far below disk speed. */
 const IO_BUFFER = 1024 * 1024;
+/** A session file is flushed to disk ahead of assembly each time this much was written to it. */
+const FLUSH_AHEAD_BYTES = 64 * 1024 * 1024;
 const STAGING_KEY = /^(\d+)-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const FAN_OUT = /^[0-9a-f]{2}$/;
 const SESSION = /^[0-9a-f]{32}$/;
@@ -136,6 +138,12 @@ export class LocalBlobStore implements BlobStore {
   }
 
   readonly piecesInPlace = true;
+  /** Digests of sessions whose pieces arrived in order here (a cache: see RunningDigest). */
+  private readonly digests = new RunningDigests();
+  /** Sessions whose file is being flushed ahead of assembly (see flushAhead). */
+  private readonly flushing = new Set<string>();
+  /** Bytes written to each session file since its last flush ahead. */
+  private readonly unflushed = new Map<string, number>();
   /** Pieces are not fsynced: those written before the machine's last boot may be lost. */
   readonly pieceEpoch = bootId();
 
@@ -150,13 +158,45 @@ export class LocalBlobStore implements BlobStore {
       await mkdir(dirname(path), { recursive: true });
       return open(path, constants.O_RDWR | constants.O_CREAT);
     });
-    const meter = new PieceMeter(opts.maxBytes);
+    const { digest, end } = this.digests.begin(session, start);
+    const meter = new PieceMeter(opts.maxBytes, digest);
+    let kept = false;
     try {
       await feed(source, meter, new InPlaceSink(fh, start, opts.known));
+      if (digest) digest.offset += meter.size;
+      kept = true;
     } finally {
-      await fh.close();
+      end(kept);
+      if (kept && this.flushDue(session, meter.size)) this.flushAhead(session, fh);
+      else await fh.close();
     }
     return { key: randomUUID(), size: meter.size, epoch: this.pieceEpoch };
+  }
+
+  /** Whether `written` more bytes make a session file's flush ahead due (see flushAhead). */
+  private flushDue(session: string, written: number): boolean {
+    const pending = (this.unflushed.get(session) ?? 0) + written;
+    if (pending < FLUSH_AHEAD_BYTES || this.flushing.has(session)) {
+      this.unflushed.set(session, pending);
+      if (this.unflushed.size > 1024) this.unflushed.delete(this.unflushed.keys().next().value!);
+      return false;
+    }
+    this.unflushed.delete(session);
+    return true;
+  }
+
+  /**
+   * Starts writing (and then closes `fh`) a session file's new bytes to disk while the next piece arrives (not
+   * awaited: the answer to this piece does not wait for it). Otherwise the kernel keeps a
+   * large upload in the page cache, and assembly's fsync writes all of it at the end.
+   */
+  private flushAhead(session: string, fh: FileHandle): void {
+    this.flushing.add(session);
+    void fh
+      .datasync()
+      .catch(() => undefined)
+      .finally(() => fh.close().catch(() => undefined))
+      .finally(() => this.flushing.delete(session));
   }
 
   async readPiece(session: string, piece: PieceRef, range?: ByteRange): Promise<Readable> {
@@ -170,10 +210,13 @@ export class LocalBlobStore implements BlobStore {
     return createReadStream(path, { fd, autoClose: true, highWaterMark: IO_BUFFER, start, end });
   }
 
-  /** In place, an unrecorded piece's bytes are simply not counted as received. */
-  async deletePiece(): Promise<void> {}
+  /** In place, an unrecorded piece's bytes are simply not counted as received (nor digested). */
+  async deletePiece(session: string): Promise<void> {
+    this.digests.drop(session);
+  }
 
   async deletePieces(session: string): Promise<void> {
+    this.digests.drop(session);
     await rm(join(this.uploads, pieceKey(session)), { recursive: true, force: true });
   }
 
@@ -187,17 +230,25 @@ export class LocalBlobStore implements BlobStore {
   }
 
   /**
-   * The session file is the file: one read pass hashes it while it is fsynced, then it is
-   * hard-linked into staging (no copy). A crash before commit loses only the link.
+   * The session file is the file: its digest is the one computed while its pieces were
+   * written in order on this node, else one read pass hashes it while it is fsynced; then it
+   * is hard-linked into staging (no copy). A crash before commit loses only the link.
    */
   async assemble(session: string, _pieces: PieceRef[], length: number): Promise<StagedBlob> {
     const path = this.sessionFile(session);
+    const running = this.digests.take(session, length);
     const fh = await open(path, constants.O_RDWR | constants.O_CREAT);
     let digest;
     try {
-      if ((await fh.stat()).size > length) await fh.truncate(length);
-      // Flushing runs in the background while the pass reads back what the page cache holds.
-      [digest] = await Promise.all([digestInPlace(fh, length), fh.sync()]);
+      const size = (await fh.stat()).size;
+      if (size > length) await fh.truncate(length);
+      if (running && running.offset === length && size >= length) {
+        await fh.sync();
+        digest = running.result();
+      } else {
+        // Flushing runs in the background while the pass reads back what the page cache holds.
+        [digest] = await Promise.all([digestInPlace(fh, length), fh.sync()]);
+      }
     } finally {
       await fh.close();
     }

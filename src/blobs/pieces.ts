@@ -5,7 +5,10 @@ import { type BlobStore, DamagedPiece, KuraError, type PieceRef } from '../core/
 export class PieceMeter extends Transform {
   size = 0;
 
-  constructor(private readonly maxBytes: number) {
+  constructor(
+    private readonly maxBytes: number,
+    private readonly digest?: { update(chunk: Buffer): void },
+  ) {
     super();
   }
 
@@ -15,6 +18,7 @@ export class PieceMeter extends Transform {
       cb(new KuraError('payload_too_large', `the piece exceeds the limit of ${this.maxBytes} bytes`, { limit: this.maxBytes }));
       return;
     }
+    this.digest?.update(chunk);
     cb(null, chunk);
   }
 }
