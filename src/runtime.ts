@@ -1,22 +1,48 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { KuraConfig } from './config.js';
+import type { Readable } from 'node:stream';
 import { LocalBlobStore } from './blobs/local.js';
-import { S3BlobStore } from './blobs/s3.js';
-import { createCore, type BlobStore, type Core } from './core/index.js';
-import { SharpImages } from './media/images.js';
+import { createCore, type BlobStore, type Core, type ImageEngine, type ImageRecipe } from './core/index.js';
+import type { SharpImages } from './media/images.js';
 import { openDatabase, type ConnectRetry, type Database } from './store/db.js';
 
-/** Builds the blob store the configuration names. */
-export function blobStoreFor(config: KuraConfig): BlobStore {
-  return config.blobStore === 's3' ? new S3BlobStore(config.s3) : new LocalBlobStore({ root: join(config.dataDir, 'blobs') });
+/** Builds the blob store the configuration names (the S3 client is loaded only for S3). */
+export async function blobStoreFor(config: KuraConfig): Promise<BlobStore> {
+  if (config.blobStore !== 's3') return new LocalBlobStore({ root: join(config.dataDir, 'blobs') });
+  const { S3BlobStore } = await import('./blobs/s3.js');
+  return new S3BlobStore(config.s3);
+}
+
+/** The image engine, or (for admin commands, which rarely touch images) one that loads sharp on first use. */
+type ImageLoad = Pick<SharpImages, 'load'> & ImageEngine;
+
+class LazyImages implements ImageLoad {
+  private engine?: Promise<SharpImages>;
+
+  private get(): Promise<SharpImages> {
+    this.engine ??= import('./media/images.js').then(({ SharpImages }) => new SharpImages());
+    return this.engine;
+  }
+
+  get load(): { running: number; waiting: number } {
+    return { running: 0, waiting: 0 };
+  }
+
+  async probe(source: Readable) {
+    return (await this.get()).probe(source);
+  }
+
+  async render(source: Readable, recipe: ImageRecipe) {
+    return (await this.get()).render(source, recipe);
+  }
 }
 
 /** A running core with the ports it was opened on (tools and tests may inspect them). */
 export type OpenCore = Core & {
   readonly database: Database;
   readonly blobs: BlobStore;
-  readonly images: SharpImages;
+  readonly images: ImageLoad;
   close(): Promise<void>;
 };
 
@@ -25,15 +51,19 @@ export type OpenCore = Core & {
  * unless `blobs: false`, image engine) and wires the core. `mustExist` refuses to create a new
  * database (admin commands). Used by `kura serve`, the CLI commands and the tests.
  */
-export async function openCore(config: KuraConfig, opts: { blobs?: boolean; mustExist?: boolean; onDatabaseRetry?: (r: ConnectRetry) => void } = {}): Promise<OpenCore> {
+export async function openCore(
+  config: KuraConfig,
+  opts: { blobs?: boolean; mustExist?: boolean; images?: 'lazy'; onDatabaseRetry?: (r: ConnectRetry) => void } = {},
+): Promise<OpenCore> {
   // Admin commands (mustExist) create nothing, not even DATA_DIR.
   const usesDataDir = !config.databaseUrl || (config.blobStore === 'local' && opts.blobs !== false);
   if (usesDataDir && !opts.mustExist) await checkDataDir(config.dataDir);
   const database = await openDatabase({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, mustExist: opts.mustExist, connectTimeoutMs: config.dbConnectTimeoutMs, onRetry: opts.onDatabaseRetry }).catch((e: unknown) => {
     throw config.databaseUrl ? e : dataDirError(config.dataDir, e);
   });
-  const blobs = blobStoreFor(config);
+  let blobs: BlobStore;
   try {
+    blobs = await blobStoreFor(config);
     // Tools that touch only metadata (users, tokens, spaces) need not reach the blob store.
     if (opts.blobs !== false) await blobs.init();
   } catch (e) {
@@ -43,7 +73,7 @@ export async function openCore(config: KuraConfig, opts: { blobs?: boolean; must
   const fault = (point: string) => {
     if (point === config.testFault) process.kill(process.pid, 'SIGKILL');
   };
-  const images = new SharpImages();
+  const images = opts.images === 'lazy' ? new LazyImages() : new (await import('./media/images.js')).SharpImages();
   const core = createCore({ config, store: database.store, blobs, images, now: Date.now, fault });
   return {
     ...core,

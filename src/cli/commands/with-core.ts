@@ -1,7 +1,6 @@
 import { describeBlobStore, describeDatabase, loadConfig } from '../../config.js';
 import { KuraError, type Core } from '../../core/index.js';
-import { openCore, type OpenCore } from '../../runtime.js';
-import { NoDatabaseError } from '../../store/db.js';
+import type { OpenCore } from '../../runtime.js';
 
 export interface CoreOptions {
   /** false for commands that touch only metadata: they work while the blob store is unreachable. */
@@ -19,9 +18,11 @@ export async function withCore<T>(fn: (core: Core) => Promise<T>, opts: CoreOpti
   const config = loadConfig();
   const where = `data directory ${config.dataDir}, database ${describeDatabase(config)}${opts.blobs === false ? '' : `, blobs on ${describeBlobStore(config)}`}`;
   process.stderr.write(`kura: using ${where}\n`);
+  // Loaded on use: `kura --version` and `--help` start without the database and storage code.
+  const [{ openCore }, { NoDatabaseError }] = await Promise.all([import('../../runtime.js'), import('../../store/db.js')]);
   let core: OpenCore;
   try {
-    core = await openCore(config, { blobs: opts.blobs, mustExist: !opts.create });
+    core = await openCore(config, { blobs: opts.blobs, mustExist: !opts.create, images: 'lazy' });
   } catch (e) {
     if (!(e instanceof NoDatabaseError)) throw e;
     throw new KuraError(
