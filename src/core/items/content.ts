@@ -57,7 +57,8 @@ class StoredBody implements FileBody {
 
   async open(range?: ByteRange): Promise<Readable> {
     if (this.cached) return Readable.from([range ? this.cached.subarray(range.start, range.end + 1) : this.cached]);
-    return this.blobs.read(this.etag, range);
+    // The whole file as a range: the store then sizes its read buffer to the file, not 1 MiB.
+    return this.blobs.read(this.etag, range ?? (this.size > 0 ? { start: 0, end: this.size - 1 } : undefined));
   }
 }
 
