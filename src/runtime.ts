@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { KuraConfig } from './config.js';
 import type { Readable } from 'node:stream';
 import { LocalBlobStore } from './blobs/local.js';
-import { createCore, type BlobStore, type Core, type ImageEngine, type ImageRecipe } from './core/index.js';
+import { createCore, type BlobStore, type Core, type ImageEngine, type ImageInfo, type ImageRecipe } from './core/index.js';
 import type { SharpImages } from './media/images.js';
 import { openDatabase, type ConnectRetry, type Database } from './store/db.js';
 
@@ -35,6 +35,10 @@ class LazyImages implements ImageLoad {
 
   async render(source: Readable, recipe: ImageRecipe) {
     return (await this.get()).render(source, recipe);
+  }
+
+  async probeAndRender(source: Readable, recipe: ImageRecipe, want: (info: ImageInfo) => boolean) {
+    return (await this.get()).probeAndRender(source, recipe, want);
   }
 }
 

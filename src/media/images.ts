@@ -160,17 +160,7 @@ export class SharpImages implements ImageEngine {
   }
 
   async probe(source: Readable): Promise<ImageInfo> {
-    return this.#withInput(source, async (input) => {
-      const { meta } = await this.#inspect(input);
-      const orientation = meta.orientation !== undefined && meta.orientation >= 1 && meta.orientation <= 8 ? meta.orientation : undefined;
-      return {
-        format: meta.format,
-        width: meta.autoOrient.width,
-        height: meta.autoOrient.height,
-        pages: meta.pages ?? 1,
-        ...(orientation !== undefined ? { orientation } : {}),
-      };
-    });
+    return this.#withInput(source, async (input) => infoOf((await this.#inspect(input)).meta));
   }
 
   async render(source: Readable, recipe: ImageRecipe): Promise<RenderedImage> {
@@ -180,36 +170,51 @@ export class SharpImages implements ImageEngine {
       source.on('error', () => undefined).destroy();
       throw e;
     }
+    return this.#withInput(source, async (input) => this.#render(input, await this.#inspect(input), recipe));
+  }
+
+  async probeAndRender(source: Readable, recipe: ImageRecipe, want: (info: ImageInfo) => boolean): Promise<{ info: ImageInfo; rendered?: RenderedImage }> {
+    try {
+      validateRecipe(recipe);
+    } catch (e) {
+      source.on('error', () => undefined).destroy();
+      throw e;
+    }
     return this.#withInput(source, async (input) => {
-      const { meta, format } = await this.#inspect(input);
-      const { width, height } = meta.autoOrient;
-      let img = sharp(input, { failOn: 'error', limitInputPixels: this.maxPixels, pages: 1, page: 0 }).rotate();
-      let out: string;
-      switch (recipe.kind) {
-        case 'short-edge':
-          img = img.resize(recipe.size, recipe.size, { fit: 'outside', withoutEnlargement: true });
-          break;
-        case 'long-edge':
-          img = img.resize(recipe.size, recipe.size, { fit: 'inside', withoutEnlargement: true });
-          break;
-        case 'cover': {
-          const [w, h] = coverBox(width, height, recipe.width, recipe.height);
-          img = img.resize(w, h, { fit: 'cover', position: 'centre', withoutEnlargement: true });
-          break;
-        }
-        case 'fit-width':
-          img = img.resize({ width: recipe.maxWidth, withoutEnlargement: true });
-          break;
-      }
-      if (recipe.kind === 'fit-width') [img, out] = encodeKept(img, format, meta, input);
-      else [img, out] = [img.flatten({ background: WHITE }).jpeg({ quality: 80, progressive: false, mozjpeg: false }), 'jpeg'];
-      try {
-        const { data, info } = await img.toBuffer({ resolveWithObject: true });
-        return { data, mime: MIME[out], width: info.width, height: info.height };
-      } catch (e) {
-        throw undecodable(e, format);
-      }
+      const inspected = await this.#inspect(input);
+      const info = infoOf(inspected.meta);
+      return want(info) ? { info, rendered: await this.#render(input, inspected, recipe) } : { info };
     });
+  }
+
+  async #render(input: Buffer, { meta, format }: { meta: Metadata; format: RasterFormat }, recipe: ImageRecipe): Promise<RenderedImage> {
+    const { width, height } = meta.autoOrient;
+    let img = sharp(input, { failOn: 'error', limitInputPixels: this.maxPixels, pages: 1, page: 0 }).rotate();
+    let out: string;
+    switch (recipe.kind) {
+      case 'short-edge':
+        img = img.resize(recipe.size, recipe.size, { fit: 'outside', withoutEnlargement: true });
+        break;
+      case 'long-edge':
+        img = img.resize(recipe.size, recipe.size, { fit: 'inside', withoutEnlargement: true });
+        break;
+      case 'cover': {
+        const [w, h] = coverBox(width, height, recipe.width, recipe.height);
+        img = img.resize(w, h, { fit: 'cover', position: 'centre', withoutEnlargement: true });
+        break;
+      }
+      case 'fit-width':
+        img = img.resize({ width: recipe.maxWidth, withoutEnlargement: true });
+        break;
+    }
+    if (recipe.kind === 'fit-width') [img, out] = encodeKept(img, format, meta, input);
+    else [img, out] = [img.flatten({ background: WHITE }).jpeg({ quality: 80, progressive: false, mozjpeg: false }), 'jpeg'];
+    try {
+      const { data, info } = await img.toBuffer({ resolveWithObject: true });
+      return { data, mime: MIME[out], width: info.width, height: info.height };
+    } catch (e) {
+      throw undecodable(e, format);
+    }
   }
 
   /**
@@ -283,6 +288,18 @@ export class SharpImages implements ImageEngine {
  * (the search for the best progressive scans was a third of a 10Centuries upload).
  */
 const KEPT_JPEG = { quality: 82, mozjpeg: true, optimiseScans: false } as const;
+
+/** What a probe tells of an image: format, displayed size, pages, EXIF orientation. */
+function infoOf(meta: Metadata & { format: RasterFormat }): ImageInfo {
+  const orientation = meta.orientation !== undefined && meta.orientation >= 1 && meta.orientation <= 8 ? meta.orientation : undefined;
+  return {
+    format: meta.format,
+    width: meta.autoOrient.width,
+    height: meta.autoOrient.height,
+    pages: meta.pages ?? 1,
+    ...(orientation !== undefined ? { orientation } : {}),
+  };
+}
 
 /** fit-width's encoder: the source's format where it is a web format sharp writes, else JPEG. */
 function encodeKept(img: Sharp, format: RasterFormat, meta: Metadata, input: Buffer): [Sharp, string] {

@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import { claimStaged, runClaimingTx } from '../storage/refs.js';
 import { KuraError } from '../errors.js';
 import { TtlCache } from '../ttl-cache.js';
-import { recipeKey, type BlobStore, type ImageEngine, type ImageInfo, type ImageRecipe, type MetadataStore } from '../ports/index.js';
+import { recipeKey, type BlobStore, type ImageEngine, type ImageInfo, type ImageRecipe, type MetadataStore, type RenderedImage } from '../ports/index.js';
 
 /** A derivative as stored: its own blob. */
 export interface Derivative {
@@ -105,9 +105,29 @@ export class Derivatives {
     return this.images.probe(await this.blobs.read(source));
   }
 
-  /** Renders, then bytes first: stage, commit, and record the row claiming a reference. */
+  /**
+   * Probes content `source` (as `probe`) and, when `want` says so, renders it by `recipe`,
+   * reading it once; nothing is recorded: `keep` records the rendering. For a face that must
+   * refuse an image before recording its upload, and wants a derivative of it then.
+   */
+  async prepare(source: string, mime: string | null, recipe: ImageRecipe, want: (info: ImageInfo) => boolean): Promise<{ info: ImageInfo; rendered?: RenderedImage }> {
+    checkRecipe(recipe);
+    if (!isRaster(mime)) throw new KuraError('unsupported_type', 'not a raster image');
+    return this.images.probeAndRender(await this.blobs.read(source), recipe, want);
+  }
+
+  /** Records `out`, a rendering of content `source` by `recipe` (from `prepare`), as its derivative. */
+  keep(source: string, recipe: ImageRecipe, out: RenderedImage): Promise<Derivative> {
+    return this.record(source, recipeKey(checkRecipe(recipe)), out);
+  }
+
+  /** Renders, then records. */
   private async make(source: string, recipe: ImageRecipe, spec: string): Promise<Derivative> {
-    const out = await this.images.render(await this.blobs.read(source), recipe);
+    return this.record(source, spec, await this.images.render(await this.blobs.read(source), recipe));
+  }
+
+  /** Bytes first: stage, commit, and record the row claiming a reference. */
+  private async record(source: string, spec: string, out: RenderedImage): Promise<Derivative> {
     const staged = await this.blobs.stage(Readable.from([out.data]), { maxBytes: out.data.length });
     try {
       await this.blobs.commit(staged);

@@ -63,4 +63,6 @@ export interface RenderedImage {
 export interface ImageEngine {
   probe(source: Readable): Promise<ImageInfo>;
   render(source: Readable, recipe: ImageRecipe): Promise<RenderedImage>;
+  /** `probe`, then `render` when `want` says so, reading the source once. */
+  probeAndRender(source: Readable, recipe: ImageRecipe, want: (info: ImageInfo) => boolean): Promise<{ info: ImageInfo; rendered?: RenderedImage }>;
 }

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
-import { checkName, isKuraError, KuraError, type ImageInfo, type Item } from '../../../core/index.js';
+import { checkName, isKuraError, KuraError, type ImageInfo, type Item, type RenderedImage } from '../../../core/index.js';
 import { eachFile, type StreamedFile } from '../../shared/multipart-files.js';
 import type { Params } from '../../shared/params.js';
 import type { Tencenturies } from './context.js';
@@ -87,9 +87,9 @@ const wanted = (info: ImageInfo) => info.width > CDN_WIDTH || (info.orientation 
 
 /**
  * Stores one file: its name, type (from the content) and size are checked while it streams;
- * an image is then probed before anything is recorded (format, pixel limit: a refusal
- * records nothing), and its CDN copy is made at once when wanted. A copy that cannot be
- * rendered (broken pixel data) takes the file back for good.
+ * an image is then probed, and its CDN copy rendered when wanted, in one read and before
+ * anything is recorded (format, pixel limit, broken pixel data: a refusal records nothing).
+ * The copy is recorded once the file is; if that fails, the file is taken back for good.
  */
 async function store(t: Tencenturies, req: FastifyRequest, rootId: number, file: StreamedFile): Promise<Item> {
   let name: string;
@@ -98,7 +98,7 @@ async function store(t: Tencenturies, req: FastifyRequest, rootId: number, file:
   } catch (e) {
     throw new Rejected('Bad File Name', (e as Error).message);
   }
-  let copy = false;
+  let copy: RenderedImage | undefined;
   const item = await t.core.uploads.upload(
     req.actor,
     rootId,
@@ -109,16 +109,16 @@ async function store(t: Tencenturies, req: FastifyRequest, rootId: number, file:
       accept: acceptOf(t),
       inspect: async ({ hash, mime }) => {
         if (!IMAGE_RULES.has(mime)) return;
-        const info = await t.core.derivatives.probe(hash, mime).catch((e: unknown) => {
+        const prepared = await t.core.derivatives.prepare(hash, mime, CDN_RECIPE, wanted).catch((e: unknown) => {
           throw isKuraError(e) && e.code === 'unsupported_type' ? new Rejected('Unsupported File Type', e.message, mime) : e;
         });
-        copy = wanted(info);
+        copy = prepared.rendered;
       },
     },
   );
   if (!copy || !item.sha256) return item;
   try {
-    await t.core.derivatives.get(item.sha256, item.mime, CDN_RECIPE);
+    await t.core.derivatives.keep(item.sha256, CDN_RECIPE, copy);
   } catch (e) {
     await t.core.changes.trash(req.actor, item.id);
     await t.core.trash.purge(req.actor, item.id);
