@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Rule } from '../src/core/index.js';
+import { RateLimiter, type Rule } from '../src/core/index.js';
 import { openCore, type OpenCore } from '../src/runtime.js';
 import { backends } from './helpers/backends.js';
 import { startKura, type TestKura } from './helpers/kura.js';
@@ -38,6 +38,25 @@ describe.each(backends)('rate limiter shared by nodes (%s)', (backend) => {
     // Other subjects and other rules are not affected.
     await k.core.limiter.hit(rule, '10.0.0.2');
     await k.core.limiter.hit({ ...rule, name: 'another' }, '10.0.0.1');
+  });
+
+  it('counts the previous window too, weighted by how much of it is within one window of now', async () => {
+    const store = k.core.database.store;
+    const windowStart = Math.floor(Date.now() / rule.windowMs) * rule.windowMs + 10 * rule.windowMs;
+    const edge = { ...rule, name: 'edge-rule' };
+    // Three events just before a window's edge.
+    await store.limits.hit('edge-rule:10.0.0.3', windowStart - rule.windowMs);
+    await store.limits.hit('edge-rule:10.0.0.3', windowStart - rule.windowMs);
+    await store.limits.hit('edge-rule:10.0.0.3', windowStart - rule.windowMs);
+    // A moment past the edge they still count: no fresh allowance at the edge.
+    const justAfter = new RateLimiter(store, () => windowStart + 1000);
+    await expect(justAfter.check(edge, '10.0.0.3')).rejects.toMatchObject({ code: 'rate_limited' });
+    await expect(justAfter.hit(edge, '10.0.0.3')).rejects.toMatchObject({ code: 'rate_limited' });
+    // Near the end of the new window they have almost aged out: one more event fits (the
+    // refused one above counted), then no more.
+    const late = new RateLimiter(store, () => windowStart + rule.windowMs - 1000);
+    await late.hit(edge, '10.0.0.3');
+    await expect(late.hit(edge, '10.0.0.3')).rejects.toMatchObject({ code: 'rate_limited' });
   });
 
   it('prunes windows older than an hour, keeps current ones', async () => {

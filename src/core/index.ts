@@ -51,7 +51,7 @@ export type { Outcome } from './items/outcome.js';
 export type { OnConflict } from './items/placement.js';
 export type { ListOptions, TreeNode } from './items/queries.js';
 export type { Item, Version } from './items/view.js';
-export type { Rule } from './limits/limiter.js';
+export { RateLimiter, type Rule } from './limits/limiter.js';
 export { SIGNED_LINK_MISSES, type SignedLink } from './links/service.js';
 export { isActiveType, sniffMime } from './mime.js';
 export { checkName, extensionOf, numberedName } from './names.js';

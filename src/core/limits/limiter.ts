@@ -12,10 +12,14 @@ export interface Rule {
 }
 
 /**
- * The one rate limiter: fixed windows counted in the database (one upsert per event), so
- * every node sees the same counts; nothing lives in process memory. Old windows are pruned
- * by GC. A refusal is KuraError('rate_limited') with `retryAfter` (seconds) in its details,
- * which dialects send as `Retry-After`.
+ * The one rate limiter, counted in the database (one upsert per event, in fixed windows),
+ * so every node sees the same counts; nothing lives in process memory. A subject's count
+ * is the sliding-window estimate: this window's events plus the previous window's, weighted
+ * by how much of it still lies within one window of now, rounded up. With fixed windows
+ * alone, events on both sides of a window's edge counted apart: a client could make twice
+ * the limit in a moment. Old windows are pruned by GC. A refusal is
+ * KuraError('rate_limited') with `retryAfter` (seconds) in its details, which dialects send
+ * as `Retry-After`.
  */
 export class RateLimiter {
   constructor(
@@ -25,10 +29,17 @@ export class RateLimiter {
     private readonly onRefusal: (rule: string) => void = () => {},
   ) {}
 
-  private window(rule: Rule): { start: number; retryAfter: number } {
+  private window(rule: Rule): { start: number; retryAfter: number; previousWeight: number } {
     const now = this.now();
     const start = Math.floor(now / rule.windowMs) * rule.windowMs;
-    return { start, retryAfter: Math.max(1, Math.ceil((start + rule.windowMs - now) / 1000)) };
+    return { start, retryAfter: Math.max(1, Math.ceil((start + rule.windowMs - now) / 1000)), previousWeight: 1 - (now - start) / rule.windowMs };
+  }
+
+  /** The sliding-window count, given this window's count. */
+  private async estimate(key: string, w: { start: number; previousWeight: number }, current: number, rule: Rule): Promise<number> {
+    if (w.previousWeight <= 0) return current;
+    const previous = await this.store.limits.count(key, w.start - rule.windowMs);
+    return current + Math.ceil(previous * w.previousWeight - 1e-9);
   }
 
   private refusal(rule: Rule, retryAfter: number): KuraError {
@@ -38,8 +49,10 @@ export class RateLimiter {
 
   /** Counts one event for `subject`; throws rate_limited once the count passes the limit. */
   async hit(rule: Rule, subject: string): Promise<void> {
+    const key = `${rule.name}:${subject}`;
     const w = this.window(rule);
-    if ((await this.store.limits.hit(`${rule.name}:${subject}`, w.start)) > rule.limit) throw this.refusal(rule, w.retryAfter);
+    const current = await this.store.limits.hit(key, w.start);
+    if ((await this.estimate(key, w, current, rule)) > rule.limit) throw this.refusal(rule, w.retryAfter);
   }
 
   /** Counts one event for `subject` without refusing it (the next check() will). */
@@ -47,10 +60,12 @@ export class RateLimiter {
     await this.store.limits.hit(`${rule.name}:${subject}`, this.window(rule).start);
   }
 
-  /** Throws rate_limited when `subject` has used up its events in this window (counts nothing). */
+  /** Throws rate_limited when `subject` has used up its events (counts nothing). */
   async check(rule: Rule, subject: string): Promise<void> {
+    const key = `${rule.name}:${subject}`;
     const w = this.window(rule);
-    if ((await this.store.limits.count(`${rule.name}:${subject}`, w.start)) >= rule.limit) throw this.refusal(rule, w.retryAfter);
+    const current = await this.store.limits.count(key, w.start);
+    if ((await this.estimate(key, w, current, rule)) >= rule.limit) throw this.refusal(rule, w.retryAfter);
   }
 
   /** Drops windows older than an hour (no rule's window is longer). */
