@@ -35,6 +35,33 @@ describe.each(backends)('garbage collection (%s)', (backend) => {
     expect(sha256(await body(res))).toBe(sha256(shared));
   });
 
+  it('releases a thumbnail two sources share once per source, so it goes with the last of them', async () => {
+    const actor = { userId: u.id, role: 'user' as const };
+    const space = await k.core.spaces.create(actor, { kind: 'group', name: 'twins' });
+    const sharp = (await import('sharp')).default;
+    const jpeg = await sharp({ create: { width: 64, height: 48, channels: 3, background: { r: 200, g: 40, b: 90 } } }).jpeg().toBuffer();
+    // The same pixels, another file (bytes after the end of the image): one thumbnail for both.
+    const a = await uploadOne(k.url, u.auth, space.rootId, 'a.jpg', jpeg);
+    const b = await uploadOne(k.url, u.auth, space.rootId, 'b.jpg', Buffer.concat([jpeg, Buffer.from('trailer')]));
+    expect(a.sha256).not.toBe(b.sha256);
+    const recipe = { kind: 'short-edge', size: 16 } as const;
+    const ta = await k.core.derivatives.get(a.sha256, 'image/jpeg', recipe);
+    const tb = await k.core.derivatives.get(b.sha256, 'image/jpeg', recipe);
+    expect(tb.hash).toBe(ta.hash);
+    expect(Number((await blobRow(ta.hash))!.refcount)).toBe(2);
+    await k.core.spaces.remove(space.id);
+    await new Promise((r) => setTimeout(r, 5));
+    await k.core.gc();
+    // The sources went in that run, and released the thumbnail twice; the next run takes it.
+    expect(await blobRow(a.sha256)).toBeUndefined();
+    expect(await blobRow(b.sha256)).toBeUndefined();
+    expect(Number((await blobRow(ta.hash))?.refcount ?? 0)).toBeLessThanOrEqual(0);
+    await new Promise((r) => setTimeout(r, 5));
+    await k.core.gc();
+    expect(await blobRow(ta.hash)).toBeUndefined();
+    expect((await k.core.fsck()).problems).toEqual([]);
+  });
+
   it('an upload of content GC is deleting waits, then stores the bytes again', async () => {
     const data = bytes(40_000, 503);
     const hash = sha256(data);

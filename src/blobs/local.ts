@@ -19,6 +19,12 @@ const FAN_OUT = /^[0-9a-f]{2}$/;
 const SESSION = /^[0-9a-f]{32}$/;
 const openFd = promisify(openCallback);
 
+/**
+ * A read buffer no larger than what is read: a 1 MiB buffer for each 100 KB download made
+ * the garbage collector most of the work under load.
+ */
+const bufferFor = (range: ByteRange | undefined): number => (range ? Math.max(1, Math.min(IO_BUFFER, range.end - range.start + 1)) : IO_BUFFER);
+
 const code = (e: unknown): string | undefined => (e as NodeJS.ErrnoException | undefined)?.code;
 
 async function fsyncPath(path: string): Promise<void> {
@@ -186,9 +192,10 @@ export class LocalBlobStore implements BlobStore {
   }
 
   /**
-   * Starts writing (and then closes `fh`) a session file's new bytes to disk while the next piece arrives (not
-   * awaited: the answer to this piece does not wait for it). Otherwise the kernel keeps a
-   * large upload in the page cache, and assembly's fsync writes all of it at the end.
+   * Starts writing a session file's new bytes to disk while the next piece arrives, then
+   * closes `fh` (not awaited: the answer to this piece does not wait for it). Otherwise the
+   * kernel keeps a large upload in the page cache, and assembly's fsync writes all of it at
+   * the end.
    */
   private flushAhead(session: string, fh: FileHandle): void {
     this.flushing.add(session);
@@ -207,7 +214,7 @@ export class LocalBlobStore implements BlobStore {
     });
     const start = piece.start + (range?.start ?? 0);
     const end = piece.start + (range ? range.end : piece.size - 1);
-    return createReadStream(path, { fd, autoClose: true, highWaterMark: Math.max(1, Math.min(IO_BUFFER, end - start + 1)), start, end });
+    return createReadStream(path, { fd, autoClose: true, highWaterMark: bufferFor({ start, end }), start, end });
   }
 
   /** In place, an unrecorded piece's bytes are simply not counted as received (nor digested). */
@@ -217,6 +224,7 @@ export class LocalBlobStore implements BlobStore {
 
   async deletePieces(session: string): Promise<void> {
     this.digests.drop(session);
+    this.unflushed.delete(session);
     await rm(join(this.uploads, pieceKey(session)), { recursive: true, force: true });
   }
 
@@ -301,10 +309,7 @@ export class LocalBlobStore implements BlobStore {
     const fd = await openFd(path, 'r').catch((e: unknown) => {
       throw code(e) === 'ENOENT' || code(e) === 'ENOTDIR' ? new KuraError('not_found', 'content not found') : e;
     });
-    // A read buffer no larger than what is read: a 1 MiB buffer for each 100 KB download
-    // made the garbage collector most of the work under load.
-    const highWaterMark = range ? Math.max(1, Math.min(IO_BUFFER, range.end - range.start + 1)) : IO_BUFFER;
-    return createReadStream(path, { fd, autoClose: true, highWaterMark, start: range?.start, end: range?.end });
+    return createReadStream(path, { fd, autoClose: true, highWaterMark: bufferFor(range), start: range?.start, end: range?.end });
   }
 
   async delete(hash: string): Promise<void> {

@@ -47,7 +47,10 @@ export async function collectGarbage(store: MetadataStore, blobs: BlobStore, now
     if (victims.length === 0) return;
     const hashes = victims.map((v) => v.hash);
     // Thumbnails made of this content go with it (their own blobs follow in a later pass).
-    await store.blobs.releaseMany((await store.derivatives.from(hashes)).map((d) => ({ hash: d.blob_hash, n: 1 })), now);
+    // One reference per derivative row; two sources may share a derivative's content.
+    const refs = new Map<string, number>();
+    for (const d of await store.derivatives.from(hashes)) refs.set(d.blob_hash, (refs.get(d.blob_hash) ?? 0) + 1);
+    await store.blobs.releaseMany([...refs].map(([hash, n]) => ({ hash, n })), now);
     await store.derivatives.deleteFrom(hashes);
     const removed: string[] = [];
     let failure: unknown;

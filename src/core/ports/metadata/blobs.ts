@@ -23,7 +23,7 @@ export interface BlobRepo {
   /** Adds references to blobs known to be live (a copy references what its source does). */
   addRefs(hash: string, n: number, now: number): Promise<void>;
   release(hash: string, n: number, now: number): Promise<void>;
-  /** Releases many references at once (a statement per distinct count, not per blob). */
+  /** Releases many references at once (a statement per distinct count, not per blob); each hash once, with its count. */
   releaseMany(refs: { hash: string; n: number }[], now: number): Promise<void>;
   byHash(hash: string): Promise<BlobRow | undefined>;
   /** Unreferenced blobs untouched since `before`: GC candidates. */
