@@ -96,18 +96,9 @@ export class Derivatives {
   }
 
   /**
-   * What the image engine reads from the header of content `source`: format, displayed
-   * size, EXIF orientation. Refuses (unsupported_type) what is not a readable raster image:
-   * not an image, an undecodable header, more pixels than the engine's limit.
-   */
-  async probe(source: string, mime: string | null): Promise<ImageInfo> {
-    if (!isRaster(mime)) throw new KuraError('unsupported_type', 'not a raster image');
-    return this.images.probe(await this.blobs.read(source));
-  }
-
-  /**
-   * Probes content `source` (as `probe`) and, when `want` says so, renders it by `recipe`,
-   * reading it once; nothing is recorded: `keep` records the rendering. For a face that must
+   * Probes content `source` (format, displayed size, EXIF orientation; unsupported_type for
+   * what is not a readable raster image or has more pixels than the engine's limit) and,
+   * when `want` says so, renders it by `recipe`, reading it once; nothing is recorded: `keep` records the rendering. For a face that must
    * refuse an image before recording its upload, and wants a derivative of it then.
    */
   async prepare(source: string, mime: string | null, recipe: ImageRecipe, want: (info: ImageInfo) => boolean): Promise<{ info: ImageInfo; rendered?: RenderedImage }> {
