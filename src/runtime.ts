@@ -1,9 +1,8 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { KuraConfig } from './config.js';
-import type { Readable } from 'node:stream';
 import { LocalBlobStore } from './blobs/local.js';
-import { createCore, type BlobStore, type Core, type ImageEngine, type ImageInfo, type ImageRecipe } from './core/index.js';
+import { createCore, type BlobStore, type Core, type ImageEngine, type ImageInfo, type ImageRecipe, type ImageSource } from './core/index.js';
 import type { SharpImages } from './media/images.js';
 import { openDatabase, type ConnectRetry, type Database } from './store/db.js';
 
@@ -29,15 +28,15 @@ class LazyImages implements ImageLoad {
     return { running: 0, waiting: 0 };
   }
 
-  async probe(source: Readable) {
+  async probe(source: ImageSource) {
     return (await this.get()).probe(source);
   }
 
-  async render(source: Readable, recipe: ImageRecipe) {
+  async render(source: ImageSource, recipe: ImageRecipe) {
     return (await this.get()).render(source, recipe);
   }
 
-  async probeAndRender(source: Readable, recipe: ImageRecipe, want: (info: ImageInfo) => boolean) {
+  async probeAndRender(source: ImageSource, recipe: ImageRecipe, want: (info: ImageInfo) => boolean) {
     return (await this.get()).probeAndRender(source, recipe, want);
   }
 }

@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -407,6 +407,10 @@ describe('local blob store specifics', () => {
     await store.commit(staged);
     const { hash } = staged;
     expect(store.path(hash)).toBe(join(root, 'objects', hash.slice(0, 2), hash.slice(2, 4), hash));
+    // Readers that open blobs themselves (the image engine) get the same file, and only for a hash.
+    expect(store.localFile(hash)).toBe(store.path(hash));
+    expect(await readFile(store.localFile(hash), 'utf8')).toBe('hello');
+    expect(() => store.localFile('../../etc/passwd')).toThrow(expect.objectContaining({ code: 'bad_request' }));
     await mkdir(join(root, 'objects', 'zz', 'zz'), { recursive: true });
     await writeFile(join(root, 'objects', 'zz', 'zz', 'f'.repeat(64)), 'misfiled');
     await writeFile(join(root, 'objects', hash.slice(0, 2), hash.slice(2, 4), 'junk'), 'junk');

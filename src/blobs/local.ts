@@ -91,6 +91,10 @@ export class LocalBlobStore implements BlobStore {
     return join(this.objects, blobKey(hash));
   }
 
+  localFile(hash: string): string {
+    return this.path(checkHash(hash));
+  }
+
   private stagingPath(key: string): string {
     if (!STAGING_KEY.test(key)) throw new KuraError('bad_request', 'not a staging key of the local blob store');
     return join(this.staging, key);

@@ -1,7 +1,7 @@
-import type { Readable } from 'node:stream';
+import { open } from 'node:fs/promises';
 import sharp from 'sharp';
 import type { Metadata, Sharp } from 'sharp';
-import { KuraError, isKuraError, type ImageEngine, type ImageInfo, type ImageRecipe, type RenderedImage } from '../core/index.js';
+import { KuraError, isFileSource, isKuraError, type ImageEngine, type ImageInfo, type ImageRecipe, type ImageSource, type RenderedImage } from '../core/index.js';
 import { ACCEPTED_FORMATS, looksLikeSvg, readSource, sniffFormat, sourceFailure, webpIsLossless } from './image-input.js';
 import type { RasterFormat } from './image-input.js';
 import { Slots } from '../core/index.js';
@@ -107,10 +107,35 @@ export function coverBox(width: number, height: number, targetW: number, targetH
   return [width, Math.max(1, Math.min(height, Math.round((width * targetH) / targetW)))];
 }
 
-function undecodable(e: unknown, format: string): KuraError {
+/**
+ * An image as the engine holds it: `data` for sharp (the bytes, or the path of a file that
+ * holds them) and `head`, its first bytes at least (all of them when buffered).
+ */
+interface Input {
+  data: Buffer | string;
+  head: Buffer;
+}
+
+/** What a file source's format is told from (sniffFormat, looksLikeSvg: 4 KiB at most). */
+const FILE_HEAD_BYTES = 4096;
+
+/** A bad recipe is refused before the source is read; a stream source is then closed. */
+function checkRecipeOf(source: ImageSource, recipe: ImageRecipe): void {
+  try {
+    validateRecipe(recipe);
+  } catch (e) {
+    if (!isFileSource(source)) source.on('error', () => undefined).destroy();
+    throw e;
+  }
+}
+
+function undecodable(e: unknown, format: string, input: Input): KuraError {
   if (isKuraError(e)) return e;
   const raw = e instanceof Error ? e.message : String(e);
-  const message = raw.split('\n')[0].slice(0, 200);
+  // libvips names a file it reads: the client is never told where blobs are kept.
+  const file = typeof input.data === 'string' ? input.data : undefined;
+  if (file && /input file is missing/i.test(raw)) return new KuraError('not_found', 'content not found');
+  const message = (file ? raw.split(file).join('(content)') : raw).split('\n')[0].slice(0, 200);
   if (/exceeds pixel limit/i.test(message)) return new KuraError('unsupported_type', 'the image has more pixels than the limit', { reason: 'too_many_pixels' });
   return new KuraError('unsupported_type', `the ${format} image cannot be decoded: ${message}`, { reason: 'undecodable', format });
 }
@@ -159,27 +184,17 @@ export class SharpImages implements ImageEngine {
     return { running: this.#slots.running, waiting: this.#slots.waiting };
   }
 
-  async probe(source: Readable): Promise<ImageInfo> {
+  async probe(source: ImageSource): Promise<ImageInfo> {
     return this.#withInput(source, async (input) => infoOf((await this.#inspect(input)).meta));
   }
 
-  async render(source: Readable, recipe: ImageRecipe): Promise<RenderedImage> {
-    try {
-      validateRecipe(recipe);
-    } catch (e) {
-      source.on('error', () => undefined).destroy();
-      throw e;
-    }
+  async render(source: ImageSource, recipe: ImageRecipe): Promise<RenderedImage> {
+    checkRecipeOf(source, recipe);
     return this.#withInput(source, async (input) => this.#render(input, await this.#inspect(input), recipe));
   }
 
-  async probeAndRender(source: Readable, recipe: ImageRecipe, want: (info: ImageInfo) => boolean): Promise<{ info: ImageInfo; rendered?: RenderedImage }> {
-    try {
-      validateRecipe(recipe);
-    } catch (e) {
-      source.on('error', () => undefined).destroy();
-      throw e;
-    }
+  async probeAndRender(source: ImageSource, recipe: ImageRecipe, want: (info: ImageInfo) => boolean): Promise<{ info: ImageInfo; rendered?: RenderedImage }> {
+    checkRecipeOf(source, recipe);
     return this.#withInput(source, async (input) => {
       const inspected = await this.#inspect(input);
       const info = infoOf(inspected.meta);
@@ -187,9 +202,9 @@ export class SharpImages implements ImageEngine {
     });
   }
 
-  async #render(input: Buffer, { meta, format }: { meta: Metadata; format: RasterFormat }, recipe: ImageRecipe): Promise<RenderedImage> {
+  async #render(input: Input, { meta, format }: { meta: Metadata; format: RasterFormat }, recipe: ImageRecipe): Promise<RenderedImage> {
     const { width, height } = meta.autoOrient;
-    let img = sharp(input, { failOn: 'error', limitInputPixels: this.maxPixels, pages: 1, page: 0 }).rotate();
+    let img = sharp(input.data, { failOn: 'error', limitInputPixels: this.maxPixels, pages: 1, page: 0 }).rotate();
     let out: string;
     switch (recipe.kind) {
       case 'short-edge':
@@ -207,22 +222,31 @@ export class SharpImages implements ImageEngine {
         img = img.resize({ width: recipe.maxWidth, withoutEnlargement: true });
         break;
     }
-    if (recipe.kind === 'fit-width') [img, out] = encodeKept(img, format, meta, input);
+    if (recipe.kind === 'fit-width') [img, out] = encodeKept(img, format, meta, input.head);
     else [img, out] = [img.flatten({ background: WHITE }).jpeg({ quality: 80, progressive: false, mozjpeg: false }), 'jpeg'];
     try {
       const { data, info } = await img.toBuffer({ resolveWithObject: true });
       return { data, mime: MIME[out], width: info.width, height: info.height };
     } catch (e) {
-      throw undecodable(e, format);
+      throw undecodable(e, format, input);
     }
   }
 
   /**
-   * Runs `work` on the buffered source within a slot. The source's errors are listened to
-   * from the start: one that fails while queued leaves the queue at once (rejecting with
-   * the mapped error) instead of crashing the process for want of a listener, or waiting.
+   * Runs `work` on the source within a slot. A stream is buffered (within maxInputBytes);
+   * its errors are listened to from the start: one that fails while queued leaves the queue
+   * at once (rejecting with the mapped error) instead of crashing the process for want of a
+   * listener, or waiting. A file is opened only once the slot is held.
    */
-  async #withInput<T>(source: Readable, work: (input: Buffer) => Promise<T>): Promise<T> {
+  async #withInput<T>(source: ImageSource, work: (input: Input) => Promise<T>): Promise<T> {
+    if (isFileSource(source)) {
+      const release = await this.#slots.acquire();
+      try {
+        return await work(await this.#fileInput(source.file));
+      } finally {
+        release();
+      }
+    }
     // The engine owns the source from here on: a late error (after a destroy) is not fatal.
     source.on('error', () => undefined);
     const queued = new AbortController();
@@ -238,19 +262,44 @@ export class SharpImages implements ImageEngine {
       source.off('error', onQueuedError);
     }
     try {
-      const input = await readSource(source, { maxBytes: this.maxInputBytes, idleMs: this.sourceIdleMs });
-      return await work(input);
+      const data = await readSource(source, { maxBytes: this.maxInputBytes, idleMs: this.sourceIdleMs });
+      return await work({ data, head: data });
     } finally {
       release();
     }
   }
 
+  /**
+   * A file source: its size is checked against maxInputBytes and its first bytes read for
+   * the format; libvips then reads the file itself. A WebP file is read whole (choosing its
+   * encoder needs its chunk list); so is an empty one.
+   */
+  async #fileInput(file: string): Promise<Input> {
+    const fh = await open(file, 'r').catch((e: unknown) => {
+      const code = (e as NodeJS.ErrnoException).code;
+      throw code === 'ENOENT' || code === 'ENOTDIR' ? new KuraError('not_found', 'content not found') : e;
+    });
+    try {
+      const { size } = await fh.stat();
+      if (size > this.maxInputBytes) {
+        throw new KuraError('payload_too_large', `the image is larger than the limit of ${this.maxInputBytes} bytes`, { reason: 'too_many_bytes', limit: this.maxInputBytes });
+      }
+      const head = Buffer.alloc(Math.min(size, FILE_HEAD_BYTES));
+      const { bytesRead } = await fh.read(head, 0, head.length, 0);
+      if (sniffFormat(head) !== 'webp' && size > 0) return { data: file, head: head.subarray(0, bytesRead) };
+      const whole = await fh.readFile();
+      return { data: whole, head: whole };
+    } finally {
+      await fh.close();
+    }
+  }
+
   /** Format from the magic bytes, then the header (no pixel decoded): pixel limit, format allowed. */
-  async #inspect(input: Buffer): Promise<{ meta: Metadata & { format: RasterFormat }; format: RasterFormat }> {
-    const sniffed = sniffFormat(input);
+  async #inspect(input: Input): Promise<{ meta: Metadata & { format: RasterFormat }; format: RasterFormat }> {
+    const sniffed = sniffFormat(input.head);
     if (!sniffed) {
-      if (input.length === 0) throw new KuraError('unsupported_type', 'the file is empty, not an image', { reason: 'empty' });
-      if (looksLikeSvg(input)) {
+      if (input.head.length === 0) throw new KuraError('unsupported_type', 'the file is empty, not an image', { reason: 'empty' });
+      if (looksLikeSvg(input.head)) {
         throw new KuraError('unsupported_type', 'SVG images are refused: SVG is an active format (scripts, external references) and is never rasterised', {
           reason: 'svg',
         });
@@ -260,9 +309,9 @@ export class SharpImages implements ImageEngine {
     let meta: Metadata;
     try {
       // Header only; the pixel limit is checked below, with the actual dimensions in the message.
-      meta = await sharp(input, { failOn: 'error', limitInputPixels: false, pages: 1, page: 0 }).metadata();
+      meta = await sharp(input.data, { failOn: 'error', limitInputPixels: false, pages: 1, page: 0 }).metadata();
     } catch (e) {
-      throw undecodable(e, sniffed);
+      throw undecodable(e, sniffed, input);
     }
     const format = meta.format as string;
     if (!(ACCEPTED_FORMATS as readonly string[]).includes(format) || !meta.width || !meta.height) {

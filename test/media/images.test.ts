@@ -1,6 +1,9 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import sharp from 'sharp';
-import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { KuraError } from '../../src/core/errors.js';
 import type { ImageRecipe } from '../../src/core/ports/images.js';
 import { SharpImages, coverBox } from '../../src/media/images.js';
@@ -389,6 +392,85 @@ describe('SharpImages: sources', () => {
     expect([e.code, e.details?.reason]).toEqual(['bad_request', 'source_idle']);
     expect(stalled.stream.destroyed).toBe(true);
     expect(await quick.probe(from(await png(5, 5)))).toMatchObject({ width: 5 });
+  });
+});
+
+describe('SharpImages: file sources (blobs of the local store)', () => {
+  let dir: string;
+  let n = 0;
+  const file = async (data: Buffer) => {
+    const path = join(dir, `f${n++}`);
+    await writeFile(path, data);
+    return { file: path };
+  };
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'kura-images-'));
+  });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  it('renders and probes a file exactly as the same bytes streamed', async () => {
+    const turned = await halves(400, 200).jpeg().withMetadata({ orientation: 6 }).toBuffer();
+    const lossless = await solid(300, 200, 'green').webp({ lossless: true }).toBuffer();
+    const pal = await solid(300, 200, 'blue').png({ palette: true }).toBuffer();
+    const recipes: ImageRecipe[] = [
+      { kind: 'short-edge', size: 100 },
+      { kind: 'cover', width: 64, height: 64 },
+      { kind: 'fit-width', maxWidth: 150 },
+    ];
+    for (const input of [turned, lossless, pal]) {
+      expect(await engine.probe(await file(input))).toEqual(await engine.probe(from(input)));
+      for (const recipe of recipes) {
+        const a = await engine.render(await file(input), recipe);
+        const b = await engine.render(from(input), recipe);
+        expect([a.mime, a.width, a.height]).toEqual([b.mime, b.width, b.height]);
+        expect(a.data.equals(b.data)).toBe(true);
+      }
+    }
+    // Turned by its EXIF orientation; the lossless WebP stays lossless (read whole for that).
+    expect(await engine.probe(await file(turned))).toMatchObject({ width: 200, height: 400, orientation: 6 });
+    const w = await engine.render(await file(lossless), { kind: 'fit-width', maxWidth: 150 });
+    expect(w.mime).toBe('image/webp');
+    expect(w.data.includes(Buffer.from('VP8L'))).toBe(true);
+  });
+
+  it('refuses a missing file (not_found), a file over maxInputBytes, and every kind of non-image', async () => {
+    expect((await refusal(engine.render({ file: join(dir, 'nothing-here') }, { kind: 'short-edge', size: 10 }))).code).toBe('not_found');
+    const small = new SharpImages({ maxInputBytes: 1000 });
+    const big = await refusal(small.probe(await file(await solid(200, 200).png({ compressionLevel: 0 }).toBuffer())));
+    expect([big.code, big.details?.reason]).toEqual(['payload_too_large', 'too_many_bytes']);
+    for (const [input, reason] of [
+      [Buffer.alloc(0), 'empty'],
+      [Buffer.from('hello, this is plain text\n'.repeat(20)), 'not_an_image'],
+      [Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"/>'), 'svg'],
+      [await pngBomb(30000, 30000), 'too_many_pixels'],
+    ] as const) {
+      const e = await refusal(engine.render(await file(input), { kind: 'short-edge', size: 10 }));
+      expect([e.code, e.details?.reason]).toEqual(['unsupported_type', reason]);
+    }
+  });
+
+  it('refuses a truncated file without telling where the file is', async () => {
+    const noisy = await sharp({ create: { width: 300, height: 300, channels: 3, background: 'grey', noise: { type: 'gaussian', mean: 128, sigma: 30 } } })
+      .jpeg()
+      .toBuffer();
+    const src = await file(noisy.subarray(0, noisy.length >> 1));
+    const e = await refusal(engine.render(src, { kind: 'short-edge', size: 100 }));
+    expect([e.code, e.details?.reason]).toEqual(['unsupported_type', 'undecodable']);
+    expect(e.message).toMatch(/^the jpeg image cannot be decoded: /);
+    expect(e.message).not.toContain(dir);
+    expect(JSON.stringify(e.details)).not.toContain(dir);
+  });
+
+  it('holds a slot while it reads a file, like a stream', async () => {
+    const one = new SharpImages({ concurrency: 1 });
+    const held = heldSource();
+    const first = one.probe(held.stream);
+    const second = one.probe(await file(await png(7, 7)));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(one.load).toEqual({ running: 1, waiting: 1 });
+    held.feed(await png(5, 5));
+    expect(await first).toMatchObject({ width: 5 });
+    expect(await second).toMatchObject({ width: 7 });
   });
 });
 

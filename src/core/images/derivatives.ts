@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import { claimStaged, runClaimingTx } from '../storage/refs.js';
 import { KuraError } from '../errors.js';
 import { TtlCache } from '../ttl-cache.js';
-import { recipeKey, type BlobStore, type ImageEngine, type ImageInfo, type ImageRecipe, type MetadataStore, type RenderedImage } from '../ports/index.js';
+import { recipeKey, type BlobStore, type ImageEngine, type ImageInfo, type ImageRecipe, type ImageSource, type MetadataStore, type RenderedImage } from '../ports/index.js';
 
 /** A derivative as stored: its own blob. */
 export interface Derivative {
@@ -104,7 +104,7 @@ export class Derivatives {
   async prepare(source: string, mime: string | null, recipe: ImageRecipe, want: (info: ImageInfo) => boolean): Promise<{ info: ImageInfo; rendered?: RenderedImage }> {
     checkRecipe(recipe);
     if (!isRaster(mime)) throw new KuraError('unsupported_type', 'not a raster image');
-    return this.images.probeAndRender(await this.blobs.read(source), recipe, want);
+    return this.images.probeAndRender(await this.open(source), recipe, want);
   }
 
   /** Records `out`, a rendering of content `source` by `recipe` (from `prepare`), as its derivative. */
@@ -114,7 +114,16 @@ export class Derivatives {
 
   /** Renders, then records. */
   private async make(source: string, recipe: ImageRecipe, spec: string): Promise<Derivative> {
-    return this.record(source, spec, await this.images.render(await this.blobs.read(source), recipe));
+    return this.record(source, spec, await this.images.render(await this.open(source), recipe));
+  }
+
+  /**
+   * Content for the engine: on the local disk its file, which the decoder reads in small
+   * pieces (a 12 MP photo copied whole into fresh memory first cost a fifth of its
+   * thumbnail's time); elsewhere a stream.
+   */
+  private async open(source: string): Promise<ImageSource> {
+    return this.blobs.localFile ? { file: this.blobs.localFile(source) } : this.blobs.read(source);
   }
 
   /** Bytes first: stage, commit, and record the row claiming a reference. */

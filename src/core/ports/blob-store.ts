@@ -84,6 +84,12 @@ export interface BlobStore {
   has(hash: string): Promise<boolean>;
   /** Stream content (a byte range of it); KuraError('not_found') if absent. */
   read(hash: string, range?: ByteRange): Promise<Readable>;
+  /**
+   * Stores on the local filesystem only: the file that holds content `hash` (which may be
+   * missing), for readers that open it themselves, such as the image engine (a decoder
+   * reads it in small pieces instead of a copy of the whole in memory).
+   */
+  localFile?(hash: string): string;
   /** Idempotent. */
   delete(hash: string): Promise<void>;
   list(): AsyncIterable<StoredBlob>;

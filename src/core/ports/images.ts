@@ -54,6 +54,15 @@ export interface RenderedImage {
 }
 
 /**
+ * Where an engine reads an image from: a stream it buffers (within its byte limit), or a
+ * file on the local disk that holds immutable content (a blob of the local store), which
+ * the engine opens and reads itself, with no copy into memory.
+ */
+export type ImageSource = Readable | { file: string };
+
+export const isFileSource = (s: ImageSource): s is { file: string } => typeof (s as { file?: unknown }).file === 'string';
+
+/**
  * Decodes and renders images (sharp in src/media/). Implementations refuse with
  * KuraError('unsupported_type') anything that is not a decodable raster image, and
  * refuse quickly, with bounded memory, images above their pixel limit (decompression
@@ -61,8 +70,8 @@ export interface RenderedImage {
  * the rest wait their turn.
  */
 export interface ImageEngine {
-  probe(source: Readable): Promise<ImageInfo>;
-  render(source: Readable, recipe: ImageRecipe): Promise<RenderedImage>;
+  probe(source: ImageSource): Promise<ImageInfo>;
+  render(source: ImageSource, recipe: ImageRecipe): Promise<RenderedImage>;
   /** `probe`, then `render` when `want` says so, reading the source once. */
-  probeAndRender(source: Readable, recipe: ImageRecipe, want: (info: ImageInfo) => boolean): Promise<{ info: ImageInfo; rendered?: RenderedImage }>;
+  probeAndRender(source: ImageSource, recipe: ImageRecipe, want: (info: ImageInfo) => boolean): Promise<{ info: ImageInfo; rendered?: RenderedImage }>;
 }
