@@ -51,11 +51,9 @@ export async function sync() {
  * The disk's own write speed: `dd if=<src> of=<dst> bs=1M count=<MiB> conv=fdatasync` on the
  * server core, timed from start to exit (the fdatasync included). The input is the bench's
  * random file (already in the page cache), so the bytes written are the ones Kura writes
- * and a compressing filesystem gets no advantage. Removes `dst` afterwards unless `keep`
- * (deleting a large file on a filesystem mounted with `discard` slows the disk for a
- * second or two, so a scenario comparing several writers removes their files together).
+ * and a compressing filesystem gets no advantage. Removes `dst` afterwards.
  */
-export async function ddWrite(src, dst, mib, { keep = false } = {}) {
+export async function ddWrite(src, dst, mib) {
   await sync();
   try {
     const r = await run('dd', [`if=${src}`, `of=${dst}`, 'bs=1M', `count=${mib}`, 'conv=fdatasync'], { core: SERVER_CORE });
@@ -64,7 +62,7 @@ export async function ddWrite(src, dst, mib, { keep = false } = {}) {
     if (bytes !== mib * 1024 * 1024) throw new BenchError(`dd wrote ${bytes} bytes, expected ${mib} MiB`);
     return { bytes, seconds: r.seconds };
   } finally {
-    if (!keep) await rm(dst, { force: true });
+    await rm(dst, { force: true });
   }
 }
 

@@ -41,8 +41,8 @@ async function startReference(name, script, arg) {
 
 /**
  * One upload of `big` to a reference server started for it, which stores it at `dataPath`
- * (left for the round's end): the rate, and the rate with the sync that would make its
- * bytes durable, as Kura's are when it answers the last chunk.
+ * (the caller removes it): the rate, and the rate with the sync that would make its bytes
+ * durable, as Kura's are when it answers the last chunk.
  */
 async function referenceRun(name, script, dataPath, big) {
   const ref = await startReference(name, script, dataPath);
@@ -65,7 +65,6 @@ export default {
     const { bavail, bsize } = await statfs(ctx.work);
     if (bavail * bsize < 2.5 * 2 ** 30) throw new BenchError(`tus-upload needs 2.5 GiB free in ${ctx.work} (dd's file or a reference's copy, then Kura's), ${fmt.mb(bavail * bsize)} free`);
     const tusDir = path.join(ctx.work, 'tus-server');
-    const ddOut = path.join(ctx.work, 'dd-tus.out');
     const bareOut = path.join(ctx.work, 'bare-upload.out');
     const runs = { dd: [], tus: [], bare: [], kura: [] };
     const settle = async (file) => {
@@ -75,9 +74,10 @@ export default {
     };
     for (let i = 0; i < RUNS; i++) {
       ctx.log(`run ${i + 1} of ${RUNS}: dd, @tus/server, the bare server, Kura`);
-      const dd = await ddWrite(big.path, ddOut, big.size / 2 ** 20, { keep: true });
+      // ddWrite removes its file itself.
+      const dd = await ddWrite(big.path, path.join(ctx.work, 'dd-tus.out'), big.size / 2 ** 20);
       runs.dd.push({ rate: dd.bytes / dd.seconds });
-      await settle(ddOut);
+      await settle();
       await mkdir(tusDir, { recursive: true });
       runs.tus.push(await referenceRun('@tus/server', 'tus-server.mjs', tusDir, big));
       await settle(tusDir);
