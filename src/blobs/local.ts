@@ -6,6 +6,7 @@ import type { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import { type BlobStore, type ByteRange, KuraError, type PieceOptions, type PieceRef, type StagedBlob, type StageOptions, type StoredBlob, type StoredPiece, type StoredSession } from '../core/index.js';
 import { feed, Ingest } from './ingest.js';
+import { AlignedSlabs, DirectSink } from './direct-sink.js';
 import { digestInPlace, InPlaceSink, RunningDigests } from './local-pieces.js';
 import { PieceMeter } from './pieces.js';
 import { blobKey, checkHash, checkRange, isHash, pieceKey } from './locator.js';
@@ -18,6 +19,8 @@ const STAGING_KEY = /^(\d+)-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9
 const FAN_OUT = /^[0-9a-f]{2}$/;
 const SESSION = /^[0-9a-f]{32}$/;
 const openFd = promisify(openCallback);
+/** Slabs for direct writes: 8 writers at once (64 MiB); more write through the page cache. */
+const MAX_SLABS = 16;
 
 /**
  * A read buffer no larger than what is read: a 1 MiB buffer for each 100 KB download made
@@ -170,17 +173,55 @@ export class LocalBlobStore implements BlobStore {
     });
     const { digest, end } = this.digests.begin(session, start);
     const meter = new PieceMeter(opts.maxBytes, digest);
+    // Bytes already received past `start` are compared, not written: only the in-place sink does that.
+    const direct = opts.known.some((s) => s.end > start) ? undefined : await this.directSink(path, fh, start);
     let kept = false;
     try {
-      await feed(source, meter, new InPlaceSink(fh, start, opts.known));
+      await feed(source, meter, direct?.sink ?? new InPlaceSink(fh, start, opts.known));
       if (digest) digest.offset += meter.size;
       kept = true;
     } finally {
       end(kept);
-      if (kept && this.flushDue(session, meter.size)) this.flushAhead(session, fh);
+      await direct?.release();
+      // What went through the page cache is flushed ahead; direct bytes are on the device already.
+      if (kept && this.flushDue(session, direct ? direct.sink.bufferedBytes : meter.size)) this.flushAhead(session, fh);
       else await fh.close();
     }
     return { key: randomUUID(), size: meter.size, epoch: this.pieceEpoch };
+  }
+
+  /** Whether direct writes are still tried (a filesystem that refuses them turns them off). */
+  private directWrites = typeof constants.O_DIRECT === 'number';
+  private readonly slabs = new AlignedSlabs(MAX_SLABS);
+
+  /**
+   * A sink writing into the file at `path` with O_DIRECT (direct-sink.ts), when direct writes
+   * work here and two slabs are free; its release closes the direct handle and frees the slabs.
+   */
+  private async directSink(path: string, fh: FileHandle, start: number): Promise<{ sink: DirectSink; release: () => Promise<void> } | undefined> {
+    if (!this.directWrites) return undefined;
+    const slabs = this.slabs.takePair();
+    if (!slabs) return undefined;
+    let dh: FileHandle;
+    try {
+      dh = await open(path, constants.O_WRONLY | constants.O_DIRECT);
+    } catch (e) {
+      this.slabs.give(slabs);
+      // EINVAL: this filesystem has no direct I/O (tmpfs, for one).
+      if (code(e) === 'EINVAL') this.directWrites = false;
+      else throw e;
+      return undefined;
+    }
+    const sink = new DirectSink(fh, dh, start, slabs, () => (this.directWrites = false));
+    return {
+      sink,
+      release: async () => {
+        // No direct write may still read the slabs or use the handle.
+        if (!sink.closed) await new Promise((resolve) => sink.destroy().once('close', resolve));
+        await dh.close();
+        this.slabs.give(slabs);
+      },
+    };
   }
 
   /** Whether `written` more bytes make a session file's flush ahead due (see flushAhead). */
