@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { describeBlobStore, describeDatabase, type KuraConfig } from './config.js';
 import { buildApp, type AppDeps } from './http/app.js';
+import { tuneHeapForServing } from './heap-tuning.js';
 import { createLogger } from './logging.js';
 import { openCore, type OpenCore } from './runtime.js';
 import type { ConnectRetry } from './store/db.js';
@@ -63,6 +64,7 @@ export async function startServer(config: KuraConfig, opts: Omit<AppDeps, 'core'
 
 /** `kura serve`: runs until SIGTERM/SIGINT, then drains in-flight requests before exiting. */
 export async function serve(config: KuraConfig, logger?: Logger): Promise<void> {
+  tuneHeapForServing();
   const log = logger ?? createLogger(config);
   if (!config.publicUrlSet && ALL_INTERFACES.has(config.host)) {
     log.warn(
