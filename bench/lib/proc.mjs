@@ -210,3 +210,10 @@ export function resetPeakRss(pid) {
     return false;
   }
 }
+
+/** CPU seconds a process has used so far, user and system (/proc/<pid>/stat, fields 14 and 15). */
+export function cpuSeconds(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  const hz = 100;
+  return { user: Number(fields[11]) / hz, system: Number(fields[12]) / hz };
+}

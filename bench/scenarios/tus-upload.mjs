@@ -16,7 +16,7 @@ import { ddWrite, sync } from '../lib/disk.mjs';
 import { curlSha256, freePort } from '../lib/http.mjs';
 import { contentUrl } from '../lib/kura.mjs';
 import { best, percentiles } from '../lib/measure.mjs';
-import { BenchError, SERVER_CORE, startDaemon } from '../lib/proc.mjs';
+import { BenchError, SERVER_CORE, cpuSeconds, startDaemon } from '../lib/proc.mjs';
 import { fmt, infoRow, ratioRow } from '../lib/table.mjs';
 import { tusUpload } from '../lib/tus-client.mjs';
 
@@ -85,7 +85,9 @@ export default {
       await settle(bareOut);
 
       // A name per run: the same name again would clash with the file the last run made.
+      const cpu0 = cpuSeconds(ctx.kura.pid);
       const r = await tusUpload({ endpoint: `${ctx.kura.url}/api/v1/tus/`, file: big.path, size: big.size, chunk: CHUNK, headers: ctx.kura.auth, metadata: { filename: `tus-${i}.bin`, parent: ctx.kura.rootId } });
+      const cpu1 = cpuSeconds(ctx.kura.pid);
       const id = r.last.headers['kura-item-id'];
       if (!id) throw new BenchError(`the last tus PATCH carried no Kura-Item-Id (headers ${JSON.stringify(r.last.headers).slice(0, 300)})`);
       const got = await curlSha256(contentUrl(ctx.kura, id), ctx.kura.auth);
@@ -95,7 +97,7 @@ export default {
       const p = percentiles(r.perChunk.slice(0, -1), [50]);
       // Kura removed its session file when the content was stored already (runs 2 and 3).
       await settle();
-      ctx.log(`  dd ${fmt.rate(runs.dd.at(-1).rate)}, @tus/server ${fmt.rate(runs.tus.at(-1).rate)}, bare ${fmt.rate(runs.bare.at(-1).rate)}, Kura ${fmt.rate(k.rate)} (chunk p50 ${fmt.ms(p.p50)}, last ${fmt.ms(r.perChunk.at(-1))})`);
+      ctx.log(`  dd ${fmt.rate(runs.dd.at(-1).rate)}, @tus/server ${fmt.rate(runs.tus.at(-1).rate)}, bare ${fmt.rate(runs.bare.at(-1).rate)}, Kura ${fmt.rate(k.rate)} (chunk p50 ${fmt.ms(p.p50)}, last ${fmt.ms(r.perChunk.at(-1))}; Kura's CPU ${(cpu1.user - cpu0.user).toFixed(2)} s user, ${(cpu1.system - cpu0.system).toFixed(2)} s system)`);
     }
     const kura = best(runs.kura, 'rate');
     const tus = best(runs.tus, 'rate');
