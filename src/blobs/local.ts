@@ -132,19 +132,42 @@ export class LocalBlobStore implements BlobStore {
     return { ...(await this.write(join(this.staging, key), source, opts, true)), key };
   }
 
-  /** Streams `source` into a new file at `path`, hashing; removes the file on any failure. */
+  /**
+   * Streams `source` into a new file at `path`, hashing, with direct writes where they work
+   * (direct-sink.ts); removes the file on any failure.
+   */
   private async write(path: string, source: Readable, opts: StageOptions, durable: boolean) {
     const ingest = new Ingest(opts.maxBytes);
     // 'wx': a staging name is never reused, and an existing file would be someone else's.
-    // The stream owns its descriptor: FileHandle.createWriteStream({ autoClose: false }) would
-    // allow fsync on the same fd, but then FileHandle.close() never resolves (Node 20).
-    const out = createWriteStream(path, { flags: 'wx', highWaterMark: IO_BUFFER });
+    const fh = await open(path, 'wx');
+    let direct: Awaited<ReturnType<LocalBlobStore['directSink']>>;
+    try {
+      direct = await this.directSink(path, fh, 0);
+      if (direct) {
+        try {
+          await feed(source, ingest, direct.sink);
+        } finally {
+          await direct.release();
+        }
+        if (durable) await fh.sync();
+      }
+    } catch (e) {
+      await fh.close().catch(() => undefined);
+      await unlink(path).catch(() => undefined);
+      throw e;
+    }
+    await fh.close();
+    if (direct) return ingest.result();
+    // Through the page cache. The stream owns its descriptor: FileHandle.createWriteStream({
+    // autoClose: false }) would allow fsync on the same fd, but then FileHandle.close() never
+    // resolves (Node 20).
+    const out = createWriteStream(path, { flags: 'r+', highWaterMark: IO_BUFFER });
     try {
       // Resolves after 'close', so no write is in flight when the file is fsynced or removed.
       await feed(source, ingest, out);
       if (durable) await fsyncPath(path);
     } catch (e) {
-      if (code(e) !== 'EEXIST') await unlink(path).catch(() => undefined);
+      await unlink(path).catch(() => undefined);
       throw e;
     }
     return ingest.result();
