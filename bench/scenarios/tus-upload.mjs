@@ -3,8 +3,9 @@
 // core and driven by the same client (lib/tus-client.mjs) from the bench's core, and against
 // the disk's own write speed (dd conv=fdatasync, as `upload`). Each is measured RUNS times,
 // in rounds, and the best run counts, as in `download`: one run of a second or four is at
-// the mercy of this machine's neighbours. An info row adds the ceiling: a bare Node server
-// that only writes the bytes (lib/bare-upload-server.mjs). Every writer starts in the same
+// the mercy of this machine's neighbours. Info rows add two ceilings: a bare Node server
+// that only writes the bytes (lib/bare-upload-server.mjs), and the same server hashing every
+// byte with SHA-256, as any content-addressed store must. Every writer starts in the same
 // state: the previous writer's 1 GiB deleted (its memory is free again: keeping gigabytes
 // of page cache makes the next writer take memory this virtual machine never touched, much
 // slower), synced, and given SETTLE_MS (on a filesystem mounted with `discard`, as here,
@@ -27,9 +28,9 @@ const SETTLE_MS = 5000;
 const here = path.dirname(fileURLToPath(import.meta.url));
 
 /** A reference server script of lib/ on SERVER_CORE, on a free port; resolves once it listens. */
-async function startReference(name, script, arg) {
+async function startReference(name, script, arg, extra = []) {
   const port = await freePort();
-  const daemon = startDaemon(name, process.execPath, [path.join(here, '..', 'lib', script), String(port), arg], { core: SERVER_CORE });
+  const daemon = startDaemon(name, process.execPath, [path.join(here, '..', 'lib', script), String(port), arg, ...extra], { core: SERVER_CORE });
   const deadline = Date.now() + 30000;
   while (!daemon.output().includes('listening')) {
     if (!daemon.running()) throw new BenchError(`${name} ${await daemon.exited}\n${daemon.output()}`);
@@ -44,8 +45,8 @@ async function startReference(name, script, arg) {
  * (the caller removes it): the rate, and the rate with the sync that would make its bytes
  * durable, as Kura's are when it answers the last chunk.
  */
-async function referenceRun(name, script, dataPath, big) {
-  const ref = await startReference(name, script, dataPath);
+async function referenceRun(name, script, dataPath, big, extra) {
+  const ref = await startReference(name, script, dataPath, extra);
   try {
     await sync();
     const r = await tusUpload({ endpoint: ref.endpoint, file: big.path, size: big.size, chunk: CHUNK, metadata: { filename: 'tus.bin' } });
@@ -66,14 +67,14 @@ export default {
     if (bavail * bsize < 2.5 * 2 ** 30) throw new BenchError(`tus-upload needs 2.5 GiB free in ${ctx.work} (dd's file or a reference's copy, then Kura's), ${fmt.mb(bavail * bsize)} free`);
     const tusDir = path.join(ctx.work, 'tus-server');
     const bareOut = path.join(ctx.work, 'bare-upload.out');
-    const runs = { dd: [], tus: [], bare: [], kura: [] };
+    const runs = { dd: [], tus: [], bare: [], bareHash: [], kura: [] };
     const settle = async (file) => {
       if (file) await rm(file, { recursive: true, force: true });
       await sync();
       await new Promise((r) => setTimeout(r, SETTLE_MS));
     };
     for (let i = 0; i < RUNS; i++) {
-      ctx.log(`run ${i + 1} of ${RUNS}: dd, @tus/server, the bare server, Kura`);
+      ctx.log(`run ${i + 1} of ${RUNS}: dd, @tus/server, the bare server without and with hashing, Kura`);
       // ddWrite removes its file itself.
       const dd = await ddWrite(big.path, path.join(ctx.work, 'dd-tus.out'), big.size / 2 ** 20);
       runs.dd.push({ rate: dd.bytes / dd.seconds });
@@ -82,6 +83,8 @@ export default {
       runs.tus.push(await referenceRun('@tus/server', 'tus-server.mjs', tusDir, big));
       await settle(tusDir);
       runs.bare.push(await referenceRun('bare upload server', 'bare-upload-server.mjs', bareOut, big));
+      await settle(bareOut);
+      runs.bareHash.push(await referenceRun('bare upload server with SHA-256', 'bare-upload-server.mjs', bareOut, big, ['sha256']));
       await settle(bareOut);
 
       // A name per run: the same name again would clash with the file the last run made.
@@ -97,7 +100,7 @@ export default {
       const p = percentiles(r.perChunk.slice(0, -1), [50]);
       // Kura removed its session file when the content was stored already (runs 2 and 3).
       await settle();
-      ctx.log(`  dd ${fmt.rate(runs.dd.at(-1).rate)}, @tus/server ${fmt.rate(runs.tus.at(-1).rate)}, bare ${fmt.rate(runs.bare.at(-1).rate)}, Kura ${fmt.rate(k.rate)} (chunk p50 ${fmt.ms(p.p50)}, last ${fmt.ms(r.perChunk.at(-1))}; Kura's CPU ${(cpu1.user - cpu0.user).toFixed(2)} s user, ${(cpu1.system - cpu0.system).toFixed(2)} s system)`);
+      ctx.log(`  dd ${fmt.rate(runs.dd.at(-1).rate)}, @tus/server ${fmt.rate(runs.tus.at(-1).rate)}, bare ${fmt.rate(runs.bare.at(-1).rate)}, bare+SHA-256 ${fmt.rate(runs.bareHash.at(-1).rate)}, Kura ${fmt.rate(k.rate)} (chunk p50 ${fmt.ms(p.p50)}, last ${fmt.ms(r.perChunk.at(-1))}; Kura's CPU ${(cpu1.user - cpu0.user).toFixed(2)} s user, ${(cpu1.system - cpu0.system).toFixed(2)} s system)`);
     }
     const kura = best(runs.kura, 'rate');
     const tus = best(runs.tus, 'rate');
@@ -108,6 +111,7 @@ export default {
       ratioRow(`tus upload 1 GiB, ${n} × 8 MiB vs dd, best of ${RUNS}`, { kura: kura.rate, ref: best(runs.dd, 'rate').rate, refLabel: 'dd fdatasync', min: 0.6, format: fmt.rate }),
       infoRow(`tus upload 1 GiB vs @tus/server plus a sync (durable, as Kura's)`, { kura: fmt.rate(kura.rate), reference: fmt.rate(best(runs.tus, 'durableRate').durableRate), ratio: fmt.ratio(kura.rate / best(runs.tus, 'durableRate').durableRate) }),
       infoRow(`ceiling: a bare Node server that only writes (no hash, no database, no sync)`, { kura: fmt.rate(kura.rate), reference: `${fmt.rate(best(runs.bare, 'rate').rate)} (${fmt.ratio(best(runs.bare, 'rate').rate / tus.rate)} @tus/server)`, ratio: fmt.ratio(kura.rate / best(runs.bare, 'rate').rate) }),
+      infoRow(`ceiling of a content-addressed store: the bare server hashing every byte (SHA-256)`, { kura: fmt.rate(kura.rate), reference: `${fmt.rate(best(runs.bareHash, 'rate').rate)} (${fmt.ratio(best(runs.bareHash, 'rate').rate / tus.rate)} @tus/server)`, ratio: fmt.ratio(kura.rate / best(runs.bareHash, 'rate').rate) }),
       infoRow(`tus upload, 8 MiB chunk p50 / p95; last chunk (best run)`, { kura: `${fmt.ms(p.p50)} / ${fmt.ms(p.p95)}; ${fmt.ms(kura.perChunk.at(-1))}` }),
     ];
   },
