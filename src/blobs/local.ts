@@ -230,9 +230,9 @@ export class LocalBlobStore implements BlobStore {
       dh = await open(path, constants.O_WRONLY | constants.O_DIRECT);
     } catch (e) {
       this.slabs.give(slabs);
-      // EINVAL: this filesystem has no direct I/O (tmpfs, for one).
+      // EINVAL: this filesystem has no direct I/O (tmpfs before Linux 6.6, some FUSE ones).
+      // Anything else is the page cache path's to meet and report.
       if (code(e) === 'EINVAL') this.directWrites = false;
-      else throw e;
       return undefined;
     }
     const sink = new DirectSink(fh, dh, start, slabs, () => (this.directWrites = false));
