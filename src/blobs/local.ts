@@ -19,8 +19,8 @@ const STAGING_KEY = /^(\d+)-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9
 const FAN_OUT = /^[0-9a-f]{2}$/;
 const SESSION = /^[0-9a-f]{32}$/;
 const openFd = promisify(openCallback);
-/** Slabs for direct writes: 8 writers at once (64 MiB); more write through the page cache. */
-const MAX_SLABS = 16;
+/** Slabs for direct writes: 16 writers at once (32 MiB); more write through the page cache. */
+const MAX_SLABS = 32;
 
 /**
  * A read buffer no larger than what is read: a 1 MiB buffer for each 100 KB download made
