@@ -416,4 +416,25 @@ describe('local blob store specifics', () => {
     await writeFile(join(root, 'objects', hash.slice(0, 2), hash.slice(2, 4), 'junk'), 'junk');
     expect(await listed(store)).toEqual([{ hash, size: 5 }]);
   });
+
+  it('takes a session folder out of uploads/ at once and removes it in the background; init() clears leftovers', async () => {
+    const store = new LocalBlobStore({ root });
+    await store.init();
+    const session = 'ab'.repeat(16);
+    await store.putPiece(session, 0, prngStream(7, 3 * MiB + 5), { maxBytes: 4 * MiB, known: [] });
+    expect(await readdir(join(root, 'uploads'))).toEqual([session]);
+    await store.deletePieces(session);
+    expect(await readdir(join(root, 'uploads'))).toEqual([]);
+    // Deleting again, or a session that never was, is harmless.
+    await store.deletePieces(session);
+    await store.deletePieces('cd'.repeat(16));
+    // close() waits for removals under way.
+    await store.close();
+    expect(await readdir(join(root, 'discarded'))).toEqual([]);
+    // A folder left by a process that stopped mid-removal is gone after the next init().
+    await mkdir(join(root, 'discarded', `${session}-left`), { recursive: true });
+    await writeFile(join(root, 'discarded', `${session}-left`, 'data'), 'stale');
+    await new LocalBlobStore({ root }).init();
+    expect(await readdir(join(root, 'discarded'))).toEqual([]);
+  });
 });
