@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { constants, createReadStream, createWriteStream, open as openCallback, readFileSync } from 'node:fs';
+import { constants, createReadStream, open as openCallback, readFileSync } from 'node:fs';
 import { link, mkdir, open, readdir, rename, rm, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -141,42 +141,26 @@ export class LocalBlobStore implements BlobStore {
 
   /**
    * Streams `source` into a new file at `path`, hashing, with direct writes where they work
-   * (direct-sink.ts); removes the file on any failure.
+   * (direct-sink.ts), else through the page cache; removes the file on any failure.
    */
   private async write(path: string, source: Readable, opts: StageOptions, durable: boolean) {
     const ingest = new Ingest(opts.maxBytes);
     // 'wx': a staging name is never reused, and an existing file would be someone else's.
     const fh = await open(path, 'wx');
-    let direct: Awaited<ReturnType<LocalBlobStore['directSink']>>;
+    const direct = await this.directSink(path, fh, 0);
     try {
-      direct = await this.directSink(path, fh, 0);
-      if (direct) {
-        try {
-          await feed(source, ingest, direct.sink);
-        } finally {
-          await direct.release();
-        }
-        if (durable) await fh.sync();
+      try {
+        await feed(source, ingest, direct?.sink ?? new InPlaceSink(fh, 0, []));
+      } finally {
+        await direct?.release();
       }
+      if (durable) await fh.sync();
     } catch (e) {
       await fh.close().catch(() => undefined);
       await unlink(path).catch(() => undefined);
       throw e;
     }
     await fh.close();
-    if (direct) return ingest.result();
-    // Through the page cache. The stream owns its descriptor: FileHandle.createWriteStream({
-    // autoClose: false }) would allow fsync on the same fd, but then FileHandle.close() never
-    // resolves (Node 20).
-    const out = createWriteStream(path, { flags: 'r+', highWaterMark: IO_BUFFER });
-    try {
-      // Resolves after 'close', so no write is in flight when the file is fsynced or removed.
-      await feed(source, ingest, out);
-      if (durable) await fsyncPath(path);
-    } catch (e) {
-      await unlink(path).catch(() => undefined);
-      throw e;
-    }
     return ingest.result();
   }
 
