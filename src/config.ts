@@ -119,6 +119,11 @@ export interface KuraConfig {
   readonly linkSecret: string | undefined;
   /** Seconds a signed download link stays valid (KURA_SIGNED_URL_SECONDS, default 3600). */
   readonly signedUrlSeconds: number;
+  /**
+   * New thumbnail renderings (ladder steps made from a source) one client may cause per
+   * minute, across all nodes (KURA_THUMBNAIL_RENDERS_PER_MINUTE, default 120).
+   */
+  readonly thumbnailRendersPerMinute: number;
   /** Tests only: where to kill the process (KURA_TEST_FAULT, refused unless NODE_ENV=test). */
   readonly testFault: FaultPoint | undefined;
 }
@@ -171,6 +176,7 @@ export const SETTINGS = [
   'KURA_BASE64_UPLOAD_MAX_BYTES',
   'KURA_LINK_SECRET',
   'KURA_SIGNED_URL_SECONDS',
+  'KURA_THUMBNAIL_RENDERS_PER_MINUTE',
   'LOG_LEVEL',
   'LOG_FORMAT',
   'KURA_CONFIG',
@@ -476,6 +482,7 @@ export function loadConfig(rawEnv: Env = process.env): KuraConfig {
     base64MaxBytes: size(env, 'KURA_BASE64_UPLOAD_MAX_BYTES', 16 * 1024 ** 2),
     linkSecret: linkSecret(env),
     signedUrlSeconds: int(env, 'KURA_SIGNED_URL_SECONDS', 3600, 10, 30 * 86400),
+    thumbnailRendersPerMinute: int(env, 'KURA_THUMBNAIL_RENDERS_PER_MINUTE', 120, 1, 1_000_000),
     testFault: fault as FaultPoint | undefined,
   });
 }

@@ -1,6 +1,8 @@
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ImageRecipe } from '../src/core/index.js';
+import { KEPT_SPECS, MAX_DERIVATIVES_PER_SOURCE, RateLimiter, thumbnailRenders, type ImageRecipe } from '../src/core/index.js';
+import { Derivatives } from '../src/core/images/derivatives.js';
+import { openCore, type OpenCore } from '../src/runtime.js';
 import { backends } from './helpers/backends.js';
 import { json, sha256, uploadOne } from './helpers/http.js';
 import { pngBomb } from './helpers/images.js';
@@ -33,25 +35,55 @@ describe.each(backends)('image derivatives (%s)', (backend) => {
   });
   afterAll(() => k.stop());
 
-  it.each<[ImageRecipe, number, number, string]>([
-    [{ kind: 'short-edge', size: 172 }, 229, 172, 'image/jpeg'],
-    [{ kind: 'long-edge', size: 172 }, 172, 129, 'image/jpeg'],
-    [{ kind: 'cover', width: 172, height: 100 }, 172, 100, 'image/jpeg'],
-    [{ kind: 'fit-width', maxWidth: 960 }, 960, 720, 'image/jpeg'],
-    [{ kind: 'short-edge', size: 4000 }, 4000, 3000, 'image/jpeg'],
-  ])('makes %j as %i×%i', async (recipe, width, height, mime) => {
+  it.each<[ImageRecipe, number, number, string, string]>([
+    [{ kind: 'short-edge', size: 172 }, 229, 172, 'image/jpeg', 'short-172'],
+    [{ kind: 'long-edge', size: 172 }, 172, 129, 'image/jpeg', 'long-172'],
+    [{ kind: 'cover', width: 172, height: 100 }, 172, 100, 'image/jpeg', 'short-172'],
+    [{ kind: 'fit-width', maxWidth: 960 }, 960, 720, 'image/jpeg', 'fitw-960'],
+    [{ kind: 'short-edge', size: 300 }, 400, 300, 'image/jpeg', 'short-512'],
+    // Above the ladder's largest step: that step, as it is.
+    [{ kind: 'short-edge', size: 4000 }, 2731, 2048, 'image/jpeg', 'short-2048'],
+  ])('makes %j as %i×%i (%s) from its step %s', async (recipe, width, height, mime, step) => {
     const d = await k.core.derivatives.get(big.sha256, big.mime, recipe);
     expect(d).toMatchObject({ width, height, mime });
-    const bytes = await readAll(await k.core.blobs.read(d.hash));
+    const kept = (await derivativeRows(big.sha256)).find((r) => r.spec === step);
+    expect(kept).toBeDefined();
+    // The step itself is served as kept; another size is made from it in memory.
+    const bytes = d.data ?? (await readAll(await k.core.blobs.read(d.hash)));
+    expect(d.data === undefined).toBe(kept!.blob_hash === d.hash);
     expect(sha256(bytes)).toBe(d.hash);
     expect(await sharp(bytes).metadata()).toMatchObject({ width, height, format: 'jpeg' });
   });
 
-  it('makes each (content, recipe) once, even when asked for at once', async () => {
-    const recipe: ImageRecipe = { kind: 'short-edge', size: 300 };
+  it('makes each (content, step) once, even when asked for at once', async () => {
+    const recipe: ImageRecipe = { kind: 'short-edge', size: 600 };
     const all = await Promise.all(Array.from({ length: 6 }, () => k.core.derivatives.get(big.sha256, big.mime, recipe)));
     expect(new Set(all.map((d) => d.hash)).size).toBe(1);
-    expect((await derivativeRows(big.sha256)).filter((r) => r.spec === 'short-300')).toHaveLength(1);
+    expect(all[0]).toMatchObject({ width: 800, height: 600 });
+    expect((await derivativeRows(big.sha256)).filter((r) => r.spec === 'short-750')).toHaveLength(1);
+  });
+
+  it(`keeps at most ${MAX_DERIVATIVES_PER_SOURCE} derivatives of a source, whatever sizes are asked for, each answer of the shape asked`, async () => {
+    // The issue's case: many sizes of one 1500 px photo used to keep one full rendering each.
+    const one = await uploadOne(k.url, u.auth, u.rootId, 'many.jpg', await photo(1500, 1000));
+    const sizes = [1, 40, 64, 99, 150, 172, 200, 300, 480, 512, 600, 750, 900, 1000, 1100, 1499, 1500, 2000, 3000, 4096];
+    const near = (got: number | null, want: number) => expect(Math.abs((got ?? 0) - want)).toBeLessThanOrEqual(1);
+    for (const n of sizes) {
+      const short = await k.core.derivatives.get(one.sha256, one.mime, { kind: 'short-edge', size: n });
+      near(short.height, Math.min(n, 1000));
+      near(short.width, Math.min(n, 1000) * 1.5);
+      const long = await k.core.derivatives.get(one.sha256, one.mime, { kind: 'long-edge', size: n });
+      near(long.width, Math.min(n, 1500));
+      const square = await k.core.derivatives.get(one.sha256, one.mime, { kind: 'cover', width: n, height: n });
+      expect([square.width, square.height]).toEqual([Math.min(n, 1000), Math.min(n, 1000)]);
+    }
+    const rows = await derivativeRows(one.sha256);
+    expect(rows.length).toBeLessThanOrEqual(MAX_DERIVATIVES_PER_SOURCE);
+    for (const r of rows) expect(KEPT_SPECS.has(r.spec), r.spec).toBe(true);
+    // Asked again: nothing new is kept.
+    for (const n of sizes) await k.core.derivatives.get(one.sha256, one.mime, { kind: 'cover', width: n, height: Math.ceil(n / 2) });
+    expect((await derivativeRows(one.sha256)).length).toBe(rows.length);
+    expect((await k.core.fsck()).problems).toEqual([]);
   });
 
   it('applies the EXIF orientation', async () => {
@@ -119,5 +151,67 @@ describe.each(backends)('image derivatives (%s)', (backend) => {
     // Another file's derivatives are untouched.
     expect((await json(await fetch(`${k.url}/api/v1/items/${big.id}`, { headers: u.auth }))).sha256).toBe(big.sha256);
     expect((await derivativeRows(big.sha256)).length).toBeGreaterThan(0);
+  });
+});
+
+/** New renderings are counted per client in the database: every node sees the count; kept ones are never counted. */
+describe.each(backends)('new thumbnail renderings are rate limited (%s)', (backend) => {
+  let k: TestKura;
+  let other: OpenCore;
+  let u: TestUser;
+  let one: { sha256: string; mime: string };
+  const counted = async (subject: string) => {
+    const rows = await k.core.database.db.selectFrom('rate_limits').selectAll().where('key', '=', `thumbnail-render:${subject}`).execute();
+    return rows.reduce((n, r) => n + Number(r.count), 0);
+  };
+
+  beforeAll(async () => {
+    k = await startKura(backend, { KURA_THUMBNAIL_RENDERS_PER_MINUTE: '3' });
+    other = await openCore(k.config);
+    u = await k.user();
+    one = await uploadOne(k.url, u.auth, u.rootId, 'p.jpg', await photo(1500, 1000));
+  });
+  afterAll(async () => {
+    await other.close();
+    await k.stop();
+  });
+
+  it('refuses a client’s new renderings past the limit on every node, never what is kept', async () => {
+    const client = 'addr:10.1.1.1';
+    for (const size of [64, 128, 172]) await k.core.derivatives.get(one.sha256, one.mime, { kind: 'short-edge', size }, { client });
+    const refused = await other.derivatives.get(one.sha256, one.mime, { kind: 'short-edge', size: 256 }, { client }).then(
+      () => undefined,
+      (e: unknown) => e as { code: string; details: { retryAfter: number } },
+    );
+    expect(refused?.code).toBe('rate_limited');
+    expect(refused!.details.retryAfter).toBeGreaterThanOrEqual(1);
+    expect(refused!.details.retryAfter).toBeLessThanOrEqual(60);
+    await expect(k.core.derivatives.get(one.sha256, one.mime, { kind: 'long-edge', size: 64 }, { client })).rejects.toMatchObject({ code: 'rate_limited' });
+    expect(await k.core.database.db.selectFrom('derivatives').selectAll().where('source_hash', '=', one.sha256).execute()).toHaveLength(3);
+    // What is kept stays served to the limited client, any size made from it too, with no count written.
+    const before = await counted(client);
+    for (const core of [k.core, other]) {
+      expect(await core.derivatives.get(one.sha256, one.mime, { kind: 'short-edge', size: 64 }, { client })).toMatchObject({ width: 96, height: 64 });
+      expect(await core.derivatives.get(one.sha256, one.mime, { kind: 'short-edge', size: 100 }, { client })).toMatchObject({ width: 150, height: 100 });
+      expect(await core.derivatives.get(one.sha256, one.mime, { kind: 'cover', width: 150, height: 150 }, { client })).toMatchObject({ width: 150, height: 150 });
+    }
+    expect(await counted(client)).toBe(before);
+    // Another client is not limited; what it made is then served to the limited one.
+    await other.derivatives.get(one.sha256, one.mime, { kind: 'short-edge', size: 256 }, { client: 'addr:10.1.1.2' });
+    expect(await k.core.derivatives.get(one.sha256, one.mime, { kind: 'short-edge', size: 200 }, { client })).toMatchObject({ width: 300, height: 200 });
+  });
+
+  it('allows new renderings again once the window has passed (the core’s clock)', async () => {
+    const fresh = await uploadOne(k.url, u.auth, u.rootId, 'q.jpg', await photo(900, 600));
+    let t = Date.now();
+    const clock = () => t;
+    const store = k.core.database.store;
+    const derivatives = new Derivatives(store, k.core.blobs, k.core.images, clock, new RateLimiter(store, clock), thumbnailRenders(2));
+    const client = 'addr:10.2.2.2';
+    await derivatives.get(fresh.sha256, fresh.mime, { kind: 'long-edge', size: 64 }, { client });
+    await derivatives.get(fresh.sha256, fresh.mime, { kind: 'long-edge', size: 128 }, { client });
+    await expect(derivatives.get(fresh.sha256, fresh.mime, { kind: 'long-edge', size: 172 }, { client })).rejects.toMatchObject({ code: 'rate_limited' });
+    t += 120_000;
+    expect(await derivatives.get(fresh.sha256, fresh.mime, { kind: 'long-edge', size: 172 }, { client })).toMatchObject({ width: 172, height: 115 });
   });
 });

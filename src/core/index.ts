@@ -7,7 +7,7 @@ import { NodeCounters, StorageStats } from './storage/stats.js';
 import { PeriodicJobs } from './jobs/periodic.js';
 import type { CoreContext } from './context.js';
 import { FavoriteService } from './favorites/service.js';
-import { Derivatives } from './images/derivatives.js';
+import { Derivatives, thumbnailRenders } from './images/derivatives.js';
 import { ChangeService } from './items/changes.js';
 import { ContentReader, ContentService } from './items/content.js';
 import { ItemQueries } from './items/queries.js';
@@ -44,7 +44,8 @@ export { FAULT_POINTS, type FaultPoint } from './faults.js';
 export type { Favorite } from './favorites/service.js';
 export { compileFilter, CORE_FIELD_SPECS, FILTER_FIELDS, type FieldSpec, type Filter, type FilterField, type FilterValue } from './filter/filter.js';
 export { newId, newSecret, parseId } from './ids.js';
-export { isRaster, MAX_FIT_WIDTH, MAX_THUMBNAIL_SIDE, type Derivative } from './images/derivatives.js';
+export { isRaster, MAX_FIT_WIDTH, MAX_THUMBNAIL_SIDE, renderSubject, thumbnailRenders, type Derivative } from './images/derivatives.js';
+export { answersAsIs, KEPT_SPECS, LADDER, ladderStep, MAX_DERIVATIVES_PER_SOURCE, stepAtLeast, WEB_COPY } from './images/ladder.js';
 export type { FolderTree, MetaPatch, PlaceOptions } from './items/changes.js';
 export type { FileBody } from './items/content.js';
 export type { Outcome } from './items/outcome.js';
@@ -122,7 +123,7 @@ export function createCore(ctx: CoreContext): Core {
   const reader = new ContentReader(ctx.blobs);
   const counters = new NodeCounters();
   const limiter = new RateLimiter(store, ctx.now, (rule) => counters.limited(rule));
-  const derivatives = new Derivatives(store, ctx.blobs, ctx.images, ctx.now);
+  const derivatives = new Derivatives(store, ctx.blobs, ctx.images, ctx.now, limiter, thumbnailRenders(ctx.config.thumbnailRendersPerMinute));
   const publicReads = new PublicReads(ctx, reader, access, limiter, derivatives);
   // Every write through this node clears its read caches.
   const spaces = new SpaceService(store, ctx.now);

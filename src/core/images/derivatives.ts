@@ -1,17 +1,35 @@
+import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
+import type { Actor } from '../actor.js';
 import { claimStaged, runClaimingTx } from '../storage/refs.js';
 import { KuraError } from '../errors.js';
+import type { RateLimiter, Rule } from '../limits/limiter.js';
 import { TtlCache } from '../ttl-cache.js';
 import { recipeKey, type BlobStore, type ImageEngine, type ImageInfo, type ImageRecipe, type ImageSource, type MetadataStore, type RenderedImage } from '../ports/index.js';
+import { answersAsIs, KEPT_SPECS, ladderStep } from './ladder.js';
 
-/** A derivative as stored: its own blob. */
+/**
+ * A derivative: a kept one is its own blob (`hash`); one scaled or cropped from a kept one
+ * to a size off the ladder is held in memory (`data`, whose SHA-256 is `hash`).
+ */
 export interface Derivative {
   hash: string;
   size: number;
   mime: string;
   width: number | null;
   height: number | null;
+  /** The bytes, when the derivative is not a blob of its own. */
+  data?: Buffer;
 }
+
+/** New thumbnails (renderings from a source, kept) one client may cause per minute. */
+export const thumbnailRenders = (limit: number): Rule => ({ name: 'thumbnail-render', limit, windowMs: 60_000, message: 'too many new thumbnails; try again in a minute' });
+
+/** Whom a new rendering is counted against: the signed-in user, else the client's address. */
+export const renderSubject = (actor: Actor | null, client: string): string => (actor ? `user:${actor.userId}` : `addr:${client}`);
+
+/** Answers scaled from a kept step are kept per node up to this size each (most are a few KiB). */
+const SHAPED_MAX_BYTES = 128 * 1024;
 
 /** Largest thumbnail side and largest fit width a request may ask for. */
 export const MAX_THUMBNAIL_SIDE = 4096;
@@ -43,34 +61,57 @@ export function checkRecipe(r: ImageRecipe): ImageRecipe {
 export const isRaster = (mime: string | null | undefined): boolean => !!mime && mime.startsWith('image/') && mime !== 'image/svg+xml';
 
 /**
- * Image derivatives (thumbnails, resized copies): made once per (content, recipe) and kept
- * as blobs of their own, referenced by a `derivatives` row like versions reference theirs,
- * so GC removes them with their source and fsck counts them. Concurrent requests for the
- * same derivative on one node share one rendering; on several nodes each may render it
- * once, the first row recorded wins and the others drop their copy's reference.
+ * Image derivatives (thumbnails, resized copies). Renderings from a source are made only on
+ * the ladder (ladder.ts) and for the web copy, once per (content, recipe), and kept as blobs
+ * of their own, referenced by a `derivatives` row like versions reference theirs, so GC
+ * removes them with their source and fsck counts them; a source never has more than
+ * MAX_DERIVATIVES_PER_SOURCE. Other sizes are scaled or cropped in memory from their step.
+ * A new rendering asked for by a client is counted by the shared rate limiter (`renders`);
+ * one already kept never is. Concurrent requests for the same derivative on one node share
+ * one rendering; on several nodes each may render it once, the first row recorded wins and
+ * the others drop their copy's reference.
  */
 export class Derivatives {
   private readonly making = new Map<string, Promise<Derivative>>();
+  private readonly shaping = new Map<string, Promise<Derivative>>();
   /**
    * Derivatives found lately (a repeated thumbnail costs no query). A derivative never
    * changes while its source is referenced, and GC keeps unreferenced blobs far longer
    * (KURA_GC_GRACE_SECONDS) than these few seconds.
    */
   private readonly known: TtlCache<string, Derivative>;
+  /** Answers scaled from a kept step lately (by step and recipe; they never change either). */
+  private readonly shaped: TtlCache<string, Derivative>;
 
   constructor(
     private readonly store: MetadataStore,
     private readonly blobs: BlobStore,
     private readonly images: ImageEngine,
     private readonly now: () => number,
+    private readonly limiter: RateLimiter,
+    private readonly renders: Rule,
   ) {
     this.known = new TtlCache(10_000, 10_000, now);
+    this.shaped = new TtlCache(1024, 10 * 60_000, now);
   }
 
-  /** The derivative of content `source` (of type `mime`) by `recipe`: found, or made now. */
-  async get(source: string, mime: string | null, recipe: ImageRecipe): Promise<Derivative> {
+  /**
+   * The derivative of content `source` (of type `mime`) by `recipe`, of exactly the shape
+   * `recipe` asks for (never enlarged; capped at the ladder's largest step): its step found
+   * or rendered now, then scaled or cropped to `recipe` unless the step already is the
+   * answer. `client` (renderSubject) is counted when a step must be rendered; past the
+   * limit that is refused (rate_limited). Internal callers pass none.
+   */
+  async get(source: string, mime: string | null, recipe: ImageRecipe, opts: { client?: string } = {}): Promise<Derivative> {
     checkRecipe(recipe);
     if (!isRaster(mime)) throw new KuraError('unsupported_type', 'only raster images have thumbnails or resized copies');
+    const kept = await this.step(source, ladderStep(recipe), opts.client);
+    if (kept.width !== null && kept.height !== null && answersAsIs(recipe, kept.width, kept.height)) return kept;
+    return this.shape(kept, recipe);
+  }
+
+  /** A kept derivative (a ladder step or the web copy): found, or rendered now. */
+  private async step(source: string, recipe: ImageRecipe, client: string | undefined): Promise<Derivative> {
     const spec = recipeKey(recipe);
     const key = `${source}:${spec}`;
     const known = this.known.get(key);
@@ -81,10 +122,29 @@ export class Derivatives {
       this.known.set(key, d);
       return d;
     }
+    if (!this.making.has(key) && client !== undefined) await this.limiter.hit(this.renders, client);
     let pending = this.making.get(key);
     if (!pending) {
       pending = this.make(source, recipe, spec).finally(() => this.making.delete(key));
       this.making.set(key, pending);
+    }
+    return pending;
+  }
+
+  /** `from` (a kept step) scaled or cropped to `recipe`, in memory. */
+  private async shape(from: Derivative, recipe: ImageRecipe): Promise<Derivative> {
+    const key = `${from.hash}:${recipeKey(recipe)}`;
+    const done = this.shaped.get(key);
+    if (done) return done;
+    let pending = this.shaping.get(key);
+    if (!pending) {
+      pending = (async () => {
+        const out = await this.images.render(await this.open(from.hash), recipe);
+        const d: Derivative = { hash: createHash('sha256').update(out.data).digest('hex'), size: out.data.length, mime: out.mime, width: out.width, height: out.height, data: out.data };
+        if (out.data.length <= SHAPED_MAX_BYTES) this.shaped.set(key, d);
+        return d;
+      })().finally(() => this.shaping.delete(key));
+      this.shaping.set(key, pending);
     }
     return pending;
   }
@@ -128,6 +188,8 @@ export class Derivatives {
 
   /** Bytes first: stage, commit, and record the row claiming a reference. */
   private async record(source: string, spec: string, out: RenderedImage): Promise<Derivative> {
+    // What bounds the derivatives of a source: nothing off the ladder is ever kept.
+    if (!KEPT_SPECS.has(spec)) throw new KuraError('internal', `derivatives are kept on the ladder only, not as ${spec}`);
     const staged = await this.blobs.stage(Readable.from([out.data]), { maxBytes: out.data.length });
     try {
       await this.blobs.commit(staged);

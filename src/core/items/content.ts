@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import type { Access } from '../access.js';
 import type { Actor } from '../actor.js';
 import { badRequest, KuraError } from '../errors.js';
-import type { Derivatives } from '../images/derivatives.js';
+import { renderSubject, type Derivative, type Derivatives } from '../images/derivatives.js';
 import type { BlobStore, ByteRange, ImageRecipe, MetadataStore } from '../ports/index.js';
 import { Right } from '../rights.js';
 import { TtlCache } from '../ttl-cache.js';
@@ -22,6 +22,9 @@ export interface FileBody {
 
 const SMALL = 64 * 1024;
 
+/** A derivative's file name: a JPEG made of `photo.png` is `photo.jpg`. */
+export const derivativeName = (name: string, mime: string): string => (mime === 'image/jpeg' ? `${name.replace(/\.[^.]*$/, '')}.jpg` : name);
+
 /**
  * Opens content by hash. Content never changes under a hash, so small blobs are kept in a
  * bounded in-memory cache that needs no invalidation.
@@ -40,6 +43,13 @@ export class ContentReader {
       this.small.set(hash, cached);
     }
     return new StoredBody(this.blobs, hash, meta.name, meta.size, meta.mime, meta.modifiedAt, cached);
+  }
+
+  /** A derivative of file `name` as a FileBody (a JPEG named `.jpg`), kept or in memory. */
+  async derivative(d: Derivative, name: string, modifiedAt: number): Promise<FileBody> {
+    const shown = derivativeName(name, d.mime);
+    if (d.data) return new StoredBody(this.blobs, d.hash, shown, d.size, d.mime, modifiedAt, d.data);
+    return this.body(d.hash, { name: shown, size: d.size, mime: d.mime, modifiedAt });
   }
 }
 
@@ -72,15 +82,15 @@ export class ContentService {
 
   /**
    * A derivative of a file's current content by `recipe` (thumbnails) for a caller with
-   * READ_CONTENT: made once per (content, recipe), then served from the blob store. Its
-   * validator is the derivative's own hash; its date the file's.
+   * READ_CONTENT: from its ladder step, made once per content (a new one counted against the
+   * caller, or `client` without one), then served from the blob store. Its validator is the
+   * derivative's own hash; its date the file's.
    */
-  async derivative(actor: Actor | null, id: number, recipe: ImageRecipe): Promise<FileBody> {
+  async derivative(actor: Actor | null, id: number, recipe: ImageRecipe, opts: { client: string }): Promise<FileBody> {
     const { item } = await this.access.item(actor, id, Right.READ_CONTENT, 'file');
     if (item.kind !== 'file' || !item.blob_hash) throw badRequest('a folder has no content');
-    const d = await this.derivatives.get(item.blob_hash, item.mime, recipe);
-    const name = d.mime === 'image/jpeg' ? `${item.name.replace(/\.[^.]*$/, '')}.jpg` : item.name;
-    return this.reader.body(d.hash, { name, size: d.size, mime: d.mime, modifiedAt: Number(item.modified_at) });
+    const d = await this.derivatives.get(item.blob_hash, item.mime, recipe, { client: renderSubject(actor, opts.client) });
+    return this.reader.derivative(d, item.name, Number(item.modified_at));
   }
 
   /** The content of a file (its current version, or `version`) for a caller with READ_CONTENT. */

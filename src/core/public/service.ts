@@ -1,11 +1,11 @@
 import type { Access } from '../access.js';
 import type { CoreContext } from '../context.js';
 import { KuraError } from '../errors.js';
-import type { Derivatives } from '../images/derivatives.js';
-import type { ContentReader, FileBody } from '../items/content.js';
+import { renderSubject, type Derivatives } from '../images/derivatives.js';
+import { derivativeName, type ContentReader, type FileBody } from '../items/content.js';
 import { toItem, type Item } from '../items/view.js';
 import type { RateLimiter, Rule } from '../limits/limiter.js';
-import type { ImageRecipe } from '../ports/index.js';
+import type { ImageRecipe, ItemRow } from '../ports/index.js';
 import { TtlCache } from '../ttl-cache.js';
 
 /** Misses one client may make per minute on reads by id; further misses answer 429. */
@@ -13,6 +13,8 @@ export const PUBLIC_MISSES: Rule = { name: 'public-miss', limit: 30, windowMs: 6
 export const MISS_LIMIT = PUBLIC_MISSES.limit;
 
 type Meta = Omit<FileBody, 'open' | 'cached' | 'etag'>;
+/** A public file's content as found: its blob and how it is served. */
+type Found = { hash: string; meta: Meta };
 
 /**
  * Reads by id without a token (drive `resource`, later social data, CDN URLs). Only live,
@@ -23,7 +25,7 @@ type Meta = Omit<FileBody, 'open' | 'cached' | 'etag'>;
  * for a few seconds (KURA_AUTH_CACHE_SECONDS) and dropped on any write through this node.
  */
 export class PublicReads {
-  private readonly hits: TtlCache<string, { hash: string; meta: Meta }>;
+  private readonly hits: TtlCache<string, Found>;
   /** Clients seen not limited within the last second (saves a database read per public read). */
   private readonly cleared: TtlCache<string, true>;
 
@@ -64,9 +66,9 @@ export class PublicReads {
   }
 
   /**
-   * The file, or its derivative by `recipe` (images only, made now if needed), or by
-   * `made` when one was made already (else the file itself: 10Centuries' CDN copy, made at
-   * upload only for images that needed it).
+   * The file, or its derivative by `recipe` (images only, its ladder step made now if needed
+   * and counted against the client), or by `made` when one was made already (else the file
+   * itself: 10Centuries' CDN copy, made at upload only for images that needed it).
    */
   async content(id: number, opts: { client: string; recipe?: ImageRecipe; made?: ImageRecipe }): Promise<FileBody> {
     // Once limited, a client gets 429 for every read, known ids included: nothing to probe.
@@ -74,24 +76,42 @@ export class PublicReads {
       await this.limiter.check(PUBLIC_MISSES, opts.client);
       this.cleared.set(opts.client, true);
     }
-    const key = `${id}:${opts.recipe ? JSON.stringify(opts.recipe) : opts.made ? `made:${JSON.stringify(opts.made)}` : 'original'}`;
+    const made = opts.made;
+    if (!opts.recipe) {
+      const found = made ? await this.resolve(id, opts.client, `made:${JSON.stringify(made)}`, (item, file) => this.madeOf(item, file, made)) : await this.resolve(id, opts.client, 'original');
+      return this.reader.body(found.hash, found.meta);
+    }
+    // A derivative: the file is looked up (and cached) as for the original; the derivatives
+    // keep their own caches, so a repeated thumbnail costs no query either.
+    const file = await this.resolve(id, opts.client, 'original');
+    const d = await this.derivatives.get(file.hash, file.meta.mime, opts.recipe, { client: renderSubject(null, opts.client) });
+    return this.reader.derivative(d, file.meta.name, file.meta.modifiedAt);
+  }
+
+  /** What `made` made of the file, else the file itself. */
+  private async madeOf(item: ItemRow & { blob_hash: string }, file: Found, made: ImageRecipe): Promise<Found> {
+    const d = await this.derivatives.find(item.blob_hash, made);
+    if (!d) return file;
+    return { hash: d.hash, meta: { name: derivativeName(item.name, d.mime), size: d.size, mime: d.mime, modifiedAt: Number(item.modified_at) } };
+  }
+
+  /**
+   * A public file by id (a miss counted, see `miss`), as its content (`pick` may choose
+   * another blob of it), cached per node under `what`.
+   */
+  private async resolve(id: number, client: string, what: string, pick?: (item: ItemRow & { blob_hash: string }, file: Found) => Promise<Found>): Promise<Found> {
+    const key = `${id}:${what}`;
     const hit = this.hits.get(key);
-    if (hit) return this.reader.body(hit.hash, hit.meta);
+    if (hit) return hit;
     const now = this.ctx.now();
     const item = await this.ctx.store.items.byId(id);
-    if (!item || item.kind !== 'file' || !item.blob_hash || item.trashed_at !== null || (item.expires_at !== null && Number(item.expires_at) <= now)) return this.miss(opts.client);
+    if (!item || item.kind !== 'file' || !item.blob_hash || item.trashed_at !== null || (item.expires_at !== null && Number(item.expires_at) <= now)) return this.miss(client);
     const space = await this.ctx.store.spaces.byId(Number(item.space_id));
-    if (!space || Number(space.public_links) !== 1 || (await this.access.hiddenFromSomeone(item))) return this.miss(opts.client);
-    let found: { hash: string; meta: Meta };
-    const d = opts.recipe ? await this.derivatives.get(item.blob_hash, item.mime, opts.recipe) : opts.made ? await this.derivatives.find(item.blob_hash, opts.made) : undefined;
-    if (!d) {
-      found = { hash: item.blob_hash, meta: { name: item.name, size: Number(item.size), mime: item.mime ?? 'application/octet-stream', modifiedAt: Number(item.modified_at) } };
-    } else {
-      const name = d.mime === 'image/jpeg' ? item.name.replace(/\.[^.]*$/, '') + '.jpg' : item.name;
-      found = { hash: d.hash, meta: { name, size: d.size, mime: d.mime, modifiedAt: Number(item.modified_at) } };
-    }
+    if (!space || Number(space.public_links) !== 1 || (await this.access.hiddenFromSomeone(item))) return this.miss(client);
+    const file: Found = { hash: item.blob_hash, meta: { name: item.name, size: Number(item.size), mime: item.mime ?? 'application/octet-stream', modifiedAt: Number(item.modified_at) } };
+    const found = pick ? await pick({ ...item, blob_hash: item.blob_hash }, file) : file;
     // Items may expire (unpinned social uploads, OneBot dead_time): never cached past that moment.
     this.hits.set(key, found, item.expires_at === null ? Infinity : Number(item.expires_at));
-    return this.reader.body(found.hash, found.meta);
+    return found;
   }
 }

@@ -9,7 +9,7 @@ import { sendFile } from '../../shared/send-file.js';
 import type { Drive } from './context.js';
 import { ok } from './envelope.js';
 
-/** `resource?Type=1`: a JPEG within 256×256. */
+/** `resource?Type=1`: a JPEG within 256×256, a step of the core's thumbnail ladder (served as kept, never rescaled). */
 const DRIVE_THUMBNAIL = { kind: 'long-edge', size: 256 } as const;
 
 /** Icons never change while a process runs. */

@@ -42,7 +42,7 @@ async function byId(core: Core, req: FastifyRequest, id: number, recipe?: ImageR
   const actor = req.optionalActor;
   if (actor) {
     try {
-      return recipe ? await core.content.derivative(actor, id, recipe) : await core.content.content(actor, id);
+      return recipe ? await core.content.derivative(actor, id, recipe, { client: req.ip }) : await core.content.content(actor, id);
     } catch (e) {
       if (!isKuraError(e) || e.code !== 'not_found') throw e;
     }

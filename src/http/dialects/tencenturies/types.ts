@@ -1,3 +1,5 @@
+import { WEB_COPY } from '../../../core/index.js';
+
 /**
  * The 10Centuries MIME allow-list, judged from the sniffed type. The spec lists several
  * names for one kind of content (image/jpg and image/jpeg, audio/mp3 and audio/mpeg, …);
@@ -38,6 +40,9 @@ export function allowList(allowed: readonly string[]): (mime: string) => boolean
  */
 export const IMAGE_RULES = new Set(['image/jpeg', 'image/png', 'image/gif', 'image/tiff', 'image/webp', 'image/heic', 'image/heif', 'image/avif']);
 
-/** The spec's width limit: wider images are served resized, the full size as `_original`. */
-export const CDN_WIDTH = 960;
-export const CDN_RECIPE = { kind: 'fit-width', maxWidth: CDN_WIDTH } as const;
+/**
+ * The spec's width limit: wider images are served resized, the full size as `_original`.
+ * The core's one fixed recipe besides the thumbnail ladder.
+ */
+export const CDN_RECIPE = WEB_COPY;
+export const CDN_WIDTH = CDN_RECIPE.maxWidth;
