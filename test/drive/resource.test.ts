@@ -102,3 +102,28 @@ describe('public read misses are rate limited (shared counter)', () => {
     }
   });
 });
+
+describe.each(backends)('drive thumbnails not made yet are rate limited per client (%s)', (backend) => {
+  it('answers 429 with Retry-After in the envelope past the limit; thumbnails already made are still served', async () => {
+    const k = await startKura(backend, { KURA_THUMBNAIL_RENDERS_PER_MINUTE: '2' });
+    try {
+      const u = await k.user();
+      const items = [];
+      for (let i = 0; i < 3; i++) items.push(await uploadOne(k.url, u.auth, u.rootId, `p${i}.jpg`, await photo(400 + i, 300)));
+      const thumb = (id: number) => fetch(`${k.url}/v1/file/resource?Id=${toObjectId(id)}&Type=1`);
+      expect((await thumb(items[0].id)).status).toBe(200);
+      expect((await thumb(items[1].id)).status).toBe(200);
+      const limited = await thumb(items[2].id);
+      expect(limited.status).toBe(429);
+      expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect(await json(limited)).toMatchObject({ IsOk: false, Code: 429 });
+      // Made ones are never limited; originals are not thumbnails.
+      expect((await thumb(items[0].id)).status).toBe(200);
+      expect((await resourceOf(k, items[2].id)).status).toBe(200);
+    } finally {
+      await k.stop();
+    }
+  });
+});
+
+const resourceOf = (k: TestKura, id: number) => fetch(`${k.url}/v1/file/resource?Id=${toObjectId(id)}`);

@@ -1,5 +1,6 @@
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KEPT_SPECS, MAX_DERIVATIVES_PER_SOURCE } from '../../src/core/index.js';
 import { toObjectId } from '../../src/http/shared/ids.js';
 import { backends } from '../helpers/backends.js';
 import { body, bytes, json, sha256 } from '../helpers/http.js';
@@ -141,10 +142,24 @@ describe.each(backends)('media downloads and thumbnails (%s)', (backend) => {
     expect(b.etag).toBe(a.etag);
     expect(sha256(b.bytes)).toBe(sha256(a.bytes));
     expect(a.etag).toBe(`"${sha256(a.bytes)}"`);
-    const rows = await k.core.database.db.selectFrom('derivatives').selectAll().where('source_hash', '=', landscape.etag).where('spec', '=', 'short-99').execute();
+    // Made from the 128 step, which is kept once.
+    const rows = await k.core.database.db.selectFrom('derivatives').selectAll().where('source_hash', '=', landscape.etag).where('spec', '=', 'short-128').execute();
     expect(rows).toHaveLength(1);
     expect((await get(`/file/${landscape.id}/thumbnail.jpeg?size=99`, { ...u.auth, 'if-none-match': a.etag! })).status).toBe(304);
     expect((await k.core.fsck()).problems).toEqual([]);
+  });
+
+  it('keeps at most the ladder of a photo however many sizes are asked, each answer of the spec’s shape', async () => {
+    const [one] = await uploaded(k.url, u.auth, [{ name: 'many.jpeg', data: await photo(1500, 1000) }]);
+    for (const n of [50, 100, 150, 172, 200, 250, 300, 400, 500, 600, 700, 750, 800, 900, 1000, 1100, 1200, 1300, 1400, 1500]) {
+      const short = await thumb(`/file/${one.id}/thumbnail.jpeg?size=${n}`);
+      expect(short.height).toBe(Math.min(n, 1000));
+      expect(await thumb(`/file/${one.id}/thumbnail.jpeg?size=${n},${n}`)).toMatchObject({ width: Math.min(n, 1000), height: Math.min(n, 1000) });
+      expect((await thumb(`/file/${one.id}/thumbnail.jpeg?size=0,${n}`)).width).toBe(Math.min(n, 1500));
+    }
+    const rows = await k.core.database.db.selectFrom('derivatives').selectAll().where('source_hash', '=', one.etag).execute();
+    expect(rows.length).toBeLessThanOrEqual(MAX_DERIVATIVES_PER_SOURCE);
+    for (const r of rows) expect(KEPT_SPECS.has(r.spec), r.spec).toBe(true);
   });
 
   it('refuses absurd sizes, non-images, pixel bombs and unknown ids with clear 4xx', async () => {
@@ -162,5 +177,37 @@ describe.each(backends)('media downloads and thumbnails (%s)', (backend) => {
     const res = await get(`/file/${bomb.id}/thumbnail.jpeg?size=100`);
     expect(res.status).toBe(415);
     expect((await json(res)).error.message).toMatch(/pixels/);
+  });
+});
+
+describe.each(backends)('media thumbnails not made yet are rate limited per client (%s)', (backend) => {
+  let k: TestKura;
+  let u: TestUser;
+  let one: MediaFile;
+  beforeAll(async () => {
+    k = await startKura(backend, { KURA_THUMBNAIL_RENDERS_PER_MINUTE: '3' });
+    u = await k.user();
+    [one] = await uploaded(k.url, u.auth, [{ name: 'p.jpeg', data: await photo(1500, 1000) }]);
+  });
+  afterAll(() => k.stop());
+  const get = (path: string, headers: Record<string, string> = {}) => fetch(`${k.url}${path}`, { headers });
+
+  it('answers 429 with Retry-After past the limit, and still serves every thumbnail already made', async () => {
+    // Three steps made by this client (no token: counted by its address).
+    for (const size of ['64', '128', '0,64']) expect((await get(`/file/${one.id}/thumbnail.jpeg?size=${size}`)).status, size).toBe(200);
+    const limited = await get(`/file/${one.id}/thumbnail.jpeg?size=300`);
+    expect(limited.status).toBe(429);
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect((await json(limited)).error.message).toMatch(/thumbnails/);
+    // Made ones, and sizes made from them, are never limited, and count nothing.
+    const counted = async () => (await k.core.database.db.selectFrom('rate_limits').selectAll().where('key', 'like', 'thumbnail-render:%').execute()).reduce((n, r) => n + Number(r.count), 0);
+    const before = await counted();
+    for (const size of ['64', '100', '100,100', '0,50']) expect((await get(`/file/thumbnail/${one.id}.jpeg?size=${size}`)).status, size).toBe(200);
+    expect(await counted()).toBe(before);
+    // A signed-in user is counted on its own; what it made is then served to the limited client.
+    expect((await get(`/file/${one.id}/thumbnail.jpeg?size=300`, u.auth)).status).toBe(200);
+    const made = await get(`/file/${one.id}/thumbnail.jpeg?size=300`);
+    expect(made.status).toBe(200);
+    expect(await sharp(await body(made)).metadata()).toMatchObject({ width: 450, height: 300 });
   });
 });
