@@ -92,7 +92,7 @@ export class Derivatives {
     private readonly renders: Rule,
   ) {
     this.known = new TtlCache(10_000, 10_000, now);
-    this.shaped = new TtlCache(1024, 10 * 60_000, now);
+    this.shaped = new TtlCache(512, 10 * 60_000, now);
   }
 
   /**
