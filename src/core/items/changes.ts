@@ -213,6 +213,7 @@ export class ChangeService {
     const fromSpace = Number(item.space_id);
     const toSpace = Number(dest.space_id);
     if (fromSpace !== toSpace) {
+      await this.checkEntriesMayMove(tx, access, actor, item, dest);
       const usage = ofSubtree(await tx.items.subtreeUsage(id));
       // Space rows are always taken in id order, so two opposite moves cannot deadlock.
       if (fromSpace < toSpace) await credit(tx, fromSpace, usage);
@@ -222,6 +223,17 @@ export class ChangeService {
     }
     await tx.items.update(id, { parent_id: destId, name: target.name, modified_by: actor.userId, modified_at: this.now() });
     return toItem((await tx.items.byId(id))!);
+  }
+
+  /**
+   * Access entries go with their items into the other space (setSubtreeSpace), where they
+   * become permissions of that space: a role entry then names the roles of the new space.
+   * So only a caller who may change permissions at the destination may bring them there.
+   */
+  private async checkEntriesMayMove(tx: Repos, access: Access, actor: Actor, item: ItemRow, dest: ItemRow): Promise<void> {
+    if (!(await tx.acl.spaceHasAcl(Number(item.space_id))) || !(await tx.acl.subtreeHasAcl(Number(item.id)))) return;
+    if (has(await access.rightsOn(actor, dest), Right.EDIT_PERMISSIONS)) return;
+    throw new KuraError('forbidden', 'this item carries access entries, which move with it: only someone who may change permissions in the destination folder may move it into another space');
   }
 
   /**
