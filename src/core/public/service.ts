@@ -5,6 +5,7 @@ import type { Derivatives } from '../images/derivatives.js';
 import type { ContentReader, FileBody } from '../items/content.js';
 import { toItem, type Item } from '../items/view.js';
 import type { RateLimiter, Rule } from '../limits/limiter.js';
+import type { Scope } from '../items/scope.js';
 import type { ImageRecipe } from '../ports/index.js';
 import { TtlCache } from '../ttl-cache.js';
 
@@ -68,20 +69,21 @@ export class PublicReads {
    * `made` when one was made already (else the file itself: 10Centuries' CDN copy, made at
    * upload only for images that needed it).
    */
-  async content(id: number, opts: { client: string; recipe?: ImageRecipe; made?: ImageRecipe }): Promise<FileBody> {
+  async content(id: number, opts: { client: string; recipe?: ImageRecipe; made?: ImageRecipe; within?: Scope }): Promise<FileBody> {
     // Once limited, a client gets 429 for every read, known ids included: nothing to probe.
     if (!this.cleared.get(opts.client)) {
       await this.limiter.check(PUBLIC_MISSES, opts.client);
       this.cleared.set(opts.client, true);
     }
-    const key = `${id}:${opts.recipe ? JSON.stringify(opts.recipe) : opts.made ? `made:${JSON.stringify(opts.made)}` : 'original'}`;
+    const key = `${id}:${opts.recipe ? JSON.stringify(opts.recipe) : opts.made ? `made:${JSON.stringify(opts.made)}` : 'original'}${opts.within ? `@${opts.within.name}` : ''}`;
     const hit = this.hits.get(key);
     if (hit) return this.reader.body(hit.hash, hit.meta);
     const now = this.ctx.now();
     const item = await this.ctx.store.items.byId(id);
     if (!item || item.kind !== 'file' || !item.blob_hash || item.trashed_at !== null || (item.expires_at !== null && Number(item.expires_at) <= now)) return this.miss(opts.client);
     const space = await this.ctx.store.spaces.byId(Number(item.space_id));
-    if (!space || Number(space.public_links) !== 1 || (await this.access.hiddenFromSomeone(item))) return this.miss(opts.client);
+    // Outside the face's scope is a miss like any other: counted, so ids cannot be probed.
+    if (!space || Number(space.public_links) !== 1 || (opts.within && !opts.within.holds({ item, space })) || (await this.access.hiddenFromSomeone(item))) return this.miss(opts.client);
     let found: { hash: string; meta: Meta };
     const d = opts.recipe ? await this.derivatives.get(item.blob_hash, item.mime, opts.recipe) : opts.made ? await this.derivatives.find(item.blob_hash, opts.made) : undefined;
     if (!d) {
