@@ -214,9 +214,9 @@ function entryMask(actor: Actor, role: MemberRole | null | undefined, groups: Se
 
 /**
  * Per-node cache of (item, caller) → rights for the hot read path (and of spaces' kind and
- * root, for scopes). Any write through this
- * node's core clears it at once; other nodes see a change within the TTL
- * (KURA_AUTH_CACHE_SECONDS, 0 disables), like resolved tokens (docs/decisions/0005).
+ * root, for scopes). Any write through this node's core clears it at once; other nodes see
+ * a change within the TTL (KURA_AUTH_CACHE_SECONDS, 0 disables), like resolved tokens
+ * (docs/decisions/0005).
  */
 export class AccessCache {
   readonly entries: TtlCache<string, { item: ItemRow; rights: number } | null>;
