@@ -1,6 +1,7 @@
 import type { Actor } from './actor.js';
 import type { MemberRole } from './domain.js';
-import type { AclRow, ItemRow, Repos } from './ports/index.js';
+import type { Scope } from './items/scope.js';
+import type { AclRow, ItemRow, Repos, SpaceRow } from './ports/index.js';
 import { KuraError } from './errors.js';
 import { ALL_RIGHTS, has, Right, ROLE_RIGHTS } from './rights.js';
 import { TtlCache } from './ttl-cache.js';
@@ -131,11 +132,14 @@ export class Access {
 
   /**
    * Loads a live item the caller can see and checks `right` on it. Trashed items count as
-   * absent here (the trash has its own operations).
+   * absent here (the trash has its own operations), and so do items outside `within` (the
+   * part of the tree a face confines itself to).
    */
-  async item(actor: Actor | null, id: number, right: number = Right.READ_ATTRS, what = 'item'): Promise<{ item: ItemRow; rights: number }> {
+  async item(actor: Actor | null, id: number, right: number = Right.READ_ATTRS, what = 'item', within?: Scope): Promise<{ item: ItemRow; rights: number }> {
     const found = actor ? await this.lookup(actor, id) : undefined;
-    if (!found || found.item.trashed_at !== null || !has(found.rights, Right.READ_ATTRS)) throw new KuraError('not_found', `${what} not found`);
+    if (!found || found.item.trashed_at !== null || !has(found.rights, Right.READ_ATTRS) || !(await this.inScope(found.item, within))) {
+      throw new KuraError('not_found', `${what} not found`);
+    }
     if (!has(found.rights, right)) throw new KuraError('forbidden', `you may not do this with this ${what}`);
     return found;
   }
@@ -149,6 +153,24 @@ export class Access {
     if (!found || !has(found.rights, Right.READ_ATTRS)) throw new KuraError('not_found', `${what} not found`);
     if (!has(found.rights, right)) throw new KuraError('forbidden', `you may not do this with this ${what}`);
     return found;
+  }
+
+  /** Whether an item lies in `within` (every item does when there is none). */
+  async inScope(item: ItemRow, within: Scope | undefined): Promise<boolean> {
+    if (!within) return true;
+    const space = await this.spaceFacts(Number(item.space_id));
+    return space !== null && within.holds({ item, space });
+  }
+
+  /** A space's kind and root (cached like rights: they change only when it is made or deleted). */
+  private async spaceFacts(spaceId: number): Promise<Pick<SpaceRow, 'kind' | 'root_id'> | null> {
+    const hit = this.cache?.spaces.get(spaceId);
+    if (hit !== undefined) return hit;
+    const generation = this.cache?.generation;
+    const row = await this.repos.spaces.byId(spaceId);
+    const facts = row ? { kind: row.kind, root_id: row.root_id } : null;
+    if (this.cache && generation === this.cache.generation) this.cache.spaces.set(spaceId, facts);
+    return facts;
   }
 
   private async lookup(actor: Actor, id: number): Promise<{ item: ItemRow; rights: number } | undefined> {
@@ -191,20 +213,25 @@ function entryMask(actor: Actor, role: MemberRole | null | undefined, groups: Se
 }
 
 /**
- * Per-node cache of (item, caller) → rights for the hot read path. Any write through this
- * node's core clears it at once; other nodes see a change within the TTL
- * (KURA_AUTH_CACHE_SECONDS, 0 disables), like resolved tokens (docs/decisions/0005).
+ * Per-node cache of (item, caller) → rights for the hot read path (and of spaces' kind and
+ * root, for scopes). Any write through this node's core clears it at once; other nodes see
+ * a change within the TTL (KURA_AUTH_CACHE_SECONDS, 0 disables), like resolved tokens
+ * (docs/decisions/0005).
  */
 export class AccessCache {
   readonly entries: TtlCache<string, { item: ItemRow; rights: number } | null>;
+  /** Space id → its kind and root, for scopes. */
+  readonly spaces: TtlCache<number, Pick<SpaceRow, 'kind' | 'root_id'> | null>;
   generation = 0;
 
   constructor(ttlMs: number, now: () => number) {
     this.entries = new TtlCache(20_000, ttlMs, now);
+    this.spaces = new TtlCache(2_000, ttlMs, now);
   }
 
   forget(): void {
     this.generation++;
     this.entries.clear();
+    this.spaces.clear();
   }
 }

@@ -50,6 +50,7 @@ export type { FolderTree, MetaPatch, PlaceOptions } from './items/changes.js';
 export type { FileBody } from './items/content.js';
 export type { Outcome } from './items/outcome.js';
 export type { OnConflict } from './items/placement.js';
+export { PERSONAL_TOP, type Scope, type ScopeFacts, type Within } from './items/scope.js';
 export type { ListOptions, TreeNode } from './items/queries.js';
 export type { Item, Version } from './items/view.js';
 export { RateLimiter, type Rule } from './limits/limiter.js';

@@ -11,6 +11,7 @@ import { purgeTx } from '../trash/service.js';
 import { charge, combine, credit, inCategory, ofSubtree } from '../usage/ledger.js';
 import { eachOnItsOwn, type Outcome } from './outcome.js';
 import { place, type OnConflict } from './placement.js';
+import type { Scope, Within } from './scope.js';
 import { toItem, type Item } from './view.js';
 
 export interface MetaPatch {
@@ -115,9 +116,12 @@ export class ChangeService {
     });
   }
 
-  /** Renames and edits descriptive fields. Name changes need EDIT_BASIC, properties EDIT_EXTENDED. */
-  async update(actor: Actor, id: number, patch: MetaPatch): Promise<Item> {
-    return this.tx((tx, access) => this.updateTx(tx, access, actor, id, patch));
+  /**
+   * Renames and edits descriptive fields. Name changes need EDIT_BASIC, properties
+   * EDIT_EXTENDED. With `within`, an item outside it is not_found.
+   */
+  async update(actor: Actor, id: number, patch: MetaPatch, opts: Within = {}): Promise<Item> {
+    return this.tx((tx, access) => this.updateTx(tx, access, actor, id, patch, opts.within));
   }
 
   /** Updates several items, each on its own (drive `update_items` lists those updated). */
@@ -126,8 +130,8 @@ export class ChangeService {
     return eachOnItsOwn([...byId.keys()], (id) => this.update(actor, id, byId.get(id)!));
   }
 
-  private async updateTx(tx: Repos, access: Access, actor: Actor, id: number, patch: MetaPatch): Promise<Item> {
-    const { item, rights } = await access.item(actor, id, Right.READ_ATTRS);
+  private async updateTx(tx: Repos, access: Access, actor: Actor, id: number, patch: MetaPatch, within?: Scope): Promise<Item> {
+    const { item, rights } = await access.item(actor, id, Right.READ_ATTRS, 'item', within);
     const set: Parameters<typeof tx.items.update>[1] = {};
     const need = (right: number) => {
       if (!has(rights, right)) throw new KuraError('forbidden', 'you may not edit this item');
@@ -180,8 +184,8 @@ export class ChangeService {
    * it and on everything below, all of which it must see. A folder holding anything hidden
    * from the caller is refused, so no one moves or deletes what they cannot see.
    */
-  private async takeable(tx: Repos, access: Access, actor: Actor, id: number, what: string): Promise<ItemRow> {
-    const { item } = await access.item(actor, id, Right.DELETE);
+  private async takeable(tx: Repos, access: Access, actor: Actor, id: number, what: string, within?: Scope): Promise<ItemRow> {
+    const { item } = await access.item(actor, id, Right.DELETE, 'item', within);
     if (item.parent_id === null) throw badRequest(`the root folder of a space cannot be ${what}`);
     if (item.kind === 'folder') {
       const rows = (await tx.items.subtree(id)).filter((r) => r.trashed_at === null);
@@ -213,6 +217,7 @@ export class ChangeService {
     const fromSpace = Number(item.space_id);
     const toSpace = Number(dest.space_id);
     if (fromSpace !== toSpace) {
+      await this.checkEntriesMayMove(tx, access, actor, item, dest);
       const usage = ofSubtree(await tx.items.subtreeUsage(id));
       // Space rows are always taken in id order, so two opposite moves cannot deadlock.
       if (fromSpace < toSpace) await credit(tx, fromSpace, usage);
@@ -222,6 +227,17 @@ export class ChangeService {
     }
     await tx.items.update(id, { parent_id: destId, name: target.name, modified_by: actor.userId, modified_at: this.now() });
     return toItem((await tx.items.byId(id))!);
+  }
+
+  /**
+   * Access entries go with their items into the other space (setSubtreeSpace), where they
+   * become permissions of that space: a role entry then names the roles of the new space.
+   * So only a caller who may change permissions at the destination may bring them there.
+   */
+  private async checkEntriesMayMove(tx: Repos, access: Access, actor: Actor, item: ItemRow, dest: ItemRow): Promise<void> {
+    if (!(await tx.acl.spaceHasAcl(Number(item.space_id))) || !(await tx.acl.subtreeHasAcl(Number(item.id)))) return;
+    if (has(await access.rightsOn(actor, dest), Right.EDIT_PERMISSIONS)) return;
+    throw new KuraError('forbidden', 'this item carries access entries, which move with it: only someone who may change permissions in the destination folder may move it into another space');
   }
 
   /**
@@ -302,11 +318,11 @@ export class ChangeService {
   /**
    * Deletes an item and its subtree for good, past the trash, in one transaction (flat APIs
    * that have no trash: media). The same rights as moving it to the trash. Answers the item
-   * as it was.
+   * as it was. With `within`, an item outside it is not_found.
    */
-  async destroy(actor: Actor, id: number): Promise<Item> {
+  async destroy(actor: Actor, id: number, opts: Within = {}): Promise<Item> {
     return this.tx(async (tx, access) => {
-      const item = await this.takeable(tx, access, actor, id, 'deleted');
+      const item = await this.takeable(tx, access, actor, id, 'deleted', opts.within);
       await purgeTx(tx, item, this.now());
       return toItem(item);
     });

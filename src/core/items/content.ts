@@ -4,6 +4,7 @@ import type { Actor } from '../actor.js';
 import { badRequest, KuraError } from '../errors.js';
 import { renderSubject, type Derivative, type Derivatives } from '../images/derivatives.js';
 import type { BlobStore, ByteRange, ImageRecipe, MetadataStore } from '../ports/index.js';
+import type { Within } from './scope.js';
 import { Right } from '../rights.js';
 import { TtlCache } from '../ttl-cache.js';
 
@@ -86,16 +87,19 @@ export class ContentService {
    * caller, or `client` without one), then served from the blob store. Its validator is the
    * derivative's own hash; its date the file's.
    */
-  async derivative(actor: Actor | null, id: number, recipe: ImageRecipe, opts: { client: string }): Promise<FileBody> {
-    const { item } = await this.access.item(actor, id, Right.READ_CONTENT, 'file');
+  async derivative(actor: Actor | null, id: number, recipe: ImageRecipe, opts: { client: string } & Within): Promise<FileBody> {
+    const { item } = await this.access.item(actor, id, Right.READ_CONTENT, 'file', opts.within);
     if (item.kind !== 'file' || !item.blob_hash) throw badRequest('a folder has no content');
     const d = await this.derivatives.get(item.blob_hash, item.mime, recipe, { client: renderSubject(actor, opts.client) });
     return this.reader.derivative(d, item.name, Number(item.modified_at));
   }
 
-  /** The content of a file (its current version, or `version`) for a caller with READ_CONTENT. */
-  async content(actor: Actor | null, id: number, version?: number): Promise<FileBody> {
-    const { item } = await this.access.item(actor, id, Right.READ_CONTENT, 'file');
+  /**
+   * The content of a file (its current version, or `version`) for a caller with
+   * READ_CONTENT (and, with `within`, that lies there).
+   */
+  async content(actor: Actor | null, id: number, version?: number, opts: Within = {}): Promise<FileBody> {
+    const { item } = await this.access.item(actor, id, Right.READ_CONTENT, 'file', opts.within);
     if (item.kind !== 'file' || !item.blob_hash) throw badRequest('a folder has no content; download its files');
     if (version === undefined || version === Number(item.version)) {
       return this.reader.body(item.blob_hash, { name: item.name, size: Number(item.size), mime: item.mime ?? 'application/octet-stream', modifiedAt: Number(item.modified_at) });

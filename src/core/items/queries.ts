@@ -5,6 +5,7 @@ import { matches, type Filter } from '../filter/filter.js';
 import type { ItemRow, MetadataStore, SortField } from '../ports/index.js';
 import { Right } from '../rights.js';
 import { toItem, type Item, type Version } from './view.js';
+import type { Within } from './scope.js';
 
 export interface ListOptions {
   filter?: Filter;
@@ -36,8 +37,9 @@ export class ItemQueries {
     private readonly access: Access,
   ) {}
 
-  async get(actor: Actor | null, id: number): Promise<Item> {
-    return toItem((await this.access.item(actor, id)).item);
+  /** An item the caller may see (and, with `within`, that lies there). */
+  async get(actor: Actor | null, id: number, opts: Within = {}): Promise<Item> {
+    return toItem((await this.access.item(actor, id, Right.READ_ATTRS, 'item', opts.within)).item);
   }
 
   /** The live child of a folder named `name` (exactly), if the caller may see both. */

@@ -5,6 +5,7 @@ import { renderSubject, type Derivatives } from '../images/derivatives.js';
 import { derivativeName, type ContentReader, type FileBody } from '../items/content.js';
 import { toItem, type Item } from '../items/view.js';
 import type { RateLimiter, Rule } from '../limits/limiter.js';
+import type { Scope } from '../items/scope.js';
 import type { ImageRecipe, ItemRow } from '../ports/index.js';
 import { TtlCache } from '../ttl-cache.js';
 
@@ -70,7 +71,7 @@ export class PublicReads {
    * and counted against the client), or by `made` when one was made already (else the file
    * itself: 10Centuries' CDN copy, made at upload only for images that needed it).
    */
-  async content(id: number, opts: { client: string; recipe?: ImageRecipe; made?: ImageRecipe }): Promise<FileBody> {
+  async content(id: number, opts: { client: string; recipe?: ImageRecipe; made?: ImageRecipe; within?: Scope }): Promise<FileBody> {
     // Once limited, a client gets 429 for every read, known ids included: nothing to probe.
     if (!this.cleared.get(opts.client)) {
       await this.limiter.check(PUBLIC_MISSES, opts.client);
@@ -78,12 +79,12 @@ export class PublicReads {
     }
     const made = opts.made;
     if (!opts.recipe) {
-      const found = made ? await this.resolve(id, opts.client, `made:${JSON.stringify(made)}`, (item, file) => this.madeOf(item, file, made)) : await this.resolve(id, opts.client, 'original');
+      const found = made ? await this.resolve(id, opts.client, `made:${JSON.stringify(made)}`, opts.within, (item, file) => this.madeOf(item, file, made)) : await this.resolve(id, opts.client, 'original', opts.within);
       return this.reader.body(found.hash, found.meta);
     }
     // A derivative: the file is looked up (and cached) as for the original; the derivatives
     // keep their own caches, so a repeated thumbnail costs no query either.
-    const file = await this.resolve(id, opts.client, 'original');
+    const file = await this.resolve(id, opts.client, 'original', opts.within);
     const d = await this.derivatives.get(file.hash, file.meta.mime, opts.recipe, { client: renderSubject(null, opts.client) });
     return this.reader.derivative(d, file.meta.name, file.meta.modifiedAt);
   }
@@ -97,17 +98,18 @@ export class PublicReads {
 
   /**
    * A public file by id (a miss counted, see `miss`), as its content (`pick` may choose
-   * another blob of it), cached per node under `what`.
+   * another blob of it), cached per node under `what` (and `within`, the face's scope:
+   * outside it is a miss like any other, counted, so ids cannot be probed).
    */
-  private async resolve(id: number, client: string, what: string, pick?: (item: ItemRow & { blob_hash: string }, file: Found) => Promise<Found>): Promise<Found> {
-    const key = `${id}:${what}`;
+  private async resolve(id: number, client: string, what: string, within: Scope | undefined, pick?: (item: ItemRow & { blob_hash: string }, file: Found) => Promise<Found>): Promise<Found> {
+    const key = `${id}:${what}${within ? `@${within.name}` : ''}`;
     const hit = this.hits.get(key);
     if (hit) return hit;
     const now = this.ctx.now();
     const item = await this.ctx.store.items.byId(id);
     if (!item || item.kind !== 'file' || !item.blob_hash || item.trashed_at !== null || (item.expires_at !== null && Number(item.expires_at) <= now)) return this.miss(client);
     const space = await this.ctx.store.spaces.byId(Number(item.space_id));
-    if (!space || Number(space.public_links) !== 1 || (await this.access.hiddenFromSomeone(item))) return this.miss(client);
+    if (!space || Number(space.public_links) !== 1 || (within && !within.holds({ item, space })) || (await this.access.hiddenFromSomeone(item))) return this.miss(client);
     const file: Found = { hash: item.blob_hash, meta: { name: item.name, size: Number(item.size), mime: item.mime ?? 'application/octet-stream', modifiedAt: Number(item.modified_at) } };
     const found = pick ? await pick({ ...item, blob_hash: item.blob_hash }, file) : file;
     // Items may expire (unpinned social uploads, OneBot dead_time): never cached past that moment.

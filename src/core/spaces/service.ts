@@ -205,8 +205,9 @@ export class SpaceService {
    * Deletes a group, project or chat_room space (Kura admins only). Its content is not
    * lost: the root folder, with everything below it, goes to the trash of the owner's
    * personal space as a folder named after the space, counted in that space's usage
-   * (even beyond its quota: the owner can purge it). With `purge`, the content is deleted
-   * for good instead. Open upload sessions into the space end with it.
+   * (even beyond its quota: the owner can purge it), without the space's access entries.
+   * With `purge`, the content is deleted for good instead. Open upload sessions into the
+   * space end with it.
    */
   async delete(actor: Actor, spaceId: number, opts: { purge?: boolean } = {}): Promise<{ trashedAs?: number; files: number; bytes: number }> {
     requireAdmin(actor);
@@ -229,6 +230,9 @@ export class SpaceService {
       // Trashed first: names are unique among live siblings only, so no clash can refuse it.
       await tx.items.trashSubtree(rootId, now);
       await tx.items.update(rootId, { parent_id: Number(personal.root_id), name: space.name, modified_by: actor.userId, modified_at: now });
+      // The entries go with the space: in the owner's trash only the owner has rights
+      // (a user or group entry kept would let others into the owner's personal space).
+      await tx.acl.deleteOfSpace(spaceId);
       await tx.items.setSubtreeSpace(rootId, personalId);
       // Space rows are always taken in id order, so two opposite moves cannot deadlock.
       if (spaceId < personalId) await credit(tx, spaceId, moved);

@@ -1,5 +1,7 @@
 import type { AclRepo, FavoriteRepo, FavoriteRow, FavoriteWithItem } from '../../core/index.js';
+import { sql } from 'kysely';
 import type { Db } from '../schema.js';
+import { down } from './items.js';
 
 const aclMethods: AclRepo & ThisType<{ readonly db: Db }> = {
   async insert(row) {
@@ -16,6 +18,15 @@ const aclMethods: AclRepo & ThisType<{ readonly db: Db }> = {
 
   async spaceHasAcl(spaceId) {
     return (await this.db.selectFrom('acl_entries').select('id').where('space_id', '=', spaceId).limit(1).executeTakeFirst()) !== undefined;
+  },
+
+  async subtreeHasAcl(id) {
+    const r = await sql<{ id: number }>`${down(id)} select a.id from acl_entries a join down d on a.item_id = d.id where a.mask <> -1 limit 1`.execute(this.db);
+    return r.rows.length > 0;
+  },
+
+  async deleteOfSpace(spaceId) {
+    await this.db.deleteFrom('acl_entries').where('space_id', '=', spaceId).execute();
   },
 
   async childrenWithAcl(parentId) {

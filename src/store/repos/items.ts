@@ -17,7 +17,7 @@ const SORT_COLUMN = { name: 'name', size: 'size', created: 'created_at', modifie
 const SUBTYPE = sql`substr(mime, length(rtrim(mime, 'abcdefghijklmnopqrstuvwxyz0123456789.+-_')) + 1)`;
 
 /** The subtree rooted at `id` (itself included), as a recursive CTE named `down`. */
-const down = (id: number) => sql`
+export const down = (id: number) => sql`
   with recursive down(id) as (
     select id from items where id = ${id}
     union all
@@ -158,6 +158,8 @@ const itemMethods: ItemRepo & ThisType<{ readonly db: Db }> = {
 
   async setSubtreeSpace(id, spaceId) {
     await sql`${down(id)} update items set space_id = ${spaceId} where id in (select id from down)`.execute(this.db);
+    // Entries go with their items: the space's "has entries" check reads their space_id.
+    await sql`${down(id)} update acl_entries set space_id = ${spaceId} where item_id in (select id from down)`.execute(this.db);
   },
 
   async trashSubtree(rootId, at) {

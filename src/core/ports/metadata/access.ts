@@ -16,6 +16,10 @@ export interface AclRepo {
   byId(id: number): Promise<AclRow | undefined>;
   ofItems(itemIds: number[]): Promise<AclRow[]>;
   spaceHasAcl(spaceId: number): Promise<boolean>;
+  /** Whether an item of the subtree rooted at `id` (itself included) carries an entry other than inherit. */
+  subtreeHasAcl(id: number): Promise<boolean>;
+  /** Deletes every entry on the items of a space. */
+  deleteOfSpace(spaceId: number): Promise<void>;
   /** Ids of items among a folder's children that carry entries of their own. */
   childrenWithAcl(parentId: number): Promise<number[]>;
   updateMask(id: number, mask: number): Promise<void>;

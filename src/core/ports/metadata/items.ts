@@ -102,7 +102,10 @@ export interface ItemRepo {
   subtreeUsage(id: number): Promise<SubtreeUsage>;
   /** Blob references held by the versions of a subtree (the root included). */
   subtreeBlobRefs(id: number): Promise<{ hash: string; n: number }[]>;
-  /** Moves the subtree rooted at `id` (itself included) into another space. */
+  /**
+   * Moves the subtree rooted at `id` (itself included, trashed descendants too) into another
+   * space, with the access entries on its items.
+   */
   setSubtreeSpace(id: number, spaceId: number): Promise<void>;
   /** Puts the item and its live descendants in the trash, marked with `rootId`. */
   trashSubtree(rootId: number, at: number): Promise<number>;

@@ -3,7 +3,7 @@ import { badRequest, isKuraError, KuraError, type Core, type FileBody, type Imag
 import { objectIdCodec } from '../../shared/ids.js';
 import { paramsOf, str, type Params } from '../../shared/params.js';
 import { sendFile } from '../../shared/send-file.js';
-import { filesRoot } from './files.js';
+import { filesRoot, MEDIA } from './files.js';
 
 /** The spec's default thumbnail size. */
 const DEFAULT_SIZE = 750;
@@ -36,18 +36,18 @@ export function thumbnailRecipe(p: Params): ImageRecipe {
  * Downloads and thumbnails by id take a token when the caller has one (then the core's
  * rights decide), and otherwise are public reads (`<img src>` sends no header): the core's
  * public-read rule decides, and misses are rate limited. A caller who may not read a file
- * still gets it when anyone may.
+ * still gets it when anyone may. Either way only media files (MEDIA): anything else is 404.
  */
 async function byId(core: Core, req: FastifyRequest, id: number, recipe?: ImageRecipe): Promise<FileBody> {
   const actor = req.optionalActor;
   if (actor) {
     try {
-      return recipe ? await core.content.derivative(actor, id, recipe, { client: req.ip }) : await core.content.content(actor, id);
+      return recipe ? await core.content.derivative(actor, id, recipe, { client: req.ip, ...MEDIA }) : await core.content.content(actor, id, undefined, MEDIA);
     } catch (e) {
       if (!isKuraError(e) || e.code !== 'not_found') throw e;
     }
   }
-  return core.publicReads.content(id, { client: req.ip, recipe });
+  return core.publicReads.content(id, { client: req.ip, recipe, ...MEDIA });
 }
 
 const send = async (req: FastifyRequest, reply: FastifyReply, body: FileBody) => {
@@ -90,6 +90,6 @@ export const byNameRoutes =
       const name = String(req.params.name);
       const item = await core.items.childByName(req.actor, await filesRoot(core, req), name);
       if (item.kind !== 'file' || !(item.mime ?? 'application/octet-stream').startsWith(`${maintype}/`)) throw new KuraError('not_found', `no ${maintype} file named ${name}`);
-      return send(req, reply, await core.content.content(req.actor, item.id));
+      return send(req, reply, await core.content.content(req.actor, item.id, undefined, MEDIA));
     });
   };

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
-import { KuraError, type Core, type Item } from '../../../core/index.js';
+import { PERSONAL_TOP, type Core, type Item } from '../../../core/index.js';
 import { objectIdCodec } from '../../shared/ids.js';
 import { withFiles } from '../../shared/multipart.js';
 import { idOf, paramsOf, str, type Params } from '../../shared/params.js';
@@ -11,6 +11,12 @@ const MAX_FILES = 100;
 
 /** The root folder of the caller's personal space: where the media API's files are. */
 export const filesRoot = async (core: Core, req: FastifyRequest): Promise<number> => (await core.spaces.personal(req.actor)).rootId;
+
+/**
+ * The media API's scope: files at the top of a personal space (what the list shows of the
+ * caller's own). Every route by id passes it to the core, which answers 404 outside it.
+ */
+export const MEDIA = { within: PERSONAL_TOP };
 
 /** Upload, list, delete, rename and statistics. */
 export const fileRoutes =
@@ -26,6 +32,7 @@ export const fileRoutes =
     app.post('/upload', upload);
     app.put('/', upload);
 
+    // The caller's own media files: the files of its personal root (PERSONAL_TOP).
     const list = async (req: FastifyRequest) => {
       const page = await core.items.children(req.actor, await filesRoot(core, req), listOptions(paramsOf(req)));
       return { files: page.items.map(mediaFile), total: page.total };
@@ -33,18 +40,11 @@ export const fileRoutes =
     app.get('/list', list);
     app.get('/', list);
 
-    /** A file the caller may see, by id (folders are not the media API's). */
-    const file = async (req: FastifyRequest, id: number): Promise<Item> => {
-      const item = await core.items.get(req.actor, id);
-      if (item.kind !== 'file') throw new KuraError('not_found', 'file not found');
-      return item;
-    };
+    /** A media file the caller may see, by id (folders, sub-folders and other spaces are not the media API's). */
+    const file = (req: FastifyRequest, id: number): Promise<Item> => core.items.get(req.actor, id, MEDIA);
 
     // Deleted for good: the media API has no trash to empty (docs/media.md).
-    const del = async (req: FastifyRequest, id: number) => {
-      await file(req, id);
-      return mediaFile(await core.changes.destroy(req.actor, id));
-    };
+    const del = async (req: FastifyRequest, id: number) => mediaFile(await core.changes.destroy(req.actor, id, MEDIA));
     app.post('/del', (req) => del(req, idOf(paramsOf(req), 'id', objectIdCodec)));
     app.delete<{ Params: Params }>('/:id', (req) => del(req, idOf(req.params, 'id', objectIdCodec)));
 
@@ -52,7 +52,7 @@ export const fileRoutes =
       const item = await file(req, id);
       const name = str(paramsOf(req), 'name', { optional: true });
       if (name === undefined || name === item.name) return mediaFile(item);
-      return mediaFile(await core.changes.update(req.actor, id, { name }));
+      return mediaFile(await core.changes.update(req.actor, id, { name }, MEDIA));
     };
     app.post('/update', (req) => update(req, idOf(paramsOf(req), 'id', objectIdCodec)));
     app.post<{ Params: Params }>('/:id', (req) => update(req, idOf(req.params, 'id', objectIdCodec)));
