@@ -12,11 +12,11 @@ import { checkName } from '../names.js';
 import type { PieceRef, Span, UploadPieceRow, UploadSessionRow } from '../ports/index.js';
 import { Right } from '../rights.js';
 import type { UploadService } from '../uploads/service.js';
-import { charge, credit, reservation } from '../usage/ledger.js';
 import { mergedSpans, receivedBytes } from './pieces.js';
 import { ASSEMBLY_LEASE_MS, complete } from './assembly.js';
 import { type ConcatSpec, concatenate } from './concat.js';
 import { record } from './record.js';
+import { fileSlot, hold, pastRoom, release, roomOf, type Room } from './holds.js';
 import { type Checksum, Digesting, digesting, drained, isPrefix } from './streams.js';
 
 /**
@@ -96,7 +96,11 @@ export class ResumableUploads {
     private readonly items: ItemQueries,
   ) {}
 
-  /** Finds the caller's session for `spec.key` or starts one, reserving the length (when known). */
+  /**
+   * Finds the caller's session for `spec.key` or starts one, reserving the length (when
+   * known) and, for a new file, a file slot; within the caller's caps on open sessions and
+   * the bytes they hold.
+   */
   async open(actor: Actor, spec: SessionSpec): Promise<UploadSessionRow> {
     const key = checkKey(spec.key);
     const protocol = spec.protocol ?? 'slices';
@@ -109,6 +113,7 @@ export class ResumableUploads {
       const now = this.ctx.now();
       const length = spec.length ?? 0;
       const t = spec.target;
+      const files = 'folderId' in t && !('partial' in t) ? await fileSlot(this.ctx, t.folderId, name, spec.onConflict ?? 'rename') : 0;
       const row: UploadSessionRow = {
         id: randomBytes(16).toString('hex'),
         user_id: actor.userId,
@@ -119,6 +124,7 @@ export class ResumableUploads {
         name,
         length,
         reserved: length,
+        reserved_files: files,
         state: 'open',
         result_id: null,
         result_hash: null,
@@ -133,10 +139,12 @@ export class ResumableUploads {
         concat: 'partial' in t ? 'partial' : null,
       };
       try {
-        await this.ctx.store.transaction(async (tx) => {
-          await charge(tx, spaceId, reservation(length));
-          await tx.uploads.insert(row);
-        });
+        await this.reclaiming(spaceId, () =>
+          this.ctx.store.transaction(async (tx) => {
+            await hold(this.ctx, tx, actor.userId, spaceId, { bytes: length, files, sessions: 1 });
+            await tx.uploads.insert(row);
+          }),
+        );
         return row;
       } catch (e) {
         // Another request (or node) started the same session first: use that one.
@@ -212,11 +220,11 @@ export class ResumableUploads {
     await this.drop(s.id, false);
   }
 
-  /** Removes expired sessions, their pieces and their reservations; returns how many. */
-  async expire(): Promise<number> {
+  /** Removes expired sessions (of one space, when given), their pieces and their reservations; returns how many. */
+  async expire(spaceId?: number): Promise<number> {
     const now = this.ctx.now();
     let dropped = 0;
-    for (const s of await this.ctx.store.uploads.expired(now, 1000)) if (await this.drop(s.id, true)) dropped++;
+    for (const s of await this.ctx.store.uploads.expired(now, 1000, spaceId)) if (await this.drop(s.id, true)) dropped++;
     return dropped;
   }
 
@@ -291,12 +299,16 @@ export class ResumableUploads {
   /** Takes one slice into a session. */
   private async receive(actor: Actor, session: UploadSessionRow, offset: number, stream: Readable, opts: ReceiveOptions): Promise<SliceResult> {
     let limit: number;
+    let room: Room | undefined;
     let known: Span[] = [];
     try {
       if (!Number.isSafeInteger(offset) || offset < 0) throw new KuraError('bad_request', 'the slice offset must be a whole number ≥ 0', { field: 'offset' });
       if (opts.length !== undefined) session = await this.declare(session, opts.length);
-      limit = Number(session.deferred) === 1 ? this.ctx.config.uploadMaxBytes : Number(session.length);
-      if (offset > limit) throw new KuraError('conflict', `the slice starts at ${offset}, beyond the file length ${limit}`, { offset, length: limit });
+      // Undeclared: bytes past the quota's room, the user's cap or UPLOAD_MAX_BYTES are refused as they arrive.
+      if (Number(session.deferred) === 1 && session.state === 'open') room = await roomOf(this.ctx, session);
+      limit = room ? room.limit : Number(session.length);
+      if (offset > (room ? this.ctx.config.uploadMaxBytes : limit)) throw new KuraError('conflict', `the slice starts at ${offset}, beyond the file length ${limit}`, { offset, length: limit });
+      if (room && offset > limit) throw pastRoom(room, offset);
       if (session.concat?.startsWith('final ')) throw new KuraError('forbidden', 'a concatenated upload takes no bytes of its own');
       if (session.state !== 'done') known = mergedSpans(await this.livePieces(session.id));
       if (opts.contiguous) {
@@ -308,7 +320,7 @@ export class ResumableUploads {
       throw e;
     }
     if (session.state === 'done') return this.resent(actor, session, offset, stream);
-    const piece = await this.storePiece(session, offset, limit, known, stream, opts.checksum);
+    const piece = await this.storePiece(session, offset, limit, known, stream, opts.checksum, room);
     try {
       if (piece.size > 0) await this.record(session, piece);
       else await this.ctx.blobs.deletePiece(session.id, piece);
@@ -322,7 +334,11 @@ export class ResumableUploads {
     return this.complete(actor, session);
   }
 
-  /** Declares the length of a session opened without one, reserving it; repeating the same length is harmless. */
+  /**
+   * Declares the length of a session opened without one, reserving the rest of it (the
+   * bytes received are reserved already); repeating the same length is harmless. A length
+   * that does not fit leaves the session as it was.
+   */
   private async declare(s: UploadSessionRow, length: number): Promise<UploadSessionRow> {
     if (Number(s.deferred) !== 1) {
       if (length !== Number(s.length)) throw new KuraError('conflict', `the upload length is ${s.length} already`, { length: Number(s.length) });
@@ -332,11 +348,28 @@ export class ResumableUploads {
     const spans = mergedSpans(await this.livePieces(s.id));
     const end = spans.length ? spans[spans.length - 1].end : 0;
     if (end > length) throw new KuraError('conflict', `${end} bytes are received already, more than the length ${length}`, { offset: end });
-    await this.ctx.store.transaction(async (tx) => {
-      await charge(tx, Number(s.space_id), reservation(length));
-      if (!(await tx.uploads.declareLength(s.id, length))) throw new KuraError('conflict', 'the upload length was declared meanwhile');
-    });
+    const was = Number(s.reserved);
+    await this.reclaiming(Number(s.space_id), () =>
+      this.ctx.store.transaction(async (tx) => {
+        if (!(await tx.uploads.declareLength(s.id, length, was))) throw new KuraError('conflict', 'the upload changed meanwhile (its length declared, or bytes received); ask for its state and go on from there');
+        if (length > was) await hold(this.ctx, tx, Number(s.user_id), Number(s.space_id), { bytes: length - was, files: 0, sessions: 0 });
+        else if (length < was) await release(tx, { ...s, reserved: was - length, reserved_files: 0 });
+      }),
+    );
     return (await this.ctx.store.uploads.byId(s.id))!;
+  }
+
+  /**
+   * Runs a reservation; when the space's quota refuses it and the space holds sessions
+   * idle past their expiry, those give their reservations back first and it runs again.
+   */
+  private async reclaiming<T>(spaceId: number, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (e) {
+      if (!isKuraError(e) || e.code !== 'quota_exceeded' || e.details?.limit !== undefined || (await this.expire(spaceId)) === 0) throw e;
+      return fn();
+    }
   }
 
   /** `s` unless it has expired (then it is dropped on the spot). */
@@ -354,15 +387,15 @@ export class ResumableUploads {
       if (!s || (onlyExpired && Number(s.expires_at) >= now)) return false;
       if (s.state === 'assembling' && Number(s.updated_at) > now - ASSEMBLY_LEASE_MS) return false;
       if (!(await tx.uploads.delete(id))) return false;
-      await credit(tx, Number(s.space_id), reservation(Number(s.reserved)));
+      await release(tx, s);
       return true;
     });
     if (gone) await this.ctx.blobs.deletePieces(id);
     return gone;
   }
 
-  /** Streams the slice into a new piece, at most up to `limit`; checks the client's digest of it. */
-  private async storePiece(session: UploadSessionRow, offset: number, limit: number, known: Span[], stream: Readable, checksum?: Checksum): Promise<PieceRef> {
+  /** Streams the slice into a new piece, at most up to `limit` (for an undeclared length: its `room`); checks the client's digest of it. */
+  private async storePiece(session: UploadSessionRow, offset: number, limit: number, known: Span[], stream: Readable, checksum?: Checksum, room?: Room): Promise<PieceRef> {
     let piece: PieceRef;
     const source = checksum ? digesting(stream, checksum.algorithm) : stream;
     try {
@@ -370,7 +403,8 @@ export class ResumableUploads {
     } catch (e) {
       stream.resume();
       if (isKuraError(e) && e.code === 'payload_too_large') {
-        throw new KuraError(Number(session.deferred) === 1 ? 'payload_too_large' : 'conflict', `the slice at ${offset} runs past the file length ${limit}`, { offset, length: limit });
+        if (room) throw pastRoom(room, offset);
+        throw new KuraError('conflict', `the slice at ${offset} runs past the file length ${limit}`, { offset, length: limit });
       }
       if (!isKuraError(e) && (stream.errored || source.errored)) throw new KuraError('bad_request', 'the slice body ended early or is malformed');
       throw e;
