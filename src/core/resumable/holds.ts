@@ -20,22 +20,27 @@ export interface Hold {
   sessions: number;
 }
 
-/** Adds to what a user's session holds in a space; quota_exceeded (nothing changed) when it does not fit. */
+/**
+ * Charges what a user's session came to hold more in a space, once its row says so (in the
+ * same transaction, which a refusal rolls back): quota_exceeded when the space's quota or
+ * the user's caps do not allow it.
+ */
 export async function hold(ctx: CoreContext, tx: Repos, userId: number, spaceId: number, add: Hold): Promise<void> {
   const { config } = ctx;
   if (add.sessions > 0 || add.bytes > 0) {
+    // Counted with the change made: the user's row is locked first, so concurrent changes count one after the other.
     const held = await tx.uploads.heldBy(userId, ctx.now(), true);
-    if (add.sessions > 0 && held.sessions + add.sessions > config.uploadSessionsPerUser) {
-      throw new KuraError('quota_exceeded', `you have ${held.sessions} unfinished uploads, the most one user may hold; finish or cancel one first`, {
+    if (add.sessions > 0 && held.sessions > config.uploadSessionsPerUser) {
+      throw new KuraError('quota_exceeded', `you have ${held.sessions - add.sessions} unfinished uploads, the most one user may hold; finish or cancel one first`, {
         limit: 'sessions',
         max: config.uploadSessionsPerUser,
       });
     }
-    if (add.bytes > 0 && held.reserved + add.bytes > config.uploadPendingBytesPerUser) {
+    if (add.bytes > 0 && held.reserved > config.uploadPendingBytesPerUser) {
       throw new KuraError('quota_exceeded', `your unfinished uploads would hold more than ${config.uploadPendingBytesPerUser} bytes together; finish or cancel some first`, {
         limit: 'pending_bytes',
         max: config.uploadPendingBytesPerUser,
-        held: held.reserved,
+        held: held.reserved - add.bytes,
       });
     }
   }

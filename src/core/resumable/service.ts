@@ -141,8 +141,8 @@ export class ResumableUploads {
       try {
         await this.reclaiming(spaceId, () =>
           this.ctx.store.transaction(async (tx) => {
-            await hold(this.ctx, tx, actor.userId, spaceId, { bytes: length, files, sessions: 1 });
             await tx.uploads.insert(row);
+            await hold(this.ctx, tx, actor.userId, spaceId, { bytes: length, files, sessions: 1 });
           }),
         );
         return row;
