@@ -5,9 +5,7 @@ import type { Actor } from '../actor.js';
 import type { CoreContext } from '../context.js';
 import { isKuraError, KuraError } from '../errors.js';
 import type { ItemQueries } from '../items/queries.js';
-import type { Item } from '../items/view.js';
 import type { UploadProtocol } from '../domain.js';
-import type { OnConflict } from '../items/placement.js';
 import { checkName } from '../names.js';
 import type { PieceRef, Span, UploadPieceRow, UploadSessionRow } from '../ports/index.js';
 import { Right } from '../rights.js';
@@ -17,66 +15,11 @@ import { ASSEMBLY_LEASE_MS, complete } from './assembly.js';
 import { type ConcatSpec, concatenate } from './concat.js';
 import { record } from './record.js';
 import { fileSlot, hold, pastRoom, release, roomOf, type Room } from './holds.js';
+import { checkKey, KEY, type ReceiveOptions, sameSpec, type SessionSpec, type SliceResult, type SliceTarget, type UploadStatus } from './spec.js';
 import { type Checksum, Digesting, digesting, drained, isPrefix } from './streams.js';
 
-/**
- * Where a sliced upload goes: a new file in a folder, a new version of a file, or nowhere
- * yet (a part of a later concatenation; its quota is held in the folder's space, else in the
- * caller's personal space).
- */
-export type SliceTarget = { folderId: number; name: string } | { itemId: number } | { partial: true; folderId?: number };
+export type { ReceiveOptions, SessionSpec, SliceResult, SliceTarget, UploadStatus };
 
-export interface SessionSpec {
-  /** The client's key for the upload (drive: FileTempId); unique per user. */
-  key: string;
-  target: SliceTarget;
-  /** null: declared later, by a slice (tus creation-defer-length); nothing is reserved until then. */
-  length: number | null;
-  /** Default 'slices'. A session is continued only by the protocol that started it. */
-  protocol?: UploadProtocol;
-  /** The client's metadata, kept as sent (at most 4 KiB). */
-  meta?: string | null;
-  /** What completion does on a name clash (default 'rename'). */
-  onConflict?: OnConflict;
-}
-
-/** How a slice is taken. */
-export interface ReceiveOptions {
-  /** The slice must start where the bytes received from 0 end (tus), else conflict with `details.offset`. */
-  contiguous?: boolean;
-  /** The slice's bytes must have this digest, else `checksum_mismatch` and nothing is recorded. */
-  checksum?: Checksum;
-  /** Declares the length of a session opened without one (or repeats it). */
-  length?: number;
-}
-
-export interface UploadStatus {
-  key: string;
-  name: string;
-  length: number;
-  received: number;
-  /** Where the bytes received from 0 end (the tus offset). */
-  offset: number;
-  /** Whether the length is still to be declared (then `length` is 0). */
-  deferred: boolean;
-  /** A part of a later concatenation (completing it makes no file). */
-  partial: boolean;
-  /** The keys of the parts this upload was concatenated from. */
-  parts: string[] | null;
-  /** The client's metadata as sent. */
-  meta: string | null;
-  /** Received byte ranges, inclusive, merged and in order. */
-  ranges: [number, number][];
-  state: 'open' | 'assembling' | 'done';
-  folderId: number | null;
-  itemId: number | null;
-  createdAt: number;
-  expiresAt: number;
-}
-
-export type SliceResult = { done: false; status: UploadStatus } | { done: true; status: UploadStatus; item: Item };
-
-const KEY = /^[A-Za-z0-9][A-Za-z0-9_.{}()-]{0,99}$/;
 const MAX_META = 4096;
 /** How long a status request waits for another node's assembly before giving up. */
 const SETTLE_WAIT_MS = ASSEMBLY_LEASE_MS + 5_000;
@@ -444,24 +387,4 @@ export class ResumableUploads {
   private complete(actor: Actor, session: UploadSessionRow): Promise<SliceResult> {
     return complete(this.ctx, this, this.uploads, actor, session);
   }
-}
-
-function checkKey(key: string): string {
-  if (typeof key !== 'string' || !KEY.test(key)) throw new KuraError('bad_request', 'the upload key must be 1–100 letters, digits or -_.{}()', { field: 'key' });
-  return key.toLowerCase();
-}
-
-/** The same key must always name the same upload. */
-function sameSpec(s: UploadSessionRow, spec: SessionSpec, protocol: UploadProtocol): UploadSessionRow {
-  const t = spec.target;
-  const same =
-    s.protocol === protocol &&
-    (spec.length === null ? Number(s.deferred) === 1 : Number(s.deferred) === 0 && Number(s.length) === spec.length) &&
-    ('partial' in t
-      ? s.concat === 'partial'
-      : 'folderId' in t
-        ? s.parent_id !== null && Number(s.parent_id) === t.folderId && s.name === checkName(t.name, 'file name')
-        : s.item_id !== null && Number(s.item_id) === t.itemId);
-  if (!same) throw new KuraError('conflict', 'this upload key is in use for another file (name, folder or length differ)');
-  return s;
 }
