@@ -86,6 +86,6 @@ export async function roomOf(ctx: CoreContext, s: UploadSessionRow): Promise<Roo
 /** The refusal of bytes past an undeclared session's room, as they arrive. */
 export function pastRoom(room: Room, offset: number): KuraError {
   if (room.by === 'max') return new KuraError('payload_too_large', `the upload exceeds the limit of ${room.limit} bytes`, { limit: room.limit, offset });
-  if (room.by === 'quota') return new KuraError('quota_exceeded', `the space quota allows this upload ${room.limit} bytes; nothing of this chunk was kept`, { limit: room.limit, offset });
+  if (room.by === 'quota') return new KuraError('quota_exceeded', `the space quota allows this upload ${room.limit} bytes; nothing of this chunk was kept`, { bytes: room.limit, offset });
   return new KuraError('quota_exceeded', `your unfinished uploads may hold this one ${room.limit} bytes; nothing of this chunk was kept`, { limit: 'pending_bytes', bytes: room.limit, offset });
 }
