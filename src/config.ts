@@ -61,6 +61,14 @@ export interface KuraConfig {
   readonly unpinnedTtlMs: number;
   /** Seconds an idle sliced upload is kept before it expires (KURA_UPLOAD_SESSION_SECONDS, default 86400). */
   readonly uploadSessionSeconds: number;
+  /** Unfinished resumable uploads one user may hold open at once (KURA_UPLOAD_SESSIONS_PER_USER, default 200). */
+  readonly uploadSessionsPerUser: number;
+  /**
+   * Bytes one user's unfinished resumable uploads may hold together: declared lengths, and
+   * bytes received while a length is still to be declared (KURA_UPLOAD_PENDING_BYTES_PER_USER,
+   * default 4 × UPLOAD_MAX_BYTES; at least UPLOAD_MAX_BYTES).
+   */
+  readonly uploadPendingBytesPerUser: number;
   /**
    * Which proxies in front of Kura may say who the client is (X-Forwarded-For), so
    * per-address limits count real clients (KURA_TRUST_PROXY: unset/false = none, a hop
@@ -160,6 +168,8 @@ export const SETTINGS = [
   'KURA_BODY_TIMEOUT_SECONDS',
   'KURA_BODY_MIN_RATE',
   'KURA_UPLOAD_SESSION_SECONDS',
+  'KURA_UPLOAD_SESSIONS_PER_USER',
+  'KURA_UPLOAD_PENDING_BYTES_PER_USER',
   'KURA_GC_INTERVAL_SECONDS',
   'KURA_JOB_LEASE_SECONDS',
   'KURA_UNPINNED_TTL',
@@ -424,6 +434,10 @@ export function loadConfig(rawEnv: Env = process.env): KuraConfig {
     if (n === undefined || n < 1) throw new ConfigError('UPLOAD_MAX_BYTES', `expected a size such as 1048576 or 10GiB, got "${env.UPLOAD_MAX_BYTES}"`);
     uploadMaxBytes = n;
   }
+  const uploadPendingBytesPerUser = size(env, 'KURA_UPLOAD_PENDING_BYTES_PER_USER', Math.min(4 * uploadMaxBytes, Number.MAX_SAFE_INTEGER));
+  if (uploadPendingBytesPerUser < uploadMaxBytes) {
+    throw new ConfigError('KURA_UPLOAD_PENDING_BYTES_PER_USER', `must be at least UPLOAD_MAX_BYTES (${uploadMaxBytes}), else the largest upload could never be sent`);
+  }
   const logLevel = env.LOG_LEVEL || 'info';
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
     throw new ConfigError('LOG_LEVEL', `expected fatal, error, warn, info, debug, trace or silent, got "${logLevel}"`);
@@ -462,6 +476,8 @@ export function loadConfig(rawEnv: Env = process.env): KuraConfig {
     shutdownGraceSeconds: int(env, 'KURA_SHUTDOWN_GRACE_SECONDS', 30, 0, 3600),
     unpinnedTtlMs: duration(env, 'KURA_UNPINNED_TTL', 86_400_000, 1000, 365 * 86_400_000),
     uploadSessionSeconds: int(env, 'KURA_UPLOAD_SESSION_SECONDS', 86400, 1, 30 * 86400),
+    uploadSessionsPerUser: int(env, 'KURA_UPLOAD_SESSIONS_PER_USER', 200, 1, 1_000_000),
+    uploadPendingBytesPerUser,
     trustProxy: trustProxy(env),
     corsOrigins: corsOrigins(env),
     bodyWindowMs: bodyWindowSeconds * 1000,

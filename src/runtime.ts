@@ -52,11 +52,12 @@ export type OpenCore = Core & {
 /**
  * Opens every port (metadata store with migrations, blob store with its start-up clean-up
  * unless `blobs: false`, image engine) and wires the core. `mustExist` refuses to create a new
- * database (admin commands). Used by `kura serve`, the CLI commands and the tests.
+ * database (admin commands). `now` replaces the clock (tests that let time pass without
+ * waiting). Used by `kura serve`, the CLI commands and the tests.
  */
 export async function openCore(
   config: KuraConfig,
-  opts: { blobs?: boolean; mustExist?: boolean; images?: 'lazy'; onDatabaseRetry?: (r: ConnectRetry) => void } = {},
+  opts: { blobs?: boolean; mustExist?: boolean; images?: 'lazy'; onDatabaseRetry?: (r: ConnectRetry) => void; now?: () => number } = {},
 ): Promise<OpenCore> {
   // Admin commands (mustExist) create nothing, not even DATA_DIR.
   const usesDataDir = !config.databaseUrl || (config.blobStore === 'local' && opts.blobs !== false);
@@ -77,7 +78,7 @@ export async function openCore(
     if (point === config.testFault) process.kill(process.pid, 'SIGKILL');
   };
   const images = opts.images === 'lazy' ? new LazyImages() : new (await import('./media/images.js')).SharpImages();
-  const core = createCore({ config, store: database.store, blobs, images, now: Date.now, fault });
+  const core = createCore({ config, store: database.store, blobs, images, now: opts.now ?? Date.now, fault });
   return {
     ...core,
     database,

@@ -16,8 +16,8 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-export async function startServer(config: KuraConfig, opts: Omit<AppDeps, 'core'> & { onDatabaseRetry?: (r: ConnectRetry) => void } = {}): Promise<RunningServer> {
-  const core = await openCore(config, { onDatabaseRetry: opts.onDatabaseRetry });
+export async function startServer(config: KuraConfig, opts: Omit<AppDeps, 'core'> & { onDatabaseRetry?: (r: ConnectRetry) => void; now?: () => number } = {}): Promise<RunningServer> {
+  const core = await openCore(config, { onDatabaseRetry: opts.onDatabaseRetry, now: opts.now });
   const app = await buildApp(config, { ...opts, core });
   // The start banner (serve) says where Kura listens: Fastify's own "Server listening" lines
   // (one per interface) would repeat it.

@@ -191,7 +191,7 @@ describe.each(backends)('kura CLI (%s)', { timeout: 240_000 }, (backend) => {
     const leeActor = { userId: lee.id, role: 'user' as const };
     const trash = await core.trash.list(leeActor, personal.id);
     expect(trash.map((i) => i.name)).toEqual(['Crew']);
-    expect((await core.spaces.get(leeActor, personal.id)).usage).toEqual({ bytes: 23, files: 1 });
+    expect((await core.spaces.get(leeActor, personal.id)).usage).toEqual({ bytes: 23, files: 1, reserved: 0, reservedFiles: 0 });
     const restored = await core.trash.restore(leeActor, trash[0].id);
     const docs = (await core.items.children(leeActor, restored.id)).items.find((i) => i.name === 'docs')!;
     expect((await core.items.children(leeActor, docs.id)).items.map((i) => i.name)).toEqual(['plan.txt']);

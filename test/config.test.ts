@@ -45,6 +45,14 @@ describe('configuration', () => {
     expect(loadConfig({ UPLOAD_MAX_BYTES: '2MiB' }).uploadMaxBytes).toBe(2 * 1024 * 1024);
   });
 
+  it('caps each user\'s unfinished uploads: 200 sessions and 4 × UPLOAD_MAX_BYTES by default, never below UPLOAD_MAX_BYTES', () => {
+    expect(loadConfig({})).toMatchObject({ uploadSessionsPerUser: 200, uploadPendingBytesPerUser: 40 * 1024 ** 3 });
+    expect(loadConfig({ UPLOAD_MAX_BYTES: '1MiB' }).uploadPendingBytesPerUser).toBe(4 * 1024 ** 2);
+    expect(loadConfig({ KURA_UPLOAD_SESSIONS_PER_USER: '5', KURA_UPLOAD_PENDING_BYTES_PER_USER: '20GiB' })).toMatchObject({ uploadSessionsPerUser: 5, uploadPendingBytesPerUser: 20 * 1024 ** 3 });
+    expect(() => loadConfig({ KURA_UPLOAD_SESSIONS_PER_USER: '0' })).toThrow('KURA_UPLOAD_SESSIONS_PER_USER');
+    expect(() => loadConfig({ UPLOAD_MAX_BYTES: '2GiB', KURA_UPLOAD_PENDING_BYTES_PER_USER: '1GiB' })).toThrow('KURA_UPLOAD_PENDING_BYTES_PER_USER');
+  });
+
   it('reads an optional JSON config file; the environment wins', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'kura-conf-'));
     const file = join(dir, 'kura.json');

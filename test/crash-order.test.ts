@@ -133,7 +133,7 @@ describe.each(backends)('crash between bytes and metadata (%s)', (backend) => {
       const res = await call(url, `/items/${item.id}/content`);
       expect(sha256(await body(res))).toBe(sha256(data));
       const s = (await json(await call(url, `/spaces/${space.id}`)));
-      expect(s.usage).toEqual({ bytes: data.length, files: 1 });
+      expect(s.usage).toEqual({ bytes: data.length, files: 1, reserved: 0, reservedFiles: 0 });
     } finally {
       proc.kill('SIGTERM');
       await stopped(proc);

@@ -30,7 +30,7 @@ type WithDefaults<T, K extends keyof T> = Omit<T, K> & { [P in K]: Generated<T[P
 
 export type UsersTable = UserRow;
 export type TokensTable = TokenRow;
-export type SpacesTable = WithDefaults<SpaceRow, 'used_bytes' | 'used_files' | 'public_links'>;
+export type SpacesTable = WithDefaults<SpaceRow, 'used_bytes' | 'used_files' | 'reserved_bytes' | 'reserved_files' | 'public_links'>;
 export type MembersTable = MemberRow;
 export type BlobsTable = WithDefaults<BlobRow, 'state'>;
 export type ItemsTable = WithDefaults<ItemRow, 'system' | 'description' | 'custom_tag' | 'properties' | 'size' | 'version' | 'download_count'>;

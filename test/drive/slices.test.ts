@@ -24,7 +24,11 @@ describe.each(backends)('drive sliced uploads (%s)', (backend) => {
     return e;
   };
   const slice = (f: Omit<SliceForm, 'token'>, u: TestUser | null = owner) => sendSlice(k.url, { ...f, token: u?.token });
-  const usage = async () => (await k.core.spaces.get({ userId: owner.id, role: 'user' }, project.id)).usage.bytes;
+  /** What the quota counts: stored bytes and what unfinished uploads reserve. */
+  const usage = async () => {
+    const { bytes, reserved } = (await k.core.spaces.get({ userId: owner.id, role: 'user' }, project.id)).usage;
+    return bytes + reserved;
+  };
   const download = async (oid: string) => body(await fetch(`${k.url}/v1/file/download?${new URLSearchParams({ UserToken: owner.token, FileId: oid })}`));
 
   beforeAll(async () => {
@@ -156,7 +160,7 @@ describe.each(backends)('drive sliced upload sessions over time (%s)', (backend)
     try {
       const u = await k.user();
       const parentId = toObjectId(u.rootId);
-      const usage = async () => (await k.core.spaces.get({ userId: u.id, role: 'user' }, u.spaceId)).usage.bytes;
+      const usage = async () => (await k.core.spaces.get({ userId: u.id, role: 'user' }, u.spaceId)).usage.reserved;
       const tempId = randomUUID();
       const r = await sendSlice(k.url, { token: u.token, fileName: 'e.bin', parentId, tempId, offset: 0, length: 4000, data: bytes(1000, 1) });
       expect((await json(r)).Data.ReceivedLength).toBe(1000);

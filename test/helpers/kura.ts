@@ -30,16 +30,27 @@ export interface TestKura {
 
 let counter = 0;
 
+/** A clock for the core that runs with real time but can be moved ahead (expiries without waiting). */
+export interface TestClock {
+  now(): number;
+  advance(ms: number): void;
+}
+
+export function testClock(): TestClock {
+  let ahead = 0;
+  return { now: () => Date.now() + ahead, advance: (ms) => void (ahead += ms) };
+}
+
 /**
  * A real Kura server on a loopback port, on a fresh data directory (and database).
  * `dialects` replaces the mounted dialects (default: all of them); `log` receives the
- * server's log lines at LOG_LEVEL (default: none).
+ * server's log lines at LOG_LEVEL (default: none); `clock` replaces the core's clock.
  */
-export async function startKura(backend: Backend, env: Env = {}, opts: { dialects?: readonly DialectFactory[]; log?: Writable } = {}): Promise<TestKura> {
+export async function startKura(backend: Backend, env: Env = {}, opts: { dialects?: readonly DialectFactory[]; log?: Writable; clock?: TestClock } = {}): Promise<TestKura> {
   const dataDir = await mkdtemp(join(tmpdir(), 'kura-test-'));
   const databaseUrl = backend === 'postgres' ? await freshPostgresUrl() : undefined;
   const config = loadConfig({ DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}), ...env });
-  const server = await startServer(config, { logger: opts.log ? { stream: opts.log } : false, dialects: opts.dialects });
+  const server = await startServer(config, { logger: opts.log ? { stream: opts.log } : false, dialects: opts.dialects, now: opts.clock?.now });
   const core = server.core;
   return {
     url: server.url,

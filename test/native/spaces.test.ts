@@ -30,7 +30,7 @@ describe.each(backends)('native spaces (%s)', (backend) => {
     expect(mine.spaces.map((x: { id: number }) => x.id)).toContain(s.id);
     await uploadOne(k.url, owner.auth, s.rootId, 'a.txt', 'hello');
     const after = await json(await call('GET', `/spaces/${s.id}`, owner.auth));
-    expect(after.usage).toEqual({ bytes: 5, files: 1 });
+    expect(after.usage).toEqual({ bytes: 5, files: 1, reserved: 0, reservedFiles: 0 });
   });
 
   it('refuses bad kinds and names', async () => {

@@ -53,7 +53,7 @@ describe.each(backends)('subtree operations respect what an entry hides (%s)', (
     expect(files.map((f) => f.name)).not.toContain('salaries.txt');
     // The copy counts what was copied, not what was hidden.
     const mine = await json(await call('GET', `/spaces/${member.spaceId}`, member));
-    expect(mine.usage).toEqual({ bytes: 'for everyone'.length + 'deep down'.length, files: 2 });
+    expect(mine.usage).toEqual({ bytes: 'for everyone'.length + 'deep down'.length, files: 2, reserved: 0, reservedFiles: 0 });
   });
 
   it('moving or deleting the folder is refused, and nothing changes', async () => {

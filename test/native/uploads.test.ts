@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backends } from '../helpers/backends.js';
-import { bytes, json, sha256 } from '../helpers/http.js';
+import { bytes, json, sha256, uploadOne } from '../helpers/http.js';
 import { startKura, type TestKura, type TestUser } from '../helpers/kura.js';
 import { sendSlice } from '../helpers/slices.js';
 import { toObjectId } from '../../src/http/shared/ids.js';
@@ -92,15 +92,38 @@ describe.each(backends)('native resumable uploads (%s)', (backend) => {
   });
 
   it('cancels: pieces dropped, quota given back, the key free again', async () => {
-    const usage = async () => (await json(await fetch(`${k.url}/api/v1/spaces/${alice.spaceId}`, { headers: alice.auth }))).usage.bytes;
+    const usage = async () => (await json(await fetch(`${k.url}/api/v1/spaces/${alice.spaceId}`, { headers: alice.auth }))).usage;
     const before = await usage();
     const up = await json(await create(alice, { folderId: alice.rootId, name: 'cancel.bin', length: 100_000 }));
-    expect(await usage()).toBe(before + 100_000);
+    expect(await usage()).toEqual({ ...before, reserved: before.reserved + 100_000, reservedFiles: before.reservedFiles + 1 });
     await put(alice, up.key, 0, bytes(1000, 1));
     expect((await fetch(`${k.url}/api/v1/uploads/${up.key}`, { method: 'DELETE', headers: bob.auth })).status).toBe(404);
     expect((await fetch(`${k.url}/api/v1/uploads/${up.key}`, { method: 'DELETE', headers: alice.auth })).status).toBe(204);
-    expect(await usage()).toBe(before);
+    expect(await usage()).toEqual(before);
     expect((await fetch(`${k.url}/api/v1/uploads/${up.key}`, { headers: alice.auth })).status).toBe(404);
+  });
+
+  it('a full file quota refuses the creation (507), not the last slice; a new version needs no file slot', async () => {
+    const admin = await k.user(undefined, { admin: true });
+    const carol = await k.user();
+    const space = async () => (await json(await fetch(`${k.url}/api/v1/spaces/${carol.spaceId}`, { headers: carol.auth }))).usage;
+    const file = await uploadOne(k.url, carol.auth, carol.rootId, 'one.bin', 'one');
+    await k.core.spaces.setQuota({ userId: admin.id, role: 'admin' }, carol.spaceId, { files: 1 });
+    const full = await create(carol, { folderId: carol.rootId, name: 'two.bin', length: 10 });
+    expect(full.status).toBe(507);
+    expect((await json(full)).error.code).toBe('quota_exceeded');
+    expect(await space()).toEqual({ bytes: 3, files: 1, reserved: 0, reservedFiles: 0 });
+    const version = await json(await create(carol, { itemId: file.id, length: 3 }));
+    expect(await space()).toMatchObject({ reserved: 3, reservedFiles: 0 });
+    expect((await put(carol, version.key, 0, bytes(3, 5))).status).toBe(201);
+    // One slot free: the open upload holds it until it completes.
+    await k.core.spaces.setQuota({ userId: admin.id, role: 'admin' }, carol.spaceId, { files: 2 });
+    const open = await json(await create(carol, { folderId: carol.rootId, name: 'two.bin', length: 10 }));
+    expect(await space()).toMatchObject({ files: 1, reservedFiles: 1 });
+    expect((await create(carol, { folderId: carol.rootId, name: 'three.bin', length: 10 })).status).toBe(507);
+    expect((await put(carol, open.key, 0, bytes(10, 6))).status).toBe(201);
+    expect(await space()).toEqual({ bytes: 16, files: 2, reserved: 0, reservedFiles: 0 });
+    expect(await k.core.usage.verify()).toEqual([]);
   });
 
   it('is in the OpenAPI document', async () => {

@@ -256,7 +256,7 @@ describePg('three nodes, one PostgreSQL, one S3 store, under mixed load with a n
       const stored = [...listed.values(), ...trashed.values()].reduce((s, i) => s + i.size, 0) + orphans.reduce((s, o) => s + o.size, 0);
       for (const u of live) {
         const sp = JSON.parse((await call(u, 'GET', `/api/v1/spaces/${spaceId}`, { headers: auth })).body.toString());
-        expect(sp.usage).toEqual({ bytes: stored, files: listed.size + trashed.size + orphans.length });
+        expect(sp.usage).toEqual({ bytes: stored, files: listed.size + trashed.size + orphans.length, reserved: 0, reservedFiles: 0 });
       }
       expect(await core.usage.verify()).toEqual([]);
 

@@ -229,7 +229,7 @@ describe.each(backends)('tencenturies POST /files/upload (%s)', (backend) => {
     // The server notices the cut; nothing of the file is listed or counted.
     for (let i = 0; i < 50 && (await k.core.spaces.get({ userId: u.id, role: 'user' }, u.spaceId)).usage.files !== 0; i++) await new Promise((r) => setTimeout(r, 20));
     expect((await env(await fetch(`${k.url}/files`, { headers: tc(u) }))).data).toEqual([]);
-    expect((await k.core.spaces.get({ userId: u.id, role: 'user' }, u.spaceId)).usage).toEqual({ bytes: 0, files: 0 });
+    expect((await k.core.spaces.get({ userId: u.id, role: 'user' }, u.spaceId)).usage).toEqual({ bytes: 0, files: 0, reserved: 0, reservedFiles: 0 });
   });
 
   it('takes the allow-list from the settings', async () => {

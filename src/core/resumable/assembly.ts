@@ -5,7 +5,7 @@ import { KuraError } from '../errors.js';
 import type { Item } from '../items/view.js';
 import { DamagedPiece, type ItemRow, type Repos, type StagedBlob, type UploadSessionRow } from '../ports/index.js';
 import type { UploadService } from '../uploads/service.js';
-import { credit, reservation } from '../usage/ledger.js';
+import { release } from './holds.js';
 import { pieceRef } from './pieces.js';
 import type { ResumableUploads, SliceResult } from './service.js';
 
@@ -41,11 +41,11 @@ async function assemble(ctx: CoreContext, sessions: ResumableUploads, uploads: U
     release: async (tx: Repos) => {
       const s = await tx.uploads.byId(session.id);
       if (!s || s.state !== 'assembling') throw new KuraError('conflict', 'the upload expired while it was being assembled');
-      await credit(tx, Number(s.space_id), reservation(Number(s.reserved)));
+      await release(tx, s);
     },
     recorded: async (tx: Repos, row: ItemRow) => {
       const at = ctx.now();
-      await tx.uploads.move(session.id, [{ state: 'assembling' }], { state: 'done', reserved: 0, result_id: Number(row.id), result_hash: row.blob_hash, assembler: null, updated_at: at, expires_at: at + sessions.ttl() });
+      await tx.uploads.move(session.id, [{ state: 'assembling' }], { state: 'done', reserved: 0, reserved_files: 0, result_id: Number(row.id), result_hash: row.blob_hash, assembler: null, updated_at: at, expires_at: at + sessions.ttl() });
     },
   };
   let item: Item;

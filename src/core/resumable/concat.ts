@@ -6,7 +6,7 @@ import type { OnConflict } from '../items/placement.js';
 import type { Item } from '../items/view.js';
 import type { ItemRow, Repos, StagedBlob, UploadSessionRow } from '../ports/index.js';
 import type { UploadService } from '../uploads/service.js';
-import { credit, reservation } from '../usage/ledger.js';
+import { checkFileSlot, fileSlot, release } from './holds.js';
 import { pieceRef } from './pieces.js';
 import type { ResumableUploads, SliceResult } from './service.js';
 import { concatenated } from './streams.js';
@@ -44,7 +44,9 @@ export async function concatenate(ctx: CoreContext, sessions: ResumableUploads, 
   }
   const length = parts.reduce((n, s) => n + Number(s.length), 0);
   if (length > ctx.config.uploadMaxBytes) throw new KuraError('payload_too_large', `the file exceeds the limit of ${ctx.config.uploadMaxBytes} bytes`, { limit: ctx.config.uploadMaxBytes });
-  const { name } = await sessions.checkTarget(actor, spec.target);
+  const { spaceId, name } = await sessions.checkTarget(actor, spec.target);
+  // A full file quota refuses it before any byte is copied (the recording transaction would, after).
+  if (await fileSlot(ctx, spec.target.folderId, name, spec.onConflict ?? 'rename')) await checkFileSlot(ctx, spaceId);
   const plan = await Promise.all(parts.map(async (s) => ({ session: s.id, length: Number(s.length), pieces: (await sessions.livePieces(s.id)).map(pieceRef) })));
   const key = spec.key.toLowerCase();
   const held = {
@@ -53,7 +55,7 @@ export async function concatenate(ctx: CoreContext, sessions: ResumableUploads, 
       for (const p of parts) {
         const s = await tx.uploads.byId(p.id);
         if (!s || s.state !== 'open' || !(await tx.uploads.delete(p.id))) throw new KuraError('conflict', 'a partial upload is gone (expired, cancelled or concatenated meanwhile)');
-        await credit(tx, Number(s.space_id), reservation(Number(s.reserved)));
+        await release(tx, s);
       }
     },
     recorded: async (tx: Repos, row: ItemRow) => {
@@ -68,6 +70,7 @@ export async function concatenate(ctx: CoreContext, sessions: ResumableUploads, 
         name: row.name,
         length,
         reserved: 0,
+        reserved_files: 0,
         state: 'done',
         result_id: Number(row.id),
         result_hash: row.blob_hash,

@@ -1,6 +1,7 @@
 import type { CoreContext } from '../context.js';
 import { KuraError } from '../errors.js';
 import type { PieceRef, Span, UploadSessionRow } from '../ports/index.js';
+import { hold } from './holds.js';
 import { covered, mergedSpans, overlap, pieceRef, sameBytes, spanOf } from './pieces.js';
 import type { ResumableUploads } from './service.js';
 
@@ -10,7 +11,9 @@ const MAX_PIECES = 10_000;
 /**
  * Records a stored piece after comparing it with every recorded piece it overlaps. A piece
  * recorded meanwhile by another request is compared in the next round, so two different
- * byte runs for one range can never both be accepted.
+ * byte runs for one range can never both be accepted. While the length is still to be
+ * declared, the piece's bytes are reserved in the same transaction (quota_exceeded, and
+ * nothing recorded, when they do not fit).
  */
 export async function record(ctx: CoreContext, sessions: ResumableUploads, session: UploadSessionRow, piece: PieceRef): Promise<void> {
   const offset = piece.start;
@@ -46,6 +49,14 @@ export async function record(ctx: CoreContext, sessions: ResumableUploads, sessi
       if (!s || s.state !== 'open') return 'closed';
       const now = await tx.uploads.pieces(session.id);
       if (now.some((p) => !compared.has(p.key) && overlap(mine, spanOf(p)))) return 'again';
+      const reserved = Number(s.reserved);
+      if (Number(s.deferred) === 1 && mine.end > reserved) {
+        if (!(await tx.uploads.growReserved(s.id, reserved, mine.end))) return 'again';
+        await hold(ctx, tx, Number(s.user_id), Number(s.space_id), { bytes: mine.end - reserved, files: 0, sessions: 0 });
+      } else if (Number(s.deferred) === 0 && mine.end > Number(s.length)) {
+        // Declared meanwhile, shorter than this piece reaches.
+        throw new KuraError('conflict', `the slice at ${offset} runs past the file length ${s.length}`, { offset, length: Number(s.length) });
+      }
       const at = ctx.now();
       await tx.uploads.insertPiece({ session_id: session.id, key: piece.key, start: offset, size: piece.size, epoch: piece.epoch, created_at: at });
       await tx.uploads.touch(session.id, at, at + sessions.ttl());

@@ -5,78 +5,21 @@ import type { Actor } from '../actor.js';
 import type { CoreContext } from '../context.js';
 import { isKuraError, KuraError } from '../errors.js';
 import type { ItemQueries } from '../items/queries.js';
-import type { Item } from '../items/view.js';
 import type { UploadProtocol } from '../domain.js';
-import type { OnConflict } from '../items/placement.js';
 import { checkName } from '../names.js';
 import type { PieceRef, Span, UploadPieceRow, UploadSessionRow } from '../ports/index.js';
 import { Right } from '../rights.js';
 import type { UploadService } from '../uploads/service.js';
-import { charge, credit, reservation } from '../usage/ledger.js';
 import { mergedSpans, receivedBytes } from './pieces.js';
 import { ASSEMBLY_LEASE_MS, complete } from './assembly.js';
 import { type ConcatSpec, concatenate } from './concat.js';
 import { record } from './record.js';
+import { fileSlot, hold, pastRoom, release, roomOf, type Room } from './holds.js';
+import { checkKey, KEY, type ReceiveOptions, sameSpec, type SessionSpec, type SliceResult, type SliceTarget, type UploadStatus } from './spec.js';
 import { type Checksum, Digesting, digesting, drained, isPrefix } from './streams.js';
 
-/**
- * Where a sliced upload goes: a new file in a folder, a new version of a file, or nowhere
- * yet (a part of a later concatenation; its quota is held in the folder's space, else in the
- * caller's personal space).
- */
-export type SliceTarget = { folderId: number; name: string } | { itemId: number } | { partial: true; folderId?: number };
+export type { ReceiveOptions, SessionSpec, SliceResult, SliceTarget, UploadStatus };
 
-export interface SessionSpec {
-  /** The client's key for the upload (drive: FileTempId); unique per user. */
-  key: string;
-  target: SliceTarget;
-  /** null: declared later, by a slice (tus creation-defer-length); nothing is reserved until then. */
-  length: number | null;
-  /** Default 'slices'. A session is continued only by the protocol that started it. */
-  protocol?: UploadProtocol;
-  /** The client's metadata, kept as sent (at most 4 KiB). */
-  meta?: string | null;
-  /** What completion does on a name clash (default 'rename'). */
-  onConflict?: OnConflict;
-}
-
-/** How a slice is taken. */
-export interface ReceiveOptions {
-  /** The slice must start where the bytes received from 0 end (tus), else conflict with `details.offset`. */
-  contiguous?: boolean;
-  /** The slice's bytes must have this digest, else `checksum_mismatch` and nothing is recorded. */
-  checksum?: Checksum;
-  /** Declares the length of a session opened without one (or repeats it). */
-  length?: number;
-}
-
-export interface UploadStatus {
-  key: string;
-  name: string;
-  length: number;
-  received: number;
-  /** Where the bytes received from 0 end (the tus offset). */
-  offset: number;
-  /** Whether the length is still to be declared (then `length` is 0). */
-  deferred: boolean;
-  /** A part of a later concatenation (completing it makes no file). */
-  partial: boolean;
-  /** The keys of the parts this upload was concatenated from. */
-  parts: string[] | null;
-  /** The client's metadata as sent. */
-  meta: string | null;
-  /** Received byte ranges, inclusive, merged and in order. */
-  ranges: [number, number][];
-  state: 'open' | 'assembling' | 'done';
-  folderId: number | null;
-  itemId: number | null;
-  createdAt: number;
-  expiresAt: number;
-}
-
-export type SliceResult = { done: false; status: UploadStatus } | { done: true; status: UploadStatus; item: Item };
-
-const KEY = /^[A-Za-z0-9][A-Za-z0-9_.{}()-]{0,99}$/;
 const MAX_META = 4096;
 /** How long a status request waits for another node's assembly before giving up. */
 const SETTLE_WAIT_MS = ASSEMBLY_LEASE_MS + 5_000;
@@ -96,7 +39,11 @@ export class ResumableUploads {
     private readonly items: ItemQueries,
   ) {}
 
-  /** Finds the caller's session for `spec.key` or starts one, reserving the length (when known). */
+  /**
+   * Finds the caller's session for `spec.key` or starts one, reserving the length (when
+   * known) and, for a new file, a file slot; within the caller's caps on open sessions and
+   * the bytes they hold.
+   */
   async open(actor: Actor, spec: SessionSpec): Promise<UploadSessionRow> {
     const key = checkKey(spec.key);
     const protocol = spec.protocol ?? 'slices';
@@ -109,6 +56,7 @@ export class ResumableUploads {
       const now = this.ctx.now();
       const length = spec.length ?? 0;
       const t = spec.target;
+      const files = 'folderId' in t && !('partial' in t) ? await fileSlot(this.ctx, t.folderId, name, spec.onConflict ?? 'rename') : 0;
       const row: UploadSessionRow = {
         id: randomBytes(16).toString('hex'),
         user_id: actor.userId,
@@ -119,6 +67,7 @@ export class ResumableUploads {
         name,
         length,
         reserved: length,
+        reserved_files: files,
         state: 'open',
         result_id: null,
         result_hash: null,
@@ -133,10 +82,12 @@ export class ResumableUploads {
         concat: 'partial' in t ? 'partial' : null,
       };
       try {
-        await this.ctx.store.transaction(async (tx) => {
-          await charge(tx, spaceId, reservation(length));
-          await tx.uploads.insert(row);
-        });
+        await this.reclaiming(spaceId, () =>
+          this.ctx.store.transaction(async (tx) => {
+            await tx.uploads.insert(row);
+            await hold(this.ctx, tx, actor.userId, spaceId, { bytes: length, files, sessions: 1 });
+          }),
+        );
         return row;
       } catch (e) {
         // Another request (or node) started the same session first: use that one.
@@ -212,11 +163,11 @@ export class ResumableUploads {
     await this.drop(s.id, false);
   }
 
-  /** Removes expired sessions, their pieces and their reservations; returns how many. */
-  async expire(): Promise<number> {
+  /** Removes expired sessions (of one space, when given), their pieces and their reservations; returns how many. */
+  async expire(spaceId?: number): Promise<number> {
     const now = this.ctx.now();
     let dropped = 0;
-    for (const s of await this.ctx.store.uploads.expired(now, 1000)) if (await this.drop(s.id, true)) dropped++;
+    for (const s of await this.ctx.store.uploads.expired(now, 1000, spaceId)) if (await this.drop(s.id, true)) dropped++;
     return dropped;
   }
 
@@ -291,12 +242,16 @@ export class ResumableUploads {
   /** Takes one slice into a session. */
   private async receive(actor: Actor, session: UploadSessionRow, offset: number, stream: Readable, opts: ReceiveOptions): Promise<SliceResult> {
     let limit: number;
+    let room: Room | undefined;
     let known: Span[] = [];
     try {
       if (!Number.isSafeInteger(offset) || offset < 0) throw new KuraError('bad_request', 'the slice offset must be a whole number ≥ 0', { field: 'offset' });
       if (opts.length !== undefined) session = await this.declare(session, opts.length);
-      limit = Number(session.deferred) === 1 ? this.ctx.config.uploadMaxBytes : Number(session.length);
-      if (offset > limit) throw new KuraError('conflict', `the slice starts at ${offset}, beyond the file length ${limit}`, { offset, length: limit });
+      // Undeclared: bytes past the quota's room, the user's cap or UPLOAD_MAX_BYTES are refused as they arrive.
+      if (Number(session.deferred) === 1 && session.state === 'open') room = await roomOf(this.ctx, session);
+      limit = room ? room.limit : Number(session.length);
+      if (offset > (room ? this.ctx.config.uploadMaxBytes : limit)) throw new KuraError('conflict', `the slice starts at ${offset}, beyond the file length ${limit}`, { offset, length: limit });
+      if (room && offset > limit) throw pastRoom(room, offset);
       if (session.concat?.startsWith('final ')) throw new KuraError('forbidden', 'a concatenated upload takes no bytes of its own');
       if (session.state !== 'done') known = mergedSpans(await this.livePieces(session.id));
       if (opts.contiguous) {
@@ -308,7 +263,7 @@ export class ResumableUploads {
       throw e;
     }
     if (session.state === 'done') return this.resent(actor, session, offset, stream);
-    const piece = await this.storePiece(session, offset, limit, known, stream, opts.checksum);
+    const piece = await this.storePiece(session, offset, limit, known, stream, opts.checksum, room);
     try {
       if (piece.size > 0) await this.record(session, piece);
       else await this.ctx.blobs.deletePiece(session.id, piece);
@@ -322,7 +277,11 @@ export class ResumableUploads {
     return this.complete(actor, session);
   }
 
-  /** Declares the length of a session opened without one, reserving it; repeating the same length is harmless. */
+  /**
+   * Declares the length of a session opened without one, reserving the rest of it (the
+   * bytes received are reserved already); repeating the same length is harmless. A length
+   * that does not fit leaves the session as it was.
+   */
   private async declare(s: UploadSessionRow, length: number): Promise<UploadSessionRow> {
     if (Number(s.deferred) !== 1) {
       if (length !== Number(s.length)) throw new KuraError('conflict', `the upload length is ${s.length} already`, { length: Number(s.length) });
@@ -332,11 +291,28 @@ export class ResumableUploads {
     const spans = mergedSpans(await this.livePieces(s.id));
     const end = spans.length ? spans[spans.length - 1].end : 0;
     if (end > length) throw new KuraError('conflict', `${end} bytes are received already, more than the length ${length}`, { offset: end });
-    await this.ctx.store.transaction(async (tx) => {
-      await charge(tx, Number(s.space_id), reservation(length));
-      if (!(await tx.uploads.declareLength(s.id, length))) throw new KuraError('conflict', 'the upload length was declared meanwhile');
-    });
+    const was = Number(s.reserved);
+    await this.reclaiming(Number(s.space_id), () =>
+      this.ctx.store.transaction(async (tx) => {
+        if (!(await tx.uploads.declareLength(s.id, length, was))) throw new KuraError('conflict', 'the upload changed meanwhile (its length declared, or bytes received); ask for its state and go on from there');
+        if (length > was) await hold(this.ctx, tx, Number(s.user_id), Number(s.space_id), { bytes: length - was, files: 0, sessions: 0 });
+        else if (length < was) await release(tx, { ...s, reserved: was - length, reserved_files: 0 });
+      }),
+    );
     return (await this.ctx.store.uploads.byId(s.id))!;
+  }
+
+  /**
+   * Runs a reservation; when the space's quota refuses it and the space holds sessions
+   * idle past their expiry, those give their reservations back first and it runs again.
+   */
+  private async reclaiming<T>(spaceId: number, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (e) {
+      if (!isKuraError(e) || e.code !== 'quota_exceeded' || e.details?.limit !== undefined || (await this.expire(spaceId)) === 0) throw e;
+      return fn();
+    }
   }
 
   /** `s` unless it has expired (then it is dropped on the spot). */
@@ -354,15 +330,15 @@ export class ResumableUploads {
       if (!s || (onlyExpired && Number(s.expires_at) >= now)) return false;
       if (s.state === 'assembling' && Number(s.updated_at) > now - ASSEMBLY_LEASE_MS) return false;
       if (!(await tx.uploads.delete(id))) return false;
-      await credit(tx, Number(s.space_id), reservation(Number(s.reserved)));
+      await release(tx, s);
       return true;
     });
     if (gone) await this.ctx.blobs.deletePieces(id);
     return gone;
   }
 
-  /** Streams the slice into a new piece, at most up to `limit`; checks the client's digest of it. */
-  private async storePiece(session: UploadSessionRow, offset: number, limit: number, known: Span[], stream: Readable, checksum?: Checksum): Promise<PieceRef> {
+  /** Streams the slice into a new piece, at most up to `limit` (for an undeclared length: its `room`); checks the client's digest of it. */
+  private async storePiece(session: UploadSessionRow, offset: number, limit: number, known: Span[], stream: Readable, checksum?: Checksum, room?: Room): Promise<PieceRef> {
     let piece: PieceRef;
     const source = checksum ? digesting(stream, checksum.algorithm) : stream;
     try {
@@ -370,7 +346,8 @@ export class ResumableUploads {
     } catch (e) {
       stream.resume();
       if (isKuraError(e) && e.code === 'payload_too_large') {
-        throw new KuraError(Number(session.deferred) === 1 ? 'payload_too_large' : 'conflict', `the slice at ${offset} runs past the file length ${limit}`, { offset, length: limit });
+        if (room) throw pastRoom(room, offset);
+        throw new KuraError('conflict', `the slice at ${offset} runs past the file length ${limit}`, { offset, length: limit });
       }
       if (!isKuraError(e) && (stream.errored || source.errored)) throw new KuraError('bad_request', 'the slice body ended early or is malformed');
       throw e;
@@ -410,24 +387,4 @@ export class ResumableUploads {
   private complete(actor: Actor, session: UploadSessionRow): Promise<SliceResult> {
     return complete(this.ctx, this, this.uploads, actor, session);
   }
-}
-
-function checkKey(key: string): string {
-  if (typeof key !== 'string' || !KEY.test(key)) throw new KuraError('bad_request', 'the upload key must be 1–100 letters, digits or -_.{}()', { field: 'key' });
-  return key.toLowerCase();
-}
-
-/** The same key must always name the same upload. */
-function sameSpec(s: UploadSessionRow, spec: SessionSpec, protocol: UploadProtocol): UploadSessionRow {
-  const t = spec.target;
-  const same =
-    s.protocol === protocol &&
-    (spec.length === null ? Number(s.deferred) === 1 : Number(s.deferred) === 0 && Number(s.length) === spec.length) &&
-    ('partial' in t
-      ? s.concat === 'partial'
-      : 'folderId' in t
-        ? s.parent_id !== null && Number(s.parent_id) === t.folderId && s.name === checkName(t.name, 'file name')
-        : s.item_id !== null && Number(s.item_id) === t.itemId);
-  if (!same) throw new KuraError('conflict', 'this upload key is in use for another file (name, folder or length differ)');
-  return s;
 }

@@ -16,7 +16,8 @@ export interface Space {
   ownerId: number;
   rootId: number;
   quota: { bytes: number | null; files: number | null };
-  usage: { bytes: number; files: number };
+  /** What is stored (`bytes`, `files`), and what open upload sessions hold beside it (`reserved` bytes, `reservedFiles`); the quota counts both. */
+  usage: { bytes: number; files: number; reserved: number; reservedFiles: number };
   publicLinks: boolean;
   createdAt: number;
   /** The caller's role, when listed for a caller. */
@@ -38,7 +39,7 @@ export const toSpace = (r: SpaceRow, role?: MemberRole): Space => ({
   ownerId: Number(r.owner_id),
   rootId: Number(r.root_id),
   quota: { bytes: r.quota_bytes === null ? null : Number(r.quota_bytes), files: r.quota_files === null ? null : Number(r.quota_files) },
-  usage: { bytes: Number(r.used_bytes), files: Number(r.used_files) },
+  usage: { bytes: Number(r.used_bytes), files: Number(r.used_files), reserved: Number(r.reserved_bytes), reservedFiles: Number(r.reserved_files) },
   publicLinks: Number(r.public_links) === 1,
   createdAt: Number(r.created_at),
   ...(role ? { role } : {}),

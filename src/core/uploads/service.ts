@@ -223,7 +223,7 @@ export class UploadService {
   private async stage(spaceId: number, stream: Readable, pending = 0, maxBytes = Infinity): Promise<StagedBlob> {
     const limit = Math.min(this.ctx.config.uploadMaxBytes, maxBytes);
     const space = await this.ctx.store.spaces.byId(spaceId);
-    const remaining = space && space.quota_bytes !== null ? Math.max(0, Number(space.quota_bytes) - Number(space.used_bytes) - pending) : Infinity;
+    const remaining = space && space.quota_bytes !== null ? Math.max(0, Number(space.quota_bytes) - Number(space.used_bytes) - Number(space.reserved_bytes) - pending) : Infinity;
     const quotaBound = remaining < limit;
     try {
       return await this.ctx.blobs.stage(stream, { maxBytes: quotaBound ? remaining : limit });

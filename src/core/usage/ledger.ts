@@ -8,14 +8,15 @@ import type { CategoryUsage, Repos, SubtreeUsage, UsageChange } from '../ports/i
  * need a scan. Per space it keeps the totals the quota is checked against and, per
  * category (image, audio, video, other), the logical bytes of every version (live or in
  * the trash, at full size, however deduplicated) and the number of files. Upload sessions
- * reserve bytes that count against the quota but belong to no category until they complete.
+ * reserve bytes (and a file slot for a new file) that count against the quota beside what
+ * is stored, in no category and not as stored, until they complete.
  */
 
 /** A change of `bytes` and `files` in one category. */
 export const inCategory = (category: Category, bytes: number, files: number): UsageChange => ({ categories: { [category]: { bytes, files } } });
 
-/** Bytes held for an upload session. */
-export const reservation = (bytes: number): UsageChange => ({ categories: {}, reserved: bytes });
+/** Bytes (and file slots) held for an upload session. */
+export const reservation = (bytes: number, files = 0): UsageChange => ({ categories: {}, reserved: bytes, reservedFiles: files });
 
 /** The usage of a subtree, as one change. */
 export const ofSubtree = (u: SubtreeUsage): UsageChange => ({ categories: { ...u } });
@@ -24,8 +25,10 @@ export const ofSubtree = (u: SubtreeUsage): UsageChange => ({ categories: { ...u
 export function combine(...changes: UsageChange[]): UsageChange {
   const categories: Partial<Record<Category, CategoryUsage>> = {};
   let reserved = 0;
+  let reservedFiles = 0;
   for (const c of changes) {
     reserved += c.reserved ?? 0;
+    reservedFiles += c.reservedFiles ?? 0;
     for (const k of CATEGORIES) {
       const x = c.categories[k];
       if (!x) continue;
@@ -34,17 +37,18 @@ export function combine(...changes: UsageChange[]): UsageChange {
       acc.files += x.files;
     }
   }
-  return { categories, reserved };
+  return { categories, reserved, reservedFiles };
 }
 
 const negate = (c: UsageChange): UsageChange => ({
   categories: Object.fromEntries(Object.entries(c.categories).map(([k, v]) => [k, { bytes: -v.bytes, files: -v.files }])),
   reserved: -(c.reserved ?? 0),
+  reservedFiles: -(c.reservedFiles ?? 0),
 });
 
 export function totals(c: UsageChange): { bytes: number; files: number } {
   let bytes = c.reserved ?? 0;
-  let files = 0;
+  let files = c.reservedFiles ?? 0;
   for (const v of Object.values(c.categories)) {
     bytes += v.bytes;
     files += v.files;

@@ -40,7 +40,7 @@ export class UsageService {
 
   /**
    * Recounts every space from its items and versions and compares: the category counters,
-   * and the totals the quota is checked against (categories plus open reservations).
+   * the stored totals (the categories summed) and the reserved ones (its upload sessions').
    */
   async verify(): Promise<UsageDrift[]> {
     const drift: UsageDrift[] = [];
@@ -54,10 +54,13 @@ export class UsageService {
             drift.push({ spaceId, detail: `${c}: ledger ${kept[c].bytes} bytes / ${kept[c].files} files, recount ${counted[c].bytes} / ${counted[c].files}` });
           }
         }
-        const bytes = CATEGORIES.reduce((n, c) => n + counted[c].bytes, reserved);
+        const bytes = CATEGORIES.reduce((n, c) => n + counted[c].bytes, 0);
         const files = CATEGORIES.reduce((n, c) => n + counted[c].files, 0);
         if (space && (Number(space.used_bytes) !== bytes || Number(space.used_files) !== files)) {
-          drift.push({ spaceId, detail: `totals: ${space.used_bytes} bytes / ${space.used_files} files, recount ${bytes} / ${files} (with ${reserved} reserved)` });
+          drift.push({ spaceId, detail: `stored: ${space.used_bytes} bytes / ${space.used_files} files, recount ${bytes} / ${files}` });
+        }
+        if (space && (Number(space.reserved_bytes) !== reserved.bytes || Number(space.reserved_files) !== reserved.files)) {
+          drift.push({ spaceId, detail: `reserved: ${space.reserved_bytes} bytes / ${space.reserved_files} files, upload sessions hold ${reserved.bytes} / ${reserved.files}` });
         }
       }
       after = ids[ids.length - 1];

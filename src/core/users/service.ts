@@ -3,6 +3,7 @@ import type { UserRole } from '../domain.js';
 import { badRequest, KuraError } from '../errors.js';
 import { newId } from '../ids.js';
 import { UniqueViolation, type MetadataStore, type UserRow } from '../ports/index.js';
+import { release } from '../resumable/holds.js';
 import { createSpaceTx, type SpaceService } from '../spaces/service.js';
 import type { RateLimiter, Rule } from '../limits/limiter.js';
 import { isCommonPassword } from './common-passwords.js';
@@ -181,8 +182,9 @@ export class UserService {
   }
 
   /**
-   * Removes a user with its tokens, memberships and personal space (its items are purged).
-   * Refused while the user owns other spaces: hand them over first.
+   * Removes a user with its tokens, memberships, upload sessions (their reservations given
+   * back) and personal space (its items are purged). Refused while the user owns other
+   * spaces: hand them over first.
    */
   async remove(id: number): Promise<void> {
     const owned = (await this.store.spaces.ownedBy(id)).filter((s) => s.kind !== 'personal');
@@ -191,7 +193,10 @@ export class UserService {
     }
     const personal = await this.store.spaces.personalOf(id);
     if (personal) await this.spaces.remove(Number(personal.id));
-    await this.store.transaction((tx) => tx.users.delete(id));
+    await this.store.transaction(async (tx) => {
+      for (const s of await tx.uploads.ofUser(id)) if (await tx.uploads.delete(s.id)) await release(tx, s);
+      await tx.users.delete(id);
+    });
   }
 
   /** The actor of a user id (for the CLI and for tests). */

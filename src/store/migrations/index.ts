@@ -13,6 +13,7 @@ import * as m0010 from './0010_pins_and_expiry.js';
 import * as m0012 from './0012_server_secrets.js';
 import * as m0013 from './0013_tus_sessions.js';
 import * as m0015 from './0015_acl_entries_follow_items.js';
+import * as m0016 from './0016_upload_reservations.js';
 
 /** Migrations are listed in code so they ship inside the compiled build. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -30,6 +31,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0012_server_secrets': m0012,
   '0013_tus_sessions': m0013,
   '0015_acl_entries_follow_items': m0015,
+  '0016_upload_reservations': m0016,
 };
 
 export const migrationProvider: MigrationProvider = {

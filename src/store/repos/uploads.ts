@@ -50,21 +50,53 @@ const uploadMethods: UploadRepo & ThisType<{ readonly db: Db }> = {
     return Number(r.numUpdatedRows) === 1;
   },
 
-  async declareLength(id, length) {
-    const r = await this.db.updateTable('upload_sessions').set({ length, reserved: length, deferred: 0 }).where('id', '=', id).where('deferred', '=', 1).where('state', '=', 'open').executeTakeFirst();
+  async declareLength(id, length, reservedWas) {
+    const r = await this.db
+      .updateTable('upload_sessions')
+      .set({ length, reserved: length, deferred: 0 })
+      .where('id', '=', id)
+      .where('deferred', '=', 1)
+      .where('state', '=', 'open')
+      .where('reserved', '=', reservedWas)
+      .executeTakeFirst();
     return Number(r.numUpdatedRows) === 1;
+  },
+
+  async growReserved(id, from, to) {
+    const r = await this.db.updateTable('upload_sessions').set({ reserved: to }).where('id', '=', id).where('deferred', '=', 1).where('state', '=', 'open').where('reserved', '=', from).executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
+  },
+
+  async heldBy(userId, now, lock) {
+    // An update that changes nothing locks the user's row until the transaction ends (on
+    // both databases), so one user's concurrent sessions are counted one after the other.
+    if (lock) await this.db.updateTable('users').set({ created_at: sql`created_at` }).where('id', '=', userId).execute();
+    const r = await this.db
+      .selectFrom('upload_sessions')
+      .select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.sum<number>('reserved').as('reserved')])
+      .where('user_id', '=', userId)
+      .where('state', 'in', ['open', 'assembling'])
+      .where('expires_at', '>=', now)
+      .executeTakeFirstOrThrow();
+    return { sessions: Number(r.n), reserved: Number(r.reserved ?? 0) };
   },
 
   async touch(id, now, expiresAt) {
     await this.db.updateTable('upload_sessions').set({ updated_at: now, expires_at: expiresAt }).where('id', '=', id).where('state', '=', 'open').execute();
   },
 
-  expired(now, limit) {
-    return this.db.selectFrom('upload_sessions').selectAll().where('expires_at', '<', now).orderBy('expires_at').limit(limit).execute() as Promise<UploadSessionRow[]>;
+  expired(now, limit, spaceId) {
+    let q = this.db.selectFrom('upload_sessions').selectAll().where('expires_at', '<', now);
+    if (spaceId !== undefined) q = q.where('space_id', '=', spaceId);
+    return q.orderBy('expires_at').limit(limit).execute() as Promise<UploadSessionRow[]>;
   },
 
   async ofSpace(spaceId) {
     return (await this.db.selectFrom('upload_sessions').select('id').where('space_id', '=', spaceId).execute()).map((r) => r.id);
+  },
+
+  ofUser(userId) {
+    return this.db.selectFrom('upload_sessions').selectAll().where('user_id', '=', userId).execute() as Promise<UploadSessionRow[]>;
   },
 
   async delete(id) {

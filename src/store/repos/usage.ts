@@ -17,12 +17,15 @@ function byCategory(rows: { category: string; bytes: number | null; files: numbe
 
 const usageMethods: UsageRepo & ThisType<{ readonly db: Db }> = {
   /**
-     * One conditional UPDATE of the space's totals (the database serialises the row, so
-     * parallel writes never overshoot a quota), then the category counters. A dimension
-     * that does not grow is never refused, so a space over its quota can still shrink.
-     */
+   * One conditional UPDATE of the space's totals (the database serialises the row, so
+   * parallel writes never overshoot a quota), then the category counters. Stored and
+   * reserved amounts are kept apart and checked together. A dimension that does not grow
+   * is never refused, so a space over its quota can still shrink.
+   */
   async apply(spaceId, change, checkQuota) {
-    let bytes = change.reserved ?? 0;
+    const held = change.reserved ?? 0;
+    const heldFiles = change.reservedFiles ?? 0;
+    let bytes = 0;
     let files = 0;
     for (const c of Object.values(change.categories)) {
       bytes += c.bytes;
@@ -30,10 +33,17 @@ const usageMethods: UsageRepo & ThisType<{ readonly db: Db }> = {
     }
     let q = this.db
       .updateTable('spaces')
-      .set({ used_bytes: sql`used_bytes + ${bytes}`, used_files: sql`used_files + ${files}` })
+      .set({
+        used_bytes: sql`used_bytes + ${bytes}`,
+        used_files: sql`used_files + ${files}`,
+        reserved_bytes: sql`reserved_bytes + ${held}`,
+        reserved_files: sql`reserved_files + ${heldFiles}`,
+      })
       .where('id', '=', spaceId);
-    if (checkQuota && bytes > 0) q = q.where((eb) => eb.or([eb('quota_bytes', 'is', null), eb(sql`used_bytes + ${bytes}`, '<=', eb.ref('quota_bytes'))]));
-    if (checkQuota && files > 0) q = q.where((eb) => eb.or([eb('quota_files', 'is', null), eb(sql`used_files + ${files}`, '<=', eb.ref('quota_files'))]));
+    const growth = bytes + held;
+    const fileGrowth = files + heldFiles;
+    if (checkQuota && growth > 0) q = q.where((eb) => eb.or([eb('quota_bytes', 'is', null), eb(sql`used_bytes + reserved_bytes + ${growth}`, '<=', eb.ref('quota_bytes'))]));
+    if (checkQuota && fileGrowth > 0) q = q.where((eb) => eb.or([eb('quota_files', 'is', null), eb(sql`used_files + reserved_files + ${fileGrowth}`, '<=', eb.ref('quota_files'))]));
     const r = await q.executeTakeFirst();
     if (Number(r.numUpdatedRows) !== 1) return false;
     // A fixed order, so concurrent transactions take the rows in the same order.
@@ -74,8 +84,12 @@ const usageMethods: UsageRepo & ThisType<{ readonly db: Db }> = {
   },
 
   async reservedBy(spaceId) {
-    const r = await this.db.selectFrom('upload_sessions').select((eb) => eb.fn.sum<number>('reserved').as('n')).where('space_id', '=', spaceId).executeTakeFirst();
-    return Number(r?.n ?? 0);
+    const r = await this.db
+      .selectFrom('upload_sessions')
+      .select((eb) => [eb.fn.sum<number>('reserved').as('bytes'), eb.fn.sum<number>('reserved_files').as('files')])
+      .where('space_id', '=', spaceId)
+      .executeTakeFirst();
+    return { bytes: Number(r?.bytes ?? 0), files: Number(r?.files ?? 0) };
   },
 
   async spaceIds(after, limit) {

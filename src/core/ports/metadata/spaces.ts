@@ -8,13 +8,17 @@ export interface SpaceRow {
   root_id: number | null;
   quota_bytes: number | null;
   quota_files: number | null;
+  /** Bytes and files stored (every version of every file, trash included). */
   used_bytes: number;
   used_files: number;
+  /** Bytes and file slots held by open upload sessions; the quota counts them with the stored ones. */
+  reserved_bytes: number;
+  reserved_files: number;
   public_links: number;
   created_at: number;
 }
 
-export type NewSpace = Omit<SpaceRow, 'used_bytes' | 'used_files' | 'public_links'>;
+export type NewSpace = Omit<SpaceRow, 'used_bytes' | 'used_files' | 'reserved_bytes' | 'reserved_files' | 'public_links'>;
 
 export interface MemberRow {
   space_id: number;
@@ -68,18 +72,20 @@ export interface CategoryUsage {
 
 export type UsageByCategory = Record<Category, CategoryUsage>;
 
-/** A change to a space's usage: per category, plus bytes held by no file yet (reservations). */
+/** A change to a space's usage: per category, plus bytes and file slots held by no file yet (reservations). */
 export interface UsageChange {
   categories: Partial<Record<Category, CategoryUsage>>;
-  /** Bytes reserved for (or released by) upload sessions; they count against the quota. */
+  /** Bytes reserved for (or released by) upload sessions; they count against the quota, not as stored. */
   reserved?: number;
+  /** File slots reserved for (or released by) upload sessions of new files; they count against the file quota. */
+  reservedFiles?: number;
 }
 
 export interface UsageRepo {
   /**
-   * Applies a change to a space's totals (what the quota is checked against) and to its
-   * per-category counters, atomically. With `checkQuota`, refuses (false, nothing changed)
-   * when the new totals exceed the quota.
+   * Applies a change to a space's totals (stored and reserved, which the quota is checked
+   * against together) and to its per-category counters, atomically. With `checkQuota`,
+   * refuses (false, nothing changed) when the new totals exceed the quota.
    */
   apply(spaceId: number, change: UsageChange, checkQuota: boolean): Promise<boolean>;
   /** Per-category counters of one space (missing categories are zero). */
@@ -88,8 +94,8 @@ export interface UsageRepo {
   all(): Promise<UsageByCategory>;
   /** Usage recounted from items and versions (live and trashed), for verification. */
   recount(spaceId: number): Promise<UsageByCategory>;
-  /** Bytes held by open upload sessions of a space. */
-  reservedBy(spaceId: number): Promise<number>;
+  /** Bytes and file slots held by the upload sessions of a space. */
+  reservedBy(spaceId: number): Promise<{ bytes: number; files: number }>;
   /** Ids of every space, a page at a time (for verification). */
   spaceIds(after: number, limit: number): Promise<number[]>;
 }

@@ -13,8 +13,13 @@ export interface UploadSessionRow {
   item_id: number | null;
   name: string;
   length: number;
-  /** Bytes reserved against the space quota until completion or expiry. */
+  /**
+   * Bytes reserved against the space quota until completion or expiry: the length, or while
+   * it is still to be declared, the end of the bytes received so far.
+   */
   reserved: number;
+  /** 1 when it holds a file slot of the space's file quota (a new file), else 0. */
+  reserved_files: number;
   state: UploadState;
   /** The file made on completion. */
   result_id: number | null;
@@ -27,7 +32,7 @@ export interface UploadSessionRow {
   expires_at: number;
   /** The protocol that started it; only that one continues it. */
   protocol: UploadProtocol;
-  /** 1 while the length is still to be declared (then `length` and `reserved` are 0). */
+  /** 1 while the length is still to be declared (then `length` is 0). */
   deferred: number;
   /** The client's metadata as it sent it (tus Upload-Metadata), answered back on request. */
   meta: string | null;
@@ -60,16 +65,29 @@ export interface UploadRepo {
   move(id: string, from: { state: UploadState; updatedBefore?: number }[], to: Partial<UploadSessionRow>): Promise<boolean>;
   /** Renews an assembler's lease (only while that claim holds it); false when it was lost. */
   heartbeat(id: string, assembler: string, now: number): Promise<boolean>;
-  /** Declares the length of a session opened without one; false unless it was still undeclared and open. */
-  declareLength(id: string, length: number): Promise<boolean>;
+  /**
+   * Declares the length of a session opened without one, reserving it; false unless it was
+   * still undeclared, open and reserving `reservedWas` (so no concurrent change is lost).
+   */
+  declareLength(id: string, length: number, reservedWas: number): Promise<boolean>;
+  /** Raises the reservation of an undeclared open session from `from` to `to`; false when it changed meanwhile. */
+  growReserved(id: string, from: number, to: number): Promise<boolean>;
+  /**
+   * The upload sessions a user holds open (open or assembling, not yet expired at `now`)
+   * and the bytes they reserve. With `lock` (inside a transaction) it first locks the
+   * user's row, so one user's concurrent reservations are counted one after the other.
+   */
+  heldBy(userId: number, now: number, lock: boolean): Promise<{ sessions: number; reserved: number }>;
   /** Keeps an open session alive. */
   touch(id: string, now: number, expiresAt: number): Promise<void>;
-  /** Sessions whose time is up (a few at a time). */
-  expired(now: number, limit: number): Promise<UploadSessionRow[]>;
+  /** Sessions whose time is up (a few at a time), of one space when `spaceId` is given. */
+  expired(now: number, limit: number, spaceId?: number): Promise<UploadSessionRow[]>;
   /** Deletes a session and its piece rows; true if this call did it. */
   delete(id: string): Promise<boolean>;
   /** Ids of the sessions that upload into a space. */
   ofSpace(spaceId: number): Promise<string[]>;
+  /** A user's sessions (every state). */
+  ofUser(userId: number): Promise<UploadSessionRow[]>;
   /** Which of `ids` are sessions that still exist. */
   known(ids: string[]): Promise<Set<string>>;
   /** Sessions not yet completed (open or assembling), expired or not, and the bytes they reserve. */

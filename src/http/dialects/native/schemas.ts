@@ -91,7 +91,11 @@ export const spaceSchema = {
     ownerId: { type: 'integer' },
     rootId: { type: 'integer' },
     quota: { type: 'object', properties: { bytes: nullableInt, files: nullableInt } },
-    usage: { type: 'object', properties: { bytes: { type: 'integer' }, files: { type: 'integer' } } },
+    usage: {
+      type: 'object',
+      description: 'bytes and files stored (every version, trash included); reserved and reservedFiles: held by unfinished uploads; the quota counts both',
+      properties: { bytes: { type: 'integer' }, files: { type: 'integer' }, reserved: { type: 'integer' }, reservedFiles: { type: 'integer' } },
+    },
     publicLinks: { type: 'boolean' },
     createdAt: { type: 'integer' },
     role: { type: 'string' },

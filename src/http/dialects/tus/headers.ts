@@ -1,4 +1,5 @@
 import type { FastifyRequest } from 'fastify';
+import type { KuraConfig } from '../../../config.js';
 import { badRequest, CHECKSUM_ALGORITHMS, type Checksum, type ChecksumAlgorithm, KuraError, type OnConflict } from '../../../core/index.js';
 
 /** The tus version Kura speaks, and the extensions it serves (docs/tus.md). */
@@ -117,8 +118,12 @@ export type Concat = { kind: 'partial' } | { kind: 'final'; parts: string[] } | 
 
 const KEY = /^[A-Za-z0-9][A-Za-z0-9_.{}()-]{0,99}$/;
 
-/** Upload-Concat: `partial`, or `final;<url> <url> …` whose URLs name uploads of this endpoint. */
-export function concatOf(req: FastifyRequest): Concat {
+/**
+ * Upload-Concat: `partial`, or `final;<url> <url> …` whose URLs name uploads of this
+ * endpoint (under PUBLIC_URL's path, when it has one, as Location gives them).
+ */
+export function concatOf(req: FastifyRequest, config: KuraConfig): Concat {
+  const under = config.publicUrlSet ? new URL(config.publicUrl).pathname.replace(/\/+$/, '') : '';
   const v = header(req, 'upload-concat')?.trim();
   if (v === undefined) return undefined;
   if (v === 'partial') return { kind: 'partial' };
@@ -135,7 +140,8 @@ export function concatOf(req: FastifyRequest): Concat {
       } catch {
         throw badRequest(`Upload-Concat: "${u.slice(0, 200)}" is not a URL`, { header: 'Upload-Concat' });
       }
-      const key = path.startsWith(`${TUS_PREFIX}/`) ? path.slice(TUS_PREFIX.length + 1) : '';
+      const at = [`${under}${TUS_PREFIX}/`, `${TUS_PREFIX}/`].find((p) => path.startsWith(p));
+      const key = at ? path.slice(at.length) : '';
       if (!KEY.test(key)) throw badRequest(`Upload-Concat: "${u.slice(0, 200)}" is not an upload of this server`, { header: 'Upload-Concat' });
       return key;
     });
@@ -151,7 +157,11 @@ export function isOffsetStream(req: FastifyRequest): boolean {
 
 export const hasBody = (req: FastifyRequest): boolean => (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0') || req.headers['transfer-encoding'] !== undefined;
 
-/** The base URL the client reached us at (behind trusted proxies, as they say). */
-export const baseUrl = (req: FastifyRequest): string => `${req.protocol}://${req.host}`;
+/**
+ * The base of the URLs Kura answers (Location, Kura-Item-Url): PUBLIC_URL when it is set,
+ * never the request's Host then (a forged Host would steer clients and their tokens);
+ * without it, the scheme and host the client reached us at (behind trusted proxies, as they say).
+ */
+export const baseUrl = (req: FastifyRequest, config: KuraConfig): string => (config.publicUrlSet ? config.publicUrl : `${req.protocol}://${req.host}`);
 
 export const unsupportedType = () => new KuraError('unsupported_type', `the body must be ${OFFSET_TYPE}`);

@@ -33,7 +33,7 @@ const fileName = (meta: Map<string, string>): string => {
 };
 
 /** Upload state headers (HEAD, PATCH, POST answers). */
-function stateHeaders(reply: FastifyReply, req: FastifyRequest, r: SliceResult | { done: false; status: UploadStatus }, withMeta: boolean): void {
+function stateHeaders(reply: FastifyReply, base: string, r: SliceResult | { done: false; status: UploadStatus }, withMeta: boolean): void {
   const s = r.status;
   reply.header('Upload-Offset', String(s.offset));
   reply.header('Upload-Expires', expires(s));
@@ -46,7 +46,7 @@ function stateHeaders(reply: FastifyReply, req: FastifyRequest, r: SliceResult |
   }
   if (r.done) {
     reply.header('Kura-Item-Id', String(r.item.id));
-    reply.header('Kura-Item-Url', `${baseUrl(req)}/api/v1/items/${r.item.id}`);
+    reply.header('Kura-Item-Url', `${base}/api/v1/items/${r.item.id}`);
   }
 }
 
@@ -63,21 +63,24 @@ export const tusRoutes =
     app.options('/:key', none, async (_req, reply) => tusOptions(reply, config).code(204).send());
 
     app.post('/', async (req, reply) => {
-      const concat = concatOf(req);
+      const concat = concatOf(req, config);
       const meta = parseMetadata(rawMetadata(req));
       const raw = rawMetadata(req) ?? null;
       const onConflict = onConflictOf(meta);
       const body = hasBody(req);
       if (body && !isOffsetStream(req)) throw unsupportedType();
       const key = randomBytes(16).toString('hex');
-      reply.header('Location', `${baseUrl(req)}${TUS_PREFIX}/${key}`);
+      const base = baseUrl(req, config);
+      // Only an upload that exists has a Location: a refused creation names none.
+      const located = () => reply.header('Location', `${base}${TUS_PREFIX}/${key}`);
+      const created = () => located().code(201).send();
       if (concat?.kind === 'final') {
         if (body) throw new KuraError('forbidden', 'a final upload takes no bytes of its own');
         if (req.headers['upload-length'] !== undefined) throw badRequest('a final upload has no Upload-Length: its parts make it', { header: 'Upload-Length' });
         const target = { folderId: await folderOf(core, req.actor, meta), name: fileName(meta) };
         const r = await core.resumable.concat(req.actor, { key, parts: concat.parts, target, meta: raw, onConflict });
-        stateHeaders(reply, req, r, false);
-        return reply.code(201).send();
+        stateHeaders(reply, base, r, false);
+        return created();
       }
       const deferred = deferLength(req);
       const length = sizeHeader(req, 'upload-length');
@@ -86,13 +89,21 @@ export const tusRoutes =
       const spec = { key, target, length: length ?? null, protocol: 'tus' as const, meta: raw, onConflict };
       // creation-with-upload: the body is the first bytes. An empty upload is complete at once.
       if (body || length === 0) {
-        const r = await core.resumable.slice(req.actor, spec, 0, body ? req.raw : Readable.from([]), { contiguous: true, checksum: checksumOf(req) });
-        stateHeaders(reply, req, r, false);
+        let r: SliceResult;
+        try {
+          r = await core.resumable.slice(req.actor, spec, 0, body ? req.raw : Readable.from([]), { contiguous: true, checksum: checksumOf(req) });
+        } catch (e) {
+          // Created, but its first bytes were refused (a checksum, a name clash at completion):
+          // the answer names the upload, so the client can go on from its offset or terminate it.
+          if (await core.resumable.status(req.actor, key, 'tus').then(() => true, () => false)) located();
+          throw e;
+        }
+        stateHeaders(reply, base, r, false);
       } else {
         await core.resumable.open(req.actor, spec);
         reply.header('Upload-Expires', expires(await core.resumable.status(req.actor, key, 'tus')));
       }
-      return reply.code(201).send();
+      return created();
     });
 
     app.route({
@@ -101,7 +112,7 @@ export const tusRoutes =
       schema: { params: keyParams },
       handler: async (req: KeyRequest, reply) => {
         const r = await core.resumable.settle(req.actor, req.params.key, 'tus');
-        stateHeaders(reply, req, r, true);
+        stateHeaders(reply, baseUrl(req, config), r, true);
         reply.header('Cache-Control', 'no-store');
         return reply.code(200).send();
       },
@@ -113,7 +124,7 @@ export const tusRoutes =
       if (offset === undefined) throw badRequest('Upload-Offset is required', { header: 'Upload-Offset' });
       const length = sizeHeader(req, 'upload-length');
       const r = await core.resumable.append(req.actor, req.params.key, offset, req.raw, { contiguous: true, checksum: checksumOf(req), length }, 'tus');
-      stateHeaders(reply, req, r, false);
+      stateHeaders(reply, baseUrl(req, config), r, false);
       return reply.code(204).send();
     };
     const terminate = async (req: KeyRequest, reply: FastifyReply) => {
