@@ -70,7 +70,7 @@ export type { Member, Space } from './spaces/service.js';
 export { parseDuration, type TokenInfo } from './tokens/service.js';
 export type { IncomingFile, UploadOptions } from './uploads/service.js';
 export type { UsageDrift } from './usage/service.js';
-export { checkPassword, FAILED_LOGINS_PER_ACCOUNT, FAILED_LOGINS_PER_CLIENT, type NewUser, type RemovalPlan, type User } from './users/service.js';
+export { checkPassword, FAILED_LOGINS_PER_ACCOUNT, FAILED_LOGINS_PER_CLIENT, REGISTRATIONS_PER_CLIENT, type AccountPolicy, type NewUser, type RemovalPlan, type User } from './users/service.js';
 
 /** Every core service, wired to the ports of one context. */
 export interface Core {
@@ -164,7 +164,7 @@ export function createCore(ctx: CoreContext): Core {
   );
   return {
     spaces,
-    users: new UserService(store, spaces, limiter, ctx.now),
+    users: new UserService(store, spaces, limiter, ctx.now, { openRegistration: ctx.config.openRegistration, defaultQuotaBytes: ctx.config.defaultQuotaBytes }),
     tokens: new TokenService(store, ctx.now, ctx.config.authCacheSeconds),
     items,
     uploads,

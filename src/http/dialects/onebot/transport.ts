@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, RouteHandlerMethod } from 'fastify';
 import { badRequest, KuraError } from '../../../core/index.js';
 import { toKuraError } from '../../shared/errors.js';
 import { paramsOf, type Params } from '../../shared/params.js';
@@ -49,30 +49,27 @@ export type Action = (p: Params, req: FastifyRequest, reply: FastifyReply) => Pr
  * Registers an action at `/<name>` for GET (query) and POST (JSON or form), answered in the
  * OneBot envelope, and at `/<name>_async` (OneBot 11): answered at once with `status: async`
  * (`retcode` 1) once the caller is known, the action then running on its own; its outcome
- * is only logged.
+ * is only logged. Each path also answers with a trailing slash (`/<name>/`), as OneBot
+ * implementations do.
  */
 export function action(app: FastifyInstance, name: string, run: Action): void {
-  app.route({
-    method: ['GET', 'POST'],
-    url: `/${name}`,
-    handler: async (req, reply) => {
-      const p = paramsOf(req);
-      return ok(req, (await run(p, req, reply)) ?? null);
-    },
-  });
-  app.route({
-    method: ['GET', 'POST'],
-    url: `/${name}_async`,
-    handler: async (req, reply) => {
-      const p = paramsOf(req);
-      run(p, req, reply).catch((e: unknown) => {
-        const err = toKuraError(e);
-        if (err.code === 'internal') req.log.error({ reqId: req.id, action: name, err: e }, 'async action failed');
-        else req.log.info({ reqId: req.id, action: name, code: err.code, message: err.message }, 'async action refused');
-      });
-      return { ...ok(req, null), status: 'async', retcode: 1 };
-    },
-  });
+  const sync: RouteHandlerMethod = async (req, reply) => {
+    const p = paramsOf(req);
+    return ok(req, (await run(p, req, reply)) ?? null);
+  };
+  const queued: RouteHandlerMethod = async (req, reply) => {
+    const p = paramsOf(req);
+    run(p, req, reply).catch((e: unknown) => {
+      const err = toKuraError(e);
+      if (err.code === 'internal') req.log.error({ reqId: req.id, action: name, err: e }, 'async action failed');
+      else req.log.info({ reqId: req.id, action: name, code: err.code, message: err.message }, 'async action refused');
+    });
+    return { ...ok(req, null), status: 'async', retcode: 1 };
+  };
+  for (const slash of ['', '/']) {
+    app.route({ method: ['GET', 'POST'], url: `/${name}${slash}`, handler: sync });
+    app.route({ method: ['GET', 'POST'], url: `/${name}_async${slash}`, handler: queued });
+  }
 }
 
 /** A parameter that is an optional string, where clients may also send a number. */
