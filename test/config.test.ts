@@ -45,6 +45,12 @@ describe('configuration', () => {
     expect(loadConfig({ UPLOAD_MAX_BYTES: '2MiB' }).uploadMaxBytes).toBe(2 * 1024 * 1024);
   });
 
+  it('KURA_DEFAULT_QUOTA_BYTES: none by default, else a size', () => {
+    expect(loadConfig({}).defaultQuotaBytes).toBeNull();
+    expect(loadConfig({ KURA_DEFAULT_QUOTA_BYTES: '10GiB' }).defaultQuotaBytes).toBe(10 * 1024 ** 3);
+    expect(() => loadConfig({ KURA_DEFAULT_QUOTA_BYTES: 'lots' })).toThrow(/KURA_DEFAULT_QUOTA_BYTES/);
+  });
+
   it('reads an optional JSON config file; the environment wins', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'kura-conf-'));
     const file = join(dir, 'kura.json');
