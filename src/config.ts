@@ -114,6 +114,13 @@ export interface KuraConfig {
      * every entry names one IP literal and one port; ranges and wildcards are refused.
      */
     allow: readonly string[];
+    /**
+     * Most uploads from URLs one user has in flight at once, over all nodes (counted in the
+     * database; KURA_URL_UPLOAD_MAX_PER_USER, default 4).
+     */
+    perUser: number;
+    /** Most uploads from URLs in flight on one node, all users together (KURA_URL_UPLOAD_MAX_PER_NODE, default 32). */
+    perNode: number;
   }>;
   /** Largest decoded `base64://` upload (KURA_BASE64_UPLOAD_MAX_BYTES, default 16MiB). */
   readonly base64MaxBytes: number;
@@ -174,6 +181,8 @@ export const SETTINGS = [
   'KURA_URL_UPLOAD_CONNECT_TIMEOUT_SECONDS',
   'KURA_URL_UPLOAD_TIMEOUT_SECONDS',
   'KURA_URL_UPLOAD_ALLOW',
+  'KURA_URL_UPLOAD_MAX_PER_USER',
+  'KURA_URL_UPLOAD_MAX_PER_NODE',
   'KURA_BASE64_UPLOAD_MAX_BYTES',
   'KURA_LINK_SECRET',
   'KURA_SIGNED_URL_SECONDS',
@@ -490,6 +499,8 @@ export function loadConfig(rawEnv: Env = process.env): KuraConfig {
       connectTimeoutMs: int(env, 'KURA_URL_UPLOAD_CONNECT_TIMEOUT_SECONDS', 10, 1, 3600) * 1000,
       timeoutMs: int(env, 'KURA_URL_UPLOAD_TIMEOUT_SECONDS', 300, 1, 86400) * 1000,
       allow: Object.freeze(fetchAllow(env)),
+      perUser: int(env, 'KURA_URL_UPLOAD_MAX_PER_USER', 4, 1, 10_000),
+      perNode: int(env, 'KURA_URL_UPLOAD_MAX_PER_NODE', 32, 1, 100_000),
     }),
     base64MaxBytes: size(env, 'KURA_BASE64_UPLOAD_MAX_BYTES', 16 * 1024 ** 2),
     linkSecret: linkSecret(env),

@@ -12,6 +12,7 @@ import * as m0014 from './0014_leases.js';
 import * as m0010 from './0010_pins_and_expiry.js';
 import * as m0012 from './0012_server_secrets.js';
 import * as m0013 from './0013_tus_sessions.js';
+import * as m0015 from './0015_in_flight.js';
 
 /** Migrations are listed in code so they ship inside the compiled build. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -28,6 +29,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0010_pins_and_expiry': m0010,
   '0012_server_secrets': m0012,
   '0013_tus_sessions': m0013,
+  '0015_in_flight': m0015,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -46,20 +46,35 @@ export function oneBotTransport(app: FastifyInstance, bodyLimit: number): void {
 export type Action = (p: Params, req: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
 
 /**
+ * What an action must hold before it may start (a place for an upload from a URL): taken
+ * before the answer, also for `_async` (a refusal is the answer, not a log line), and
+ * released once the action is over.
+ */
+export type Admission = (p: Params, req: FastifyRequest) => Promise<{ release(): Promise<void> } | undefined>;
+
+/**
  * Registers an action at `/<name>` for GET (query) and POST (JSON or form), answered in the
  * OneBot envelope, and at `/<name>_async` (OneBot 11): answered at once with `status: async`
  * (`retcode` 1) once the caller is known, the action then running on its own; its outcome
- * is only logged. Each path also answers with a trailing slash (`/<name>/`), as OneBot
- * implementations do.
+ * is only logged. `admit` (if any) runs first, before either answer. Each path also answers
+ * with a trailing slash (`/<name>/`), as OneBot implementations do.
  */
-export function action(app: FastifyInstance, name: string, run: Action): void {
+export function action(app: FastifyInstance, name: string, run: Action, admit?: Admission): void {
+  /** The action, started once admitted; settles after whatever it held is released. */
+  const start = async (p: Params, req: FastifyRequest, reply: FastifyReply): Promise<() => Promise<unknown>> => {
+    const held = await admit?.(p, req);
+    const done = run(p, req, reply);
+    return () => (held ? done.finally(() => held.release()) : done);
+  };
   const sync: RouteHandlerMethod = async (req, reply) => {
     const p = paramsOf(req);
-    return ok(req, (await run(p, req, reply)) ?? null);
+    const done = await start(p, req, reply);
+    return ok(req, (await done()) ?? null);
   };
   const queued: RouteHandlerMethod = async (req, reply) => {
     const p = paramsOf(req);
-    run(p, req, reply).catch((e: unknown) => {
+    const done = await start(p, req, reply);
+    done().catch((e: unknown) => {
       const err = toKuraError(e);
       if (err.code === 'internal') req.log.error({ reqId: req.id, action: name, err: e }, 'async action failed');
       else req.log.info({ reqId: req.id, action: name, code: err.code, message: err.message }, 'async action refused');
