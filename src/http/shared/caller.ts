@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler, preParsingHookHandler, RouteOptions } from 'fastify';
 import { type Actor, type Core, KuraError } from '../../core/index.js';
+import { hasBody } from '../body-guard.js';
 import { bodyFormat, CREDENTIAL_WINDOW, CredentialGate, type BodyFormat } from './credential-gate.js';
 import { credentialError, problemOf, type CredentialStrategy } from './credentials.js';
 import type { Params } from './params.js';
@@ -133,11 +134,6 @@ function accepting(callers: Callers, handler: Handler): Handler {
 
 const MODES: readonly AuthMode[] = ['required', 'optional', 'none', 'multipart'];
 
-const hasBody = (req: FastifyRequest): boolean => {
-  const h = req.headers;
-  return (h['content-length'] !== undefined && h['content-length'] !== '0') || h['transfer-encoding'] !== undefined;
-};
-
 /** The request ends with this answer: what is left of its body is never read. */
 const closing = (reply: FastifyReply) => reply.header('connection', 'close');
 
@@ -148,7 +144,7 @@ const closing = (reply: FastifyReply) => reply.header('connection', 'close');
  */
 function beforeBody(callers: Callers, mode: AuthMode): onRequestHookHandler {
   return async function (req, reply) {
-    if (!hasBody(req)) return;
+    if (!hasBody(req.headers)) return;
     const found = callers.find(req);
     if (found !== undefined) {
       slots(req)[kActor] = await found.catch((e: unknown) => {

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteHandlerMethod } from 'fastify';
 import { badRequest, KuraError } from '../../../core/index.js';
+import { hasBody } from '../../body-guard.js';
 import { toKuraError } from '../../shared/errors.js';
 import { paramsOf, type Params } from '../../shared/params.js';
 import { ok } from './envelope.js';
@@ -8,7 +9,6 @@ const JSON_TYPE = 'application/json';
 const FORM_TYPE = 'application/x-www-form-urlencoded';
 
 const mediaType = (h: string | undefined) => (h ?? '').split(';')[0].trim().toLowerCase();
-const hasBody = (req: FastifyRequest) => (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0') || req.headers['transfer-encoding'] !== undefined;
 
 const malformed = (why: string) => new KuraError('bad_request', why, { transport: 'body' });
 
@@ -34,7 +34,7 @@ export function oneBotTransport(app: FastifyInstance, bodyLimit: number): void {
     done(null, Object.fromEntries(new URLSearchParams(text as string)));
   });
   app.addHook('onRequest', async (req) => {
-    if (req.method !== 'POST' || !hasBody(req)) return;
+    if (req.method !== 'POST' || !hasBody(req.headers)) return;
     const type = mediaType(req.headers['content-type']);
     if (type !== JSON_TYPE && type !== FORM_TYPE) {
       throw new KuraError('unsupported_type', `a OneBot request body is ${JSON_TYPE} or ${FORM_TYPE}, not ${type || 'untyped'}`, { transport: 'content-type' });
