@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { isIPv4, isIPv6 } from 'node:net';
-import { isAbsolute, resolve } from 'node:path';
+import { isAbsolute, resolve, sep } from 'node:path';
 import { FAULT_POINTS, type FaultPoint } from './core/index.js';
 
 /** Kura's whole configuration, validated once at start-up and frozen. */
@@ -33,6 +33,11 @@ export interface KuraConfig {
   readonly uploadMaxBytes: number;
   /** Whether /api/v1/auth/register is open (KURA_OPEN_REGISTRATION, default false). */
   readonly openRegistration: boolean;
+  /**
+   * Byte quota of the personal space of every new account, however it is made
+   * (KURA_DEFAULT_QUOTA_BYTES, a size; default none: unlimited).
+   */
+  readonly defaultQuotaBytes: number | null;
   /** Versions kept per file; 0 keeps all (KURA_VERSION_CAP, default 0). */
   readonly versionCap: number;
   /** Whether PUBLIC_URL was set (else it is derived from HOST and PORT, see the start-up warning). */
@@ -117,6 +122,13 @@ export interface KuraConfig {
      * every entry names one IP literal and one port; ranges and wildcards are refused.
      */
     allow: readonly string[];
+    /**
+     * Most uploads from URLs one user has in flight at once, over all nodes (counted in the
+     * database; KURA_URL_UPLOAD_MAX_PER_USER, default 4).
+     */
+    perUser: number;
+    /** Most uploads from URLs in flight on one node, all users together (KURA_URL_UPLOAD_MAX_PER_NODE, default 32). */
+    perNode: number;
   }>;
   /** Largest decoded `base64://` upload (KURA_BASE64_UPLOAD_MAX_BYTES, default 16MiB). */
   readonly base64MaxBytes: number;
@@ -160,6 +172,7 @@ export const SETTINGS = [
   'PUBLIC_URL',
   'UPLOAD_MAX_BYTES',
   'KURA_OPEN_REGISTRATION',
+  'KURA_DEFAULT_QUOTA_BYTES',
   'KURA_VERSION_CAP',
   'KURA_GC_GRACE_SECONDS',
   'KURA_AUTH_CACHE_SECONDS',
@@ -183,6 +196,8 @@ export const SETTINGS = [
   'KURA_URL_UPLOAD_CONNECT_TIMEOUT_SECONDS',
   'KURA_URL_UPLOAD_TIMEOUT_SECONDS',
   'KURA_URL_UPLOAD_ALLOW',
+  'KURA_URL_UPLOAD_MAX_PER_USER',
+  'KURA_URL_UPLOAD_MAX_PER_NODE',
   'KURA_BASE64_UPLOAD_MAX_BYTES',
   'KURA_LINK_SECRET',
   'KURA_SIGNED_URL_SECONDS',
@@ -270,7 +285,17 @@ function size(env: Env, name: string, def: number): number {
   return n;
 }
 
-function localDirs(env: Env): string[] {
+/** Whether one of two directories lies within the other (or they are one). */
+export const overlaps = (a: string, b: string): boolean => {
+  const within = (x: string, y: string) => x === y || x.startsWith(y.endsWith(sep) ? y : y + sep);
+  return within(a, b) || within(b, a);
+};
+
+/** The message of a local upload directory that overlaps DATA_DIR (checked here as written, at start by real path). */
+export const dataDirOverlap = (dir: string, dataDir: string) =>
+  new ConfigError('KURA_LOCAL_UPLOAD_DIRS', `${dir} overlaps DATA_DIR (${dataDir}): uploads by path could read Kura's own database, blobs and staging files`);
+
+function localDirs(env: Env, dataDir: string): string[] {
   const raw = (env.KURA_LOCAL_UPLOAD_DIRS ?? '').trim();
   if (raw === '') return [];
   return raw.split(',').map((d) => {
@@ -278,6 +303,7 @@ function localDirs(env: Env): string[] {
     if (!isAbsolute(dir)) throw new ConfigError('KURA_LOCAL_UPLOAD_DIRS', `expected absolute directories, got "${dir}"`);
     const r = resolve(dir);
     if (r === '/' || r === resolve('/')) throw new ConfigError('KURA_LOCAL_UPLOAD_DIRS', 'the root directory cannot be allowed whole');
+    if (overlaps(r, dataDir)) throw dataDirOverlap(r, dataDir);
     return r;
   });
 }
@@ -465,6 +491,7 @@ export function loadConfig(rawEnv: Env = process.env): KuraConfig {
     publicUrlSet,
     uploadMaxBytes,
     openRegistration: bool(env, 'KURA_OPEN_REGISTRATION', false),
+    defaultQuotaBytes: env.KURA_DEFAULT_QUOTA_BYTES ? size(env, 'KURA_DEFAULT_QUOTA_BYTES', 0) : null,
     versionCap: int(env, 'KURA_VERSION_CAP', 0, 0, 1_000_000),
     logLevel,
     logFormat: logFormat as KuraConfig['logFormat'],
@@ -488,12 +515,14 @@ export function loadConfig(rawEnv: Env = process.env): KuraConfig {
       maxFileBytes: size(env, 'KURA_TENCENTURIES_MAX_FILE_BYTES', 256 * 1024 ** 2),
       mimeTypes: mimeList(env, 'KURA_TENCENTURIES_MIME_TYPES', TENCENTURIES_MIME_TYPES),
     }),
-    localUploadDirs: Object.freeze(localDirs(env)),
+    localUploadDirs: Object.freeze(localDirs(env, dataDir)),
     urlUpload: Object.freeze({
       maxBytes: size(env, 'KURA_URL_UPLOAD_MAX_BYTES', 1024 ** 3),
       connectTimeoutMs: int(env, 'KURA_URL_UPLOAD_CONNECT_TIMEOUT_SECONDS', 10, 1, 3600) * 1000,
       timeoutMs: int(env, 'KURA_URL_UPLOAD_TIMEOUT_SECONDS', 300, 1, 86400) * 1000,
       allow: Object.freeze(fetchAllow(env)),
+      perUser: int(env, 'KURA_URL_UPLOAD_MAX_PER_USER', 4, 1, 10_000),
+      perNode: int(env, 'KURA_URL_UPLOAD_MAX_PER_NODE', 32, 1, 100_000),
     }),
     base64MaxBytes: size(env, 'KURA_BASE64_UPLOAD_MAX_BYTES', 16 * 1024 ** 2),
     linkSecret: linkSecret(env),

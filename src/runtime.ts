@@ -1,6 +1,6 @@
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, realpath, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { KuraConfig } from './config.js';
+import { dataDirOverlap, overlaps, type KuraConfig } from './config.js';
 import { LocalBlobStore } from './blobs/local.js';
 import { createCore, type BlobStore, type Core, type ImageEngine, type ImageInfo, type ImageRecipe, type ImageSource } from './core/index.js';
 import type { SharpImages } from './media/images.js';
@@ -104,6 +104,22 @@ async function checkDataDir(dataDir: string): Promise<void> {
     await rm(probe, { force: true });
   } catch (e) {
     throw dataDirError(dataDir, e);
+  }
+}
+
+/**
+ * Uploads by local path must never reach Kura's own files: KURA_LOCAL_UPLOAD_DIRS and
+ * DATA_DIR may not overlap. The configuration checks the paths as written; this checks
+ * where they really lead (symlinks), once DATA_DIR exists. Directories that do not exist
+ * yet are judged as written.
+ */
+export async function checkLocalUploadDirs(config: KuraConfig): Promise<void> {
+  if (config.localUploadDirs.length === 0) return;
+  const real = (p: string) => realpath(p).catch(() => p);
+  const dataDir = await real(config.dataDir);
+  for (const dir of config.localUploadDirs) {
+    const r = await real(dir);
+    if (overlaps(r, dataDir)) throw dataDirOverlap(r === dir ? dir : `${dir} (really ${r})`, dataDir);
   }
 }
 

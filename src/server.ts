@@ -5,7 +5,7 @@ import { describeBlobStore, describeDatabase, type KuraConfig } from './config.j
 import { buildApp, type AppDeps } from './http/app.js';
 import { tuneHeapForServing } from './heap-tuning.js';
 import { createLogger } from './logging.js';
-import { openCore, type OpenCore } from './runtime.js';
+import { checkLocalUploadDirs, openCore, type OpenCore } from './runtime.js';
 import type { ConnectRetry } from './store/db.js';
 
 export interface RunningServer {
@@ -18,6 +18,12 @@ export interface RunningServer {
 
 export async function startServer(config: KuraConfig, opts: Omit<AppDeps, 'core'> & { onDatabaseRetry?: (r: ConnectRetry) => void; now?: () => number } = {}): Promise<RunningServer> {
   const core = await openCore(config, { onDatabaseRetry: opts.onDatabaseRetry, now: opts.now });
+  try {
+    await checkLocalUploadDirs(config);
+  } catch (e) {
+    await core.close();
+    throw e;
+  }
   const app = await buildApp(config, { ...opts, core });
   // The start banner (serve) says where Kura listens: Fastify's own "Server listening" lines
   // (one per interface) would repeat it.

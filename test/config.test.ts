@@ -53,6 +53,12 @@ describe('configuration', () => {
     expect(() => loadConfig({ UPLOAD_MAX_BYTES: '2GiB', KURA_UPLOAD_PENDING_BYTES_PER_USER: '1GiB' })).toThrow('KURA_UPLOAD_PENDING_BYTES_PER_USER');
   });
 
+  it('KURA_DEFAULT_QUOTA_BYTES: none by default, else a size', () => {
+    expect(loadConfig({}).defaultQuotaBytes).toBeNull();
+    expect(loadConfig({ KURA_DEFAULT_QUOTA_BYTES: '10GiB' }).defaultQuotaBytes).toBe(10 * 1024 ** 3);
+    expect(() => loadConfig({ KURA_DEFAULT_QUOTA_BYTES: 'lots' })).toThrow(/KURA_DEFAULT_QUOTA_BYTES/);
+  });
+
   it('reads an optional JSON config file; the environment wins', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'kura-conf-'));
     const file = join(dir, 'kura.json');

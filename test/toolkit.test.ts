@@ -1,6 +1,7 @@
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS } from '../src/http/dialects/index.js';
+import { formScanner, jsonScanner, type FieldScanner } from '../src/http/shared/credential-scan.js';
 import { bareAuthorization, basic, bearer, namedParam, oneBotAccessToken } from '../src/http/shared/credentials.js';
 import { decimalNumberCodec, decimalStringCodec, fromObjectId, objectIdCodec, toObjectId } from '../src/http/shared/ids.js';
 import { backends } from './helpers/backends.js';
@@ -23,6 +24,32 @@ describe('id codecs', () => {
     expect(decimalStringCodec.decode(String(id))).toBe(id);
     expect(decimalStringCodec.decode(id)).toBeUndefined();
     expect(decimalStringCodec.decode('12a')).toBeUndefined();
+  });
+});
+
+describe('credential scanners (a credential field found while a body streams)', () => {
+  /** Feeds `text` in pieces of `step` bytes; the field found and the body offset where it ended. */
+  const scan = (scanner: FieldScanner, text: string, step: number) => {
+    const b = Buffer.from(text);
+    for (let i = 0; i < b.length; i += step) {
+      const f = scanner.push(b.subarray(i, i + step));
+      if (f) return { field: f.field, value: f.value, end: i + f.at };
+    }
+    const f = scanner.end();
+    return f ? { field: f.field, value: f.value, end: b.length } : undefined;
+  };
+
+  it.each([1, 2, 5, 4096])('JSON: only a string member of the top-level object, escapes decoded (pieces of %i bytes)', (step) => {
+    expect(scan(jsonScanner(['UserToken']), '{"a": {"UserToken": "nested"}, "b": ["UserToken", "\\"}"], "User\\u0054oken": "tok\\"é"}', step)).toMatchObject({ field: 'UserToken', value: 'tok"é' });
+    expect(scan(jsonScanner(['UserToken']), '{"x": true, "n": null, "UserToken": 5, "UserToken": "", "UserToken": "ok"}', step)).toMatchObject({ value: 'ok' });
+    expect(scan(jsonScanner(['UserToken']), '[{"UserToken": "in an array"}]', step)).toBeUndefined();
+    expect(scan(jsonScanner(['UserToken']), '{"Data": {"x": 1}} {"UserToken": "after the object"}', step)).toBeUndefined();
+  });
+
+  it.each([1, 3, 4096])('forms: decoded names and values, the last pair at the end of the body (pieces of %i bytes)', (step) => {
+    expect(scan(formScanner(['UserToken']), 'a=1&User%54oken=abc%2B+d&x=2', step)).toEqual({ field: 'UserToken', value: 'abc+ d', end: 24 });
+    expect(scan(formScanner(['UserToken']), 'a=1&UserToken=&b=2', step)).toBeUndefined();
+    expect(scan(formScanner(['UserToken']), 'a=1&UserToken=last', step)).toMatchObject({ value: 'last' });
   });
 });
 
@@ -77,9 +104,9 @@ describe.each(backends)('dialect toolkit (%s)', (backend) => {
     expect(await call(form)).toMatchObject({ status: 200, body: { data: { userId: bob.id } } });
     const body = await fetch(url('param', '/me'), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ UserToken: alice.token }) });
     expect(await call(body)).toMatchObject({ status: 200, body: { data: { userId: alice.id } } });
-    // A body that has the parameter wins over the query string, as for every other parameter.
+    // One in the query string is judged before the body is read, so it decides.
     const both = await fetch(url('param', `/me?UserToken=${alice.token}`), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ UserToken: bob.token }) });
-    expect(await call(both)).toMatchObject({ status: 200, body: { data: { userId: bob.id } } });
+    expect(await call(both)).toMatchObject({ status: 200, body: { data: { userId: alice.id } } });
     expect(await call(await fetch(url('param', '/me?UserToken=')))).toMatchObject({ status: 401, credential: 'missing' });
     expect(await call(await fetch(url('param', '/me?UserToken=kura_nope')))).toMatchObject({ status: 401, credential: 'invalid' });
     expect(await call(await fetch(url('param', `/me?UserToken=${expired}`)))).toMatchObject({ status: 401, credential: 'expired' });

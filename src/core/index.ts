@@ -11,6 +11,7 @@ import { Derivatives, thumbnailRenders } from './images/derivatives.js';
 import { ChangeService } from './items/changes.js';
 import { ContentReader, ContentService } from './items/content.js';
 import { ItemQueries } from './items/queries.js';
+import { InFlight, UrlFetches } from './limits/in-flight.js';
 import { RateLimiter } from './limits/limiter.js';
 import { PinService } from './pins/service.js';
 import { SlotService } from './pins/slots.js';
@@ -53,6 +54,7 @@ export type { OnConflict } from './items/placement.js';
 export { PERSONAL_TOP, type Scope, type ScopeFacts, type Within } from './items/scope.js';
 export type { ListOptions, TreeNode } from './items/queries.js';
 export type { Item, Version } from './items/view.js';
+export { InFlight, urlFetchRule, type InFlightRule, type InFlightSlot } from './limits/in-flight.js';
 export { RateLimiter, type Rule } from './limits/limiter.js';
 export { SIGNED_LINK_MISSES, type SignedLink } from './links/service.js';
 export { isActiveType, sniffMime } from './mime.js';
@@ -72,7 +74,7 @@ export type { Member, Space } from './spaces/service.js';
 export { parseDuration, type TokenInfo } from './tokens/service.js';
 export type { IncomingFile, UploadOptions } from './uploads/service.js';
 export type { UsageDrift } from './usage/service.js';
-export { checkPassword, FAILED_LOGINS_PER_ACCOUNT, FAILED_LOGINS_PER_CLIENT, type NewUser, type RemovalPlan, type User } from './users/service.js';
+export { checkPassword, FAILED_LOGINS_PER_ACCOUNT, FAILED_LOGINS_PER_CLIENT, REGISTRATIONS_PER_CLIENT, type AccountPolicy, type NewUser, type RemovalPlan, type User } from './users/service.js';
 
 /** Every core service, wired to the ports of one context. */
 export interface Core {
@@ -94,6 +96,8 @@ export interface Core {
   readonly derivatives: Derivatives;
   readonly usage: UsageService;
   readonly limiter: RateLimiter;
+  /** Places for uploads from URLs: a few per user over all nodes, a few more per node. */
+  readonly urlFetches: UrlFetches;
   /** What the store holds (database figures, cached per node for KURA_METRICS_CACHE_SECONDS). */
   readonly stats: StorageStats;
   /** What this process did: GC runs, rate-limit refusals. */
@@ -124,6 +128,7 @@ export function createCore(ctx: CoreContext): Core {
   const reader = new ContentReader(ctx.blobs);
   const counters = new NodeCounters();
   const limiter = new RateLimiter(store, ctx.now, (rule) => counters.limited(rule));
+  const inFlight = new InFlight(store, ctx.now, (rule) => counters.limited(rule));
   const derivatives = new Derivatives(store, ctx.blobs, ctx.images, ctx.now, limiter, thumbnailRenders(ctx.config.thumbnailRendersPerMinute));
   const publicReads = new PublicReads(ctx, reader, access, limiter, derivatives);
   // Every write through this node clears its read caches.
@@ -141,6 +146,7 @@ export function createCore(ctx: CoreContext): Core {
   const gc = async (): Promise<GcReport> => {
     try {
       await limiter.prune();
+      await inFlight.prune();
       // Expired sliced uploads give their quota back before blobs are counted.
       await resumable.expire();
       // Items past their expires_at go for good; their blobs are then unreferenced.
@@ -166,7 +172,7 @@ export function createCore(ctx: CoreContext): Core {
   );
   return {
     spaces,
-    users: new UserService(store, spaces, limiter, ctx.now),
+    users: new UserService(store, spaces, limiter, ctx.now, { openRegistration: ctx.config.openRegistration, defaultQuotaBytes: ctx.config.defaultQuotaBytes }),
     tokens: new TokenService(store, ctx.now, ctx.config.authCacheSeconds),
     items,
     uploads,
@@ -181,6 +187,7 @@ export function createCore(ctx: CoreContext): Core {
     derivatives,
     usage,
     limiter,
+    urlFetches: new UrlFetches(inFlight, ctx.config),
     stats: new StorageStats(store, ctx.now, ctx.config.metricsCacheSeconds * 1000),
     counters,
     pins: new PinService(store, access, ctx.now),

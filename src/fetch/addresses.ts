@@ -4,8 +4,8 @@ import { BlockList, isIPv4, isIPv6 } from 'node:net';
  * Addresses a server-side fetch must never reach: this machine, private and carrier
  * networks, link-local (cloud metadata services live at 169.254.169.254 and fd00:ec2::254),
  * multicast, documentation, benchmarking and reserved ranges (IANA special-purpose
- * registries). IPv6 forms that carry an IPv4 address (mapped, compatible, NAT64, 6to4) are
- * judged by that IPv4 address.
+ * registries). IPv6 forms that carry an IPv4 address (mapped, translated, compatible,
+ * NAT64, 6to4) are judged by that IPv4 address.
  */
 const V4_BLOCKED: readonly [string, number][] = [
   ['0.0.0.0', 8], // "this network"
@@ -68,6 +68,7 @@ function embeddedV4(addr: string): string | undefined {
   const zero = (from: number, to: number) => b.slice(from, to).every((x) => x === 0);
   const tail = (at: number) => b.slice(at, at + 4).join('.');
   if (zero(0, 10) && b[10] === 0xff && b[11] === 0xff) return tail(12); // ::ffff:a.b.c.d (mapped)
+  if (zero(0, 8) && b[8] === 0xff && b[9] === 0xff && zero(10, 12)) return tail(12); // ::ffff:0:a.b.c.d (translated, ::ffff:0:0/96)
   if (zero(0, 12) && !zero(12, 16)) return tail(12); // ::a.b.c.d (compatible, deprecated)
   if (b[0] === 0x00 && b[1] === 0x64 && b[2] === 0xff && b[3] === 0x9b && zero(4, 12)) return tail(12); // 64:ff9b::/96 (NAT64)
   if (b[0] === 0x00 && b[1] === 0x64 && b[2] === 0xff && b[3] === 0x9b && b[4] === 0x00 && b[5] === 0x01) return tail(12); // 64:ff9b:1::/48 (local NAT64)

@@ -35,6 +35,14 @@ export function decodeBase64(text: string, max: number): Buffer {
   return bytes;
 }
 
+const SCHEME = /^([a-zA-Z][a-zA-Z0-9+.-]*):\/\//;
+
+/** Whether a source names a URL to fetch (http or https), which holds an outbound connection. */
+export const isUrlSource = (spec: unknown): boolean => {
+  const scheme = typeof spec === 'string' ? SCHEME.exec(spec)?.[1]?.toLowerCase() : undefined;
+  return scheme === 'http' || scheme === 'https';
+};
+
 /**
  * Opens the bytes a client names, in the forms OneBot implementations accept (and any other
  * dialect may): `base64://…`, `http(s)://…` (fetched safely: safe-url.ts), `file://…`
@@ -44,7 +52,7 @@ export async function openSource(spec: string, limits: SourceLimits): Promise<Op
   if (spec.startsWith('base64://')) {
     return { kind: 'base64', stream: Readable.from([decodeBase64(spec.slice('base64://'.length), limits.base64MaxBytes)]), name: undefined };
   }
-  const scheme = /^([a-zA-Z][a-zA-Z0-9+.-]*):\/\//.exec(spec)?.[1]?.toLowerCase();
+  const scheme = SCHEME.exec(spec)?.[1]?.toLowerCase();
   if (scheme === 'http' || scheme === 'https') {
     const r = await fetchSafely(spec, { ...limits.url, resolve: limits.resolve });
     return { kind: 'url', stream: r.stream, name: r.name };

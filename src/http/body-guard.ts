@@ -7,7 +7,8 @@ export interface BodyPace {
   minBytes: number;
 }
 
-const hasBody = (h: Record<string, string | string[] | undefined>): boolean => (h['content-length'] !== undefined && h['content-length'] !== '0') || h['transfer-encoding'] !== undefined;
+/** Whether a request has a body (a non-zero Content-Length, or a chunked one). */
+export const hasBody = (h: Record<string, string | string[] | undefined>): boolean => (h['content-length'] !== undefined && h['content-length'] !== '0') || h['transfer-encoding'] !== undefined;
 
 /**
  * A minimum pace for request bodies, not a cap on long transfers: while a body is being

@@ -3,7 +3,7 @@ import { UniqueViolation, type MetadataStore, type Repos } from '../core/index.j
 import { aclRepo, favoriteRepo } from './repos/acl.js';
 import { blobRepo, derivativeRepo } from './repos/blobs.js';
 import { itemRepo, versionRepo } from './repos/items.js';
-import { leaseRepo } from './repos/leases.js';
+import { inFlightRepo, leaseRepo } from './repos/leases.js';
 import { pinRepo } from './repos/pins.js';
 import { shareRepo } from './repos/shares.js';
 import { spaceRepo } from './repos/spaces.js';
@@ -33,6 +33,7 @@ class KyselyRepos implements Repos {
   #uploads?: Repos['uploads'];
   #limits?: Repos['limits'];
   #leases?: Repos['leases'];
+  #inFlight?: Repos['inFlight'];
   #pins?: Repos['pins'];
   #secrets?: Repos['secrets'];
 
@@ -79,6 +80,9 @@ class KyselyRepos implements Repos {
   }
   get leases() {
     return (this.#leases ??= leaseRepo(this.db));
+  }
+  get inFlight() {
+    return (this.#inFlight ??= inFlightRepo(this.db));
   }
   get pins() {
     return (this.#pins ??= pinRepo(this.db));

@@ -43,6 +43,7 @@ export type RateLimitsTable = { key: string; window_start: number; count: number
 export type UploadSessionsTable = UploadSessionRow;
 export type UploadPiecesTable = UploadPieceRow;
 export type LeasesTable = LeaseRow;
+export type InFlightTable = { key: string; slot: number; holder: string; expires_at: number };
 export type ServerSecretsTable = { name: string; value: string; created_at: number };
 export type SharesTable = WithDefaults<ShareRow, 'download_count'>;
 export type PinsTable = PinRow;
@@ -65,6 +66,7 @@ export interface Schema {
   rate_limits: RateLimitsTable;
   shares: SharesTable;
   leases: LeasesTable;
+  in_flight: InFlightTable;
   pins: PinsTable;
   pin_policies: PinPoliciesTable;
   server_secrets: ServerSecretsTable;

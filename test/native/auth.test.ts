@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openCore } from '../../src/runtime.js';
 import { backends } from '../helpers/backends.js';
 import { json } from '../helpers/http.js';
 import { startKura, type TestKura, type TestUser } from '../helpers/kura.js';
@@ -99,24 +100,60 @@ describe.each(backends)('native auth and tokens (%s)', (backend) => {
   });
 });
 
-describe('open registration', () => {
+describe.each(backends)('open registration (%s)', (backend) => {
+  let k: TestKura;
+  beforeAll(async () => {
+    k = await startKura(backend, { KURA_OPEN_REGISTRATION: 'true', KURA_TRUST_PROXY: '127.0.0.1', KURA_DEFAULT_QUOTA_BYTES: '1MiB' });
+  });
+  afterAll(() => k.stop());
+  const register = (body: Record<string, unknown>, from = '198.51.100.1') =>
+    fetch(`${k.url}/api/v1/auth/register`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-forwarded-for': from }, body: JSON.stringify(body) });
+
   it('creates an account with its personal space when KURA_OPEN_REGISTRATION is on', async () => {
-    const k = await startKura('sqlite', { KURA_OPEN_REGISTRATION: 'true' });
+    const res = await register({ username: 'carol', password: 'long enough password' });
+    expect(res.status).toBe(201);
+    const { token } = await json(res);
+    const spaces = await json(await fetch(`${k.url}/api/v1/spaces`, { headers: { authorization: `Bearer ${token}` } }));
+    expect(spaces.spaces).toHaveLength(1);
+    expect(spaces.spaces[0]).toMatchObject({ kind: 'personal', name: 'carol', role: 'owner' });
+    expect((await register({ username: 'carol', password: 'long enough password' })).status).toBe(409);
+    expect((await register({ username: 'dave', password: 'short' })).status).toBe(400);
+    expect((await register({ username: '../etc', password: 'long enough password' })).status).toBe(400);
+  });
+
+  it('gives every new account KURA_DEFAULT_QUOTA_BYTES, registered or made by an admin', async () => {
+    const res = await register({ username: 'erin', password: 'long enough password' }, '198.51.100.2');
+    expect(res.status).toBe(201);
+    const { token } = await json(res);
+    const [mine] = (await json(await fetch(`${k.url}/api/v1/spaces`, { headers: { authorization: `Bearer ${token}` } }))).spaces;
+    expect(mine.quota).toMatchObject({ bytes: 1024 * 1024 });
+    const made = await k.user();
+    expect((await k.core.spaces.get({ userId: made.id, role: 'user' }, made.spaceId)).quota).toMatchObject({ bytes: 1024 * 1024, files: null });
+    const upload = new FormData();
+    upload.append('file', new Blob([new Uint8Array(1024 * 1024 + 1)]), 'too-big.bin');
+    expect((await fetch(`${k.url}/api/v1/items/${mine.rootId}/children`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: upload })).status).toBe(507);
+  });
+
+  it('limits accounts per client address in the database: past five, 429 with Retry-After before any hash', async () => {
+    const from = '203.0.113.50';
+    // Refused input costs no hash and is not counted.
+    expect((await register({ username: 'weak-one', password: 'password' }, from)).status).toBe(400);
+    for (let i = 0; i < 5; i++) expect((await register({ username: `flood${i}`, password: 'long enough password' }, from)).status).toBe(201);
+    const refused = await register({ username: 'flood5', password: 'long enough password' }, from);
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect((await json(refused)).error).toMatchObject({ code: 'rate_limited', message: 'too many accounts made from this address; try again later' });
+    await expect(k.core.users.byName('flood5')).rejects.toMatchObject({ code: 'not_found' });
+    // The count is the database's: another node sees it too.
+    const other = await openCore(k.config, { images: 'lazy' });
     try {
-      const res = await fetch(`${k.url}/api/v1/auth/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'carol', password: 'long enough password' }) });
-      expect(res.status).toBe(201);
-      const { token } = await json(res);
-      const spaces = await json(await fetch(`${k.url}/api/v1/spaces`, { headers: { authorization: `Bearer ${token}` } }));
-      expect(spaces.spaces).toHaveLength(1);
-      expect(spaces.spaces[0]).toMatchObject({ kind: 'personal', name: 'carol', role: 'owner' });
-      const again = await fetch(`${k.url}/api/v1/auth/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'carol', password: 'long enough password' }) });
-      expect(again.status).toBe(409);
-      const weak = await fetch(`${k.url}/api/v1/auth/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'dave', password: 'short' }) });
-      expect(weak.status).toBe(400);
-      const badName = await fetch(`${k.url}/api/v1/auth/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: '../etc', password: 'long enough password' }) });
-      expect(badName.status).toBe(400);
+      await expect(other.users.register({ username: 'flood6', password: 'long enough password' }, { client: from })).rejects.toMatchObject({ code: 'rate_limited' });
     } finally {
-      await k.stop();
+      await other.close();
     }
+    // Another address, and sign-ins, are not affected.
+    expect((await register({ username: 'elsewhere', password: 'long enough password' }, '203.0.113.51')).status).toBe(201);
+    const login = await fetch(`${k.url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-forwarded-for': from }, body: JSON.stringify({ username: 'flood0', password: 'long enough password' }) });
+    expect(login.status).toBe(200);
   });
 });

@@ -37,7 +37,9 @@ const stop = (s: TestServer) => new Promise<void>((r) => {
 describe('addresses a server-side fetch may reach', () => {
   it('refuses loopback, private, link-local, metadata and reserved addresses in every form', () => {
     const refused = ['127.0.0.1', '127.255.0.9', '0.0.0.0', '10.1.2.3', '172.16.0.1', '172.31.255.255', '192.168.1.1', '169.254.169.254', '100.64.0.1', '224.0.0.1', '255.255.255.255', '192.0.2.1', '198.18.0.1',
-      '::1', '::', '::ffff:127.0.0.1', '::ffff:7f00:1', '::ffff:10.0.0.1', '::ffff:169.254.169.254', '::127.0.0.1', '64:ff9b::7f00:1', '2002:7f00:1::', '2002:a9fe:a9fe::1', 'fe80::1', 'fd00:ec2::254', 'fc00::1', 'ff02::1', '2001:db8::1', '2001::1', 'localhost', 'not-an-ip'];
+      '::1', '::', '::ffff:127.0.0.1', '::ffff:7f00:1', '::ffff:10.0.0.1', '::ffff:169.254.169.254', '::127.0.0.1', '64:ff9b::7f00:1', '2002:7f00:1::', '2002:a9fe:a9fe::1', 'fe80::1', 'fd00:ec2::254', 'fc00::1', 'ff02::1', '2001:db8::1', '2001::1', 'localhost', 'not-an-ip',
+      // IPv4-translated (::ffff:0:0/96) carries an IPv4 address too.
+      '::ffff:0:127.0.0.1', '::ffff:0:7f00:1', '::ffff:0:a9fe:a9fe', '::ffff:0:10.0.0.1'];
     for (const a of refused) expect(isPublicAddress(a), a).toBe(false);
     for (const a of ['93.184.216.34', '8.8.8.8', '172.32.0.1', '2606:4700::1111', '::ffff:8.8.8.8', '2002:808:808::1']) expect(isPublicAddress(a), a).toBe(true);
   });
@@ -51,6 +53,11 @@ describe('addresses a server-side fetch may reach', () => {
     expect(loadConfig({}).localUploadDirs).toEqual([]);
     expect(() => loadConfig({ KURA_LOCAL_UPLOAD_DIRS: 'relative/dir' })).toThrow(/absolute/);
     expect(() => loadConfig({ KURA_LOCAL_UPLOAD_DIRS: '/' })).toThrow(/root/);
+    // Never Kura's own files: the directories may not overlap DATA_DIR either way.
+    for (const dirs of ['/srv/kura/data/drop', '/srv/kura', '/srv/kura/data', '/tmp/drop,/srv/kura/data/']) {
+      expect(() => loadConfig({ DATA_DIR: '/srv/kura/data', KURA_LOCAL_UPLOAD_DIRS: dirs }), dirs).toThrow(/KURA_LOCAL_UPLOAD_DIRS: .* overlaps DATA_DIR \(\/srv\/kura\/data\)/);
+    }
+    expect(loadConfig({ DATA_DIR: '/srv/kura/data', KURA_LOCAL_UPLOAD_DIRS: '/srv/kura/data-drop,/srv/drop' }).localUploadDirs).toEqual(['/srv/kura/data-drop', '/srv/drop']);
     expect(() => loadConfig({ KURA_LINK_SECRET: 'short' })).toThrow(/32/);
   });
 });
@@ -114,6 +121,7 @@ describe.each(backends)('onebot uploads from URLs and local paths (%s)', (backen
     await symlink(join(outside, 'secret.txt'), join(allowed, 'link-out'));
     await symlink(outside, join(allowed, 'dir-out'));
     await symlink(join(allowed, 'inside.bin'), join(allowed, 'link-in'));
+    await symlink(join(outside, 'no-such-file'), join(allowed, 'dangling-out'));
     execFileSync('mkfifo', [join(allowed, 'fifo')]);
 
     b = await serve((_req, res) => res.end('B must never be reached'));
@@ -188,6 +196,10 @@ describe.each(backends)('onebot uploads from URLs and local paths (%s)', (backen
     expect(await refused(`file://${allowed}/%2e%2e/outside/secret.txt`)).toBe(1403);
     expect(await refused(join(allowed, 'link-out'))).toBe(1403);
     expect(await refused(join(allowed, 'dir-out', 'secret.txt'))).toBe(1403);
+    // Through a link out, a missing path answers as an existing one: nothing tells what exists outside.
+    expect(await refused(join(allowed, 'dir-out', 'no-such-file'))).toBe(1403);
+    expect(await refused(join(allowed, 'dir-out', 'no-such-dir', 'x'))).toBe(1403);
+    expect(await refused(join(allowed, 'dangling-out'))).toBe(1403);
     expect(await refused(`${allowed}-evil/x`)).toBe(1403);
     expect(await refused('/etc/passwd')).toBe(1403);
     expect(await refused('relative/inside.bin')).toBe(1400);

@@ -35,6 +35,15 @@ describe.each(backends)('onebot dialect: OneBot 11 HTTP transport (%s)', (backen
     expect(post.status).toBe(401);
   });
 
+  it('answers an action with a trailing slash too, as OneBot implementations do', async () => {
+    const auth = { authorization: `Bearer ${u.token}` };
+    expect(await answer(await fetch(url('get_group_file_system_info/', `?group_id=${groupId}`), { headers: auth }))).toMatchObject({ http: 200, body: { status: 'ok', retcode: 0 } });
+    const post = await fetch(url('get_group_root_files/'), { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ group_id: groupId }) });
+    expect(await answer(post)).toMatchObject({ http: 200, body: { status: 'ok' } });
+    expect(await answer(await fetch(url('get_group_root_files_async/', `?group_id=${groupId}`), { headers: auth }))).toMatchObject({ http: 200, body: { status: 'async', retcode: 1 } });
+    expect((await fetch(url('get_group_root_files/', `?group_id=${groupId}`))).status).toBe(401);
+  });
+
   it('404 for an unknown action, with or without a token', async () => {
     expect(await answer(await fetch(url('send_group_msg'), { headers: { authorization: `Bearer ${u.token}` } }))).toMatchObject({ http: 404, body: { status: 'failed', retcode: 1404 } });
     expect((await fetch(url('no_such_action'))).status).toBe(404);

@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { createConnection, createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -213,6 +213,16 @@ describe('start-up settings', () => {
     expect(() => loadConfig({ LOG_FORMAT: 'xml' })).toThrow(/LOG_FORMAT: expected auto, json or pretty, got "xml"/);
     expect(() => loadConfig({ KURA_DB_CONNECT_TIMEOUT_SECONDS: '-1' })).toThrow(/KURA_DB_CONNECT_TIMEOUT_SECONDS/);
     expect(() => loadConfig({ KURA_DB_CONNECT_TIMEOUT_SECONDS: '99999' })).toThrow(/KURA_DB_CONNECT_TIMEOUT_SECONDS: must be between 0 and 3600/);
+  });
+
+  it('KURA_LOCAL_UPLOAD_DIRS that really leads into DATA_DIR (a link) stops `kura serve`', async () => {
+    const dataDir = await dir('overlap-data');
+    await mkdir(join(dataDir, 'inbox'), { recursive: true });
+    const link = join(root, 'drop-link');
+    await symlink(join(dataDir, 'inbox'), link);
+    const k = spawnKura(['serve'], { DATA_DIR: dataDir, PORT: '0', KURA_LOCAL_UPLOAD_DIRS: link });
+    expect(await k.exited).toBe(1);
+    expect(k.stderr().trim()).toMatch(new RegExp(`^kura: invalid configuration: KURA_LOCAL_UPLOAD_DIRS: ${link} \\(really .*inbox\\) overlaps DATA_DIR \\(.*overlap-data\\): uploads by path could read Kura's own database, blobs and staging files$`));
   });
 
   it('an invalid setting stops `kura serve` with one line naming it', async () => {

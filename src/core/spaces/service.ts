@@ -46,10 +46,10 @@ export const toSpace = (r: SpaceRow, role?: MemberRole): Space => ({
 });
 
 /** Creates a space with its root folder and its owner as member, inside `tx`. */
-export async function createSpaceTx(tx: Repos, s: { kind: SpaceKind; name: string; ownerId: number }, now: number): Promise<number> {
+export async function createSpaceTx(tx: Repos, s: { kind: SpaceKind; name: string; ownerId: number; quotaBytes?: number | null }, now: number): Promise<number> {
   const id = newId();
   const rootId = newId();
-  await tx.spaces.insert({ id, kind: s.kind, name: s.name, owner_id: s.ownerId, root_id: null, quota_bytes: null, quota_files: null, created_at: now });
+  await tx.spaces.insert({ id, kind: s.kind, name: s.name, owner_id: s.ownerId, root_id: null, quota_bytes: s.quotaBytes ?? null, quota_files: null, created_at: now });
   await tx.items.insertFolder({ id: rootId, spaceId: id, parentId: null, name: s.name, by: s.ownerId, at: now });
   await tx.spaces.setRoot(id, rootId);
   await tx.spaces.upsertMember({ space_id: id, user_id: s.ownerId, role: 'owner', created_at: now });

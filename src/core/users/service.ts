@@ -41,6 +41,16 @@ export const toUser = (r: UserRow): User => ({
 /** Failed sign-ins: per client address, and per account (which also slows a spread-out guesser). */
 export const FAILED_LOGINS_PER_CLIENT: Rule = { name: 'login-fail-ip', limit: 20, windowMs: 10 * 60_000, message: 'too many failed sign-ins from this address; try again later' };
 export const FAILED_LOGINS_PER_ACCOUNT: Rule = { name: 'login-fail-user', limit: 10, windowMs: 10 * 60_000, message: 'too many failed sign-ins for this account; try again later' };
+/** Open registration: accounts asked for per client address (each costs a password hash). */
+export const REGISTRATIONS_PER_CLIENT: Rule = { name: 'register-ip', limit: 5, windowMs: 10 * 60_000, message: 'too many accounts made from this address; try again later' };
+
+/** What the server allows around accounts (from the configuration). */
+export interface AccountPolicy {
+  /** Whether anyone may make an account (`register`). */
+  openRegistration: boolean;
+  /** The byte quota of every new account's personal space; null: none. */
+  defaultQuotaBytes: number | null;
+}
 
 const USERNAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
@@ -77,10 +87,11 @@ export class UserService {
     private readonly spaces: SpaceService,
     private readonly limiter: RateLimiter,
     private readonly now: () => number,
+    private readonly policy: AccountPolicy = { openRegistration: false, defaultQuotaBytes: null },
   ) {}
 
-  /** Creates a user and its personal space, in one transaction. */
-  async create(input: NewUser): Promise<User> {
+  /** The new account's fields, checked (no hash yet: that is the expensive part). */
+  private checked(input: NewUser): Omit<UserRow, 'password_hash'> & { password: string } {
     if (typeof input.username !== 'string' || !USERNAME.test(input.username)) {
       throw badRequest('username must be 1–64 letters, digits, ".", "_" or "-", starting with a letter or digit', { field: 'username' });
     }
@@ -89,23 +100,48 @@ export class UserService {
     if (email && !/^[^\s@]+@[^\s@]+$/.test(email)) throw badRequest('email is not an e-mail address', { field: 'email' });
     const role = input.role ?? 'user';
     if (role !== 'admin' && role !== 'user') throw badRequest('role must be admin or user', { field: 'role' });
-    const row: UserRow = {
+    return {
       id: newId(),
       username: input.username,
       real_name: optionalText(input.realName, 'realName', 255),
       email,
       phone: optionalText(input.phone, 'phone', 64),
-      password_hash: await hashPassword(password),
+      password,
       role,
       created_at: this.now(),
     };
+  }
+
+  /**
+   * Creates a user and its personal space, in one transaction. The space gets the default
+   * quota (KURA_DEFAULT_QUOTA_BYTES) whoever makes the account: registration, the CLI, an admin.
+   */
+  async create(input: NewUser): Promise<User> {
+    return this.insert(this.checked(input));
+  }
+
+  /**
+   * Open registration (KURA_OPEN_REGISTRATION): a plain user made by anyone. Requests that
+   * reach the password hash are counted per client address in the database (shared by every
+   * node); past the limit the answer is rate_limited at once, without hashing anything.
+   */
+  async register(input: Omit<NewUser, 'role'>, opts: { client: string }): Promise<User> {
+    if (!this.policy.openRegistration) throw new KuraError('forbidden', 'registration is closed on this server');
+    const fields = this.checked({ ...input, role: 'user' });
+    await this.limiter.hit(REGISTRATIONS_PER_CLIENT, opts.client);
+    return this.insert(fields);
+  }
+
+  private async insert(fields: ReturnType<UserService['checked']>): Promise<User> {
+    const { password, ...rest } = fields;
+    const row: UserRow = { ...rest, password_hash: await hashPassword(password) };
     try {
       await this.store.transaction(async (tx) => {
         await tx.users.insert(row);
-        await createSpaceTx(tx, { kind: 'personal', name: row.username, ownerId: row.id }, this.now());
+        await createSpaceTx(tx, { kind: 'personal', name: row.username, ownerId: row.id, quotaBytes: this.policy.defaultQuotaBytes }, this.now());
       });
     } catch (e) {
-      if (e instanceof UniqueViolation) throw new KuraError('conflict', `user "${input.username}" already exists`);
+      if (e instanceof UniqueViolation) throw new KuraError('conflict', `user "${row.username}" already exists`);
       throw e;
     }
     return toUser(row);

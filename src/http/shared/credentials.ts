@@ -18,6 +18,12 @@ export interface CredentialStrategy {
   /** What a client sends, for the message of a missing credential ("an Authorization: Bearer <token> header"). */
   readonly hint: string;
   /**
+   * The body field (form, JSON, multipart) this strategy may find the credential in, if
+   * any. Such a body is read through a gate that judges the credential as soon as it comes
+   * (caller.ts); every other credential is judged before the body is read.
+   */
+  readonly bodyField?: string;
+  /**
    * The credential this strategy sees in the request, or undefined. `fields` are the
    * multipart fields read so far over the query string, when the body is multipart.
    */
@@ -46,13 +52,14 @@ export const bearer = (): CredentialStrategy => ({
 });
 
 /**
- * A token in a named parameter (drive `UserToken`): a multipart field, else the urlencoded
- * form or JSON body, else the query string. A body that has the parameter decides, as in
- * params.ts (the body wins over the query string); empty or non-text values are no credential.
+ * A token in a named parameter (drive `UserToken`): the query string, else a multipart
+ * field, the urlencoded form or JSON body. One in the query string is judged before the
+ * body is read, so it decides; empty or non-text values are no credential.
  */
 export function namedParam(name: string): CredentialStrategy {
   return {
     hint: `a ${name} parameter`,
+    bodyField: name,
     find(req, fields) {
       let v: unknown;
       if (fields) v = fields[name];

@@ -3,7 +3,7 @@ import { PassThrough, type Readable } from 'node:stream';
 import busboy from 'busboy';
 import type { FastifyRequest } from 'fastify';
 import { KuraError } from '../../core/index.js';
-import { resolveFromFields } from './caller.js';
+import { bodyOf, offerField, resolveFromFields } from './caller.js';
 import type { Params } from './params.js';
 
 export type Part =
@@ -19,11 +19,19 @@ export interface MultipartLimits {
   fieldSize?: number;
 }
 
+/** Where the body comes from, and who hears of each field as soon as it is parsed. */
+export interface BodySource {
+  /** The body's bytes (default: the request itself). */
+  body?: Readable;
+  /** Told each field before the first file part synchronously, as busboy parses it (before the consumer gets it). */
+  onField?(name: string, value: string): void;
+}
+
 /**
  * Streams the parts of a multipart/form-data request in order, without buffering files:
  * the consumer must read (or resume) each file stream before asking for the next part.
  */
-export async function* multipartParts(raw: IncomingMessage, limits: MultipartLimits = {}): AsyncGenerator<Part> {
+export async function* multipartParts(raw: IncomingMessage, limits: MultipartLimits = {}, from: BodySource = {}): AsyncGenerator<Part> {
   const ct = raw.headers['content-type'] ?? '';
   if (!/^multipart\/form-data\b/i.test(ct)) throw new KuraError('unsupported_type', 'expected a multipart/form-data body');
   let bb: busboy.Busboy;
@@ -45,12 +53,18 @@ export async function* multipartParts(raw: IncomingMessage, limits: MultipartLim
     wake = undefined;
     w?.();
   };
+  // Fields after the first file part are the handler's, never the request's credential.
+  let sawFile = false;
   bb.on('field', (name, value, info) => {
     if (info.valueTruncated) failure ??= new KuraError('payload_too_large', `field ${name} is too large`);
-    else queue.push({ kind: 'field', name, value });
+    else {
+      if (!sawFile) from.onField?.(name, value);
+      queue.push({ kind: 'field', name, value });
+    }
     notify();
   });
   bb.on('file', (name, stream, info) => {
+    sawFile = true;
     // The consumer may still be busy (rights check) when a truncated body errors this
     // stream; it sees the error through stream.errored or its own pipeline.
     stream.on('error', () => undefined);
@@ -72,7 +86,15 @@ export async function* multipartParts(raw: IncomingMessage, limits: MultipartLim
     failure ??= new KuraError('bad_request', 'the request was aborted');
     notify();
   });
-  raw.pipe(bb);
+  const body = from.body ?? raw;
+  if (body !== raw) {
+    // A gate in front of the body (credential-gate.ts) ends it with its refusal.
+    body.once('error', (e) => {
+      failure ??= e instanceof KuraError ? e : new KuraError('bad_request', `the body could not be read: ${e.message}`);
+      notify();
+    });
+  }
+  body.pipe(bb);
   try {
     for (;;) {
       const next = queue.shift();
@@ -87,8 +109,8 @@ export async function* multipartParts(raw: IncomingMessage, limits: MultipartLim
   } finally {
     // Whatever the consumer did, unconsumed parts must not stall the parser.
     for (const p of queue) if (p.kind === 'file') p.stream.resume();
-    raw.unpipe(bb);
-    raw.resume();
+    body.unpipe(bb);
+    body.resume();
   }
 }
 
@@ -96,12 +118,14 @@ export const isMultipart = (req: FastifyRequest): boolean => /^multipart\/form-d
 
 /**
  * The parts of a multipart body in order, each field also kept in `fields` (start it with
- * the query string). Before the first file part is handed out, the request's caller is
- * resolved from its dialect's credentials with the fields read so far (unless it already
- * has one): a file that comes before any credential is refused (401) and not read.
+ * the query string). A credential field is judged as it arrives (caller.ts); before the
+ * first file part is handed out, the request's caller is resolved from its dialect's
+ * credentials with the fields read so far (unless it already has one): a file that comes
+ * before any credential is refused (401) and not read.
  */
 export async function* partsWithCaller(req: FastifyRequest, fields: Params, limits?: MultipartLimits): AsyncGenerator<Part> {
-  for await (const part of multipartParts(req.raw, limits)) {
+  // A credential field is judged as soon as busboy has it (the body waits meanwhile).
+  for await (const part of multipartParts(req.raw, limits, { body: bodyOf(req), onField: (name, value) => offerField(req, name, value) })) {
     if (part.kind === 'field') fields[part.name] = part.value;
     else {
       try {

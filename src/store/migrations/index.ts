@@ -14,6 +14,7 @@ import * as m0012 from './0012_server_secrets.js';
 import * as m0013 from './0013_tus_sessions.js';
 import * as m0015 from './0015_acl_entries_follow_items.js';
 import * as m0016 from './0016_upload_reservations.js';
+import * as m0017 from './0017_in_flight.js';
 
 /** Migrations are listed in code so they ship inside the compiled build. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -32,6 +33,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0013_tus_sessions': m0013,
   '0015_acl_entries_follow_items': m0015,
   '0016_upload_reservations': m0016,
+  '0017_in_flight': m0017,
 };
 
 export const migrationProvider: MigrationProvider = {

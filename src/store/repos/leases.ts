@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { LeaseRepo, LeaseRow } from '../../core/index.js';
+import type { InFlightRepo, LeaseRepo, LeaseRow } from '../../core/index.js';
 import type { Db } from '../schema.js';
 
 const leaseMethods: LeaseRepo & ThisType<{ readonly db: Db }> = {
@@ -47,3 +47,35 @@ const leaseMethods: LeaseRepo & ThisType<{ readonly db: Db }> = {
 };
 
 export const leaseRepo = (db: Db): LeaseRepo => Object.assign(Object.create(leaseMethods) as LeaseRepo, { db });
+
+const inFlightMethods: InFlightRepo & ThisType<{ readonly db: Db }> = {
+  async claim(key, size, holder, now, until) {
+    const held = await this.db.selectFrom('in_flight').select('slot').where('key', '=', key).where('expires_at', '>=', now).execute();
+    const taken = new Set(held.map((r) => Number(r.slot)));
+    for (let slot = 0; slot < size; slot++) {
+      if (taken.has(slot)) continue;
+      const r = await this.db
+        .insertInto('in_flight')
+        .values({ key, slot, holder, expires_at: until })
+        .onConflict((oc) => oc.columns(['key', 'slot']).doUpdateSet({ holder, expires_at: until }).where('in_flight.expires_at', '<', now))
+        .executeTakeFirst();
+      if (Number(r.numInsertedOrUpdatedRows ?? 0) === 1) return slot;
+    }
+    return undefined;
+  },
+
+  async release(key, slot, holder) {
+    await this.db.deleteFrom('in_flight').where('key', '=', key).where('slot', '=', slot).where('holder', '=', holder).execute();
+  },
+
+  async held(key, now) {
+    const r = await this.db.selectFrom('in_flight').select((eb) => eb.fn.countAll<number>().as('n')).where('key', '=', key).where('expires_at', '>=', now).executeTakeFirst();
+    return Number(r?.n ?? 0);
+  },
+
+  async prune(now) {
+    await this.db.deleteFrom('in_flight').where('expires_at', '<', now).execute();
+  },
+};
+
+export const inFlightRepo = (db: Db): InFlightRepo => Object.assign(Object.create(inFlightMethods) as InFlightRepo, { db });

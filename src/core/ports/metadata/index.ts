@@ -1,7 +1,7 @@
 import type { AclRepo, FavoriteRepo } from './access.js';
 import type { BlobRepo, DerivativeRepo } from './blobs.js';
 import type { ItemRepo, VersionRepo } from './items.js';
-import type { LeaseRepo } from './leases.js';
+import type { InFlightRepo, LeaseRepo } from './leases.js';
 import type { PinRepo } from './pins.js';
 import type { ShareRepo } from './shares.js';
 import type { SpaceRepo, UsageRepo } from './spaces.js';
@@ -39,6 +39,7 @@ export interface Repos {
   readonly uploads: UploadRepo;
   readonly limits: LimitRepo;
   readonly leases: LeaseRepo;
+  readonly inFlight: InFlightRepo;
   readonly pins: PinRepo;
   readonly secrets: SecretRepo;
 }

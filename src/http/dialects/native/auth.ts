@@ -1,6 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
-import type { KuraConfig } from '../../../config.js';
-import { type Core, KuraError, parseDuration } from '../../../core/index.js';
+import { type Core, parseDuration } from '../../../core/index.js';
 import { decimalNumberCodec } from '../../shared/ids.js';
 import { idOf } from '../../shared/params.js';
 import { errors, idParam, tokenSchema, userSchema } from './schemas.js';
@@ -14,7 +13,7 @@ const credentials = {
 const tokenReply = { type: 'object', properties: { token: { type: 'string' }, user: userSchema } } as const;
 
 export const authRoutes =
-  (core: Core, config: KuraConfig): FastifyPluginAsync =>
+  (core: Core): FastifyPluginAsync =>
   async (app) => {
     app.post<{ Body: { username: string; password: string } }>(
       '/auth/login',
@@ -32,15 +31,14 @@ export const authRoutes =
         config: { auth: 'none' },
         schema: {
           tags: ['auth'],
-          summary: 'Create an account (only when KURA_OPEN_REGISTRATION is on)',
+          summary: 'Create an account (only when KURA_OPEN_REGISTRATION is on; a few per client address)',
           security: [],
           body: { ...credentials, properties: { ...credentials.properties, email: { type: 'string' }, realName: { type: 'string' } } },
-          response: { 201: tokenReply, ...errors(400, 403, 409) },
+          response: { 201: tokenReply, ...errors(400, 403, 409, 429) },
         },
       },
       async (req, reply) => {
-        if (!config.openRegistration) throw new KuraError('forbidden', 'registration is closed on this server');
-        const user = await core.users.create({ username: req.body.username, password: req.body.password, email: req.body.email, realName: req.body.realName });
+        const user = await core.users.register({ username: req.body.username, password: req.body.password, email: req.body.email, realName: req.body.realName }, { client: req.ip });
         const { token } = await core.tokens.create(user.id, { label: 'register', expiresInMs: 30 * 86400e3 });
         reply.code(201);
         return { token, user };

@@ -22,7 +22,7 @@ export const nativeDialect: DialectFactory = (core, config) => ({
   renderError: restError,
   docs: nativeDocs,
   async routes(app) {
-    await app.register(authRoutes(core, config));
+    await app.register(authRoutes(core));
     await app.register(spaceRoutes(core));
     await app.register(itemRoutes(core));
     await app.register(childrenRoutes(core));

@@ -1,5 +1,6 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, RouteHandlerMethod } from 'fastify';
 import { badRequest, KuraError } from '../../../core/index.js';
+import { hasBody } from '../../body-guard.js';
 import { toKuraError } from '../../shared/errors.js';
 import { paramsOf, type Params } from '../../shared/params.js';
 import { ok } from './envelope.js';
@@ -8,7 +9,6 @@ const JSON_TYPE = 'application/json';
 const FORM_TYPE = 'application/x-www-form-urlencoded';
 
 const mediaType = (h: string | undefined) => (h ?? '').split(';')[0].trim().toLowerCase();
-const hasBody = (req: FastifyRequest) => (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0') || req.headers['transfer-encoding'] !== undefined;
 
 const malformed = (why: string) => new KuraError('bad_request', why, { transport: 'body' });
 
@@ -34,7 +34,7 @@ export function oneBotTransport(app: FastifyInstance, bodyLimit: number): void {
     done(null, Object.fromEntries(new URLSearchParams(text as string)));
   });
   app.addHook('onRequest', async (req) => {
-    if (req.method !== 'POST' || !hasBody(req)) return;
+    if (req.method !== 'POST' || !hasBody(req.headers)) return;
     const type = mediaType(req.headers['content-type']);
     if (type !== JSON_TYPE && type !== FORM_TYPE) {
       throw new KuraError('unsupported_type', `a OneBot request body is ${JSON_TYPE} or ${FORM_TYPE}, not ${type || 'untyped'}`, { transport: 'content-type' });
@@ -46,33 +46,45 @@ export function oneBotTransport(app: FastifyInstance, bodyLimit: number): void {
 export type Action = (p: Params, req: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
 
 /**
+ * What an action must hold before it may start (a place for an upload from a URL): taken
+ * before the answer, also for `_async` (a refusal is the answer, not a log line), and
+ * released once the action is over.
+ */
+export type Admission = (p: Params, req: FastifyRequest) => Promise<{ release(): Promise<void> } | undefined>;
+
+/**
  * Registers an action at `/<name>` for GET (query) and POST (JSON or form), answered in the
  * OneBot envelope, and at `/<name>_async` (OneBot 11): answered at once with `status: async`
  * (`retcode` 1) once the caller is known, the action then running on its own; its outcome
- * is only logged.
+ * is only logged. `admit` (if any) runs first, before either answer. Each path also answers
+ * with a trailing slash (`/<name>/`), as OneBot implementations do.
  */
-export function action(app: FastifyInstance, name: string, run: Action): void {
-  app.route({
-    method: ['GET', 'POST'],
-    url: `/${name}`,
-    handler: async (req, reply) => {
-      const p = paramsOf(req);
-      return ok(req, (await run(p, req, reply)) ?? null);
-    },
-  });
-  app.route({
-    method: ['GET', 'POST'],
-    url: `/${name}_async`,
-    handler: async (req, reply) => {
-      const p = paramsOf(req);
-      run(p, req, reply).catch((e: unknown) => {
-        const err = toKuraError(e);
-        if (err.code === 'internal') req.log.error({ reqId: req.id, action: name, err: e }, 'async action failed');
-        else req.log.info({ reqId: req.id, action: name, code: err.code, message: err.message }, 'async action refused');
-      });
-      return { ...ok(req, null), status: 'async', retcode: 1 };
-    },
-  });
+export function action(app: FastifyInstance, name: string, run: Action, admit?: Admission): void {
+  /** The action, started once admitted; settles after whatever it held is released. */
+  const start = async (p: Params, req: FastifyRequest, reply: FastifyReply): Promise<() => Promise<unknown>> => {
+    const held = await admit?.(p, req);
+    const done = run(p, req, reply);
+    return () => (held ? done.finally(() => held.release()) : done);
+  };
+  const sync: RouteHandlerMethod = async (req, reply) => {
+    const p = paramsOf(req);
+    const done = await start(p, req, reply);
+    return ok(req, (await done()) ?? null);
+  };
+  const queued: RouteHandlerMethod = async (req, reply) => {
+    const p = paramsOf(req);
+    const done = await start(p, req, reply);
+    done().catch((e: unknown) => {
+      const err = toKuraError(e);
+      if (err.code === 'internal') req.log.error({ reqId: req.id, action: name, err: e }, 'async action failed');
+      else req.log.info({ reqId: req.id, action: name, code: err.code, message: err.message }, 'async action refused');
+    });
+    return { ...ok(req, null), status: 'async', retcode: 1 };
+  };
+  for (const slash of ['', '/']) {
+    app.route({ method: ['GET', 'POST'], url: `/${name}${slash}`, handler: sync });
+    app.route({ method: ['GET', 'POST'], url: `/${name}_async${slash}`, handler: queued });
+  }
 }
 
 /** A parameter that is an optional string, where clients may also send a number. */

@@ -1,11 +1,11 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { type Actor, badRequest, compileFilter, CORE_FIELD_SPECS, type Item, KuraError, Right, type Space } from '../../../core/index.js';
-import { openSource } from '../../../fetch/sources.js';
+import { isUrlSource, openSource } from '../../../fetch/sources.js';
 import { int, type Params, str } from '../../shared/params.js';
 import { sendFile } from '../../shared/send-file.js';
 import { ids, type OneBot } from './context.js';
 import { DOWNLOAD_PATH } from './envelope.js';
-import { action, text } from './transport.js';
+import { action, type Admission, text } from './transport.js';
 
 /** Folders Kura keeps in the caller's personal space for what OneBot sends outside groups. */
 export const PRIVATE_FOLDER = 'OneBot private files';
@@ -81,13 +81,16 @@ async function privateFolder(o: OneBot, actor: Actor, recipient: number): Promis
 export const uploadRoutes =
   (o: OneBot): FastifyPluginAsync =>
   async (app) => {
+    // An upload from a URL first needs a place (a few per user over all nodes, a few more per node).
+    const fetching: Admission = async (p, req) => (isUrlSource(p.file) ? o.core.urlFetches.reserve(req.actor) : undefined);
+
     action(app, 'upload_group_file', async (p, req) => {
       const group = await o.group(req.actor, p);
       const field = text(p, 'folder') !== undefined ? 'folder' : 'folder_id';
       const folder = await o.folderIn(req.actor, group, text(p, field), field);
       const item = await store(o, req.actor, folder, p, { name: text(p, 'name'), expiresAt: deadTime(p), fallback: 'file' });
       return { file_id: String(item.id) };
-    });
+    }, fetching);
 
     action(app, 'upload_private_file', async (p, req) => {
       const recipient = ids.decode(p.user_id);
@@ -96,7 +99,7 @@ export const uploadRoutes =
       const folder = await privateFolder(o, req.actor, recipient);
       const item = await store(o, req.actor, folder, p, { name: text(p, 'name'), expiresAt: deadTime(p), fallback: 'file' });
       return { file_id: String(item.id) };
-    });
+    }, fetching);
 
     action(app, 'get_private_file_url', async (p, req) => {
       const raw = text(p, 'file_id');
@@ -120,7 +123,7 @@ export const uploadRoutes =
         throw new KuraError('unsupported_type', `not an image (${item.mime ?? 'unknown type'})`, { field: 'file' });
       }
       return { file: item.name, url: o.linkUrl(await o.core.links.sign(req.actor, item.id)) };
-    });
+    }, fetching);
 
     // The signed link is the capability: no access_token.
     app.get<{ Params: { id: string } }>(`${DOWNLOAD_PATH}:id`, { config: { auth: 'none' } }, async (req, reply) => {
