@@ -53,16 +53,16 @@ export type OpenCore = Core & {
  * Opens every port (metadata store with migrations, blob store with its start-up clean-up
  * unless `blobs: false`, image engine) and wires the core. `mustExist` refuses to create a new
  * database (admin commands). `now` replaces the clock (tests that let time pass without
- * waiting). Used by `kura serve`, the CLI commands and the tests.
+ * waiting); `memoryDatabase` keeps SQLite in memory (the core's own tests). Used by `kura serve`, the CLI commands and the tests.
  */
 export async function openCore(
   config: KuraConfig,
-  opts: { blobs?: boolean; mustExist?: boolean; images?: 'lazy'; onDatabaseRetry?: (r: ConnectRetry) => void; now?: () => number } = {},
+  opts: { blobs?: boolean; mustExist?: boolean; images?: 'lazy'; onDatabaseRetry?: (r: ConnectRetry) => void; now?: () => number; memoryDatabase?: boolean } = {},
 ): Promise<OpenCore> {
   // Admin commands (mustExist) create nothing, not even DATA_DIR.
   const usesDataDir = !config.databaseUrl || (config.blobStore === 'local' && opts.blobs !== false);
   if (usesDataDir && !opts.mustExist) await checkDataDir(config.dataDir);
-  const database = await openDatabase({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, mustExist: opts.mustExist, connectTimeoutMs: config.dbConnectTimeoutMs, onRetry: opts.onDatabaseRetry }).catch((e: unknown) => {
+  const database = await openDatabase({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, mustExist: opts.mustExist, connectTimeoutMs: config.dbConnectTimeoutMs, onRetry: opts.onDatabaseRetry, memory: opts.memoryDatabase }).catch((e: unknown) => {
     throw config.databaseUrl ? e : dataDirError(config.dataDir, e);
   });
   let blobs: BlobStore;

@@ -36,6 +36,8 @@ export interface OpenOptions {
   connectTimeoutMs?: number;
   /** Told before each retry (start-up logs it). */
   onRetry?: (r: ConnectRetry) => void;
+  /** SQLite in memory instead of `dataDir/kura.db` (the core's own tests: nothing on disk). */
+  memory?: boolean;
 }
 
 export interface ConnectRetry {
@@ -60,19 +62,7 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
     db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
   } else {
     dialect = 'sqlite';
-    if (opts.mustExist && !existsSync(join(opts.dataDir, 'kura.db'))) throw new NoDatabaseError(`no Kura database at ${join(opts.dataDir, 'kura.db')}`);
-    mkdirSync(opts.dataDir, { recursive: true });
-    const file = join(opts.dataDir, 'kura.db');
-    let sqlite: SQLite.Database;
-    try {
-      sqlite = new SQLite(file);
-    } catch (e) {
-      throw new Error(`cannot open the SQLite database ${file}: ${(e as Error).message}`, { cause: e });
-    }
-    sqlite.pragma('journal_mode = WAL');
-    sqlite.pragma('foreign_keys = ON');
-    sqlite.pragma('synchronous = NORMAL');
-    sqlite.pragma('busy_timeout = 10000');
+    const sqlite = sqliteWithPragmas(opts.memory ? new SQLite(':memory:') : openSqliteFile(opts));
     db = new Kysely<Schema>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
   }
   try {
@@ -83,6 +73,29 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
     throw e;
   }
   return { dialect, store: metadataStore(db), db, close: () => db.destroy() };
+}
+
+/** `dataDir/kura.db`, created unless `mustExist`, in WAL mode. */
+function openSqliteFile(opts: OpenOptions): SQLite.Database {
+  if (opts.mustExist && !existsSync(join(opts.dataDir, 'kura.db'))) throw new NoDatabaseError(`no Kura database at ${join(opts.dataDir, 'kura.db')}`);
+  mkdirSync(opts.dataDir, { recursive: true });
+  const file = join(opts.dataDir, 'kura.db');
+  let sqlite: SQLite.Database;
+  try {
+    sqlite = new SQLite(file);
+  } catch (e) {
+    throw new Error(`cannot open the SQLite database ${file}: ${(e as Error).message}`, { cause: e });
+  }
+  sqlite.pragma('journal_mode = WAL');
+  return sqlite;
+}
+
+/** The settings every Kura SQLite connection runs with (WAL is set on files only). */
+function sqliteWithPragmas(sqlite: SQLite.Database): SQLite.Database {
+  sqlite.pragma('foreign_keys = ON');
+  sqlite.pragma('synchronous = NORMAL');
+  sqlite.pragma('busy_timeout = 10000');
+  return sqlite;
 }
 
 /**

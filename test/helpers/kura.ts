@@ -7,6 +7,9 @@ import type { OpenCore } from '../../src/runtime.js';
 import type { DialectFactory } from '../../src/http/shared/dialect.js';
 import { startServer, type RunningServer } from '../../src/server.js';
 import { freshPostgresUrl, type Backend } from './backends.js';
+import { testClock, type TestClock } from './clock.js';
+
+export { testClock, type TestClock };
 
 export interface TestUser {
   id: number;
@@ -29,17 +32,6 @@ export interface TestKura {
 }
 
 let counter = 0;
-
-/** A clock for the core that runs with real time but can be moved ahead (expiries without waiting). */
-export interface TestClock {
-  now(): number;
-  advance(ms: number): void;
-}
-
-export function testClock(): TestClock {
-  let ahead = 0;
-  return { now: () => Date.now() + ahead, advance: (ms) => void (ahead += ms) };
-}
 
 /**
  * A real Kura server on a loopback port, on a fresh data directory (and database).
