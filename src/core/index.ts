@@ -44,6 +44,7 @@ export { FAULT_POINTS, type FaultPoint } from './faults.js';
 export type { Favorite } from './favorites/service.js';
 export { compileFilter, CORE_FIELD_SPECS, FILTER_FIELDS, type FieldSpec, type Filter, type FilterField, type FilterValue } from './filter/filter.js';
 export { newId, newSecret, parseId } from './ids.js';
+export { INT32, INT53, type IntRange, nulAt, outOfRange, refuseNul } from './input.js';
 export { isRaster, MAX_FIT_WIDTH, MAX_THUMBNAIL_SIDE, type Derivative } from './images/derivatives.js';
 export type { FolderTree, MetaPatch, PlaceOptions } from './items/changes.js';
 export type { FileBody } from './items/content.js';

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { badRequest, KuraError } from '../../../core/index.js';
+import { badRequest, KuraError, refuseNul } from '../../../core/index.js';
 import { toKuraError } from '../../shared/errors.js';
 import { paramsOf, type Params } from '../../shared/params.js';
 import { ok } from './envelope.js';
@@ -81,5 +81,6 @@ export function text(p: Params, name: string): string | undefined {
   if (v === undefined || v === null || v === '') return undefined;
   if (typeof v === 'number' && Number.isFinite(v)) return String(v);
   if (typeof v !== 'string') throw badRequest(`${name} must be a string`, { field: name });
+  refuseNul(v, name);
   return v;
 }
