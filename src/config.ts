@@ -51,7 +51,10 @@ export interface KuraConfig {
   readonly jobLeaseSeconds: number;
   /** Seconds a resolved token stays cached in one process (KURA_AUTH_CACHE_SECONDS, default 5). */
   readonly authCacheSeconds: number;
-  /** Seconds to wait for in-flight requests on SIGTERM (KURA_SHUTDOWN_GRACE_SECONDS, default 30). */
+  /**
+   * Seconds to wait for in-flight requests on SIGTERM (KURA_SHUTDOWN_GRACE_SECONDS, default 30);
+   * past them, uploads still arriving are answered 503 with Retry-After, then the process exits.
+   */
   readonly shutdownGraceSeconds: number;
   /**
    * How long a file uploaded to expire unless pinned (social `POST /files`, replaced or

@@ -172,7 +172,7 @@ export class Metrics {
       this.record(req.method, req.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
       // Build the access-log line only when it will be written: this runs on every request.
       if ((req.log as { isLevelEnabled?: (l: string) => boolean }).isLevelEnabled?.('info') !== false) {
-        req.log.info({ reqId: req.id, method: req.method, url: redactUrl(req.url), status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10, ip: req.ip }, 'request');
+        req.log.info({ reqId: req.id, method: req.method, url: redactUrl(req.url, req.routeOptions.config?.secretParams, req.routeOptions.url), status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10, ip: req.ip }, 'request');
       }
       done();
     });
