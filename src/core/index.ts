@@ -188,6 +188,6 @@ export function createCore(ctx: CoreContext): Core {
     health: () => store.ping(),
     gc,
     jobs,
-    fsck: (onProgress) => fsck(store, ctx.blobs, usage, onProgress),
+    fsck: (onProgress) => fsck(store, ctx.blobs, usage, { now: ctx.now(), graceMs: ctx.config.gcGraceSeconds * 1000 }, onProgress),
   };
 }
