@@ -23,7 +23,7 @@ const shareSchema = {
     code: { type: ['string', 'null'], description: 'extraction code of a private share' },
     expiresAt: nullableInt,
     maxDownloads: nullableInt,
-    downloadCount: { type: 'integer' },
+    downloadCount: { type: 'integer', description: 'successful GETs of this share (HEAD does not count)' },
     url: { type: 'string', description: 'download URL (add ?code= for a private share)' },
   },
 } as const;
