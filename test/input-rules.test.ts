@@ -65,6 +65,7 @@ describe.each(backends)('input the databases cannot hold (%s)', (backend) => {
         body: { Data: JSON.stringify({ UpdateInfos: [{ _id: toObjectId(file.id), Description: `a${NUL}b` }] }) },
         anonymous: true,
       },
+      { what: 'OneBot JSON body', method: 'POST', path: `/onebot/create_group_file_folder?access_token=${u.token}`, body: { group_id: '1', name: `a${NUL}b` }, anonymous: true },
       { what: 'media list name=', method: 'GET', path: `/file/list?name=${q(`a${NUL}b`)}`, field: 'name' },
       { what: 'media list etag=', method: 'GET', path: `/file/list?etag=${q(`a${NUL}b`)}`, field: 'etag' },
       { what: 'media list maintype=', method: 'GET', path: `/file/list?maintype=${q(`a${NUL}b`)}`, field: 'maintype' },
@@ -99,10 +100,14 @@ describe.each(backends)('input the databases cannot hold (%s)', (backend) => {
       const res = await send(c);
       const b = await json(res);
       answers.push(`${c.what}: ${res.status}`);
-      // Drive answers with its envelope; the others in the REST shape.
+      // Drive and OneBot answer with their envelopes; the others in the REST shape.
       if (b.error) {
         expect(b.error.code, c.what).toBe('bad_request');
         if (c.field) expect(b.error.details?.field, c.what).toBe(c.field);
+      } else if (b.retcode !== undefined) {
+        expect(b.retcode, c.what).toBe(1400);
+        expect(b.message, c.what).toMatch(/name must not contain NUL/);
+        answers[answers.length - 1] = `${c.what}: ${b.retcode === 1400 ? 400 : b.retcode}`;
       } else expect(b.Code, c.what).toBe(400);
     }
     expect(answers.filter((a) => !a.endsWith(': 400'))).toEqual([]);

@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { KuraConfig } from '../config.js';
 import type { Core } from '../core/index.js';
 import { DIALECTS } from './dialects/index.js';
-import { registerBodyParsers } from './bodies.js';
+import { registerBodyParsers } from './shared/bodies.js';
 import { guardBodyPace } from './body-guard.js';
 import { registerDocs } from './docs.js';
 import { Metrics, scrapeGuard } from './metrics.js';

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler, RouteOptions } from 'fastify';
-import { cutOff, wasCutOff } from './cut-off.js';
+import { cutOff, wasCutOff } from './shared/cut-off.js';
 
 export interface BodyPace {
   /** Length of each window, ms. */
