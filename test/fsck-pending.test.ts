@@ -52,7 +52,7 @@ describe.each(backends)('leftovers inside the GC grace (%s)', (backend) => {
     expect(r.waiting.bytes).toBeGreaterThanOrEqual(refused.length);
     const cli = await run(['gc'], env);
     expect(cli.code, cli.stderr).toBe(0);
-    expect(cli.stdout).toMatch(/skipped, inside the grace period \(KURA_GC_GRACE_SECONDS\), for a later run: .* \(1 of them left by refused or interrupted uploads\), 0 abandoned upload folders/);
+    expect(cli.stdout).toMatch(/\d\.\d KiB in 1 blob waits out the grace period \(KURA_GC_GRACE_SECONDS\) and goes in a later run \(skipped: 1 of them left by refused or interrupted uploads; 0 abandoned upload folders\)/);
     expect(await k.core.blobs.has(sha256(refused))).toBe(true);
   });
 

@@ -27,6 +27,7 @@ export const FILTER_FIELDS = {
   modifiedBy: 'number',
 } as const;
 export type FilterField = keyof typeof FILTER_FIELDS;
+export type FilterValue = string | number | boolean;
 
 /**
  * The integers each number field's column holds (store/migrations): a value outside is a
@@ -35,7 +36,6 @@ export type FilterField = keyof typeof FILTER_FIELDS;
  */
 const RANGES: Partial<Record<FilterField, IntRange>> = { version: INT32 };
 const rangeOf = (f: FilterField): IntRange => RANGES[f] ?? INT53;
-export type FilterValue = string | number | boolean;
 
 /** How a dialect's property name maps onto a core field, and how its values read. */
 export interface FieldSpec {

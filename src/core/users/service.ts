@@ -43,7 +43,7 @@ export const FAILED_LOGINS_PER_ACCOUNT: Rule = { name: 'login-fail-user', limit:
 
 const USERNAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
-/** Characters a password needs besides its username. */
+/** The fewest characters of a password, and of what is left of it without its username. */
 const MIN_PASSWORD = 8;
 
 /**
