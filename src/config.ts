@@ -56,7 +56,10 @@ export interface KuraConfig {
   readonly jobLeaseSeconds: number;
   /** Seconds a resolved token stays cached in one process (KURA_AUTH_CACHE_SECONDS, default 5). */
   readonly authCacheSeconds: number;
-  /** Seconds to wait for in-flight requests on SIGTERM (KURA_SHUTDOWN_GRACE_SECONDS, default 30). */
+  /**
+   * Seconds to wait for in-flight requests on SIGTERM (KURA_SHUTDOWN_GRACE_SECONDS, default 30);
+   * past them, uploads still arriving are answered 503 with Retry-After, then the process exits.
+   */
   readonly shutdownGraceSeconds: number;
   /**
    * How long a file uploaded to expire unless pinned (social `POST /files`, replaced or
@@ -221,7 +224,10 @@ export class ConfigError extends Error {
 
 const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, k: 1024, kb: 1024, kib: 1024, m: 1024 ** 2, mb: 1024 ** 2, mib: 1024 ** 2, g: 1024 ** 3, gb: 1024 ** 3, gib: 1024 ** 3, t: 1024 ** 4, tb: 1024 ** 4, tib: 1024 ** 4 };
 
-/** "10GiB", "512m", "1048576" → bytes; undefined when malformed. */
+/**
+ * "10GiB", "512m", "1048576" → bytes; undefined when malformed. Every unit is binary,
+ * however spelled: `10GB` is 10 GiB (README says so).
+ */
 export function parseSize(v: string): number | undefined {
   const m = /^\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*$/.exec(v);
   if (!m) return undefined;
@@ -281,7 +287,7 @@ function size(env: Env, name: string, def: number): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return def;
   const n = parseSize(raw);
-  if (n === undefined || n < 1) throw new ConfigError(name, `expected a size such as 1048576 or 10GiB, got "${raw}"`);
+  if (n === undefined || n < 1) throw new ConfigError(name, `expected a size such as 1048576 or 10GiB (units are binary: 10GB = 10GiB), got "${raw}"`);
   return n;
 }
 
@@ -457,7 +463,7 @@ export function loadConfig(rawEnv: Env = process.env): KuraConfig {
   let uploadMaxBytes = 10 * 1024 ** 3;
   if (env.UPLOAD_MAX_BYTES) {
     const n = parseSize(env.UPLOAD_MAX_BYTES);
-    if (n === undefined || n < 1) throw new ConfigError('UPLOAD_MAX_BYTES', `expected a size such as 1048576 or 10GiB, got "${env.UPLOAD_MAX_BYTES}"`);
+    if (n === undefined || n < 1) throw new ConfigError('UPLOAD_MAX_BYTES', `expected a size such as 1048576 or 10GiB (units are binary: 10GB = 10GiB), got "${env.UPLOAD_MAX_BYTES}"`);
     uploadMaxBytes = n;
   }
   const uploadPendingBytesPerUser = size(env, 'KURA_UPLOAD_PENDING_BYTES_PER_USER', Math.min(4 * uploadMaxBytes, Number.MAX_SAFE_INTEGER));

@@ -1,7 +1,8 @@
-import { mkdir, realpath, rm, writeFile } from 'node:fs/promises';
+import { realpath, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { dataDirOverlap, overlaps, type KuraConfig } from './config.js';
 import { LocalBlobStore } from './blobs/local.js';
+import { makeDirs } from './dirs.js';
 import { createCore, type BlobStore, type Core, type ImageEngine, type ImageInfo, type ImageRecipe, type ImageSource } from './core/index.js';
 import type { SharpImages } from './media/images.js';
 import { openDatabase, type ConnectRetry, type Database } from './store/db.js';
@@ -92,13 +93,14 @@ export async function openCore(
 }
 
 /**
- * DATA_DIR must be a directory Kura can write (SQLite, local blobs): created if missing, then
- * a probe file written and removed, so a wrong path or mount fails at start with a message
- * naming DATA_DIR and the path, not at the first upload.
+ * DATA_DIR must be a directory Kura can write (SQLite, local blobs): created if missing (each
+ * level once: `/proc/x` fails at once instead of spinning), then a probe file written and
+ * removed, so a wrong path or mount fails at start with a message naming DATA_DIR, the path
+ * and the reason, not at the first upload.
  */
 async function checkDataDir(dataDir: string): Promise<void> {
   try {
-    await mkdir(dataDir, { recursive: true });
+    await makeDirs(dataDir);
     const probe = join(dataDir, `.kura-write-test-${process.pid}`);
     await writeFile(probe, '');
     await rm(probe, { force: true });

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { describeBlobStore, describeDatabase, type KuraConfig } from './config.js';
 import { buildApp, type AppDeps } from './http/app.js';
+import { cutOffBodies } from './http/body-guard.js';
 import { tuneHeapForServing } from './heap-tuning.js';
 import { createLogger } from './logging.js';
 import { checkLocalUploadDirs, openCore, type OpenCore } from './runtime.js';
@@ -14,7 +15,16 @@ export interface RunningServer {
   url: string;
   /** Stops accepting connections, lets in-flight requests finish, closes the stores. */
   stop(): Promise<void>;
+  /**
+   * Answers every request whose body is still arriving (an upload) with 503 and
+   * `Retry-After`, closing its connection, and resolves with how many once the answers are
+   * written (a shutdown past its grace, before the process exits).
+   */
+  cutOff(): Promise<number>;
 }
+
+/** What a cut-off upload is told to wait before it tries again (another node, or this one restarted). */
+const RETRY_AFTER_SECONDS = 5;
 
 export async function startServer(config: KuraConfig, opts: Omit<AppDeps, 'core'> & { onDatabaseRetry?: (r: ConnectRetry) => void; now?: () => number } = {}): Promise<RunningServer> {
   const core = await openCore(config, { onDatabaseRetry: opts.onDatabaseRetry, now: opts.now });
@@ -65,6 +75,7 @@ export async function startServer(config: KuraConfig, opts: Omit<AppDeps, 'core'
         await jobs;
         await core.close();
       })()),
+    cutOff: () => cutOffBodies(app, RETRY_AFTER_SECONDS),
   };
 }
 
@@ -84,9 +95,15 @@ export async function serve(config: KuraConfig, logger?: Logger): Promise<void> 
   });
   const shutdown = (signal: string) => {
     log.info({ signal }, 'shutting down: draining in-flight requests');
+    // Past the grace, uploads still arriving are answered (503, Retry-After) and logged, not cut mid-body.
     const force = setTimeout(() => {
-      log.error('in-flight requests did not finish in time; exiting');
-      process.exit(1);
+      void server.cutOff().then(
+        (n) => {
+          log.error({ answered503: n }, `in-flight requests did not finish within KURA_SHUTDOWN_GRACE_SECONDS (${config.shutdownGraceSeconds}); exiting`);
+          process.exit(1);
+        },
+        () => process.exit(1),
+      );
     }, config.shutdownGraceSeconds * 1000);
     force.unref();
     server.stop().then(

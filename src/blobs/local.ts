@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import { type BlobStore, type ByteRange, KuraError, type PieceOptions, type PieceRef, type StagedBlob, type StageOptions, type StoredBlob, type StoredPiece, type StoredSession } from '../core/index.js';
+import { makeDirs } from '../dirs.js';
 import { feed, Ingest } from './ingest.js';
 import { AlignedSlabs, DirectSink } from './direct-sink.js';
 import { digestInPlace, InPlaceSink, RunningDigests } from './local-pieces.js';
@@ -108,12 +109,13 @@ export class LocalBlobStore implements BlobStore {
   }
 
   async init(): Promise<void> {
-    await mkdir(this.objects, { recursive: true });
-    await mkdir(this.staging, { recursive: true });
-    await mkdir(this.uploads, { recursive: true });
+    // Each level made once (a root such as /proc/x fails at once instead of spinning).
+    await makeDirs(this.objects);
+    await makeDirs(this.staging);
+    await makeDirs(this.uploads);
     // Whatever is here was on its way out when a process stopped.
     await rm(this.discarded, { recursive: true, force: true });
-    await mkdir(this.discarded, { recursive: true });
+    await makeDirs(this.discarded);
     // A file of "our" pid that predates this process is from an earlier process that had the
     // same pid — usual in containers, where the server is always pid 1. The margin covers
     // coarse filesystem timestamps.

@@ -45,6 +45,7 @@ export { FAULT_POINTS, type FaultPoint } from './faults.js';
 export type { Favorite } from './favorites/service.js';
 export { compileFilter, CORE_FIELD_SPECS, FILTER_FIELDS, type FieldSpec, type Filter, type FilterField, type FilterValue } from './filter/filter.js';
 export { newId, newSecret, parseId } from './ids.js';
+export { INT32, INT53, type IntRange, nulAt, outOfRange, refuseNul } from './input.js';
 export { isRaster, MAX_FIT_WIDTH, MAX_THUMBNAIL_SIDE, renderSubject, thumbnailRenders, type Derivative } from './images/derivatives.js';
 export { answersAsIs, KEPT_SPECS, LADDER, ladderStep, MAX_DERIVATIVES_PER_SOURCE, stepAtLeast, WEB_COPY } from './images/ladder.js';
 export type { FolderTree, MetaPatch, PlaceOptions } from './items/changes.js';
@@ -196,6 +197,6 @@ export function createCore(ctx: CoreContext): Core {
     health: () => store.ping(),
     gc,
     jobs,
-    fsck: (onProgress) => fsck(store, ctx.blobs, usage, onProgress),
+    fsck: (onProgress) => fsck(store, ctx.blobs, usage, { now: ctx.now(), graceMs: ctx.config.gcGraceSeconds * 1000 }, onProgress),
   };
 }

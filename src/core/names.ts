@@ -2,11 +2,12 @@ import { badRequest } from './errors.js';
 
 /**
  * Characters a name may not hold: C0 and C1 controls (U+0085 included), line and paragraph
- * separators, the bidirectional embeddings, overrides and isolates (U+202E would make
- * `gpj.exe` show as `exe.jpg`), and the byte-order mark.
+ * separators, the bidirectional marks (U+200E, U+200F, U+061C: invisible, they reorder what
+ * follows), embeddings, overrides and isolates (U+202E would make `gpj.exe` show as
+ * `exe.jpg`), and the byte-order mark.
  */
 // eslint-disable-next-line no-control-regex
-const FORBIDDEN = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/;
+const FORBIDDEN = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/;
 /** A UTF-16 surrogate without its other half: not a character at all. */
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { KuraConfig } from '../config.js';
 import type { Core } from '../core/index.js';
 import { DIALECTS } from './dialects/index.js';
+import { registerBodyParsers } from './shared/bodies.js';
 import { guardBodyPace } from './body-guard.js';
 import { registerDocs } from './docs.js';
 import { Metrics, scrapeGuard } from './metrics.js';
@@ -24,6 +25,9 @@ export interface AppDeps {
 
 const isLogger = (l: AppDeps['logger']): l is Logger => typeof l === 'object' && typeof (l as Logger).child === 'function';
 
+/** JSON and form bodies (uploads stream past this). */
+const BODY_LIMIT = 1024 * 1024;
+
 const trustHops = (n: number) => (_address: string, hop: number) => hop < n;
 
 /** Builds the HTTP application: every dialect mounted on one core. */
@@ -36,7 +40,7 @@ export async function buildApp(config: KuraConfig, deps: AppDeps): Promise<Fasti
     // No child logger per request (pino serialises its bindings each time: a quarter of a
     // small GET's cost); the lines Kura writes about a request carry `reqId` themselves.
     childLoggerFactory: (logger) => logger,
-    bodyLimit: 1024 * 1024,
+    bodyLimit: BODY_LIMIT,
     // A hop count trusts that many proxies nearest to Kura; addresses trust exactly those.
     trustProxy: typeof config.trustProxy === 'number' ? trustHops(config.trustProxy) : config.trustProxy,
     routerOptions: { maxParamLength: 512 },
@@ -46,12 +50,7 @@ export async function buildApp(config: KuraConfig, deps: AppDeps): Promise<Fasti
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
   });
 
-  // Uploads are streamed by the handlers themselves: leave these bodies unread.
-  app.addContentTypeParser(['multipart/form-data', 'application/octet-stream'], (_req, _payload, done) => done(null));
-  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 1024 * 1024 }, (_req, body, done) => {
-    done(null, Object.fromEntries(new URLSearchParams(body as string)));
-  });
-  app.addContentTypeParser('*', (_req, _payload, done) => done(null));
+  registerBodyParsers(app, BODY_LIMIT);
 
   const metrics = new Metrics(deps.core);
   metrics.register(app);

@@ -169,10 +169,12 @@ export class Metrics {
 
   register(app: FastifyInstance): void {
     app.addHook('onResponse', (req, reply, done) => {
-      this.record(req.method, req.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
+      // One read: Fastify builds routeOptions anew each time.
+      const route = req.routeOptions;
+      this.record(req.method, route.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
       // Build the access-log line only when it will be written: this runs on every request.
       if ((req.log as { isLevelEnabled?: (l: string) => boolean }).isLevelEnabled?.('info') !== false) {
-        req.log.info({ reqId: req.id, method: req.method, url: redactUrl(req.url), status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10, ip: req.ip }, 'request');
+        req.log.info({ reqId: req.id, method: req.method, url: redactUrl(req.url, route.config?.secretParams, route.url), status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10, ip: req.ip }, 'request');
       }
       done();
     });

@@ -1,9 +1,10 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, sql, SqliteDialect } from 'kysely';
 import pg from 'pg';
 import type { MetadataStore } from '../core/index.js';
+import { makeDirs } from '../dirs.js';
 import { metadataStore } from './metadata.js';
 import { migrationProvider } from './migrations/index.js';
 import type { Schema } from './schema.js';
@@ -62,7 +63,7 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
     db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
   } else {
     dialect = 'sqlite';
-    const sqlite = sqliteWithPragmas(opts.memory ? new SQLite(':memory:') : openSqliteFile(opts));
+    const sqlite = sqliteWithPragmas(opts.memory ? new SQLite(':memory:') : await openSqliteFile(opts));
     db = new Kysely<Schema>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
   }
   try {
@@ -76,9 +77,9 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
 }
 
 /** `dataDir/kura.db`, created unless `mustExist`, in WAL mode. */
-function openSqliteFile(opts: OpenOptions): SQLite.Database {
+async function openSqliteFile(opts: OpenOptions): Promise<SQLite.Database> {
   if (opts.mustExist && !existsSync(join(opts.dataDir, 'kura.db'))) throw new NoDatabaseError(`no Kura database at ${join(opts.dataDir, 'kura.db')}`);
-  mkdirSync(opts.dataDir, { recursive: true });
+  await makeDirs(opts.dataDir);
   const file = join(opts.dataDir, 'kura.db');
   let sqlite: SQLite.Database;
   try {

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -112,5 +113,26 @@ describe('deploy/kura.service', () => {
     expect(env.DATA_DIR).toBe('/var/lib/kura');
     expect(unit).toMatch(/^StateDirectory=kura$/m);
     expect(() => loadConfig(env)).not.toThrow();
+  });
+
+  // Issue 20, item 19: the steps named deploy/… (not where an npm install keeps it) and
+  // installed into /etc/kura, which nothing made.
+  it("its header's steps use the files where an npm install keeps them, and make /etc/kura first", async () => {
+    const unit = await read('deploy/kura.service');
+    const pkg = JSON.parse(await read('package.json')) as { name: string };
+    const steps = unit
+      .split('\n')
+      .filter((l) => /^# {3}\S/.test(l))
+      .map((l) => l.slice(4));
+    const deployPaths = steps.flatMap((s) => [...s.matchAll(/(\S*)deploy\/(\S+)/g)]);
+    expect(deployPaths.length).toBeGreaterThanOrEqual(2);
+    for (const m of deployPaths) {
+      expect(m[1], m[0]).toBe(`node_modules/${pkg.name}/`);
+      expect(existsSync(join(ROOT, 'deploy', m[2])), m[0]).toBe(true);
+    }
+    expect(steps.findIndex((s) => s.includes('cd /opt/kura'))).toBeLessThan(steps.findIndex((s) => s.includes('deploy/')));
+    const made = steps.findIndex((s) => /^(install -d\b.*|mkdir -p) \/etc\/kura\b/.test(s));
+    expect(made, 'a step makes /etc/kura').toBeGreaterThanOrEqual(0);
+    expect(made).toBeLessThan(steps.findIndex((s) => s.includes('/etc/kura/kura.env')));
   });
 });

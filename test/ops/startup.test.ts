@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { createConnection, createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -184,6 +185,16 @@ describe('DATA_DIR problems at start name DATA_DIR and the path', () => {
     const k = spawnKura(['serve'], { DATA_DIR: join(file, 'data'), PORT: '0' });
     expect(await k.exited).toBe(1);
     expect(k.stderr()).toContain(`kura: cannot use DATA_DIR=${join(file, 'data')}: ENOTDIR: not a directory, mkdir '${join(file, 'data')}'`);
+  });
+
+  // Node's recursive mkdir spun at 100% CPU with no output there (issue 20, item 18).
+  it.skipIf(!existsSync('/proc/self'))('a place that refuses new directories (/proc/x): fails at once, serve and init alike', async () => {
+    const k = spawnKura(['serve'], { DATA_DIR: '/proc/x', PORT: '0' });
+    expect(await k.exited).toBe(1);
+    expect(k.stderr().trim()).toBe("kura: cannot use DATA_DIR=/proc/x: ENOENT: no such file or directory, mkdir '/proc/x'");
+    const init = await run(['user', 'add', 'root', '--password', 'correct horse battery', '--admin', '--init'], { DATA_DIR: '/proc/x/deeper/data' });
+    expect(init.code).not.toBe(0);
+    expect(init.stderr).toContain("cannot use DATA_DIR=/proc/x/deeper/data: ENOENT: no such file or directory, mkdir '/proc/x'");
   });
 
   it('the SQLite file cannot be opened', async () => {

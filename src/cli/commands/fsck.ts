@@ -1,13 +1,13 @@
 import { SingleBar, Presets } from 'cli-progress';
 import type { Command } from 'commander';
 import { makeOut } from '../output.js';
-import { count } from '../units.js';
+import { count, humanBytes } from '../units.js';
 import { withCore } from './with-core.js';
 
 export function fsckCommand(program: Command): void {
   program
     .command('fsck')
-    .description('verify every stored blob against its SHA-256 and the metadata, and usage counters against a recount; reports, fixes nothing')
+    .description('verify every stored blob against its SHA-256 and the metadata, and usage counters against a recount; reports, fixes nothing; exits 3 when it finds a problem (leftovers younger than the GC grace are pending, not problems)')
     .option('--json', 'machine-readable output')
     .action(async (o: { json?: boolean }) => {
       await withCore(async (core) => {
@@ -22,6 +22,7 @@ export function fsckCommand(program: Command): void {
           bar.update(done);
         });
         bar?.stop();
+        const { pending } = result;
         makeOut(!!o.json).print({ ok: result.problems.length === 0, ...result }, () =>
           [
             `checked ${count(result.checked, 'blob')}: ${result.problems.length === 0 ? 'no problems' : count(result.problems.length, 'problem')}`,
@@ -29,8 +30,14 @@ export function fsckCommand(program: Command): void {
               `${p.problem} ${p.hash}: ${p.detail}`,
               ...(p.affects ?? []).map((a) => `    affects ${a.path === '/' ? `space "${a.space}"` : `"${a.path}" in space "${a.space}"`}`),
             ]),
+            ...(pending.objects + pending.uploads > 0
+              ? [
+                  `pending (not a problem): ${humanBytes(pending.bytes)} in ${count(pending.objects, 'object')} no file names (left by uploads refused or interrupted) and ${count(pending.uploads, 'abandoned upload folder')}, younger than the GC grace (KURA_GC_GRACE_SECONDS); GC removes them after it`,
+                ]
+              : []),
           ].join('\n'),
         );
+        // Pending leftovers are the normal wake of refused uploads: only problems fail.
         if (result.problems.length > 0) process.exitCode = 3;
       });
     });

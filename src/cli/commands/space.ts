@@ -24,7 +24,7 @@ function limit(raw: string | undefined, what: string): number | null | undefined
   if (raw === undefined) return undefined;
   if (raw === 'none' || raw === 'unlimited') return null;
   const n = what === 'bytes' ? parseSize(raw) : /^\d+$/.test(raw) ? Number(raw) : undefined;
-  if (n === undefined) throw new KuraError('bad_request', `--${what} must be a ${what === 'bytes' ? 'size such as 10GiB' : 'whole number'} or "none"`);
+  if (n === undefined) throw new KuraError('bad_request', `--${what} must be a ${what === 'bytes' ? 'size such as 10GiB (binary units: 10GB = 10GiB)' : 'whole number'} or "none"`);
   return n;
 }
 
@@ -152,7 +152,7 @@ export function spaceCommands(program: Command): void {
   space
     .command('quota <space>')
     .description('set the quota of a space ("none" for unlimited)')
-    .option('--bytes <size>', 'largest total size, e.g. 10GiB')
+    .option('--bytes <size>', 'largest total size, e.g. 10GiB (units are binary: 10GB = 10GiB = 10 × 1024³ bytes)')
     .option('--files <n>', 'most files')
     .option('--json', 'machine-readable output')
     .action(async (raw: string, o: { bytes?: string; files?: string; json?: boolean }) => {

@@ -1,6 +1,7 @@
 import type { ExpressionNode } from '@rsql/ast';
 import { parse } from '@rsql/parser';
 import { badRequest } from '../errors.js';
+import { INT32, INT53, outOfRange, type IntRange } from '../input.js';
 import type { Item } from '../items/view.js';
 
 /** Item fields a filter may test, with their value types. */
@@ -27,6 +28,14 @@ export const FILTER_FIELDS = {
 } as const;
 export type FilterField = keyof typeof FILTER_FIELDS;
 export type FilterValue = string | number | boolean;
+
+/**
+ * The integers each number field's column holds (store/migrations): a value outside is a
+ * 400, never a comparison the database refuses. Versions are 32-bit; the rest are bigint,
+ * read as exact JavaScript numbers.
+ */
+const RANGES: Partial<Record<FilterField, IntRange>> = { version: INT32 };
+const rangeOf = (f: FilterField): IntRange => RANGES[f] ?? INT53;
 
 /** How a dialect's property name maps onto a core field, and how its values read. */
 export interface FieldSpec {
@@ -73,6 +82,7 @@ function defaultParse(field: FilterField, raw: string): FilterValue {
  */
 export function compileFilter(expression: string, fields: Record<string, FieldSpec>, param = 'Search'): Filter {
   if (expression.length > 4096) throw badRequest(`${param} is longer than 4096 characters`, { field: param });
+  if (expression.includes('\u0000')) throw badRequest(`${param} must not contain NUL (U+0000) characters`, { field: param });
   let ast: ExpressionNode;
   try {
     ast = parse(expression);
@@ -92,11 +102,16 @@ export function compileFilter(expression: string, fields: Record<string, FieldSp
     if (!op) throw badRequest(`${param}: unsupported operator "${n.operator}" after "${name}" at position ${at(name)}`, { field: param, position: at(name) });
     const raws = Array.isArray(n.right.value) ? n.right.value : [n.right.value];
     const values = raws.map((raw) => {
+      let v: FilterValue;
       try {
-        return spec.parse ? spec.parse(raw) : defaultParse(spec.field, raw);
+        v = spec.parse ? spec.parse(raw) : defaultParse(spec.field, raw);
       } catch (e) {
         throw badRequest(`${param}: bad value "${raw}" for "${name}" at position ${at(name)}: ${(e as Error).message}`, { field: param, position: at(name) });
       }
+      // Whatever a dialect's parser made of it (a date, a version counted from 0).
+      const wrong = FILTER_FIELDS[spec.field] === 'number' ? (typeof v === 'number' ? outOfRange(v, rangeOf(spec.field)) : 'expected a number') : undefined;
+      if (wrong) throw badRequest(`${param}: bad value "${raw}" for "${name}" at position ${at(name)}: ${wrong}`, { field: param, position: at(name) });
+      return v;
     });
     const text = FILTER_FIELDS[spec.field] === 'string';
     const wildcard = text && (op === '==' || op === '!=') && typeof values[0] === 'string' && (values[0] as string).includes('*');

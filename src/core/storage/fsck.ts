@@ -39,16 +39,31 @@ async function affected(store: MetadataStore, hash: string): Promise<AffectedFil
 export interface FsckReport {
   checked: number;
   problems: FsckProblem[];
+  /**
+   * Leftovers younger than the GC grace, which GC removes once it has passed: no problem
+   * (an upload refused by the quota, or interrupted, leaves its committed object behind;
+   * an upload finishing right now has not written its row yet). Objects no row names (and
+   * their bytes), and piece folders whose session is gone.
+   */
+  pending: { objects: number; bytes: number; uploads: number };
+}
+
+/** When fsck runs and how long GC leaves unreferenced content alone (KURA_GC_GRACE_SECONDS). */
+export interface FsckClock {
+  now: number;
+  graceMs: number;
 }
 
 /**
  * Verifies every blob against its SHA-256 and the metadata's references, lists objects no
- * row names, and recounts every space's usage. Reports, never fixes: repairs are a
- * decision for a person.
+ * row names (problems once older than the GC grace, pending before), and recounts every
+ * space's usage. Reports, never fixes: repairs are a decision for a person.
  */
-export async function fsck(store: MetadataStore, blobs: BlobStore, usage: UsageService, onProgress?: (done: number, total: number) => void): Promise<FsckReport> {
+export async function fsck(store: MetadataStore, blobs: BlobStore, usage: UsageService, clock: FsckClock, onProgress?: (done: number, total: number) => void): Promise<FsckReport> {
   const total = await store.blobs.count();
   const problems: FsckProblem[] = [];
+  const pending = { objects: 0, bytes: 0, uploads: 0 };
+  const young = (modifiedAt: number) => modifiedAt >= clock.now - clock.graceMs;
   const known = new Set<string>();
   let checked = 0;
   for (let after = ''; ; ) {
@@ -77,18 +92,26 @@ export async function fsck(store: MetadataStore, blobs: BlobStore, usage: UsageS
     }
   }
   for await (const o of blobs.list()) {
-    if (!known.has(o.hash)) problems.push({ hash: o.hash, problem: 'orphan_object', detail: `${o.size} bytes in the store with no metadata (left by an interrupted upload; GC-able)` });
+    if (known.has(o.hash)) continue;
+    if (young(o.modifiedAt)) {
+      pending.objects++;
+      pending.bytes += o.size;
+    } else problems.push({ hash: o.hash, problem: 'orphan_object', detail: `${o.size} bytes in the store with no metadata, older than the GC grace (left by a refused or interrupted upload; GC-able)` });
   }
   for (const p of problems) if (p.problem !== 'orphan_object') p.affects = await affected(store, p.hash);
   // Pieces of resumable uploads whose session row is gone (a crash between the two deletions).
-  let sessions: string[] = [];
+  let sessions: { session: string; modifiedAt: number }[] = [];
   const unknownSessions = async () => {
-    const known = await store.uploads.known(sessions);
-    for (const id of sessions) if (!known.has(id)) problems.push({ hash: `upload:${id}`, problem: 'orphan_pieces', detail: 'pieces of a resumable upload with no session (GC-able)' });
+    const known = await store.uploads.known(sessions.map((s) => s.session));
+    for (const s of sessions) {
+      if (known.has(s.session)) continue;
+      if (young(s.modifiedAt)) pending.uploads++;
+      else problems.push({ hash: `upload:${s.session}`, problem: 'orphan_pieces', detail: 'pieces of a resumable upload with no session, older than the GC grace (GC-able)' });
+    }
     sessions = [];
   };
   for await (const p of blobs.pieceSessions()) {
-    sessions.push(p.session);
+    sessions.push(p);
     if (sessions.length >= 500) await unknownSessions();
   }
   await unknownSessions();
@@ -96,5 +119,5 @@ export async function fsck(store: MetadataStore, blobs: BlobStore, usage: UsageS
     const space = await store.spaces.byId(d.spaceId);
     problems.push({ hash: `space:${d.spaceId}`, problem: 'usage_mismatch', detail: d.detail, affects: [{ spaceId: d.spaceId, space: space?.name ?? '?', path: '/' }] });
   }
-  return { checked, problems };
+  return { checked, problems, pending };
 }

@@ -10,8 +10,13 @@ export interface GcReport {
   sessions: number;
   /** Items deleted for good because their `expires_at` had passed (storage/expiry.ts). */
   expired: number;
-  /** Unreferenced content still inside the grace period: a later run deletes it. */
-  waiting: { blobs: number; bytes: number };
+  /**
+   * What this run skipped because it is still inside the grace period (a later run deletes
+   * it): unreferenced blobs and their bytes, of them `orphans` objects no row names (an
+   * upload refused by the quota or interrupted after its commit), and `sessions` piece
+   * folders whose session is gone.
+   */
+  waiting: { blobs: number; bytes: number; orphans: number; sessions: number };
 }
 
 const PAGE = 500;
@@ -40,7 +45,8 @@ async function inParallel<T>(items: T[], limit: number, fn: (item: T) => Promise
  */
 export async function collectGarbage(store: MetadataStore, blobs: BlobStore, now: number, graceMs: number): Promise<GcReport> {
   const before = now - graceMs;
-  const report: GcReport = { deleted: 0, bytes: 0, orphans: 0, sessions: 0, expired: 0, waiting: { blobs: 0, bytes: 0 } };
+  const report: GcReport = { deleted: 0, bytes: 0, orphans: 0, sessions: 0, expired: 0, waiting: { blobs: 0, bytes: 0, orphans: 0, sessions: 0 } };
+  const young = { orphans: 0, bytes: 0, sessions: 0 };
   // Each batch costs a few statements, not a few per blob: with 10,000 expired uploads the
   // per-blob round trips were most of a GC run.
   const remove = async (victims: { hash: string; size: number }[]) => {
@@ -73,39 +79,49 @@ export async function collectGarbage(store: MetadataStore, blobs: BlobStore, now
     await remove(await store.blobs.markDeleting(batch.map((b) => b.hash), before));
     if (batch.length < PAGE) break;
   }
-  const orphans = async (page: { hash: string; size: number }[]) => {
+  // Objects no row names: removed once older than the grace, counted as waiting before.
+  const orphans = async (page: { hash: string; size: number; modifiedAt: number }[]) => {
     const known = await store.blobs.known(page.map((o) => o.hash));
     const victims: { hash: string; size: number }[] = [];
-    for (const o of page) if (!known.has(o.hash) && (await store.blobs.markOrphanDeleting(o.hash, o.size, now))) victims.push(o);
+    for (const o of page) {
+      if (known.has(o.hash)) continue;
+      if (o.modifiedAt >= before) {
+        young.orphans++;
+        young.bytes += o.size;
+      } else if (await store.blobs.markOrphanDeleting(o.hash, o.size, now)) victims.push(o);
+    }
     await remove(victims);
     report.orphans += victims.length;
   };
-  let page: { hash: string; size: number }[] = [];
+  let page: { hash: string; size: number; modifiedAt: number }[] = [];
   for await (const o of blobs.list()) {
-    if (o.modifiedAt >= before) continue;
     page.push(o);
     if (page.length < PAGE) continue;
     await orphans(page);
     page = [];
   }
   await orphans(page);
-  let sessions: string[] = [];
-  const dropSessions = async (ids: string[]) => {
-    const known = await store.uploads.known(ids);
-    for (const id of ids) {
-      if (known.has(id)) continue;
-      await blobs.deletePieces(id);
+  let sessions: { session: string; modifiedAt: number }[] = [];
+  const dropSessions = async (page: { session: string; modifiedAt: number }[]) => {
+    const known = await store.uploads.known(page.map((s) => s.session));
+    for (const s of page) {
+      if (known.has(s.session)) continue;
+      if (s.modifiedAt >= before) {
+        young.sessions++;
+        continue;
+      }
+      await blobs.deletePieces(s.session);
       report.sessions++;
     }
   };
   for await (const s of blobs.pieceSessions()) {
-    if (s.modifiedAt >= before) continue;
-    sessions.push(s.session);
+    sessions.push(s);
     if (sessions.length < PAGE) continue;
     await dropSessions(sessions);
     sessions = [];
   }
   await dropSessions(sessions);
-  report.waiting = await store.blobs.waiting(before);
+  const rows = await store.blobs.waiting(before);
+  report.waiting = { blobs: rows.blobs + young.orphans, bytes: rows.bytes + young.bytes, orphans: young.orphans, sessions: young.sessions };
   return report;
 }

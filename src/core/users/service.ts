@@ -54,11 +54,22 @@ export interface AccountPolicy {
 
 const USERNAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
-export function checkPassword(p: unknown): string {
+/** The fewest characters of a password, and of what is left of it without its username. */
+const MIN_PASSWORD = 8;
+
+/**
+ * A password of 8 to 1024 characters that is not common, not one repeated character, not
+ * blank, and (given the username) keeps 8 characters once every copy of the username (in
+ * any case) is taken out: `weak6weak6` or `alice2024` for `alice` are refused.
+ */
+export function checkPassword(p: unknown, username?: string): string {
   if (typeof p !== 'string') throw badRequest('password must be a string', { field: 'password' });
-  if (p.length < 8) throw badRequest('password must have at least 8 characters', { field: 'password' });
+  if (p.length < MIN_PASSWORD) throw badRequest(`password must have at least ${MIN_PASSWORD} characters`, { field: 'password' });
   if (p.length > 1024) throw badRequest('password is longer than 1024 characters', { field: 'password' });
   if (isCommonPassword(p)) throw badRequest('password is too easy to guess (a common password, one repeated character, or only spaces)', { field: 'password' });
+  if (username && p.toLowerCase().split(username.toLowerCase()).join('').length < MIN_PASSWORD) {
+    throw badRequest(`password is too easy to guess: it needs ${MIN_PASSWORD} characters besides the username`, { field: 'password' });
+  }
   return p;
 }
 
@@ -95,7 +106,7 @@ export class UserService {
     if (typeof input.username !== 'string' || !USERNAME.test(input.username)) {
       throw badRequest('username must be 1–64 letters, digits, ".", "_" or "-", starting with a letter or digit', { field: 'username' });
     }
-    const password = checkPassword(input.password);
+    const password = checkPassword(input.password, input.username);
     const email = optionalText(input.email, 'email', 255);
     if (email && !/^[^\s@]+@[^\s@]+$/.test(email)) throw badRequest('email is not an e-mail address', { field: 'email' });
     const role = input.role ?? 'user';
@@ -184,8 +195,14 @@ export class UserService {
     if (typeof username !== 'string' || typeof password !== 'string' || username.length > 64 || password.length > 1024) {
       throw badRequest('username and password must be strings');
     }
-    const account = username.toLowerCase();
     if (opts.client) await this.limiter.check(FAILED_LOGINS_PER_CLIENT, opts.client);
+    // No account has such a name (any face, Basic credentials included): counted against
+    // the address only, and never looked up (a NUL would be an error on PostgreSQL).
+    if (!USERNAME.test(username)) {
+      if (opts.client) await this.limiter.record(FAILED_LOGINS_PER_CLIENT, opts.client);
+      throw new KuraError('unauthorized', 'wrong username or password', { credential: 'invalid' });
+    }
+    const account = username.toLowerCase();
     await this.limiter.check(FAILED_LOGINS_PER_ACCOUNT, account);
     const r = await this.store.users.byName(username);
     const ok = r ? await verifyPassword(r.password_hash, password) : (await burnVerify(password), false);
@@ -198,8 +215,8 @@ export class UserService {
   }
 
   async setPassword(id: number, password: string): Promise<void> {
-    await this.get(id);
-    const hash = await hashPassword(checkPassword(password));
+    const user = await this.get(id);
+    const hash = await hashPassword(checkPassword(password, user.username));
     if (!(await this.store.users.setPasswordHash(id, hash))) throw new KuraError('not_found', 'user not found');
   }
 

@@ -4,6 +4,7 @@ import type { Core } from '../../core/index.js';
 import { Callers, installCallers } from './caller.js';
 import type { CredentialStrategy } from './credentials.js';
 import { renderErrorsWith, type ErrorRenderer } from './errors.js';
+import { boundIntegers } from './integers.js';
 import type { DialectDocs } from './openapi.js';
 
 /**
@@ -42,7 +43,8 @@ export type DialectFactory = (core: Core, config: KuraConfig) => Dialect;
 
 /**
  * Mounts a dialect under its prefix in its own encapsulated Fastify context: its error
- * renderer and not-found answer, its callers resolved once per request, then its routes.
+ * renderer and not-found answer, its callers resolved once per request, the integers of its
+ * request schemas bounded to what the columns hold, then its routes.
  */
 export async function mountDialect(app: FastifyInstance, core: Core, dialect: Dialect): Promise<void> {
   const callers = new Callers(core, dialect.credentials, dialect.missingCredential);
@@ -50,6 +52,7 @@ export async function mountDialect(app: FastifyInstance, core: Core, dialect: Di
     async (scope) => {
       renderErrorsWith(scope, dialect.renderError, { notFound: !dialect.sharesPrefix });
       installCallers(scope, callers);
+      boundIntegers(scope);
       await scope.register(dialect.routes);
     },
     { prefix: dialect.prefix },

@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import { badRequest } from '../../core/index.js';
+import { badRequest, refuseNul } from '../../core/index.js';
 import type { IdCodec } from './ids.js';
 
 /** A request's named parameters (query string, form, JSON body or multipart fields). */
@@ -28,6 +28,7 @@ export function str(p: Params, name: string, opts: { optional?: boolean } = {}):
     throw badRequest(`${name} is required`, { field: name });
   }
   if (typeof v !== 'string') throw badRequest(`${name} must be a string`, { field: name });
+  refuseNul(v, name);
   return v;
 }
 
@@ -63,12 +64,27 @@ export function json<T = unknown>(p: Params, name: string, opts: { optional?: bo
     if (opts.optional) return undefined;
     throw badRequest(`${name} is required`, { field: name });
   }
-  if (typeof v !== 'string') return v as T;
-  try {
-    return JSON.parse(v) as T;
-  } catch (e) {
-    throw badRequest(`${name} is not valid JSON: ${(e as Error).message}`, { field: name });
+  let value: unknown = v;
+  if (typeof v === 'string') {
+    try {
+      value = JSON.parse(v);
+    } catch (e) {
+      throw badRequest(`${name} is not valid JSON: ${(e as Error).message}`, { field: name });
+    }
   }
+  refuseNul(value, name);
+  return value as T;
+}
+
+/**
+ * Epoch milliseconds from decimal text (a whole number within ±(2^53 − 1)) or an ISO 8601
+ * date; throws a plain Error saying what was expected (filter value parsers turn it into
+ * their 400).
+ */
+export function epochMs(raw: string): number {
+  const ms = /^\s*-?\d+\s*$/.test(raw) ? Number(raw) : Date.parse(raw);
+  if (!Number.isSafeInteger(ms)) throw new Error('expected milliseconds (a whole number within ±9007199254740991) or an ISO 8601 date');
+  return ms;
 }
 
 /** An id in the dialect's form (codec) as a Kura id. */

@@ -1,3 +1,4 @@
+import type { OutgoingHttpHeaders } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import rangeParser from 'range-parser';
 import { type FileBody, isActiveType, KuraError } from '../../core/index.js';
@@ -79,6 +80,17 @@ function headersFor(body: FileBody, etag: string, attachment: boolean, cacheCont
   return m;
 }
 
+/**
+ * Ends a HEAD answer with the headers set so far, as they are: Fastify's automatic HEAD
+ * routes (every `app.get`) would otherwise replace Content-Length with 0, when it must be
+ * the length a GET would send (or absent where a GET sends none, as for a zip).
+ */
+export function endHead(reply: FastifyReply): void {
+  reply.hijack();
+  reply.raw.writeHead(reply.statusCode, reply.getHeaders() as OutgoingHttpHeaders);
+  reply.raw.end();
+}
+
 export interface SendOptions {
   /** Force a download (Content-Disposition: attachment) whatever the type. */
   attachment?: boolean;
@@ -97,7 +109,8 @@ export interface SendOptions {
 }
 
 /**
- * The one place that serves user content over HTTP, for every dialect: HEAD, 304 on
+ * The one place that serves user content over HTTP, for every dialect: HEAD (with the
+ * length a GET would send, however the route was registered), 304 on
  * If-None-Match / If-Modified-Since, single and suffix Range (206/416), and safe headers —
  * nosniff everywhere, a sandboxing CSP, and active types (HTML, SVG, XML, JS) as attachments.
  */
@@ -116,7 +129,9 @@ export async function sendFile(req: FastifyRequest, reply: FastifyReply, body: F
   reply.headers(memo.headers);
   if (opts.headers) reply.headers(opts.headers);
   if (notModified(req, etag, body.modifiedAt)) {
-    reply.code(304).send();
+    reply.code(304);
+    if (req.method === 'HEAD') endHead(reply);
+    else reply.send();
     return;
   }
   let start = opts.slice?.start ?? 0;
@@ -142,7 +157,11 @@ export async function sendFile(req: FastifyRequest, reply: FastifyReply, body: F
   }
   const length = body.size === 0 ? 0 : end - start + 1;
   reply.header('Content-Length', String(length));
-  if (req.method === 'HEAD' || length === 0) {
+  if (req.method === 'HEAD') {
+    endHead(reply);
+    return;
+  }
+  if (length === 0) {
     reply.send();
     return;
   }

@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ShareContent } from '../../core/index.js';
-import { contentDisposition, sendFile } from './send-file.js';
+import { contentDisposition, endHead, sendFile } from './send-file.js';
 
 /**
  * Serves a share download for every dialect: a file through sendFile (Range, 304, safe
@@ -21,7 +21,7 @@ export async function sendShare(req: FastifyRequest, reply: FastifyReply, conten
     'last-modified': new Date(content.modifiedAt).toUTCString(),
   });
   if (req.method === 'HEAD') {
-    reply.send();
+    endHead(reply);
     return;
   }
   reply.send(content.open());

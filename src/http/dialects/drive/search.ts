@@ -1,5 +1,6 @@
 import type { FieldSpec } from '../../../core/index.js';
 import { objectIdCodec } from '../../shared/ids.js';
+import { epochMs } from '../../shared/params.js';
 
 const objectId = (raw: string) => {
   const id = objectIdCodec.decode(raw);
@@ -9,10 +10,12 @@ const objectId = (raw: string) => {
 
 /** `/Date(ms)/`, epoch milliseconds, or an ISO 8601 date. */
 const date = (raw: string) => {
-  const m = /^\/Date\((-?\d+)\)\/$/.exec(raw) ?? /^(-?\d+)$/.exec(raw);
-  const ms = m ? Number(m[1]) : Date.parse(raw);
-  if (!Number.isFinite(ms)) throw new Error('expected /Date(ms)/, milliseconds or an ISO date');
-  return ms;
+  const m = /^\/Date\((-?\d+)\)\/$/.exec(raw);
+  try {
+    return epochMs(m ? m[1] : raw);
+  } catch {
+    throw new Error('expected /Date(ms)/, milliseconds (a whole number within ±9007199254740991) or an ISO date');
+  }
 };
 
 /** The drive's property names for `ListParams.Search` (docs/drive.md). */

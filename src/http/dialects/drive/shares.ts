@@ -46,7 +46,7 @@ export const shareRoutes =
       return ok(shares.length === 1 ? shares[0] : shares);
     });
 
-    app.post('/share/delete', async (req) => {
+    app.post('/share/delete', { config: { secretParams: ['Id'] } }, async (req) => {
       const p = paramsOf(req);
       await d.core.shares.remove(req.actor, { token: str(p, 'Id').toLowerCase() });
       return ok(null);
@@ -58,8 +58,8 @@ export const shareRoutes =
       await sendShare(req, reply, content);
       return reply;
     };
-    // No token: the share id (and code) is the capability.
-    app.get('/share/download', { config: { auth: 'none' } }, download('Id'));
+    // No token: the share id (and code) is the capability (so never in a log line).
+    app.get('/share/download', { config: { auth: 'none', secretParams: ['Id'] } }, download('Id'));
     // The spec's ShareUrl form.
-    app.get('/download_share_file', { config: { auth: 'none' } }, download('ShareId'));
+    app.get('/download_share_file', { config: { auth: 'none', secretParams: ['ShareId'] } }, download('ShareId'));
   };

@@ -87,7 +87,7 @@ export const byNameRoutes =
   (core: Core, maintype: string): FastifyPluginAsync =>
   async (app) => {
     app.get<{ Params: Params }>('/:name', async (req, reply) => {
-      const name = String(req.params.name);
+      const name = str(req.params, 'name');
       const item = await core.items.childByName(req.actor, await filesRoot(core, req), name);
       if (item.kind !== 'file' || !(item.mime ?? 'application/octet-stream').startsWith(`${maintype}/`)) throw new KuraError('not_found', `no ${maintype} file named ${name}`);
       return send(req, reply, await core.content.content(req.actor, item.id, undefined, MEDIA));

@@ -1,6 +1,6 @@
 import { badRequest, compileFilter, type FieldSpec, type Filter, type FilterField, type ListOptions, type SortField } from '../../../core/index.js';
 import { objectIdCodec } from '../../shared/ids.js';
-import { int, str, type Params } from '../../shared/params.js';
+import { epochMs, int, str, type Params } from '../../shared/params.js';
 
 const objectId = (raw: string) => {
   const id = objectIdCodec.decode(raw);
@@ -8,18 +8,11 @@ const objectId = (raw: string) => {
   return id;
 };
 
-/** Epoch milliseconds or an ISO 8601 date. */
-const date = (raw: string) => {
-  const ms = /^-?\d{1,16}$/.test(raw) ? Number(raw) : Date.parse(raw);
-  if (!Number.isFinite(ms)) throw new Error('expected milliseconds or an ISO 8601 date');
-  return ms;
-};
-
 /** The spec's property names in `q` (docs/media.md): `maintype==image;size=gt=1000`. */
 export const MEDIA_FIELDS: Record<string, FieldSpec> = {
   id: { field: 'id', parse: objectId },
-  created: { field: 'createdAt', parse: date },
-  updated: { field: 'modifiedAt', parse: date },
+  created: { field: 'createdAt', parse: epochMs },
+  updated: { field: 'modifiedAt', parse: epochMs },
   etag: { field: 'sha256' },
   maintype: { field: 'maintype' },
   subtype: { field: 'subtype' },

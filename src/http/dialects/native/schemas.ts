@@ -39,7 +39,11 @@ export const itemSchema = {
     createdAt: { type: 'integer', description: 'epoch milliseconds' },
     modifiedBy: { type: 'integer' },
     modifiedAt: { type: 'integer', description: 'epoch milliseconds' },
-    downloadCount: { type: 'integer' },
+    downloadCount: {
+      type: 'integer',
+      description:
+        'downloads through signed links (OneBot get_group_file_url / get_private_file_url / upload_image): each GET of the whole file or of its first bytes. Other downloads (this API, the other dialects, public links) do not count, so reads stay free of database writes; share downloads are counted on the share',
+    },
     expiresAt: nullableInt,
     trashedAt: nullableInt,
   },

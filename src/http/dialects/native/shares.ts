@@ -23,7 +23,7 @@ const shareSchema = {
     code: { type: ['string', 'null'], description: 'extraction code of a private share' },
     expiresAt: nullableInt,
     maxDownloads: nullableInt,
-    downloadCount: { type: 'integer' },
+    downloadCount: { type: 'integer', description: 'successful GETs of this share (HEAD does not count)' },
     url: { type: 'string', description: 'download URL (add ?code= for a private share)' },
   },
 } as const;
@@ -93,7 +93,8 @@ export const shareRoutes =
     app.route<{ Params: { token: string }; Querystring: { code?: string } }>({
       method: ['GET', 'HEAD'],
       url: '/shares/:token/content',
-      config: { auth: 'none' },
+      // The token opens the download: never in a log line.
+      config: { auth: 'none', secretParams: ['token'] },
       schema: {
         tags: ['shares'],
         summary: 'Download a share without a token: a file (Range, ETag) or a folder as a streamed zip. Unknown, removed, expired shares, wrong codes and trashed items all answer the same 404; too many a minute from one client answer 429',

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteHandlerMethod } from 'fastify';
-import { badRequest, KuraError } from '../../../core/index.js';
+import { badRequest, KuraError, refuseNul } from '../../../core/index.js';
 import { hasBody } from '../../body-guard.js';
+import { formParams, textBody } from '../../shared/bodies.js';
 import { toKuraError } from '../../shared/errors.js';
 import { paramsOf, type Params } from '../../shared/params.js';
 import { ok } from './envelope.js';
@@ -19,20 +20,22 @@ const malformed = (why: string) => new KuraError('bad_request', why, { transport
  */
 export function oneBotTransport(app: FastifyInstance, bodyLimit: number): void {
   app.removeContentTypeParser([JSON_TYPE, FORM_TYPE]);
-  app.addContentTypeParser(JSON_TYPE, { parseAs: 'string', bodyLimit }, (_req, text, done) => {
-    if ((text as string).trim() === '') return done(null, {});
-    let v: unknown;
-    try {
-      v = JSON.parse(text as string);
-    } catch (e) {
-      return done(malformed(`the body is not valid JSON: ${(e as Error).message}`));
-    }
-    if (!v || typeof v !== 'object' || Array.isArray(v)) return done(malformed('the body must be a JSON object of parameters'));
-    done(null, v);
-  });
-  app.addContentTypeParser(FORM_TYPE, { parseAs: 'string', bodyLimit }, (_req, text, done) => {
-    done(null, Object.fromEntries(new URLSearchParams(text as string)));
-  });
+  // The toolkit's readers of small bodies (size limit, no NUL), with OneBot's JSON rules.
+  app.addContentTypeParser(
+    JSON_TYPE,
+    textBody(bodyLimit, (text) => {
+      if (text.trim() === '') return {};
+      let v: unknown;
+      try {
+        v = JSON.parse(text);
+      } catch (e) {
+        throw malformed(`the body is not valid JSON: ${(e as Error).message}`);
+      }
+      if (!v || typeof v !== 'object' || Array.isArray(v)) throw malformed('the body must be a JSON object of parameters');
+      return v;
+    }),
+  );
+  app.addContentTypeParser(FORM_TYPE, textBody(bodyLimit, formParams));
   app.addHook('onRequest', async (req) => {
     if (req.method !== 'POST' || !hasBody(req.headers)) return;
     const type = mediaType(req.headers['content-type']);
@@ -93,5 +96,6 @@ export function text(p: Params, name: string): string | undefined {
   if (v === undefined || v === null || v === '') return undefined;
   if (typeof v === 'number' && Number.isFinite(v)) return String(v);
   if (typeof v !== 'string') throw badRequest(`${name} must be a string`, { field: name });
+  refuseNul(v, name);
   return v;
 }

@@ -76,7 +76,7 @@ export function parseMetadata(raw: string | undefined): Map<string, string> {
     }
     if (out.has(key)) throw badRequest(`Upload-Metadata names ${key} twice`, { header: 'Upload-Metadata' });
     const text = Buffer.from(value ?? '', 'base64').toString('utf8');
-    if (text.includes('\uFFFD')) throw badRequest(`Upload-Metadata ${key} is not UTF-8 text`, { header: 'Upload-Metadata' });
+    if (text.includes('\uFFFD') || text.includes('\u0000')) throw badRequest(`Upload-Metadata ${key} is not UTF-8 text without NUL`, { header: 'Upload-Metadata' });
     out.set(key, text);
   }
   return out;
