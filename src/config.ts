@@ -56,6 +56,8 @@ export interface KuraConfig {
   readonly jobLeaseSeconds: number;
   /** Seconds a resolved token stays cached in one process (KURA_AUTH_CACHE_SECONDS, default 5). */
   readonly authCacheSeconds: number;
+  /** Seconds a browser session (the cookie of POST /api/v1/session) lasts (KURA_SESSION_SECONDS, default 7 days). */
+  readonly sessionSeconds: number;
   /**
    * Seconds to wait for in-flight requests on SIGTERM (KURA_SHUTDOWN_GRACE_SECONDS, default 30);
    * past them, uploads still arriving are answered 503 with Retry-After, then the process exits.
@@ -179,6 +181,7 @@ export const SETTINGS = [
   'KURA_VERSION_CAP',
   'KURA_GC_GRACE_SECONDS',
   'KURA_AUTH_CACHE_SECONDS',
+  'KURA_SESSION_SECONDS',
   'KURA_SHUTDOWN_GRACE_SECONDS',
   'KURA_TRUST_PROXY',
   'KURA_BODY_TIMEOUT_SECONDS',
@@ -506,6 +509,7 @@ export function loadConfig(rawEnv: Env = process.env): KuraConfig {
     gcIntervalSeconds: int(env, 'KURA_GC_INTERVAL_SECONDS', 600, 1, 7 * 86400),
     jobLeaseSeconds: int(env, 'KURA_JOB_LEASE_SECONDS', 30, 3, 3600),
     authCacheSeconds: int(env, 'KURA_AUTH_CACHE_SECONDS', 5, 0, 3600),
+    sessionSeconds: int(env, 'KURA_SESSION_SECONDS', 7 * 86400, 60, 365 * 86400),
     shutdownGraceSeconds: int(env, 'KURA_SHUTDOWN_GRACE_SECONDS', 30, 0, 3600),
     unpinnedTtlMs: duration(env, 'KURA_UNPINNED_TTL', 86_400_000, 1000, 365 * 86_400_000),
     uploadSessionSeconds: int(env, 'KURA_UPLOAD_SESSION_SECONDS', 86400, 1, 30 * 86400),

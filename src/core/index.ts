@@ -18,6 +18,7 @@ import { SlotService } from './pins/slots.js';
 import { SignedLinks } from './links/service.js';
 import { PublicReads } from './public/service.js';
 import { ResumableUploads } from './resumable/service.js';
+import { SessionService } from './sessions/service.js';
 import { ShareService } from './shares/service.js';
 import { SpaceService } from './spaces/service.js';
 import { TokenService } from './tokens/service.js';
@@ -25,6 +26,7 @@ import { TrashService } from './trash/service.js';
 import { UploadService } from './uploads/service.js';
 import { UsageService } from './usage/service.js';
 import { UserService } from './users/service.js';
+import { VerifiedPasswords } from './users/verified-passwords.js';
 
 /*
  * The core's one public surface: what dialects, the CLI, jobs and adapters may use. Nothing
@@ -71,6 +73,7 @@ export { CHECKSUM_ALGORITHMS, type Checksum, type ChecksumAlgorithm } from './re
 export { ALL_RIGHTS, has, Right, ROLE_RIGHTS } from './rights.js';
 export { Slots } from './slots.js';
 export { SHARE_MISS_LIMIT, SHARE_MISSES, type Share, type ShareContent, type ShareOptions } from './shares/service.js';
+export { SESSION_LABEL, type Session } from './sessions/service.js';
 export type { Member, Space } from './spaces/service.js';
 export { parseDuration, type TokenInfo } from './tokens/service.js';
 export type { IncomingFile, UploadOptions } from './uploads/service.js';
@@ -81,6 +84,8 @@ export { checkPassword, FAILED_LOGINS_PER_ACCOUNT, FAILED_LOGINS_PER_CLIENT, REG
 export interface Core {
   readonly users: UserService;
   readonly tokens: TokenService;
+  /** Browser sessions: a sign-in that makes a `web` token with an expiry (KURA_SESSION_SECONDS). */
+  readonly sessions: SessionService;
   readonly spaces: SpaceService;
   readonly items: ItemQueries;
   /** Plain uploads: a body (or several) in one request. */
@@ -171,10 +176,14 @@ export function createCore(ctx: CoreContext): Core {
     ],
     { leaseMs: ctx.config.jobLeaseSeconds * 1000 },
   );
+  const verified = new VerifiedPasswords(ctx.config.authCacheSeconds * 1000, ctx.now);
+  const users = new UserService(store, spaces, limiter, ctx.now, { openRegistration: ctx.config.openRegistration, defaultQuotaBytes: ctx.config.defaultQuotaBytes }, verified);
+  const tokens = new TokenService(store, ctx.now, ctx.config.authCacheSeconds);
   return {
     spaces,
-    users: new UserService(store, spaces, limiter, ctx.now, { openRegistration: ctx.config.openRegistration, defaultQuotaBytes: ctx.config.defaultQuotaBytes }),
-    tokens: new TokenService(store, ctx.now, ctx.config.authCacheSeconds),
+    users,
+    tokens,
+    sessions: new SessionService(store, users, tokens, ctx.config.sessionSeconds * 1000),
     items,
     uploads,
     resumable,

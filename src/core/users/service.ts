@@ -8,6 +8,7 @@ import { createSpaceTx, type SpaceService } from '../spaces/service.js';
 import type { RateLimiter, Rule } from '../limits/limiter.js';
 import { isCommonPassword } from './common-passwords.js';
 import { burnVerify, hashPassword, verifyPassword } from './passwords.js';
+import { VerifiedPasswords } from './verified-passwords.js';
 
 export interface User {
   id: number;
@@ -99,6 +100,8 @@ export class UserService {
     private readonly limiter: RateLimiter,
     private readonly now: () => number,
     private readonly policy: AccountPolicy = { openRegistration: false, defaultQuotaBytes: null },
+    /** Passwords verified lately, for `authenticate(…, { remember: true })` (default: trusted for 5 s). */
+    private readonly verified: VerifiedPasswords = new VerifiedPasswords(5000, now),
   ) {}
 
   /** The new account's fields, checked (no hash yet: that is the expensive part). */
@@ -190,10 +193,21 @@ export class UserService {
    * attempts are counted per client address and per account (in the database, so every
    * node sees them); past either limit every attempt answers rate_limited, right or wrong,
    * without a hash being computed.
+   *
+   * `remember` (HTTP Basic, where a client sends the password with every request): a
+   * password this node verified lately is accepted without argon2 (verified-passwords.ts).
+   * Such a hit proves the exact password again, so it is not a guess: it skips the
+   * failed-login limiter. Anything else (a wrong password, an entry the stored hash no
+   * longer matches) takes the whole path above, and only a success is remembered.
    */
-  async authenticate(username: unknown, password: unknown, opts: { client?: string } = {}): Promise<User> {
+  async authenticate(username: unknown, password: unknown, opts: { client?: string; remember?: boolean } = {}): Promise<User> {
     if (typeof username !== 'string' || typeof password !== 'string' || username.length > 64 || password.length > 1024) {
       throw badRequest('username and password must be strings');
+    }
+    const key = opts.remember ? this.verified.keyOf(username, password) : undefined;
+    if (key !== undefined) {
+      const hit = await this.recall(key, username);
+      if (hit) return hit;
     }
     if (opts.client) await this.limiter.check(FAILED_LOGINS_PER_CLIENT, opts.client);
     // No account has such a name (any face, Basic credentials included): counted against
@@ -211,13 +225,31 @@ export class UserService {
       await this.limiter.record(FAILED_LOGINS_PER_ACCOUNT, account);
       throw new KuraError('unauthorized', 'wrong username or password', { credential: 'invalid' });
     }
-    return toUser(r);
+    const user = toUser(r);
+    if (key !== undefined) this.verified.remember(key, user, r.password_hash);
+    return user;
+  }
+
+  /** The user behind a remembered password: as kept while fresh, else while its stored hash is unchanged. */
+  private async recall(key: string, username: string): Promise<User | undefined> {
+    const hit = this.verified.get(key);
+    if (!hit) return undefined;
+    if (hit.fresh) return hit.user;
+    const r = await this.store.users.byName(username);
+    if (!r || Number(r.id) !== hit.user.id || r.password_hash !== hit.passwordHash) {
+      this.verified.forget(key);
+      return undefined;
+    }
+    const user = toUser(r);
+    this.verified.remember(key, user, r.password_hash);
+    return user;
   }
 
   async setPassword(id: number, password: string): Promise<void> {
     const user = await this.get(id);
     const hash = await hashPassword(checkPassword(password, user.username));
     if (!(await this.store.users.setPasswordHash(id, hash))) throw new KuraError('not_found', 'user not found');
+    this.verified.forgetUser(id);
   }
 
   /** What removing a user would delete, and the spaces that stand in its way. */
@@ -250,6 +282,7 @@ export class UserService {
       for (const s of await tx.uploads.ofUser(id)) if (await tx.uploads.delete(s.id)) await release(tx, s);
       await tx.users.delete(id);
     });
+    this.verified.forgetUser(id);
   }
 
   /** The actor of a user id (for the CLI and for tests). */

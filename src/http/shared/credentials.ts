@@ -108,7 +108,9 @@ const BASIC = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i;
 /**
  * HTTP Basic (WebDAV): username and password, or username and one of that user's tokens as
  * the password (for clients that keep a password in clear: a revocable token instead). A
- * token of another user is refused.
+ * token of another user is refused. Such clients send the password with every request: a
+ * password this node verified lately is accepted without argon2 (the core's
+ * `authenticate(…, { remember: true })`, core/users/verified-passwords.ts).
  */
 export const basic = (): CredentialStrategy => ({
   hint: 'HTTP Basic credentials (Authorization: Basic …)',
@@ -137,7 +139,7 @@ export const basic = (): CredentialStrategy => ({
         return actor;
       }
     }
-    const user = await core.users.authenticate(username, secret, { client: req.ip });
+    const user = await core.users.authenticate(username, secret, { client: req.ip, remember: true });
     return { userId: user.id, role: user.role };
   },
 });

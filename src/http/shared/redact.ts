@@ -21,7 +21,7 @@ export const CREDENTIAL_PARAMS: ReadonlySet<string> = new Set([
   'x-amz-security-token',
 ]);
 
-export const CREDENTIAL_HEADERS: readonly string[] = ['authorization', 'proxy-authorization', 'cookie', 'set-cookie', 'x-api-key', 'x-amz-security-token'];
+export const CREDENTIAL_HEADERS: readonly string[] = ['authorization', 'proxy-authorization', 'cookie', 'set-cookie', 'x-kura-csrf', 'x-api-key', 'x-amz-security-token'];
 
 export const REDACTED = '[REDACTED]';
 

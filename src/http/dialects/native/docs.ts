@@ -6,12 +6,22 @@ const bytes = { type: 'string', format: 'binary' } as const;
 export const nativeDocs: DialectDocs = {
   title: 'Kura native API (/api/v1)',
   description:
-    'The native REST API of Kura. Authenticate with `Authorization: Bearer <token>`: a token from `POST /api/v1/auth/login` or `kura token create USER` (the Authorize button takes the bare token). Ids are decimal numbers; times are epoch milliseconds. Errors are `{"error": {"code", "message", "details"}}`.',
+    'The native REST API of Kura. Authenticate with `Authorization: Bearer <token>`: a token from `POST /api/v1/auth/login` or `kura token create USER` (the Authorize button takes the bare token). Browsers may sign in with `POST /api/v1/session` instead: a session cookie, with the `X-Kura-CSRF` header on every change. Ids are decimal numbers; times are epoch milliseconds. Errors are `{"error": {"code", "message", "details"}}`.',
   path: '/api/v1/openapi.json',
-  securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'a Kura token (kura_…)' } },
-  security: [{ bearer: [] }],
+  securitySchemes: {
+    bearer: { type: 'http', scheme: 'bearer', description: 'a Kura token (kura_…)' },
+    session: {
+      type: 'apiKey',
+      in: 'cookie',
+      name: 'kura-session',
+      description:
+        'a browser session from `POST /api/v1/session` (the cookie is `__Host-kura-session` when PUBLIC_URL is https). Every request but GET, HEAD and OPTIONS also needs the session\'s `X-Kura-CSRF` header; a request with an Authorization header ignores the cookie.',
+    },
+  },
+  security: [{ bearer: [] }, { session: [] }],
   tags: [
     { name: 'auth', description: 'log in, register, the calling user' },
+    { name: 'session', description: 'browser sign-in with a cookie (the web app), its CSRF value, sign-out' },
     { name: 'tokens', description: "the caller's API tokens" },
     { name: 'spaces', description: 'spaces (personal, group, project, chat room), members, quotas' },
     { name: 'items', description: 'files and folders: metadata, listings, uploads, moves, copies' },

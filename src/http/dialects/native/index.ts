@@ -1,4 +1,5 @@
 import { bearer } from '../../shared/credentials.js';
+import { sessionCookie } from '../../shared/session-cookie.js';
 import type { DialectFactory } from '../../shared/dialect.js';
 import { restError } from '../../shared/errors.js';
 import { aclRoutes } from './acl.js';
@@ -9,6 +10,7 @@ import { contentRoutes } from './content.js';
 import { nativeDocs } from './docs.js';
 import { itemRoutes } from './items.js';
 import { pinRoutes } from './pins.js';
+import { sessionRoutes } from './session.js';
 import { shareRoutes } from './shares.js';
 import { spaceRoutes } from './spaces.js';
 import { trashRoutes } from './trash.js';
@@ -18,11 +20,13 @@ import { uploadRoutes } from './uploads.js';
 export const nativeDialect: DialectFactory = (core, config) => ({
   name: 'native',
   prefix: '/api/v1',
-  credentials: [bearer()],
+  // A Bearer token decides; else the browser's session cookie (writes need its CSRF header).
+  credentials: [bearer(), sessionCookie(config)],
   renderError: restError,
   docs: nativeDocs,
   async routes(app) {
     await app.register(authRoutes(core));
+    await app.register(sessionRoutes(core, config));
     await app.register(spaceRoutes(core));
     await app.register(itemRoutes(core));
     await app.register(childrenRoutes(core));

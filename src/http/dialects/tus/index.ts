@@ -1,4 +1,5 @@
 import { bearer } from '../../shared/credentials.js';
+import { sessionCookie } from '../../shared/session-cookie.js';
 import type { DialectFactory } from '../../shared/dialect.js';
 import { type ErrorRenderer, httpStatus } from '../../shared/errors.js';
 import { TUS_PREFIX } from './headers.js';
@@ -18,7 +19,7 @@ const tusError: ErrorRenderer = (e) => ({
 export const tusDialect: DialectFactory = (core, config) => ({
   name: 'tus',
   prefix: TUS_PREFIX,
-  credentials: [bearer()],
+  credentials: [bearer(), sessionCookie(config)],
   renderError: tusError,
   async routes(app) {
     installTusHooks(app, config);
