@@ -119,20 +119,27 @@ const itemMethods: ItemRepo & ThisType<{ readonly db: Db }> = {
   async listing(parentId, q) {
     const exclude = q.exclude?.length ? sql`and id not in (${sql.join(q.exclude)})` : sql``;
     // visibility: expired items are left out as OneBot's listings did (expires_at <= now).
+    const live = sql`parent_id = ${parentId} and trashed_at is null and (expires_at is null or expires_at > ${q.now}) ${exclude}`;
+    // Each kind walks the name index (items_live_lname) and stops at its cap.
     const r = await sql<ListedRow>`
-      select ranked.*, case when ranked.kind = 'folder' then (
-        select count(*) from items f
-        where f.parent_id = ranked.id and f.kind = 'file' and f.trashed_at is null
-          and (f.expires_at is null or f.expires_at > ${q.now})
-      ) end as file_count
-      from (
-        select items.*, row_number() over (partition by kind order by lower(name), name, id) as rank_in_kind
-        from items
-        where parent_id = ${parentId} and trashed_at is null and (expires_at is null or expires_at > ${q.now}) ${exclude}
-      ) ranked
-      where (ranked.kind = 'folder' and ranked.rank_in_kind <= ${q.maxFolders}) or (ranked.kind = 'file' and ranked.rank_in_kind <= ${q.maxFiles})
-      order by ranked.kind desc, ranked.rank_in_kind`.execute(this.db);
-    return r.rows.map(({ rank_in_kind: _, ...row }: ListedRow & { rank_in_kind?: unknown }) => ({ ...row, file_count: row.file_count === null ? null : Number(row.file_count) }));
+      select * from (
+        select * from (
+          select items.*, (
+            select count(*) from items f
+            where f.parent_id = items.id and f.kind = 'file' and f.trashed_at is null
+              and (f.expires_at is null or f.expires_at > ${q.now})
+          ) as file_count
+          from items where ${live} and kind = 'folder'
+          order by lower(name), name, id limit ${q.maxFolders}
+        ) folders
+        union all
+        select * from (
+          select items.*, cast(null as bigint) as file_count from items where ${live} and kind = 'file'
+          order by lower(name), name, id limit ${q.maxFiles}
+        ) files
+      ) listed
+      order by listed.kind desc, lower(listed.name), listed.name, listed.id`.execute(this.db);
+    return r.rows.map((row) => ({ ...row, file_count: row.file_count === null ? null : Number(row.file_count) }));
   },
 
   async update(id, patch) {
