@@ -17,7 +17,6 @@ class Rejected extends Error {
   constructor(
     readonly reason: Reason,
     message: string,
-    readonly mime?: string,
   ) {
     super(message);
   }
@@ -63,7 +62,7 @@ export const uploadRoutes =
           errors.push({
             name: file.name,
             size,
-            type: (e instanceof Rejected ? e.mime : undefined) ?? (isKuraError(e) && typeof e.details?.mime === 'string' ? e.details.mime : undefined) ?? (file.declaredType || 'application/octet-stream'),
+            type: (isKuraError(e) && typeof e.details?.mime === 'string' ? e.details.mime : undefined) ?? (file.declaredType || 'application/octet-stream'),
             reason: reasonOf(e),
             message: messageOf(e),
           });
