@@ -48,14 +48,16 @@ export type { Favorite } from './favorites/service.js';
 export { compileFilter, CORE_FIELD_SPECS, FILTER_FIELDS, type FieldSpec, type Filter, type FilterField, type FilterValue } from './filter/filter.js';
 export { newId, newSecret, parseId } from './ids.js';
 export { INT32, INT53, type IntRange, nulAt, outOfRange, refuseNul } from './input.js';
-export { isRaster, MAX_FIT_WIDTH, MAX_THUMBNAIL_SIDE, renderSubject, thumbnailRenders, type Derivative } from './images/derivatives.js';
+export { isRaster, MAX_FIT_WIDTH, MAX_THUMBNAIL_SIDE, renderSubject, thumbnailRenders, type Derivative, type UploadDerivative } from './images/derivatives.js';
 export { answersAsIs, KEPT_SPECS, LADDER, ladderStep, MAX_DERIVATIVES_PER_SOURCE, stepAtLeast, WEB_COPY } from './images/ladder.js';
 export type { FolderTree, MetaPatch, PlaceOptions } from './items/changes.js';
+export { MAX_PATH_DEPTH, type EnsureFoldersOptions } from './items/folder-path.js';
 export type { FileBody } from './items/content.js';
 export type { Outcome } from './items/outcome.js';
 export type { OnConflict } from './items/placement.js';
 export { PERSONAL_TOP, type Scope, type ScopeFacts, type Within } from './items/scope.js';
 export type { ListOptions, TreeNode } from './items/queries.js';
+export { LISTING_MAX, type FolderListing, type ListedFolder, type ListingOptions } from './items/listing.js';
 export type { Item, Version } from './items/view.js';
 export { InFlight, urlFetchRule, type InFlightRule, type InFlightSlot } from './limits/in-flight.js';
 export { RateLimiter, type Rule } from './limits/limiter.js';
@@ -77,6 +79,7 @@ export { SESSION_LABEL, type Session } from './sessions/service.js';
 export type { Member, Space } from './spaces/service.js';
 export { parseDuration, type TokenInfo } from './tokens/service.js';
 export type { IncomingFile, UploadOptions } from './uploads/service.js';
+export { acceptCategory } from './uploads/type-rules.js';
 export type { UsageDrift } from './usage/service.js';
 export { checkPassword, FAILED_LOGINS_PER_ACCOUNT, FAILED_LOGINS_PER_CLIENT, REGISTRATIONS_PER_CLIENT, type AccountPolicy, type NewUser, type RemovalPlan, type User } from './users/service.js';
 
@@ -139,8 +142,8 @@ export function createCore(ctx: CoreContext): Core {
   const publicReads = new PublicReads(ctx, reader, access, limiter, derivatives);
   // Every write through this node clears its read caches.
   const spaces = new SpaceService(store, ctx.now);
-  const items = new ItemQueries(store, access);
-  const uploads = new UploadService(ctx, access);
+  const items = new ItemQueries(store, access, ctx.now);
+  const uploads = new UploadService(ctx, access, derivatives);
   const slots = new SlotService(ctx, uploads, reader, limiter);
   store.onWrite(() => {
     cache.forget();

@@ -40,6 +40,19 @@ function checkMask(v: unknown): number {
   return v;
 }
 
+/**
+ * Makes sure user `userId` has an entry of its own on `itemId`, inside the caller's
+ * transaction: added with `mask` when there is none; one already there (the same grant made
+ * before, or one its owner changed since) is left as it is. Needs EDIT_PERMISSIONS on the
+ * item; the user must exist. Racing calls add one entry (the unique key judges).
+ */
+export async function ensureUserEntryTx(tx: Repos, actor: Actor, itemId: number, userId: number, mask: number, now: number): Promise<void> {
+  const { item } = await new Access(tx).item(actor, itemId, Right.EDIT_PERMISSIONS);
+  checkMask(mask);
+  if (!(await tx.users.byId(userId))) throw new KuraError('not_found', 'user not found');
+  await tx.acl.insertIfAbsent({ id: newId(), space_id: Number(item.space_id), item_id: itemId, actor_type: ActorType.USER, actor_id: userId, mask, created_by: actor.userId, created_at: now });
+}
+
 /** Access entries on items. Reading them needs READ_ATTRS, changing them EDIT_PERMISSIONS. */
 export class AclService {
   constructor(

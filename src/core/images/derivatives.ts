@@ -5,7 +5,7 @@ import { claimStaged, runClaimingTx } from '../storage/refs.js';
 import { KuraError } from '../errors.js';
 import type { RateLimiter, Rule } from '../limits/limiter.js';
 import { TtlCache } from '../ttl-cache.js';
-import { recipeKey, type BlobStore, type ImageEngine, type ImageInfo, type ImageRecipe, type ImageSource, type MetadataStore, type RenderedImage } from '../ports/index.js';
+import { recipeKey, type BlobStore, type ImageEngine, type ImageInfo, type ImageRecipe, type ImageSource, type MetadataStore, type RenderedImage, type Repos, type StagedBlob } from '../ports/index.js';
 import { answersAsIs, KEPT_SPECS, ladderStep } from './ladder.js';
 
 /**
@@ -20,6 +20,27 @@ export interface Derivative {
   height: number | null;
   /** The bytes, when the derivative is not a blob of its own. */
   data?: Buffer;
+}
+
+/**
+ * A derivative made with an upload, before anything is recorded, and recorded in the
+ * upload's transaction (10Centuries' web copy): a refusal or a failure records neither.
+ */
+export interface UploadDerivative {
+  /** Sniffed types it applies to (each probed, so an unreadable one is refused); others are stored as they came. */
+  applies(mime: string): boolean;
+  /** A kept recipe (the web copy, a ladder step). */
+  recipe: ImageRecipe;
+  /** Whether this image gets its rendering, from the probe's answer. */
+  wanted(info: ImageInfo): boolean;
+}
+
+/** A rendering made for an upload, its bytes committed, not yet recorded. */
+export interface PreparedDerivative {
+  source: string;
+  spec: string;
+  staged: StagedBlob;
+  rendered: Pick<RenderedImage, 'mime' | 'width' | 'height'>;
 }
 
 /** New thumbnails (renderings from a source, kept) one client may cause per minute. */
@@ -156,20 +177,48 @@ export class Derivatives {
   }
 
   /**
-   * Probes content `source` (format, displayed size, EXIF orientation; unsupported_type for
-   * what is not a readable raster image or has more pixels than the engine's limit) and,
-   * when `want` says so, renders it by `recipe`, reading it once; nothing is recorded: `keep` records the rendering. For a face that must
-   * refuse an image before recording its upload, and wants a derivative of it then.
+   * For an upload (`UploadOptions.derivative`): probes committed content `source` (format,
+   * pixel limit, displayed size, EXIF orientation; what is not a readable raster image is
+   * unsupported_type, with the sniffed `mime` in its details) and, when `rule.wanted` says
+   * so and no such derivative is kept yet, renders it by `rule.recipe` in the same read,
+   * then stages and commits the rendering (bytes first). Nothing is recorded: `recordTx`
+   * records it in the upload's own transaction; `discard` drops the staging copy after.
    */
-  async prepare(source: string, mime: string | null, recipe: ImageRecipe, want: (info: ImageInfo) => boolean): Promise<{ info: ImageInfo; rendered?: RenderedImage }> {
-    checkRecipe(recipe);
-    if (!isRaster(mime)) throw new KuraError('unsupported_type', 'not a raster image');
-    return this.images.probeAndRender(await this.open(source), recipe, want);
+  async prepareForUpload(source: string, mime: string, rule: UploadDerivative): Promise<PreparedDerivative | undefined> {
+    const spec = recipeKey(checkRecipe(rule.recipe));
+    if (!KEPT_SPECS.has(spec)) throw new KuraError('internal', `derivatives are kept on the ladder only, not as ${spec}`);
+    const kept = await this.store.derivatives.of(source, spec);
+    const refuse = (e: unknown) => {
+      throw e instanceof KuraError && e.code === 'unsupported_type' ? new KuraError('unsupported_type', e.message, { ...e.details, mime }) : e;
+    };
+    if (!isRaster(mime)) refuse(new KuraError('unsupported_type', 'not a raster image'));
+    const { rendered } = await this.images.probeAndRender(await this.open(source), rule.recipe, (info) => !kept && rule.wanted(info)).catch(refuse);
+    if (!rendered) return undefined;
+    return { source, spec, staged: await this.stageRendering(rendered), rendered: { mime: rendered.mime, width: rendered.width, height: rendered.height } };
   }
 
-  /** Records `out`, a rendering of content `source` by `recipe` (from `prepare`), as its derivative. */
-  keep(source: string, recipe: ImageRecipe, out: RenderedImage): Promise<Derivative> {
-    return this.record(source, recipeKey(checkRecipe(recipe)), out);
+  /** Records a prepared rendering as its source's derivative inside the caller's transaction (no-op when one was recorded meanwhile). */
+  async recordTx(tx: Repos, p: PreparedDerivative, now: number): Promise<void> {
+    await claimStaged(tx, this.blobs, p.staged, { hash: p.staged.hash, size: p.staged.size, ...p.rendered }, now);
+    // Recorded first by another request: drop this reference again (GC takes the copy).
+    if (!(await tx.derivatives.insert({ source_hash: p.source, spec: p.spec, blob_hash: p.staged.hash, created_at: now }))) await tx.blobs.release(p.staged.hash, 1, now);
+  }
+
+  /** Drops the staging copy of a prepared rendering (recorded or not). */
+  async discard(p: PreparedDerivative | undefined): Promise<void> {
+    if (p) await this.blobs.discard(p.staged);
+  }
+
+  /** Bytes first: a rendering staged and committed under its hash. */
+  private async stageRendering(out: RenderedImage): Promise<StagedBlob> {
+    const staged = await this.blobs.stage(Readable.from([out.data]), { maxBytes: out.data.length });
+    try {
+      await this.blobs.commit(staged);
+      return staged;
+    } catch (e) {
+      await this.blobs.discard(staged);
+      throw e;
+    }
   }
 
   /** Renders, then records. */
@@ -190,17 +239,11 @@ export class Derivatives {
   private async record(source: string, spec: string, out: RenderedImage): Promise<Derivative> {
     // What bounds the derivatives of a source: nothing off the ladder is ever kept.
     if (!KEPT_SPECS.has(spec)) throw new KuraError('internal', `derivatives are kept on the ladder only, not as ${spec}`);
-    const staged = await this.blobs.stage(Readable.from([out.data]), { maxBytes: out.data.length });
+    const prepared: PreparedDerivative = { source, spec, staged: await this.stageRendering(out), rendered: { mime: out.mime, width: out.width, height: out.height } };
     try {
-      await this.blobs.commit(staged);
-      await runClaimingTx(this.store, async (tx) => {
-        const now = this.now();
-        await claimStaged(tx, this.blobs, staged, { hash: staged.hash, size: staged.size, mime: out.mime, width: out.width, height: out.height }, now);
-        // Another node recorded it first: drop this reference again (GC takes the copy).
-        if (!(await tx.derivatives.insert({ source_hash: source, spec, blob_hash: staged.hash, created_at: now }))) await tx.blobs.release(staged.hash, 1, now);
-      });
+      await runClaimingTx(this.store, (tx) => this.recordTx(tx, prepared, this.now()));
     } finally {
-      await this.blobs.discard(staged);
+      await this.discard(prepared);
     }
     const d = await this.store.derivatives.of(source, spec);
     if (!d) throw new KuraError('internal', 'a derivative vanished right after it was recorded');

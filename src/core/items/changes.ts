@@ -9,6 +9,7 @@ import type { ItemRow, MetadataStore, Repos } from '../ports/index.js';
 import { has, Right } from '../rights.js';
 import { purgeTx } from '../trash/service.js';
 import { charge, combine, credit, inCategory, ofSubtree } from '../usage/ledger.js';
+import { checkPath, ensureFoldersTx, type EnsureFoldersOptions } from './folder-path.js';
 import { eachOnItsOwn, type Outcome } from './outcome.js';
 import { place, type OnConflict } from './placement.js';
 import type { Scope, Within } from './scope.js';
@@ -114,6 +115,16 @@ export class ChangeService {
       };
       return make(tree, parentId);
     });
+  }
+
+  /**
+   * Finds or makes a chain of folders below `parentId` (`mkdir -p`), with an optional access
+   * entry on the last one, in one transaction: all of it or nothing, and race-safe (two
+   * calls make one folder). Answers the last folder. See folder-path.ts for the rules.
+   */
+  async ensureFolders(actor: Actor, parentId: number, names: readonly unknown[], opts: EnsureFoldersOptions = {}): Promise<Item> {
+    const path = checkPath(names);
+    return this.tx(async (tx, access) => toItem(await ensureFoldersTx(tx, access, actor, parentId, path, opts, this.now())));
   }
 
   /**

@@ -4,6 +4,7 @@ import { badRequest, KuraError } from '../errors.js';
 import { matches, type Filter } from '../filter/filter.js';
 import type { ItemRow, MetadataStore, SortField } from '../ports/index.js';
 import { Right } from '../rights.js';
+import { listFolder, type FolderListing, type ListingOptions } from './listing.js';
 import { toItem, type Item, type Version } from './view.js';
 import type { Within } from './scope.js';
 
@@ -35,6 +36,7 @@ export class ItemQueries {
   constructor(
     private readonly store: MetadataStore,
     private readonly access: Access,
+    private readonly now: () => number,
   ) {}
 
   /** An item the caller may see (and, with `within`, that lies there). */
@@ -82,6 +84,15 @@ export class ItemQueries {
     const total = await this.store.items.countLiveChildren(folderId, { kind, exclude, filter: o.filter });
     const rows = offset >= total ? [] : await this.store.items.liveChildren(folderId, { sort, order, limit, offset, kind, exclude, filter: o.filter, dense: total > DENSE_MATCHES });
     return { items: rows.map(toItem), total, limit, offset };
+  }
+
+  /**
+   * A folder's folders (each with the number of files directly in it that the caller may
+   * see) and files, by name, read in one query (listing.ts).
+   */
+  async listing(actor: Actor, folderId: number, opts: ListingOptions = {}): Promise<FolderListing> {
+    const folder = await this.access.folder(actor, folderId, Right.LIST);
+    return listFolder(this.store, this.access, actor, folder, await this.hiddenChildren(actor, folder), opts, this.now());
   }
 
   /**

@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 import { Access } from '../access.js';
 import type { Actor } from '../actor.js';
+import type { Derivatives, PreparedDerivative, UploadDerivative } from '../images/derivatives.js';
 import { claimStaged, runClaimingTx } from '../storage/refs.js';
 import type { CoreContext } from '../context.js';
 import { categoryOf } from '../domain.js';
@@ -37,6 +38,12 @@ export interface UploadOptions {
   accept?: (file: { name: string; mime: string; size: number }) => void;
   /** Checks committed content before anything is recorded (image rules); a refusal records nothing. */
   inspect?: (file: { hash: string; mime: string; size: number }) => Promise<void>;
+  /**
+   * A derivative made with each file of the types it applies to: probed and rendered after
+   * the bytes are committed and before anything is recorded (an unreadable image is
+   * unsupported_type and records nothing), recorded in the same transaction as the file.
+   */
+  derivative?: UploadDerivative;
   /** Runs last in the recording transaction with each new file (pins, slots). */
   recorded?: (tx: Repos, row: ItemRow) => Promise<void>;
 }
@@ -59,6 +66,7 @@ export class UploadService {
   constructor(
     private readonly ctx: CoreContext,
     private readonly access: Access,
+    private readonly derivatives: Derivatives,
   ) {}
 
   /** Checks that the caller may upload into a folder, before any byte is read. */
@@ -82,7 +90,7 @@ export class UploadService {
    * then one transaction records them all (or none, if any name, right or quota fails).
    */
   async uploadMany(actor: Actor, folderId: number, files: AsyncIterable<IncomingFile> | Iterable<IncomingFile>, opts: UploadOptions = {}): Promise<Item[]> {
-    const staged: { name: string; blob: StagedBlob; mime: string }[] = [];
+    const staged: { name: string; blob: StagedBlob; mime: string; derivative?: PreparedDerivative }[] = [];
     try {
       let folder: ItemRow | undefined;
       let pending = 0;
@@ -106,6 +114,8 @@ export class UploadService {
       this.ctx.fault('upload:after-commit');
       // A refusal here leaves committed bytes no row names: GC collects them (decision 0002).
       if (opts.inspect) for (const s of staged) await opts.inspect({ hash: s.blob.hash, mime: s.mime, size: s.blob.size });
+      const derive = opts.derivative;
+      if (derive) for (const s of staged) if (derive.applies(s.mime)) s.derivative = await this.derivatives.prepareForUpload(s.blob.hash, s.mime, derive);
       const rows = await runClaimingTx(this.ctx.store, async (tx) => {
         const parent = await tx.items.byId(folderId);
         if (!parent || parent.trashed_at !== null) throw new KuraError('not_found', 'folder not found');
@@ -113,6 +123,7 @@ export class UploadService {
         const out: ItemRow[] = [];
         for (const s of staged) {
           const row = await this.recordTx(tx, actor, parent, s.name, s.blob, s.mime, opts);
+          if (s.derivative) await this.derivatives.recordTx(tx, s.derivative, this.ctx.now());
           await opts.recorded?.(tx, row);
           out.push(row);
         }
@@ -122,7 +133,10 @@ export class UploadService {
       this.ctx.fault('upload:after-metadata');
       return rows.map(toItem);
     } finally {
-      for (const s of staged) await this.ctx.blobs.discard(s.blob);
+      for (const s of staged) {
+        await this.ctx.blobs.discard(s.blob);
+        await this.derivatives.discard(s.derivative);
+      }
     }
   }
 

@@ -8,6 +8,15 @@ const aclMethods: AclRepo & ThisType<{ readonly db: Db }> = {
     await this.db.insertInto('acl_entries').values(row).execute();
   },
 
+  async insertIfAbsent(row) {
+    const r = await this.db
+      .insertInto('acl_entries')
+      .values(row)
+      .onConflict((oc) => oc.columns(['item_id', 'actor_type', 'actor_id']).doNothing())
+      .executeTakeFirst();
+    return Number(r.numInsertedOrUpdatedRows ?? 0) === 1;
+  },
+
   byId(id) {
     return this.db.selectFrom('acl_entries').selectAll().where('id', '=', id).executeTakeFirst();
   },
@@ -31,6 +40,21 @@ const aclMethods: AclRepo & ThisType<{ readonly db: Db }> = {
 
   async childrenWithAcl(parentId) {
     return (await this.db.selectFrom('acl_entries').innerJoin('items', 'items.id', 'acl_entries.item_id').select('items.id').distinct().where('items.parent_id', '=', parentId).execute()).map((r) => Number(r.id));
+  },
+
+  async filesWithAclIn(parentIds, now) {
+    if (parentIds.length === 0) return [];
+    const rows = await this.db
+      .selectFrom('items')
+      .select(['items.id', 'items.parent_id'])
+      .where('items.parent_id', 'in', parentIds)
+      .where('items.kind', '=', 'file')
+      .where('items.trashed_at', 'is', null)
+      // visibility: expired files are left out as in ItemRepo.listing (expires_at <= now).
+      .where((eb) => eb.or([eb('items.expires_at', 'is', null), eb('items.expires_at', '>', now)]))
+      .where((eb) => eb.exists(eb.selectFrom('acl_entries').select('acl_entries.id').whereRef('acl_entries.item_id', '=', 'items.id').where('acl_entries.mask', '<>', -1)))
+      .execute();
+    return rows.map((r) => ({ id: Number(r.id), parent_id: Number(r.parent_id) }));
   },
 
   async updateMask(id, mask) {

@@ -1,5 +1,5 @@
 import { SqliteAdapter, sql } from 'kysely';
-import type { Category, ExpiredItem, ItemRepo, ItemRow, MemberRole, SubtreeRow, SubtreeUsage, VersionRepo, VersionRow } from '../../core/index.js';
+import type { Category, ExpiredItem, ItemRepo, ItemRow, ListedRow, MemberRole, NewFolder, SubtreeRow, SubtreeUsage, VersionRepo, VersionRow } from '../../core/index.js';
 import type { Db } from '../schema.js';
 import { filterSql } from './filter-sql.js';
 
@@ -24,33 +24,42 @@ export const down = (id: number) => sql`
     select i.id from items i join down on i.parent_id = down.id
   )`;
 
+const folderValues = (f: NewFolder) => ({
+  id: f.id,
+  space_id: f.spaceId,
+  parent_id: f.parentId,
+  name: f.name,
+  kind: 'folder' as const,
+  system: f.system ? 1 : 0,
+  created_by: f.by,
+  created_at: f.at,
+  modified_by: f.by,
+  modified_at: f.at,
+  mime: null,
+  category: null,
+  blob_hash: null,
+  expires_at: null,
+  trashed_at: null,
+  trash_root: null,
+});
+
 const itemMethods: ItemRepo & ThisType<{ readonly db: Db }> = {
   async insert(row) {
     await this.db.insertInto('items').values(row).execute();
   },
 
   async insertFolder(f) {
-    await this.db
+    await this.db.insertInto('items').values(folderValues(f)).execute();
+  },
+
+  async insertFolderIfFree(f) {
+    // The conflict target names the partial index items_live_name (its predicate included).
+    const r = await this.db
       .insertInto('items')
-      .values({
-        id: f.id,
-        space_id: f.spaceId,
-        parent_id: f.parentId,
-        name: f.name,
-        kind: 'folder',
-        system: f.system ? 1 : 0,
-        created_by: f.by,
-        created_at: f.at,
-        modified_by: f.by,
-        modified_at: f.at,
-        mime: null,
-        category: null,
-        blob_hash: null,
-        expires_at: null,
-        trashed_at: null,
-        trash_root: null,
-      })
-      .execute();
+      .values(folderValues(f))
+      .onConflict((oc) => oc.columns(['parent_id', 'name']).where('trashed_at', 'is', null).doNothing())
+      .executeTakeFirst();
+    return Number(r.numInsertedOrUpdatedRows ?? 0) === 1;
   },
 
   byId(id) {
@@ -105,6 +114,32 @@ const itemMethods: ItemRepo & ThisType<{ readonly db: Db }> = {
     if (q.exclude?.length) query = query.where('id', 'not in', q.exclude);
     if (q.filter) query = query.where(filterSql(q.filter));
     return Number((await query.executeTakeFirstOrThrow()).n);
+  },
+
+  async listing(parentId, q) {
+    const exclude = q.exclude?.length ? sql`and id not in (${sql.join(q.exclude)})` : sql``;
+    // visibility: expired items are left out as OneBot's listings did (expires_at <= now).
+    const live = sql`parent_id = ${parentId} and trashed_at is null and (expires_at is null or expires_at > ${q.now}) ${exclude}`;
+    // Each kind walks the name index (items_live_lname) and stops at its cap.
+    const r = await sql<ListedRow>`
+      select * from (
+        select * from (
+          select items.*, (
+            select count(*) from items f
+            where f.parent_id = items.id and f.kind = 'file' and f.trashed_at is null
+              and (f.expires_at is null or f.expires_at > ${q.now})
+          ) as file_count
+          from items where ${live} and kind = 'folder'
+          order by lower(name), name, id limit ${q.maxFolders}
+        ) folders
+        union all
+        select * from (
+          select items.*, cast(null as bigint) as file_count from items where ${live} and kind = 'file'
+          order by lower(name), name, id limit ${q.maxFiles}
+        ) files
+      ) listed
+      order by listed.kind desc, lower(listed.name), listed.name, listed.id`.execute(this.db);
+    return r.rows.map((row) => ({ ...row, file_count: row.file_count === null ? null : Number(row.file_count) }));
   },
 
   async update(id, patch) {

@@ -13,6 +13,8 @@ export interface AclRow {
 
 export interface AclRepo {
   insert(row: AclRow): Promise<void>;
+  /** Inserts an entry unless the actor has one on the item already (false then; that one is left as it is). */
+  insertIfAbsent(row: AclRow): Promise<boolean>;
   byId(id: number): Promise<AclRow | undefined>;
   ofItems(itemIds: number[]): Promise<AclRow[]>;
   spaceHasAcl(spaceId: number): Promise<boolean>;
@@ -22,6 +24,11 @@ export interface AclRepo {
   deleteOfSpace(spaceId: number): Promise<void>;
   /** Ids of items among a folder's children that carry entries of their own. */
   childrenWithAcl(parentId: number): Promise<number[]>;
+  /**
+   * Live files directly in any of `parentIds` that carry entries of their own (other than
+   * inherit), leaving out those expired at `now`.
+   */
+  filesWithAclIn(parentIds: number[], now: number): Promise<{ id: number; parent_id: number }[]>;
   updateMask(id: number, mask: number): Promise<void>;
   delete(id: number): Promise<void>;
 }

@@ -72,6 +72,20 @@ export interface ChildrenQuery {
   dense?: boolean;
 }
 
+/** What a folder listing with file counts reads (`ItemRepo.listing`). */
+export interface ListingQuery {
+  /** At most this many folders and this many files (each by name). */
+  maxFolders: number;
+  maxFiles: number;
+  /** Children the caller may not see. */
+  exclude?: number[];
+  /** Items whose `expires_at` is at or before this moment are left out (OneBot's rule). */
+  now: number;
+}
+
+/** A listed child; a folder carries the number of live files directly in it. */
+export type ListedRow = ItemRow & { file_count: number | null };
+
 /** An item the expiry sweep has claimed for purging. */
 export type ExpiredItem = Pick<ItemRow, 'id' | 'space_id' | 'kind' | 'category'>;
 
@@ -81,6 +95,12 @@ export type SubtreeUsage = Partial<Record<Category, { bytes: number; files: numb
 export interface ItemRepo {
   insert(row: NewItem): Promise<void>;
   insertFolder(f: NewFolder): Promise<void>;
+  /**
+   * Inserts a folder unless its name is taken among the live children of its parent; false
+   * then. The unique index judges: a racing insert of the same name waits for the other
+   * transaction and, once that commits, inserts nothing.
+   */
+  insertFolderIfFree(f: NewFolder): Promise<boolean>;
   byId(id: number): Promise<ItemRow | undefined>;
   byIds(ids: number[]): Promise<ItemRow[]>;
   /** An item with the role `userId` holds in its space (null: not a member), in one query. */
@@ -91,6 +111,12 @@ export interface ItemRepo {
   /** Live children of a folder, folders first, then by the sort field (id breaks ties). */
   liveChildren(parentId: number, q: ChildrenQuery): Promise<ItemRow[]>;
   countLiveChildren(parentId: number, q: Pick<ChildrenQuery, 'kind' | 'exclude' | 'filter'>): Promise<number>;
+  /**
+   * A folder's live children in one query: folders first, then files, each by name
+   * (case-insensitively, then exactly, then id), each kind capped; every folder with the
+   * number of live files directly in it.
+   */
+  listing(parentId: number, q: ListingQuery): Promise<ListedRow[]>;
   update(id: number, patch: ItemPatch): Promise<boolean>;
   /** Adds one to a file's download count. */
   countDownload(id: number): Promise<void>;

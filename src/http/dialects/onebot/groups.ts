@@ -1,36 +1,22 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { type Actor, badRequest, type Item, type Space } from '../../../core/index.js';
+import { type Actor, badRequest, LISTING_MAX, type Space } from '../../../core/index.js';
 import { int, type Params } from '../../shared/params.js';
-import { isExpired, type OneBot } from './context.js';
+import type { OneBot } from './context.js';
 import { createdFolder, deletedFile, deletedFolder, fileOut, fileSystemInfo, folderOut } from './render.js';
 import { action, text } from './transport.js';
 
 /** Most entries one listing answers (QQ's own group file limit is 10,000 files). */
-export const LIST_CAP = 10_000;
-const PAGE = 1000;
+export const LIST_CAP = LISTING_MAX;
 
-/** Live children of one kind, page by page, up to `max`. */
-async function childrenOf(o: OneBot, actor: Actor, folderId: number, kind: 'file' | 'folder', max: number): Promise<Item[]> {
-  const out: Item[] = [];
-  for (let offset = 0; out.length < max; offset += PAGE) {
-    const page = await o.core.items.children(actor, folderId, { kind, limit: PAGE, offset });
-    const now = Date.now();
-    for (const i of page.items) if (!isExpired(i, now) && out.length < max) out.push(i);
-    if (page.items.length < PAGE) break;
-  }
-  return out;
-}
-
-/** A folder's files and folders as the spec's File and Folder objects. */
+/** A folder's files and folders as the spec's File and Folder objects (one listing query, one for the users). */
 async function listing(o: OneBot, actor: Actor, group: Space, folderId: number, p: Params) {
   const fileCount = int(p, 'file_count', LIST_CAP);
   if (fileCount < 0) throw badRequest('file_count must be ≥ 0', { field: 'file_count' });
-  const [folders, files] = await Promise.all([childrenOf(o, actor, folderId, 'folder', LIST_CAP), childrenOf(o, actor, folderId, 'file', Math.min(fileCount, LIST_CAP))]);
-  const counts = await Promise.all(folders.map(async (f) => (await o.core.items.children(actor, f.id, { kind: 'file', limit: 1 })).total));
+  const { folders, files } = await o.core.items.listing(actor, folderId, { folders: LIST_CAP, files: Math.min(fileCount, LIST_CAP) });
   const users = await o.core.users.many([...files.map((f) => f.createdBy), ...folders.map((f) => f.createdBy)]);
   return {
     files: files.map((f) => fileOut(group.id, f, users)),
-    folders: folders.map((f, i) => folderOut(group.id, f, users, counts[i])),
+    folders: folders.map((f) => folderOut(group.id, f, users, f.fileCount)),
   };
 }
 

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { type Actor, badRequest, compileFilter, CORE_FIELD_SPECS, type Item, KuraError, Right, type Space } from '../../../core/index.js';
+import { acceptCategory, type Actor, badRequest, type Item, KuraError, Right, type UploadOptions } from '../../../core/index.js';
 import { isUrlSource, openSource } from '../../../fetch/sources.js';
 import { int, type Params, str } from '../../shared/params.js';
 import { sendFile } from '../../shared/send-file.js';
@@ -25,57 +25,32 @@ function deadTime(p: Params): number | null {
 /**
  * Reads the bytes `file` names and records them in `folderId`. Rights on the folder are
  * checked before any byte is fetched or read; the source is closed whatever happens.
+ * `accept` is a type rule judged before anything is kept.
  */
-async function store(o: OneBot, actor: Actor, folderId: number, p: Params, opts: { name?: string; expiresAt?: number | null; fallback: string }): Promise<Item> {
+async function store(o: OneBot, actor: Actor, folderId: number, p: Params, opts: { name?: string; expiresAt?: number | null; fallback: string; accept?: UploadOptions['accept'] }): Promise<Item> {
   await o.core.uploads.checkTarget(actor, folderId);
   const src = await openSource(str(p, 'file'), o.sources);
   try {
     const name = opts.name ?? src.name ?? `${opts.fallback}-${Date.now()}`;
-    return await o.core.uploads.upload(actor, folderId, { name, stream: src.stream }, { onConflict: 'rename', expiresAt: opts.expiresAt ?? null });
+    return await o.core.uploads.upload(actor, folderId, { name, stream: src.stream }, { onConflict: 'rename', expiresAt: opts.expiresAt ?? null, accept: opts.accept });
   } finally {
     if (!src.stream.readableEnded) src.stream.destroy();
   }
 }
 
-/** A folder of the caller's personal space by name, made (as a system folder) when missing. */
-async function personalFolder(o: OneBot, actor: Actor, under: number, name: string): Promise<number> {
-  const find = async () => (await o.core.items.children(actor, under, { kind: 'folder', limit: 1, filter: compileFilter(`name=="${name}"`, CORE_FIELD_SPECS) })).items[0]?.id;
-  const found = await find();
-  if (found !== undefined) return found;
-  try {
-    return (await o.core.changes.createFolder(actor, under, name, { onConflict: 'fail', system: true })).id;
-  } catch (e) {
-    // Another request made it meanwhile.
-    const again = e instanceof KuraError && e.code === 'name_conflict' ? await find() : undefined;
-    if (again === undefined) throw e;
-    return again;
-  }
-}
-
-async function personalSpace(o: OneBot, actor: Actor): Promise<Space> {
-  const mine = (await o.core.spaces.listMine(actor)).find((s) => s.kind === 'personal' && s.ownerId === actor.userId);
-  if (!mine) throw new KuraError('not_found', 'you have no personal space');
-  return mine;
-}
-
 /**
- * The folder private files to `recipient` go to: `OneBot private files/<recipient id>` in
- * the sender's personal space (its quota), readable by the recipient through an access
- * entry on that folder. Each step is idempotent, so a failure half-way is completed by the
- * next upload.
+ * A folder of Kura's own (a system folder) in the caller's personal space, found or made in
+ * one transaction: `OneBot images`, or `OneBot private files/<recipient id>`, which the
+ * recipient may read through an access entry (added once; the sender may change it later).
  */
-async function privateFolder(o: OneBot, actor: Actor, recipient: number): Promise<number> {
-  const space = await personalSpace(o, actor);
-  const base = await personalFolder(o, actor, space.rootId, PRIVATE_FOLDER);
-  const folder = await personalFolder(o, actor, base, String(recipient));
-  if (recipient !== actor.userId) {
-    const entries = await o.core.acl.list(actor, folder);
-    if (!entries.some((e) => e.actorType === 0 && e.actorId === recipient && e.itemId === folder)) {
-      await o.core.acl.apply(actor, [{ op: 'add', itemId: folder, actorType: 0, actorId: recipient, mask: RECIPIENT_RIGHTS }]);
-    }
-  }
-  return folder;
+async function personalFolder(o: OneBot, actor: Actor, path: string[], grant?: { userId: number; mask: number }): Promise<number> {
+  const space = await o.core.spaces.personal(actor);
+  return (await o.core.changes.ensureFolders(actor, space.rootId, path, { system: true, grant })).id;
 }
+
+/** The folder private files to `recipient` go to, in the sender's personal space (its quota). */
+const privateFolder = (o: OneBot, actor: Actor, recipient: number) =>
+  personalFolder(o, actor, [PRIVATE_FOLDER, String(recipient)], recipient === actor.userId ? undefined : { userId: recipient, mask: RECIPIENT_RIGHTS });
 
 /** Uploads (group, private, image), private file URLs, and the signed download route. */
 export const uploadRoutes =
@@ -95,7 +70,6 @@ export const uploadRoutes =
     action(app, 'upload_private_file', async (p, req) => {
       const recipient = ids.decode(p.user_id);
       if (recipient === undefined) throw badRequest('user_id must be a user id', { field: 'user_id' });
-      await o.core.users.get(recipient);
       const folder = await privateFolder(o, req.actor, recipient);
       const item = await store(o, req.actor, folder, p, { name: text(p, 'name'), expiresAt: deadTime(p), fallback: 'file' });
       return { file_id: String(item.id) };
@@ -115,13 +89,8 @@ export const uploadRoutes =
     });
 
     action(app, 'upload_image', async (p, req) => {
-      const space = await personalSpace(o, req.actor);
-      const folder = await personalFolder(o, req.actor, space.rootId, IMAGE_FOLDER);
-      const item = await store(o, req.actor, folder, p, { name: text(p, 'name'), fallback: 'image' });
-      if (item.category !== 'image') {
-        await o.core.changes.destroy(req.actor, item.id);
-        throw new KuraError('unsupported_type', `not an image (${item.mime ?? 'unknown type'})`, { field: 'file' });
-      }
+      const folder = await personalFolder(o, req.actor, [IMAGE_FOLDER]);
+      const item = await store(o, req.actor, folder, p, { name: text(p, 'name'), fallback: 'image', accept: acceptCategory('image') });
       return { file: item.name, url: o.linkUrl(await o.core.links.sign(req.actor, item.id)) };
     }, fetching);
 

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
-import { checkName, isKuraError, KuraError, type ImageInfo, type Item, type RenderedImage } from '../../../core/index.js';
+import { checkName, isKuraError, KuraError, type ImageInfo, type Item, type UploadDerivative } from '../../../core/index.js';
 import { eachFile, type StreamedFile } from '../../shared/multipart-files.js';
 import type { Params } from '../../shared/params.js';
 import type { Tencenturies } from './context.js';
@@ -17,7 +17,6 @@ class Rejected extends Error {
   constructor(
     readonly reason: Reason,
     message: string,
-    readonly mime?: string,
   ) {
     super(message);
   }
@@ -63,7 +62,7 @@ export const uploadRoutes =
           errors.push({
             name: file.name,
             size,
-            type: (e instanceof Rejected ? e.mime : undefined) ?? (isKuraError(e) && typeof e.details?.mime === 'string' ? e.details.mime : undefined) ?? (file.declaredType || 'application/octet-stream'),
+            type: (isKuraError(e) && typeof e.details?.mime === 'string' ? e.details.mime : undefined) ?? (file.declaredType || 'application/octet-stream'),
             reason: reasonOf(e),
             message: messageOf(e),
           });
@@ -85,11 +84,14 @@ function acceptOf(t: Tencenturies) {
 /** The CDN copy is wanted for images wider than 960 px once turned, or turned at all. */
 const wanted = (info: ImageInfo) => info.width > CDN_WIDTH || (info.orientation ?? 1) !== 1;
 
+/** The image rules: images the engine reads are validated, and get their CDN copy when wanted. */
+const CDN_COPY: UploadDerivative = { applies: (mime) => IMAGE_RULES.has(mime), recipe: CDN_RECIPE, wanted };
+
 /**
  * Stores one file: its name, type (from the content) and size are checked while it streams;
  * an image is then probed, and its CDN copy rendered when wanted, in one read and before
- * anything is recorded (format, pixel limit, broken pixel data: a refusal records nothing).
- * The copy is recorded once the file is; if that fails, the file is taken back for good.
+ * anything is recorded (format, pixel limit, broken pixel data: a refusal records nothing);
+ * the core records the copy in the file's own transaction.
  */
 async function store(t: Tencenturies, req: FastifyRequest, rootId: number, file: StreamedFile): Promise<Item> {
   let name: string;
@@ -98,32 +100,5 @@ async function store(t: Tencenturies, req: FastifyRequest, rootId: number, file:
   } catch (e) {
     throw new Rejected('Bad File Name', (e as Error).message);
   }
-  let copy: RenderedImage | undefined;
-  const item = await t.core.uploads.upload(
-    req.actor,
-    rootId,
-    { name, stream: file.stream },
-    {
-      onConflict: 'rename',
-      maxBytes: t.config.tencenturies.maxFileBytes,
-      accept: acceptOf(t),
-      inspect: async ({ hash, mime }) => {
-        if (!IMAGE_RULES.has(mime)) return;
-        const prepared = await t.core.derivatives.prepare(hash, mime, CDN_RECIPE, wanted).catch((e: unknown) => {
-          throw isKuraError(e) && e.code === 'unsupported_type' ? new Rejected('Unsupported File Type', e.message, mime) : e;
-        });
-        copy = prepared.rendered;
-      },
-    },
-  );
-  if (!copy || !item.sha256) return item;
-  try {
-    await t.core.derivatives.keep(item.sha256, CDN_RECIPE, copy);
-  } catch (e) {
-    await t.core.changes.trash(req.actor, item.id);
-    await t.core.trash.purge(req.actor, item.id);
-    if (isKuraError(e) && e.code === 'unsupported_type') throw new Rejected('Unsupported File Type', e.message, item.mime ?? undefined);
-    throw e;
-  }
-  return item;
+  return t.core.uploads.upload(req.actor, rootId, { name, stream: file.stream }, { onConflict: 'rename', maxBytes: t.config.tencenturies.maxFileBytes, accept: acceptOf(t), derivative: CDN_COPY });
 }
