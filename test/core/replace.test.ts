@@ -199,3 +199,25 @@ describe.each(backends)('replace on the core (%s)', (backend) => {
     expect(one).toMatchObject({ id: t1.id, version: 2 });
   });
 });
+
+describe.each(backends)('replace under a version cap (%s)', (backend) => {
+  let k: CoreUnderTest;
+  beforeAll(async () => {
+    k = await startCore(backend, { KURA_VERSION_CAP: '2' });
+  });
+  afterAll(() => k.close());
+
+  it('prunes the oldest versions of the destination and gives their bytes back', async () => {
+    const u = await k.user();
+    const target = await k.file(u, 'log.txt', 'a', u.rootId);
+    const sources = [await k.file(u, 'b.txt', 'bb', u.rootId), await k.file(u, 'c.txt', 'ccc', u.rootId)];
+    for (const s of sources) await k.core.changes.copy(u.actor, s.id, u.rootId, { name: 'log.txt', onConflict: 'replace' });
+    expect((await k.core.items.versions(u.actor, target.id)).map((v) => [v.number, v.size])).toEqual([
+      [3, 3],
+      [2, 2],
+    ]);
+    // b.txt 2 + c.txt 3 + the two versions kept (2 + 3); the first version's byte is given back.
+    expect((await k.core.spaces.get(u.actor, u.spaceId)).usage).toMatchObject({ bytes: 10, files: 3 });
+    expect((await k.core.fsck()).problems).toEqual([]);
+  });
+});
