@@ -120,6 +120,23 @@ export class Access {
   }
 
   /**
+   * The caller's rights on the last item of a path, or not_found: `chain` is a space root
+   * and the live items below it down to that item, each the parent of the next. A path is
+   * followed only through what the caller may see (READ_ATTRS on every level) and list (LIST
+   * on every folder above the last), so a hidden folder answers not_found for everything
+   * below it, as an id would. One pass top-down over the chain's entries.
+   */
+  async alongPath(actor: Actor, chain: ItemRow[]): Promise<number> {
+    const rights = await this.subtreeRights(actor, chain[0], chain.slice(1));
+    const rightsOf = (row: ItemRow) => ('uniform' in rights ? rights.uniform : (rights.byId.get(Number(row.id)) ?? 0));
+    const last = chain.length - 1;
+    for (const [i, row] of chain.entries()) {
+      if (!has(rightsOf(row), i === last ? Right.READ_ATTRS : Right.READ_ATTRS | Right.LIST)) throw new KuraError('not_found', 'no such path');
+    }
+    return rightsOf(chain[last]);
+  }
+
+  /**
    * Whether an access entry on the item or above it denies someone reading it. A public
    * read (by id, without a token) never serves such an item: a link must not undo a deny.
    */

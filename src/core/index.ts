@@ -10,6 +10,7 @@ import { FavoriteService } from './favorites/service.js';
 import { Derivatives, thumbnailRenders } from './images/derivatives.js';
 import { ChangeService } from './items/changes.js';
 import { ContentReader, ContentService } from './items/content.js';
+import { PathService } from './items/paths.js';
 import { ItemQueries } from './items/queries.js';
 import { InFlight, UrlFetches } from './limits/in-flight.js';
 import { RateLimiter } from './limits/limiter.js';
@@ -54,7 +55,8 @@ export type { FolderTree, MetaPatch, PlaceOptions } from './items/changes.js';
 export { MAX_PATH_DEPTH, type EnsureFoldersOptions } from './items/folder-path.js';
 export type { FileBody } from './items/content.js';
 export type { Outcome } from './items/outcome.js';
-export type { OnConflict } from './items/placement.js';
+export type { OnConflict, PlaceConflict } from './items/placement.js';
+export { joinPath, MAX_PATH_LEVELS, splitPath, type ItemPath, type PathLevel } from './items/paths.js';
 export { PERSONAL_TOP, type Scope, type ScopeFacts, type Within } from './items/scope.js';
 export type { ListOptions, TreeNode } from './items/queries.js';
 export { LISTING_MAX, type FolderListing, type ListedFolder, type ListingOptions } from './items/listing.js';
@@ -91,6 +93,8 @@ export interface Core {
   readonly sessions: SessionService;
   readonly spaces: SpaceService;
   readonly items: ItemQueries;
+  /** Paths in a space (`/a/b/c`) to items and back: deep links, breadcrumbs, WebDAV URLs. */
+  readonly paths: PathService;
   /** Plain uploads: a body (or several) in one request. */
   readonly uploads: UploadService;
   /** Resumable uploads: sessions whose slices may come in any order, to any node. */
@@ -188,9 +192,10 @@ export function createCore(ctx: CoreContext): Core {
     tokens,
     sessions: new SessionService(store, users, tokens, ctx.config.sessionSeconds * 1000),
     items,
+    paths: new PathService(store, access),
     uploads,
     resumable,
-    changes: new ChangeService(store, ctx.now),
+    changes: new ChangeService(store, ctx.now, ctx.config.versionCap),
     content: new ContentService(store, access, reader, derivatives),
     publicReads,
     trash: new TrashService(store, access, ctx.now),

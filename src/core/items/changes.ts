@@ -11,7 +11,8 @@ import { purgeTx } from '../trash/service.js';
 import { charge, combine, credit, inCategory, ofSubtree } from '../usage/ledger.js';
 import { checkPath, ensureFoldersTx, type EnsureFoldersOptions } from './folder-path.js';
 import { eachOnItsOwn, type Outcome } from './outcome.js';
-import { place, type OnConflict } from './placement.js';
+import { place, type OnConflict, type PlaceConflict } from './placement.js';
+import { replaceTx } from './replace.js';
 import type { Scope, Within } from './scope.js';
 import { toItem, type Item } from './view.js';
 
@@ -31,8 +32,12 @@ export interface FolderTree {
 
 export interface PlaceOptions {
   name?: unknown;
-  onConflict?: OnConflict;
+  /** `version` counts as `fail` here; `replace` gives an existing file of the name new content (core/items/replace.ts). */
+  onConflict?: PlaceConflict;
 }
+
+/** A move's or copy's policy for place(): `version` is an upload's choice and fails here. */
+const placePolicy = (c: PlaceConflict | undefined): PlaceConflict => (c === undefined || c === 'version' ? 'fail' : c);
 
 function text(v: unknown, field: string, max: number): string {
   if (typeof v !== 'string') throw badRequest(`${field} must be a string`, { field });
@@ -56,6 +61,8 @@ export class ChangeService {
   constructor(
     private readonly store: MetadataStore,
     private readonly now: () => number,
+    /** KURA_VERSION_CAP, for the versions `replace` adds. */
+    private readonly versionCap = 0,
   ) {}
 
   private tx<T>(fn: (tx: Repos, access: Access) => Promise<T>): Promise<T> {
@@ -223,8 +230,8 @@ export class ChangeService {
     const dest = await access.folder(actor, destId, Right.CREATE);
     await this.checkNotInside(tx, item, dest);
     const name = opts.name === undefined ? item.name : checkName(opts.name);
-    const policy = opts.onConflict === 'version' ? 'fail' : (opts.onConflict ?? 'fail');
-    const target = await place(tx, destId, name, policy, id);
+    const target = await place(tx, destId, name, placePolicy(opts.onConflict), id);
+    if (target.existing) return toItem(await replaceTx(tx, access, actor, item, target.existing, { move: true, now: this.now(), versionCap: this.versionCap }));
     const fromSpace = Number(item.space_id);
     const toSpace = Number(dest.space_id);
     if (fromSpace !== toSpace) {
@@ -270,8 +277,8 @@ export class ChangeService {
     const dest = await access.folder(actor, destId, Right.CREATE);
     await this.checkNotInside(tx, item, dest);
     const name = opts.name === undefined ? item.name : checkName(opts.name);
-    const policy = opts.onConflict === 'version' ? 'fail' : (opts.onConflict ?? 'fail');
-    const target = await place(tx, destId, name, policy);
+    const target = await place(tx, destId, name, placePolicy(opts.onConflict));
+    if (target.existing) return toItem(await replaceTx(tx, access, actor, item, target.existing, { move: false, now: this.now(), versionCap: this.versionCap }));
     const below = item.kind === 'folder' ? (await tx.items.subtree(id)).filter((r) => r.trashed_at === null) : [];
     const { visible, rightsOf } = await access.visibleSubtree(actor, item, below);
     const rows = [item, ...visible.filter((r) => r.kind === 'folder' || has(rightsOf(Number(r.id)), Right.READ_CONTENT))];

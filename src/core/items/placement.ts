@@ -9,17 +9,24 @@ import { numberedName } from '../names.js';
  */
 export type OnConflict = 'fail' | 'rename' | 'version';
 
+/**
+ * The choices of a move or copy: those of uploads (`version` counts as `fail` there), and
+ * `replace`: the existing file of that name takes the moved or copied file's content as a
+ * new version (core/items/replace.ts). Nothing ever replaces a folder.
+ */
+export type PlaceConflict = OnConflict | 'replace';
+
 export type Placement = { name: string; existing?: undefined } | { name: string; existing: ItemRow };
 
 /**
  * Chooses the name an item gets in `parentId`. The unique index stays the judge: a racing
  * insert of the same name still fails there and surfaces as name_conflict.
  */
-export async function place(db: Repos, parentId: number, name: string, policy: OnConflict, selfId?: number): Promise<Placement> {
+export async function place(db: Repos, parentId: number, name: string, policy: PlaceConflict, selfId?: number): Promise<Placement> {
   const existing = await db.items.liveChildByName(parentId, name);
   if (!existing || Number(existing.id) === selfId) return { name };
-  if (policy === 'version') {
-    if (existing.kind !== 'file') throw new KuraError('name_conflict', `a folder named "${name}" already exists here`);
+  if (policy === 'version' || policy === 'replace') {
+    if (existing.kind !== 'file') throw new KuraError('name_conflict', `a folder named "${name}" already exists here`, { name });
     return { name, existing };
   }
   if (policy === 'fail') throw new KuraError('name_conflict', `an item named "${name}" already exists here`, { name });

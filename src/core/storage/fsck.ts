@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { joinPath } from '../items/paths.js';
 import type { BlobStore, MetadataStore } from '../ports/index.js';
 import type { UsageService } from '../usage/service.js';
 
@@ -26,12 +27,10 @@ async function affected(store: MetadataStore, hash: string): Promise<AffectedFil
   const out: AffectedFile[] = [];
   for (const h of await store.blobs.holders(hash, AFFECTED)) {
     const itemId = Number(h.item_id);
-    const chain = [itemId, ...(await store.items.ancestorIds(itemId))];
-    const rows = new Map((await store.items.byIds(chain)).map((r) => [Number(r.id), r]));
-    // The last of the chain is the space's root folder: the path starts below it.
-    const names = chain.slice(0, -1).reverse().map((id) => rows.get(id)?.name ?? '?');
+    // The first of the chain is the space's root folder: the path starts below it.
+    const names = (await store.items.chain(itemId)).slice(1).map((r) => r.name);
     const space = await store.spaces.byId(Number(h.space_id));
-    out.push({ spaceId: Number(h.space_id), space: space?.name ?? '?', path: `/${names.join('/')}`, itemId });
+    out.push({ spaceId: Number(h.space_id), space: space?.name ?? '?', path: joinPath(names), itemId });
   }
   return out;
 }

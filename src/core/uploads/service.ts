@@ -10,10 +10,11 @@ import { newId } from '../ids.js';
 import { sniffMime } from '../mime.js';
 import { checkName } from '../names.js';
 import { place, type OnConflict } from '../items/placement.js';
+import { addVersionTx } from '../items/versions.js';
 import { toItem, type Item } from '../items/view.js';
 import type { ItemRow, Repos, StagedBlob } from '../ports/index.js';
 import { Right } from '../rights.js';
-import { charge, combine, credit, inCategory } from '../usage/ledger.js';
+import { charge, inCategory } from '../usage/ledger.js';
 
 /** A file to record: a body to stream in, or content a store has staged already. */
 export type IncomingFile = { name: string; stream: Readable } | { name: string; staged: StagedBlob };
@@ -209,25 +210,9 @@ export class UploadService {
     }
   }
 
-  private async addVersionTx(tx: Repos, actor: Actor, item: ItemRow, staged: StagedBlob, mime: string, now: number): Promise<ItemRow> {
-    const spaceId = Number(item.space_id);
-    const category = categoryOf(mime);
-    const was = item.category ?? 'other';
-    // The new version's bytes count in its category; the file moves there if its kind changed.
-    await charge(tx, spaceId, category === was ? inCategory(category, staged.size, 0) : combine(inCategory(category, staged.size, 1), inCategory(was, 0, -1)));
-    await claimStaged(tx, this.ctx.blobs, staged, { hash: staged.hash, size: staged.size, mime, width: null, height: null }, now);
-    const number = Number(item.version) + 1;
-    await tx.versions.insert({ id: newId(), item_id: Number(item.id), number, blob_hash: staged.hash, size: staged.size, mime, category, created_by: actor.userId, created_at: now });
-    await tx.items.update(Number(item.id), { version: number, blob_hash: staged.hash, size: staged.size, mime, category, modified_by: actor.userId, modified_at: now });
-    const cap = this.ctx.config.versionCap;
-    if (cap > 0) {
-      for (const old of await tx.versions.beyond(Number(item.id), cap)) {
-        await tx.versions.delete(Number(old.id));
-        await tx.blobs.release(old.blob_hash, 1, now);
-        await credit(tx, spaceId, inCategory(old.category, Number(old.size), 0));
-      }
-    }
-    return (await tx.items.byId(Number(item.id)))!;
+  private addVersionTx(tx: Repos, actor: Actor, item: ItemRow, staged: StagedBlob, mime: string, now: number): Promise<ItemRow> {
+    const content = { hash: staged.hash, size: staged.size, mime };
+    return addVersionTx(tx, item, content, actor.userId, now, this.ctx.config.versionCap, () => claimStaged(tx, this.ctx.blobs, staged, { ...content, width: null, height: null }, now));
   }
 
   /**

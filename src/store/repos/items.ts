@@ -43,6 +43,23 @@ const folderValues = (f: NewFolder) => ({
   trash_root: null,
 });
 
+/** The item `id` and its ancestors with their distance from it, as a recursive CTE named `up`. */
+const up = (id: number) => sql`
+  with recursive up(id, parent_id, depth) as (
+    select id, parent_id, 0 from items where id = ${id}
+    union all
+    select i.id, i.parent_id, up.depth + 1 from items i join up on i.id = up.parent_id
+  )`;
+
+/**
+ * The names of a path as a table `segs(depth, name)` (the first name at depth 1). Casts
+ * give PostgreSQL the types of bound values; no names give an empty table.
+ */
+const segments = (names: string[]) =>
+  names.length === 0
+    ? sql`segs(depth, name) as (select cast(null as integer), cast(null as text) where 1 = 0)`
+    : sql`segs(depth, name) as (values ${sql.join(names.map((n, i) => sql`(${sql.lit(i + 1)}, cast(${n} as text))`))})`;
+
 const itemMethods: ItemRepo & ThisType<{ readonly db: Db }> = {
   async insert(row) {
     await this.db.insertInto('items').values(row).execute();
@@ -148,14 +165,39 @@ const itemMethods: ItemRepo & ThisType<{ readonly db: Db }> = {
   },
 
   async ancestorIds(id) {
-    const r = await sql<{ id: number; depth: number }>`
-      with recursive up(id, parent_id, depth) as (
-        select id, parent_id, 0 from items where id = ${id}
-        union all
-        select i.id, i.parent_id, up.depth + 1 from items i join up on i.id = up.parent_id
-      )
-      select id, depth from up where depth > 0 order by depth`.execute(this.db);
+    const r = await sql<{ id: number; depth: number }>`${up(id)} select id, depth from up where depth > 0 order by depth`.execute(this.db);
     return r.rows.map((x) => Number(x.id));
+  },
+
+  async chain(id) {
+    const r = await sql<ItemRow>`${up(id)} select items.* from items join up on items.id = up.id order by up.depth desc`.execute(this.db);
+    return r.rows;
+  },
+
+  async walk(spaceId, names) {
+    // From the root, each step joins the next name on (parent_id, name) among live items:
+    // the partial unique index items_live_name answers it.
+    const r = await sql<ItemRow>`
+      with recursive ${segments(names)},
+      walk(id, depth) as (
+        select root_id, 0 from spaces where id = ${spaceId} and root_id is not null
+        union all
+        select i.id, walk.depth + 1 from walk
+          join segs on segs.depth = walk.depth + 1
+          join items i on i.parent_id = walk.id and i.name = segs.name and i.trashed_at is null
+      )
+      select items.* from items join walk on items.id = walk.id order by walk.depth`.execute(this.db);
+    return r.rows;
+  },
+
+  async isReferenced(id) {
+    const r = await sql`
+      select 1 as x from shares where item_id = ${id}
+      union all select 1 from favorites where item_id = ${id}
+      union all select 1 from pins where item_id = ${id}
+      union all select 1 from acl_entries where item_id = ${id}
+      limit 1`.execute(this.db);
+    return r.rows.length > 0;
   },
 
   async subtree(id) {

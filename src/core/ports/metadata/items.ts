@@ -122,6 +122,16 @@ export interface ItemRepo {
   countDownload(id: number): Promise<void>;
   /** Ids of the item's ancestors, nearest first (the item itself excluded). */
   ancestorIds(id: number): Promise<number[]>;
+  /** The item and its ancestors, the space root first (one recursive query up the parents); [] when there is no such item. */
+  chain(id: number): Promise<ItemRow[]>;
+  /**
+   * The live items along a path in a space: its root, then the live child of the root named
+   * `names[0]`, then that one's child named `names[1]`, … as far as they exist (fewer than
+   * `names.length + 1` rows: the path ends there). One recursive query on the live-name index.
+   */
+  walk(spaceId: number, names: string[]): Promise<ItemRow[]>;
+  /** Whether anything besides its versions refers to the item: shares, favourites, pins, access entries. */
+  isReferenced(id: number): Promise<boolean>;
   /** Every item below `id` (not `id` itself), whatever its trash state, parents first. */
   subtree(id: number): Promise<SubtreeRow[]>;
   /** Usage of the subtree rooted at `id`, itself included. */

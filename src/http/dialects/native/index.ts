@@ -9,6 +9,7 @@ import { childrenRoutes } from './children.js';
 import { contentRoutes } from './content.js';
 import { nativeDocs } from './docs.js';
 import { itemRoutes } from './items.js';
+import { pathRoutes } from './paths.js';
 import { pinRoutes } from './pins.js';
 import { sessionRoutes } from './session.js';
 import { shareRoutes } from './shares.js';
@@ -29,6 +30,7 @@ export const nativeDialect: DialectFactory = (core, config) => ({
     await app.register(sessionRoutes(core, config));
     await app.register(spaceRoutes(core));
     await app.register(itemRoutes(core));
+    await app.register(pathRoutes(core));
     await app.register(childrenRoutes(core));
     await app.register(contentRoutes(core));
     await app.register(trashRoutes(core));

@@ -1,12 +1,12 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { compileFilter, type Core, CORE_FIELD_SPECS, type OnConflict } from '../../../core/index.js';
+import { compileFilter, type Core, CORE_FIELD_SPECS, type PlaceConflict } from '../../../core/index.js';
 import { decimalNumberCodec } from '../../shared/ids.js';
 import { idOf } from '../../shared/params.js';
-import { errors, idParam, itemSchema, onConflictQuery } from './schemas.js';
+import { errors, idParam, itemSchema, placeConflict } from './schemas.js';
 
 const placeBody = {
   type: 'object',
-  properties: { parentId: { type: 'integer', description: 'destination folder' }, name: { type: 'string', description: 'new name (default: keep)' }, ...onConflictQuery },
+  properties: { parentId: { type: 'integer', description: 'destination folder' }, name: { type: 'string', description: 'new name (default: keep)' }, ...placeConflict },
   required: ['parentId'],
 } as const;
 
@@ -17,7 +17,7 @@ const treeNode = {
   properties: { ...itemSchema.properties, children: { type: 'array', items: { $ref: 'kuraTreeNode#' } } },
 } as const;
 
-type PlaceBody = { parentId: number; name?: string; onConflict?: OnConflict };
+type PlaceBody = { parentId: number; name?: string; onConflict?: PlaceConflict };
 
 export const itemRoutes =
   (core: Core): FastifyPluginAsync =>
@@ -60,7 +60,7 @@ export const itemRoutes =
 
     app.post<{ Params: { id: string }; Body: PlaceBody }>(
       '/items/:id/move',
-      { schema: { tags: ['items'], summary: 'Move into another folder (any space the caller may write to)', params: idParam, body: placeBody, response: { 200: itemSchema, ...errors(400, 401, 403, 404, 409, 507) } } },
+      { schema: { tags: ['items'], summary: 'Move into another folder (any space the caller may write to); with onConflict replace, onto a file of that name as its new version', params: idParam, body: placeBody, response: { 200: itemSchema, ...errors(400, 401, 403, 404, 409, 507) } } },
       async (req) => {
         return core.changes.move(req.actor, idOf(req.params, 'id', decimalNumberCodec), req.body.parentId, req.body);
       },
@@ -68,7 +68,7 @@ export const itemRoutes =
 
     app.post<{ Params: { id: string }; Body: PlaceBody }>(
       '/items/:id/copy',
-      { schema: { tags: ['items'], summary: 'Copy a file or folder tree (metadata only: content is shared)', params: idParam, body: placeBody, response: { 201: itemSchema, ...errors(400, 401, 403, 404, 409, 507) } } },
+      { schema: { tags: ['items'], summary: 'Copy a file or folder tree (metadata only: content is shared); with onConflict replace, onto a file of that name as its new version', params: idParam, body: placeBody, response: { 201: itemSchema, ...errors(400, 401, 403, 404, 409, 507) } } },
       async (req, reply) => {
         const copy = await core.changes.copy(req.actor, idOf(req.params, 'id', decimalNumberCodec), req.body.parentId, req.body);
         reply.code(201);

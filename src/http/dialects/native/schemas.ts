@@ -117,3 +117,22 @@ export const errors = (...codes: number[]) => Object.fromEntries(codes.map((c) =
 export const onConflictQuery = {
   onConflict: { type: 'string', enum: ['fail', 'rename', 'version'], description: 'what to do when the name is taken (default fail: 409)' },
 } as const;
+
+/** The name-clash choices of a move or copy: those of uploads, and replace. */
+export const placeConflict = {
+  onConflict: {
+    type: 'string',
+    enum: ['fail', 'rename', 'version', 'replace'],
+    description: 'what to do when the name is taken (default fail: 409; version fails too): replace gives the existing file the content as a new version (same id, shares and history); a folder never replaces or is replaced (409)',
+  },
+} as const;
+
+/** Where an item is: its path below the space root and every level, the root first. */
+export const itemPathSchema = {
+  type: 'object',
+  properties: {
+    spaceId: { type: 'integer' },
+    path: { type: 'string', description: '`/` for the root, else `/a/b/c` (names as stored, not URL-encoded)' },
+    levels: { type: 'array', description: 'the space root first, the item last', items: { type: 'object', properties: { id: { type: 'integer' }, name: { type: 'string' } } } },
+  },
+} as const;
