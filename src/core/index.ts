@@ -124,7 +124,7 @@ export interface Core {
 export function createCore(ctx: CoreContext): Core {
   const store = ctx.store;
   const cache = new AccessCache(ctx.config.authCacheSeconds * 1000, ctx.now);
-  const access = new Access(store, cache);
+  const access = new Access(store, ctx.now, cache);
   const reader = new ContentReader(ctx.blobs);
   const counters = new NodeCounters();
   const limiter = new RateLimiter(store, ctx.now, (rule) => counters.limited(rule));

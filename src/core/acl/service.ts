@@ -87,7 +87,7 @@ export class AclService {
   }
 
   private async addTx(tx: Repos, actor: Actor, itemId: number, e: { actorType: unknown; actorId: unknown; mask: unknown }): Promise<AclEntry> {
-    const { item } = await new Access(tx).item(actor, itemId, Right.EDIT_PERMISSIONS);
+    const { item } = await new Access(tx, this.now).item(actor, itemId, Right.EDIT_PERMISSIONS);
     const mask = checkMask(e.mask);
     const actorType = e.actorType;
     const actorId = e.actorId;
@@ -109,7 +109,7 @@ export class AclService {
   private async entryFor(tx: Repos, actor: Actor, entryId: number): Promise<AclRow> {
     const row = await tx.acl.byId(entryId);
     if (!row) throw new KuraError('not_found', 'access entry not found');
-    await new Access(tx).item(actor, Number(row.item_id), Right.EDIT_PERMISSIONS).catch((e) => {
+    await new Access(tx, this.now).item(actor, Number(row.item_id), Right.EDIT_PERMISSIONS).catch((e) => {
       throw e instanceof KuraError && e.code === 'not_found' ? new KuraError('not_found', 'access entry not found') : e;
     });
     return row;

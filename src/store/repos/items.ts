@@ -2,6 +2,7 @@ import { SqliteAdapter, sql } from 'kysely';
 import type { Category, ExpiredItem, ItemRepo, ItemRow, MemberRole, SubtreeRow, SubtreeUsage, VersionRepo, VersionRow } from '../../core/index.js';
 import type { Db } from '../schema.js';
 import { filterSql } from './filter-sql.js';
+import { visible } from './visible.js';
 
 const SUBTREE_COLUMNS: readonly (keyof SubtreeRow)[] = [
   'id', 'space_id', 'parent_id', 'name', 'kind', 'system', 'description', 'custom_tag', 'properties', 'created_by', 'created_at',
@@ -85,7 +86,7 @@ const itemMethods: ItemRepo & ThisType<{ readonly db: Db }> = {
   },
 
   async liveChildren(parentId, q) {
-    let query = this.db.selectFrom('items').selectAll().where('parent_id', '=', parentId).where('trashed_at', 'is', null);
+    let query = this.db.selectFrom('items').selectAll().where('parent_id', '=', parentId).where(visible(q));
     if (q.kind) query = query.where('kind', '=', q.kind);
     if (q.exclude?.length) query = query.where('id', 'not in', q.exclude);
     // SQLite's planner (no statistics) would take the filter's index and sort every match;
@@ -100,7 +101,7 @@ const itemMethods: ItemRepo & ThisType<{ readonly db: Db }> = {
   },
 
   async countLiveChildren(parentId, q) {
-    let query = this.db.selectFrom('items').select((eb) => eb.fn.countAll<number>().as('n')).where('parent_id', '=', parentId).where('trashed_at', 'is', null);
+    let query = this.db.selectFrom('items').select((eb) => eb.fn.countAll<number>().as('n')).where('parent_id', '=', parentId).where(visible(q));
     if (q.kind) query = query.where('kind', '=', q.kind);
     if (q.exclude?.length) query = query.where('id', 'not in', q.exclude);
     if (q.filter) query = query.where(filterSql(q.filter));
@@ -174,8 +175,8 @@ const itemMethods: ItemRepo & ThisType<{ readonly db: Db }> = {
     return Number(r.numAffectedRows ?? 0);
   },
 
-  trashTops(spaceId) {
-    return this.db.selectFrom('items').selectAll().where('space_id', '=', spaceId).whereRef('trash_root', '=', 'id').orderBy('trashed_at', 'desc').orderBy('id').limit(10_000).execute() as Promise<ItemRow[]>;
+  trashTops(spaceId, now) {
+    return this.db.selectFrom('items').selectAll().where('space_id', '=', spaceId).whereRef('trash_root', '=', 'id').where(visible({ now, trash: true })).orderBy('trashed_at', 'desc').orderBy('id').limit(10_000).execute() as Promise<ItemRow[]>;
   },
 
   async untrash(rootId) {
