@@ -47,7 +47,7 @@ interface HidingState {
 const REF = 'message:1';
 const NAME = 'subject.png';
 
-export const STATES: HidingState[] = [
+const STATES: HidingState[] = [
   {
     name: 'expired',
     hides: ['member', 'anonymous'],
@@ -103,7 +103,7 @@ const has = (items: { id: number }[], s: Subject) => items.some((i) => i.id === 
 type Tree = { id: number; children: Tree }[];
 const inTree = (t: Tree, id: number): boolean => t.some((n) => n.id === id || inTree(n.children, id));
 
-export const PROBES: Probe[] = [
+const PROBES: Probe[] = [
   { name: 'item by id', reader: 'member', shown: (k, s) => found(k.core.items.get(s.member.actor, s.file.id)) },
   { name: 'child by name', reader: 'member', shown: (k, s) => found(k.core.items.childByName(s.member.actor, s.box.id, NAME)) },
   { name: 'children', reader: 'member', shown: async (k, s) => has((await k.core.items.children(s.member.actor, s.box.id)).items, s) },
