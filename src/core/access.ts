@@ -1,6 +1,7 @@
 import type { Actor } from './actor.js';
 import type { MemberRole } from './domain.js';
 import type { Scope } from './items/scope.js';
+import { exists, type StateOf } from './items/visibility.js';
 import type { AclRow, ItemRow, Repos, SpaceRow } from './ports/index.js';
 import { KuraError } from './errors.js';
 import { ALL_RIGHTS, has, Right, ROLE_RIGHTS } from './rights.js';
@@ -24,11 +25,14 @@ type Located = Pick<ItemRow, 'id' | 'space_id' | 'parent_id'>;
  */
 export class Access {
   /**
+   * @param now    the clock the existence rule reads (items past their expiry are gone).
    * @param cache  (item, caller) → rights, kept for a few seconds: only for the root handle,
-   *               never inside a transaction. Local writes clear it.
+   *               never inside a transaction. Local writes clear it; the existence rule is
+   *               judged on every read, so a cached item is gone at its expiry instant.
    */
   constructor(
     private readonly repos: Repos,
+    readonly now: () => number,
     private readonly cache?: AccessCache,
   ) {}
 
@@ -91,11 +95,15 @@ export class Access {
 
   /**
    * The one rule for subtree operations (trees, zips, copies, moves, deletes): a node below
-   * `top` is visible when the caller has READ_ATTRS on it and LIST on its parent, the parent
-   * being visible too. `rows` must come parents first (as `items.subtree` gives them).
-   * Answers the visible rows (in the same order), their rights, and the hidden rows.
+   * `top` is visible when it exists (the existence rule: live, unexpired, not pending, and
+   * so is every folder above it up to `top`) and the caller has READ_ATTRS on it and LIST on
+   * its parent, the parent being visible too. `rows` must come parents first (as
+   * `items.subtree` gives them). Answers the visible rows (in the same order), their rights,
+   * and the rows that exist but the caller may not see (`hidden`); rows that do not exist
+   * are in neither.
    */
-  async visibleSubtree<R extends Pick<ItemRow, 'id' | 'parent_id'>>(actor: Actor, top: Located, rows: R[]): Promise<{ visible: R[]; rightsOf: (id: number) => number; hidden: R[] }> {
+  async visibleSubtree<R extends Pick<ItemRow, 'id' | 'parent_id'> & StateOf>(actor: Actor, top: Located, all: R[]): Promise<{ visible: R[]; rightsOf: (id: number) => number; hidden: R[] }> {
+    const rows = this.existing(all);
     const rights = await this.subtreeRights(actor, top, rows);
     if ('uniform' in rights) {
       const all = rights.uniform;
@@ -117,6 +125,18 @@ export class Access {
       if (has(mask, Right.LIST)) open.add(Number(row.id));
     }
     return { visible, rightsOf: (id) => masks.get(id) ?? 0, hidden };
+  }
+
+  /** The rows of a subtree (parents first) that exist, without those below one that does not. */
+  private existing<R extends Pick<ItemRow, 'id' | 'parent_id'> & StateOf>(rows: R[]): R[] {
+    const presence = { now: this.now() };
+    let gone: Set<number> | undefined;
+    const out: R[] = [];
+    for (const r of rows) {
+      if (exists(r, presence) && !gone?.has(Number(r.parent_id))) out.push(r);
+      else (gone ??= new Set()).add(Number(r.id));
+    }
+    return out;
   }
 
   /**
@@ -148,13 +168,14 @@ export class Access {
   }
 
   /**
-   * Loads a live item the caller can see and checks `right` on it. Trashed items count as
+   * Loads an item that exists (the existence rule at this instant: live, unexpired, not
+   * pending) and that the caller can see, and checks `right` on it. Trashed items count as
    * absent here (the trash has its own operations), and so do items outside `within` (the
    * part of the tree a face confines itself to).
    */
   async item(actor: Actor | null, id: number, right: number = Right.READ_ATTRS, what = 'item', within?: Scope): Promise<{ item: ItemRow; rights: number }> {
     const found = actor ? await this.lookup(actor, id) : undefined;
-    if (!found || found.item.trashed_at !== null || !has(found.rights, Right.READ_ATTRS) || !(await this.inScope(found.item, within))) {
+    if (!found || !exists(found.item, { now: this.now() }) || !has(found.rights, Right.READ_ATTRS) || !(await this.inScope(found.item, within))) {
       throw new KuraError('not_found', `${what} not found`);
     }
     if (!has(found.rights, right)) throw new KuraError('forbidden', `you may not do this with this ${what}`);
@@ -163,11 +184,11 @@ export class Access {
 
   /**
    * Like item(), but a trashed item counts too (a face that shows deleted files as such,
-   * e.g. 10Centuries' deleted file object). Purged items are gone: not_found.
+   * e.g. 10Centuries' deleted file object). Expired, pending and purged items are gone: not_found.
    */
   async itemInAnyState(actor: Actor | null, id: number, right: number = Right.READ_ATTRS, what = 'item'): Promise<{ item: ItemRow; rights: number }> {
     const found = actor ? await this.lookup(actor, id) : undefined;
-    if (!found || !has(found.rights, Right.READ_ATTRS)) throw new KuraError('not_found', `${what} not found`);
+    if (!found || !exists(found.item, { now: this.now(), trash: true }) || !has(found.rights, Right.READ_ATTRS)) throw new KuraError('not_found', `${what} not found`);
     if (!has(found.rights, right)) throw new KuraError('forbidden', `you may not do this with this ${what}`);
     return found;
   }

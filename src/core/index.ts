@@ -137,7 +137,7 @@ export interface Core {
 export function createCore(ctx: CoreContext): Core {
   const store = ctx.store;
   const cache = new AccessCache(ctx.config.authCacheSeconds * 1000, ctx.now);
-  const access = new Access(store, cache);
+  const access = new Access(store, ctx.now, cache);
   const reader = new ContentReader(ctx.blobs);
   const counters = new NodeCounters();
   const limiter = new RateLimiter(store, ctx.now, (rule) => counters.limited(rule));
@@ -146,7 +146,7 @@ export function createCore(ctx: CoreContext): Core {
   const publicReads = new PublicReads(ctx, reader, access, limiter, derivatives);
   // Every write through this node clears its read caches.
   const spaces = new SpaceService(store, ctx.now);
-  const items = new ItemQueries(store, access, ctx.now);
+  const items = new ItemQueries(store, access);
   const uploads = new UploadService(ctx, access, derivatives);
   const slots = new SlotService(ctx, uploads, reader, limiter);
   store.onWrite(() => {

@@ -47,7 +47,7 @@ function checkMask(v: unknown): number {
  * item; the user must exist. Racing calls add one entry (the unique key judges).
  */
 export async function ensureUserEntryTx(tx: Repos, actor: Actor, itemId: number, userId: number, mask: number, now: number): Promise<void> {
-  const { item } = await new Access(tx).item(actor, itemId, Right.EDIT_PERMISSIONS);
+  const { item } = await new Access(tx, () => now).item(actor, itemId, Right.EDIT_PERMISSIONS);
   checkMask(mask);
   if (!(await tx.users.byId(userId))) throw new KuraError('not_found', 'user not found');
   await tx.acl.insertIfAbsent({ id: newId(), space_id: Number(item.space_id), item_id: itemId, actor_type: ActorType.USER, actor_id: userId, mask, created_by: actor.userId, created_at: now });
@@ -100,7 +100,7 @@ export class AclService {
   }
 
   private async addTx(tx: Repos, actor: Actor, itemId: number, e: { actorType: unknown; actorId: unknown; mask: unknown }): Promise<AclEntry> {
-    const { item } = await new Access(tx).item(actor, itemId, Right.EDIT_PERMISSIONS);
+    const { item } = await new Access(tx, this.now).item(actor, itemId, Right.EDIT_PERMISSIONS);
     const mask = checkMask(e.mask);
     const actorType = e.actorType;
     const actorId = e.actorId;
@@ -122,7 +122,7 @@ export class AclService {
   private async entryFor(tx: Repos, actor: Actor, entryId: number): Promise<AclRow> {
     const row = await tx.acl.byId(entryId);
     if (!row) throw new KuraError('not_found', 'access entry not found');
-    await new Access(tx).item(actor, Number(row.item_id), Right.EDIT_PERMISSIONS).catch((e) => {
+    await new Access(tx, this.now).item(actor, Number(row.item_id), Right.EDIT_PERMISSIONS).catch((e) => {
       throw e instanceof KuraError && e.code === 'not_found' ? new KuraError('not_found', 'access entry not found') : e;
     });
     return row;

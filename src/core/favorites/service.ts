@@ -42,7 +42,7 @@ export class FavoriteService {
 
   async list(actor: Actor, spaceId?: number): Promise<Favorite[]> {
     const out: Favorite[] = [];
-    for (const r of await this.store.favorites.of(actor.userId, spaceId)) {
+    for (const r of await this.store.favorites.of(actor.userId, this.now(), spaceId)) {
       const rights = await this.access.rightsOn(actor, { id: Number(r.item_id), space_id: Number(r.space_id), parent_id: r.parent_id === null ? null : Number(r.parent_id) });
       if (!has(rights, Right.READ_ATTRS)) continue;
       out.push({ id: Number(r.id), itemId: Number(r.item_id), itemName: r.item_name, spaceId: Number(r.space_id), userId: Number(r.user_id), tags: parseTags(r.tags), createdAt: Number(r.created_at) });

@@ -66,7 +66,7 @@ export class ChangeService {
   ) {}
 
   private tx<T>(fn: (tx: Repos, access: Access) => Promise<T>): Promise<T> {
-    return runClaimingTx(this.store, (tx) => fn(tx, new Access(tx)));
+    return runClaimingTx(this.store, (tx) => fn(tx, new Access(tx, this.now)));
   }
 
   /** Runs `fn` for each id (1–1000) in one transaction: all of them, or none. */
@@ -84,7 +84,7 @@ export class ChangeService {
     const policy = opts.onConflict === 'version' ? 'fail' : (opts.onConflict ?? 'fail');
     return this.tx(async (tx, access) => {
       const parent = await access.folder(actor, parentId, Right.CREATE);
-      const target = await place(tx, parentId, name, policy);
+      const target = await place(tx, parentId, name, policy, this.now());
       const id = newId();
       await tx.items.insertFolder({ id, spaceId: Number(parent.space_id), parentId, name: target.name, by: actor.userId, at: this.now(), system: opts.system });
       return toItem((await tx.items.byId(id))!);
@@ -113,7 +113,7 @@ export class ChangeService {
       const make = async (node: unknown, under: number): Promise<FolderTree> => {
         const n = node as { Name: string; Children?: unknown[] };
         const name = checkName(n.Name);
-        await place(tx, under, name, 'fail');
+        await place(tx, under, name, 'fail', now);
         const id = newId();
         await tx.items.insertFolder({ id, spaceId: Number(parent.space_id), parentId: under, name, by: actor.userId, at: now });
         const children: FolderTree[] = [];
@@ -158,7 +158,7 @@ export class ChangeService {
       need(Right.EDIT_BASIC);
       const name = checkName(patch.name);
       if (item.parent_id === null) throw badRequest('the root folder of a space is renamed with the space');
-      if (name !== item.name) await place(tx, Number(item.parent_id), name, 'fail', id);
+      if (name !== item.name) await place(tx, Number(item.parent_id), name, 'fail', this.now(), id);
       set.name = name;
     }
     if (patch.description !== undefined) {
@@ -206,8 +206,9 @@ export class ChangeService {
     const { item } = await access.item(actor, id, Right.DELETE, 'item', within);
     if (item.parent_id === null) throw badRequest(`the root folder of a space cannot be ${what}`);
     if (item.kind === 'folder') {
-      const rows = (await tx.items.subtree(id)).filter((r) => r.trashed_at === null);
-      const { visible, rightsOf, hidden } = await access.visibleSubtree(actor, item, rows);
+      // What does not exist (trashed, expired, pending) is neither seen nor hidden: it goes
+      // along (the sweep purges what expired wherever it is).
+      const { visible, rightsOf, hidden } = await access.visibleSubtree(actor, item, await tx.items.subtree(id));
       if (hidden.length > 0 || visible.some((r) => !mayTake(rightsOf(Number(r.id))))) {
         throw new KuraError('forbidden', `this folder holds items you may not see or change; it cannot be ${what} by you`);
       }
@@ -230,7 +231,7 @@ export class ChangeService {
     const dest = await access.folder(actor, destId, Right.CREATE);
     await this.checkNotInside(tx, item, dest);
     const name = opts.name === undefined ? item.name : checkName(opts.name);
-    const target = await place(tx, destId, name, placePolicy(opts.onConflict), id);
+    const target = await place(tx, destId, name, placePolicy(opts.onConflict), this.now(), id);
     if (target.existing) return toItem(await replaceTx(tx, access, actor, item, target.existing, { move: true, now: this.now(), versionCap: this.versionCap }));
     const fromSpace = Number(item.space_id);
     const toSpace = Number(dest.space_id);
@@ -277,9 +278,10 @@ export class ChangeService {
     const dest = await access.folder(actor, destId, Right.CREATE);
     await this.checkNotInside(tx, item, dest);
     const name = opts.name === undefined ? item.name : checkName(opts.name);
-    const target = await place(tx, destId, name, placePolicy(opts.onConflict));
+    const target = await place(tx, destId, name, placePolicy(opts.onConflict), this.now());
     if (target.existing) return toItem(await replaceTx(tx, access, actor, item, target.existing, { move: false, now: this.now(), versionCap: this.versionCap }));
-    const below = item.kind === 'folder' ? (await tx.items.subtree(id)).filter((r) => r.trashed_at === null) : [];
+    // Only what exists is copied: nothing trashed, expired or pending (visibleSubtree leaves it out).
+    const below = item.kind === 'folder' ? await tx.items.subtree(id) : [];
     const { visible, rightsOf } = await access.visibleSubtree(actor, item, below);
     const rows = [item, ...visible.filter((r) => r.kind === 'folder' || has(rightsOf(Number(r.id)), Right.READ_CONTENT))];
     const files = rows.filter((r) => r.kind === 'file');

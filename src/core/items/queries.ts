@@ -7,6 +7,7 @@ import { Right } from '../rights.js';
 import { listFolder, type FolderListing, type ListingOptions } from './listing.js';
 import { toItem, type Item, type Version } from './view.js';
 import type { Within } from './scope.js';
+import { exists } from './visibility.js';
 
 export interface ListOptions {
   filter?: Filter;
@@ -36,8 +37,12 @@ export class ItemQueries {
   constructor(
     private readonly store: MetadataStore,
     private readonly access: Access,
-    private readonly now: () => number,
   ) {}
+
+  /** The instant listings are judged at (the existence rule: expired items are gone). */
+  private get now(): number {
+    return this.access.now();
+  }
 
   /** An item the caller may see (and, with `within`, that lies there). */
   async get(actor: Actor | null, id: number, opts: Within = {}): Promise<Item> {
@@ -60,7 +65,7 @@ export class ItemQueries {
     return toItem((await this.access.itemInAnyState(actor, id, right)).item);
   }
 
-  /** One page of a folder's live children, folders first. */
+  /** One page of a folder's children that exist (live, unexpired, not pending), folders first. */
   async children(actor: Actor, folderId: number, o: ListOptions = {}): Promise<{ items: Item[]; total: number; limit: number; offset: number }> {
     const folder = await this.access.folder(actor, folderId, Right.LIST);
     const sort = (o.sort ?? 'name') as SortField;
@@ -72,17 +77,18 @@ export class ItemQueries {
     const limit = intParam(o.limit, 'limit', 100, 1, 1000);
     const offset = intParam(o.offset, 'offset', 0, 0, Number.MAX_SAFE_INTEGER);
     const exclude = await this.hiddenChildren(actor, folder);
+    const now = this.now;
     if (!o.filter) {
       const [rows, total] = await Promise.all([
-        this.store.items.liveChildren(folderId, { sort, order, limit, offset, kind, exclude }),
-        this.store.items.countLiveChildren(folderId, { kind, exclude }),
+        this.store.items.liveChildren(folderId, { sort, order, limit, offset, kind, exclude, now }),
+        this.store.items.countLiveChildren(folderId, { kind, exclude, now }),
       ]);
       return { items: rows.map(toItem), total, limit, offset };
     }
     // With a filter, the count (read from an index) tells how to read the page: few matches
     // are collected and sorted, many are met walking the sort order (decisions/0011).
-    const total = await this.store.items.countLiveChildren(folderId, { kind, exclude, filter: o.filter });
-    const rows = offset >= total ? [] : await this.store.items.liveChildren(folderId, { sort, order, limit, offset, kind, exclude, filter: o.filter, dense: total > DENSE_MATCHES });
+    const total = await this.store.items.countLiveChildren(folderId, { kind, exclude, filter: o.filter, now });
+    const rows = offset >= total ? [] : await this.store.items.liveChildren(folderId, { sort, order, limit, offset, kind, exclude, filter: o.filter, dense: total > DENSE_MATCHES, now });
     return { items: rows.map(toItem), total, limit, offset };
   }
 
@@ -92,16 +98,18 @@ export class ItemQueries {
    */
   async listing(actor: Actor, folderId: number, opts: ListingOptions = {}): Promise<FolderListing> {
     const folder = await this.access.folder(actor, folderId, Right.LIST);
-    return listFolder(this.store, this.access, actor, folder, await this.hiddenChildren(actor, folder), opts, this.now());
+    return listFolder(this.store, this.access, actor, folder, await this.hiddenChildren(actor, folder), opts, this.now);
   }
 
   /**
-   * A folder's live subtree as a tree, showing only what the caller may see: a node needs
-   * READ_ATTRS to appear and LIST for its children to appear. `files: false` keeps folders only.
+   * A folder's subtree as a tree, showing only what exists and the caller may see: a node
+   * needs READ_ATTRS to appear and LIST for its children to appear. `files: false` keeps
+   * folders only.
    */
   async descendants(actor: Actor, folderId: number, opts: { files?: boolean; filter?: Filter } = {}): Promise<TreeNode[]> {
     const folder = await this.access.folder(actor, folderId, Right.LIST);
-    const rows = (await this.store.items.subtree(folderId)).filter((r) => r.trashed_at === null && (opts.files !== false || r.kind === 'folder'));
+    // visibleSubtree leaves out what does not exist (trashed, expired, pending) and all below it.
+    const rows = (await this.store.items.subtree(folderId)).filter((r) => opts.files !== false || r.kind === 'folder');
     const { visible } = await this.access.visibleSubtree(actor, folder, rows);
     const nodes = new Map<number, TreeNode>();
     const top: TreeNode[] = [];
@@ -132,11 +140,11 @@ export class ItemQueries {
     return opts.filter ? keep(top) : top;
   }
 
-  /** Every live child of a folder the caller may see, folders first, by name (no paging). */
+  /** Every child of a folder that exists and the caller may see, folders first, by name (no paging). */
   async allChildren(actor: Actor, folderId: number, opts: { kind?: 'file' | 'folder'; filter?: Filter } = {}): Promise<Item[]> {
     const folder = await this.access.folder(actor, folderId, Right.LIST);
     const exclude = await this.hiddenChildren(actor, folder);
-    return (await this.store.items.liveChildren(folderId, { sort: 'name', order: 'asc', limit: 1_000_000, offset: 0, kind: opts.kind, exclude, filter: opts.filter })).map(toItem);
+    return (await this.store.items.liveChildren(folderId, { sort: 'name', order: 'asc', limit: 1_000_000, offset: 0, kind: opts.kind, exclude, filter: opts.filter, now: this.now })).map(toItem);
   }
 
   /**
@@ -176,10 +184,11 @@ export class ItemQueries {
     const ids = await this.store.items.ancestorIds(id);
     const rows = new Map((await this.store.items.byIds(ids)).map((r) => [Number(r.id), r]));
     const out: Item[] = [];
+    const presence = { now: this.now };
     for (const i of ids.reverse()) {
       const r = rows.get(i);
       // Someone granted access deep in a tree does not see the folders above the grant.
-      if (r && (await this.access.rightsOn(actor, r)) & Right.READ_ATTRS) out.push(toItem(r));
+      if (r && exists(r, presence) && (await this.access.rightsOn(actor, r)) & Right.READ_ATTRS) out.push(toItem(r));
     }
     return out;
   }

@@ -65,7 +65,6 @@ export class SignedLinks {
     const { item } = await this.access.item(actor, itemId, Right.READ_CONTENT, 'file');
     if (item.kind !== 'file' || !item.blob_hash) throw badRequest('a folder has no content; link its files');
     const now = this.ctx.now();
-    if (item.expires_at !== null && Number(item.expires_at) <= now) throw new KuraError('not_found', 'file not found');
     const expires = Math.floor(now / 1000) + (opts.seconds ?? this.ctx.config.signedUrlSeconds);
     return { itemId, userId: actor.userId, expires, signature: await this.mac(itemId, actor.userId, expires) };
   }
@@ -98,7 +97,8 @@ export class SignedLinks {
       throw e;
     }
     const item = found.item;
-    if (item.kind !== 'file' || !item.blob_hash || (item.expires_at !== null && Number(item.expires_at) <= now)) return this.miss(opts.client, new KuraError('not_found', 'file not found'));
+    // access.item judged the existence rule (an expired file is gone) at this instant.
+    if (item.kind !== 'file' || !item.blob_hash) return this.miss(opts.client, new KuraError('not_found', 'file not found'));
     if (opts.count) await this.ctx.store.items.countDownload(link.itemId);
     return this.reader.body(item.blob_hash, { name: item.name, size: Number(item.size), mime: item.mime ?? 'application/octet-stream', modifiedAt: Number(item.modified_at) });
   }

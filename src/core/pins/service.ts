@@ -2,7 +2,8 @@ import { Access } from '../access.js';
 import type { Actor } from '../actor.js';
 import { badRequest, KuraError } from '../errors.js';
 import type { MetadataStore, PinRow, Repos } from '../ports/index.js';
-import { Right } from '../rights.js';
+import { isPending } from '../items/visibility.js';
+import { has, Right } from '../rights.js';
 
 /** A pin as the faces see it. */
 export interface Pin {
@@ -34,7 +35,7 @@ export function checkRef(ref: unknown): string {
  */
 export async function pinTx(tx: Repos, row: PinRow): Promise<boolean> {
   const item = await tx.items.byId(row.item_id);
-  if (!item || item.kind !== 'file') throw new KuraError('not_found', 'file not found');
+  if (!item || item.kind !== 'file' || isPending(item)) throw new KuraError('not_found', 'file not found');
   const policy = await tx.pins.policy(row.item_id);
   const expires = policy !== undefined ? null : item.expires_at === null ? null : Number(item.expires_at);
   if (!(await tx.items.setExpiryIfLive(row.item_id, row.created_at, expires))) throw new KuraError('not_found', 'file not found');
@@ -92,13 +93,18 @@ export class PinService {
     return (await this.store.pins.ofItem(itemId)).map(toPin);
   }
 
-  /** The caller's pins with one reference (the files it keeps), oldest first. */
+  /** The caller's pins with one reference (the files it keeps that exist and it may still see), oldest first. */
   async byRef(actor: Actor, rawRef: unknown): Promise<Pin[]> {
-    return (await this.store.pins.byOwnerRef(actor.userId, checkRef(rawRef), 10_000)).map(toPin);
+    const out: Pin[] = [];
+    for (const r of await this.store.pins.byOwnerRef(actor.userId, checkRef(rawRef), 10_000, this.now())) {
+      const located = { id: Number(r.item_id), space_id: Number(r.space_id), parent_id: r.parent_id === null ? null : Number(r.parent_id) };
+      if (has(await this.access.rightsOn(actor, located), Right.READ_ATTRS)) out.push(toPin(r));
+    }
+    return out;
   }
 
   private async editable(tx: Repos, actor: Actor, itemId: number): Promise<void> {
-    const { item } = await new Access(tx).item(actor, itemId, Right.EDIT_BASIC, 'file');
+    const { item } = await new Access(tx, this.now).item(actor, itemId, Right.EDIT_BASIC, 'file');
     if (item.kind !== 'file') throw badRequest('only files can be pinned');
   }
 }

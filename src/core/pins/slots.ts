@@ -6,6 +6,7 @@ import { acceptImageType, checkImage, type ImageRule } from '../images/rules.js'
 import { newId } from '../ids.js';
 import type { ContentReader, FileBody } from '../items/content.js';
 import { toItem, type Item } from '../items/view.js';
+import { exists } from '../items/visibility.js';
 import { PUBLIC_MISSES } from '../public/service.js';
 import type { RateLimiter } from '../limits/limiter.js';
 import { UniqueViolation, type ItemRow } from '../ports/index.js';
@@ -152,18 +153,18 @@ export class SlotService {
     if (hit) return this.reader.body(hit.hash, hit.meta);
     const pin = await this.ctx.store.pins.slot(ref);
     const item = pin ? await this.ctx.store.items.byId(Number(pin.item_id)) : undefined;
-    if (!item || !item.blob_hash || item.trashed_at !== null || (item.expires_at !== null && Number(item.expires_at) <= this.ctx.now())) return miss();
+    if (!item || !item.blob_hash || !exists(item, { now: this.ctx.now() })) return miss();
     const found = { hash: item.blob_hash, meta: { name: item.name, size: Number(item.size), mime: item.mime ?? 'application/octet-stream', modifiedAt: Number(item.modified_at) } };
     // A file that may expire is never cached past that moment.
     if (item.expires_at === null) this.held.set(ref, found);
     return this.reader.body(found.hash, found.meta);
   }
 
-  /** The file a slot holds (metadata), or undefined. */
+  /** The file a slot holds (metadata), or undefined (also when it no longer exists). */
   async item(owner: SlotOwner, spec: SlotSpec): Promise<Item | undefined> {
     const pin = await this.ctx.store.pins.slot(refOf(owner, spec.name));
     const row = pin ? await this.ctx.store.items.byId(Number(pin.item_id)) : undefined;
-    return row && row.trashed_at === null ? toItem(row) : undefined;
+    return row && exists(row, { now: this.ctx.now() }) ? toItem(row) : undefined;
   }
 
   private async mayChange(actor: Actor, owner: SlotOwner, spec: SlotSpec): Promise<number> {

@@ -4,6 +4,7 @@ import { KuraError } from '../errors.js';
 import { renderSubject, type Derivatives } from '../images/derivatives.js';
 import { derivativeName, type ContentReader, type FileBody } from '../items/content.js';
 import { toItem, type Item } from '../items/view.js';
+import { exists } from '../items/visibility.js';
 import type { RateLimiter, Rule } from '../limits/limiter.js';
 import type { Scope } from '../items/scope.js';
 import type { ImageRecipe, ItemRow } from '../ports/index.js';
@@ -17,10 +18,13 @@ type Meta = Omit<FileBody, 'open' | 'cached' | 'etag'>;
 /** A public file's content as found: its blob and how it is served. */
 type Found = { hash: string; meta: Meta };
 
+/** A file a public read may serve: one that exists (live, unexpired, not pending) with content. */
+const servable = (item: ItemRow | undefined, now: number): item is ItemRow & { blob_hash: string } => item !== undefined && item.kind === 'file' && item.blob_hash !== null && exists(item, { now });
+
 /**
- * Reads by id without a token (drive `resource`, later social data, CDN URLs). Only live,
- * unexpired files in spaces whose public links are on, and never a file an access entry
- * hides from anyone. Misses are
+ * Reads by id without a token (drive `resource`, later social data, CDN URLs). Only files
+ * that exist (the existence rule: live, unexpired, not pending) in spaces whose public links
+ * are on, and never a file an access entry hides from anyone. Misses are
  * counted per client by the shared rate limiter (in the database, so every node sees
  * them): past the limit they answer 429, so ids cannot be probed. Hits are cached per node
  * for a few seconds (KURA_AUTH_CACHE_SECONDS) and dropped on any write through this node.
@@ -60,7 +64,7 @@ export class PublicReads {
   async item(id: number, opts: { client: string }): Promise<Item> {
     await this.limiter.check(PUBLIC_MISSES, opts.client);
     const item = await this.ctx.store.items.byId(id);
-    if (!item || item.kind !== 'file' || !item.blob_hash || item.trashed_at !== null || (item.expires_at !== null && Number(item.expires_at) <= this.ctx.now())) return this.miss(opts.client);
+    if (!servable(item, this.ctx.now())) return this.miss(opts.client);
     const space = await this.ctx.store.spaces.byId(Number(item.space_id));
     if (!space || Number(space.public_links) !== 1 || (await this.access.hiddenFromSomeone(item))) return this.miss(opts.client);
     return toItem(item);
@@ -107,11 +111,11 @@ export class PublicReads {
     if (hit) return hit;
     const now = this.ctx.now();
     const item = await this.ctx.store.items.byId(id);
-    if (!item || item.kind !== 'file' || !item.blob_hash || item.trashed_at !== null || (item.expires_at !== null && Number(item.expires_at) <= now)) return this.miss(client);
+    if (!servable(item, now)) return this.miss(client);
     const space = await this.ctx.store.spaces.byId(Number(item.space_id));
     if (!space || Number(space.public_links) !== 1 || (within && !within.holds({ item, space })) || (await this.access.hiddenFromSomeone(item))) return this.miss(client);
     const file: Found = { hash: item.blob_hash, meta: { name: item.name, size: Number(item.size), mime: item.mime ?? 'application/octet-stream', modifiedAt: Number(item.modified_at) } };
-    const found = pick ? await pick({ ...item, blob_hash: item.blob_hash }, file) : file;
+    const found = pick ? await pick(item, file) : file;
     // Items may expire (unpinned social uploads, OneBot dead_time): never cached past that moment.
     this.hits.set(key, found, item.expires_at === null ? Infinity : Number(item.expires_at));
     return found;

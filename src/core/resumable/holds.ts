@@ -1,6 +1,7 @@
 import type { CoreContext } from '../context.js';
 import { KuraError } from '../errors.js';
 import type { OnConflict } from '../items/placement.js';
+import { isExpired } from '../items/visibility.js';
 import type { Repos, UploadSessionRow } from '../ports/index.js';
 import { charge, credit, reservation } from '../usage/ledger.js';
 
@@ -53,7 +54,9 @@ export const release = (tx: Repos, s: UploadSessionRow): Promise<void> => credit
 /** Whether an upload named `name` into `folderId` makes a new file (1: it needs a file slot) or, by its onConflict choice, a version of an existing one (0). */
 export async function fileSlot(ctx: CoreContext, folderId: number, name: string, onConflict: OnConflict): Promise<number> {
   if (onConflict !== 'version') return 1;
-  return (await ctx.store.items.liveChildByName(folderId, name))?.kind === 'file' ? 0 : 1;
+  // An expired file there is gone: the upload makes a new file in its place (items/placement.ts).
+  const holder = await ctx.store.items.liveChildByName(folderId, name);
+  return holder?.kind === 'file' && !isExpired(holder, ctx.now()) ? 0 : 1;
 }
 
 /** Refuses (quota_exceeded) when the space has no file slot left; a check before work that would be refused at its end. */

@@ -9,6 +9,7 @@ import type { ContentReader, FileBody } from '../items/content.js';
 import type { RateLimiter, Rule } from '../limits/limiter.js';
 import type { BlobStore, ItemRow, MetadataStore, ShareWithItem } from '../ports/index.js';
 import { has, Right } from '../rights.js';
+import { exists, type StateOf } from '../items/visibility.js';
 import { zipRoot, zipStream, type ZipEntry } from './zip.js';
 
 export interface Share {
@@ -88,19 +89,23 @@ export class ShareService {
     private readonly now: () => number,
   ) {}
 
-  /** May the caller see (and remove) this share? Its item must be visible to it. */
+  /**
+   * May the caller see (and remove) this share? Its item must exist (in the trash too: such
+   * a share can still be removed) and be visible to it.
+   */
   private async manages(actor: Actor, r: ShareWithItem): Promise<'yes' | 'hidden' | 'forbidden'> {
+    if (!exists(stateOf(r), { now: this.now(), trash: true })) return 'hidden';
     const rights = await this.access.rightsOn(actor, { id: Number(r.item_id), space_id: Number(r.space_id), parent_id: r.parent_id === null ? null : Number(r.parent_id) });
     if (!has(rights, Right.READ_ATTRS)) return 'hidden';
     return Number(r.created_by) === actor.userId || has(rights, Right.SHARE) ? 'yes' : 'forbidden';
   }
 
-  /** Shares of live items (in `spaceId`, or anywhere) that the caller created or may share. */
+  /** Shares of items that exist (in `spaceId`, or anywhere) that the caller created or may share. */
   async list(actor: Actor, spaceId?: number): Promise<Share[]> {
     const out: Share[] = [];
     // Without a space, only where the caller could manage any: its spaces and its own shares.
     const scope = spaceId === undefined && actor.role !== 'admin' ? { spaceIds: (await this.store.spaces.ofUser(actor.userId)).map((s) => Number(s.id)), creator: actor.userId } : undefined;
-    for (const r of await this.store.shares.ofLiveItems(spaceId, scope)) {
+    for (const r of await this.store.shares.ofLiveItems(this.now(), spaceId, scope)) {
       if ((await this.manages(actor, r)) === 'yes') out.push(toShare(r));
     }
     return out;
@@ -108,7 +113,7 @@ export class ShareService {
 
   async get(actor: Actor, id: number): Promise<Share> {
     const r = await this.store.shares.byId(id);
-    if (!r || r.trashed_at !== null || (await this.manages(actor, r)) !== 'yes') throw new KuraError('not_found', 'share not found');
+    if (!r || !exists(stateOf(r), { now: this.now() }) || (await this.manages(actor, r)) !== 'yes') throw new KuraError('not_found', 'share not found');
     return toShare(r);
   }
 
@@ -165,10 +170,10 @@ export class ShareService {
     if (share.max_downloads !== null && Number(share.download_count) >= Number(share.max_downloads)) return this.miss(opts.client);
     const item = await this.store.items.byId(Number(share.item_id));
     const creator = await this.store.users.byId(Number(share.created_by));
-    if (!item || !creator || !live(item, now)) return this.miss(opts.client);
+    if (!item || !creator || !exists(item, { now })) return this.miss(opts.client);
     const actor: Actor = { userId: Number(creator.id), role: creator.role };
     const rights = await this.access.rightsOn(actor, item);
-    const content = item.kind === 'file' ? await this.fileOf(item, rights) : await this.zipOf(actor, item, rights, now);
+    const content = item.kind === 'file' ? await this.fileOf(item, rights) : await this.zipOf(actor, item, rights);
     if (!content) return this.miss(opts.client);
     if (opts.count && !(await this.store.shares.countDownload(Number(share.id)))) return this.miss(opts.client);
     return content;
@@ -184,10 +189,10 @@ export class ShareService {
    * folders it may list, files only with READ_CONTENT; folders are kept even when empty.
    * Paths start with the folder's name; sibling names are unique, so paths never clash.
    */
-  private async zipOf(actor: Actor, folder: ItemRow, rights: number, now: number): Promise<ShareContent | undefined> {
+  private async zipOf(actor: Actor, folder: ItemRow, rights: number): Promise<ShareContent | undefined> {
     if (!has(rights, Right.READ_ATTRS | Right.LIST)) return undefined;
-    const rows = (await this.store.items.subtree(Number(folder.id))).filter((r) => live(r, now));
-    const { visible, rightsOf } = await this.access.visibleSubtree(actor, folder, rows);
+    // visibleSubtree leaves out what does not exist (trashed, expired, pending) and all below it.
+    const { visible, rightsOf } = await this.access.visibleSubtree(actor, folder, await this.store.items.subtree(Number(folder.id)));
     const root = zipRoot(folder.name);
     const paths = new Map<number, string>([[Number(folder.id), root]]);
     const entries: ZipEntry[] = [{ kind: 'folder', path: root, modifiedAt: Number(folder.modified_at) }];
@@ -205,4 +210,5 @@ export class ShareService {
   }
 }
 
-const live = (r: Pick<ItemRow, 'trashed_at' | 'expires_at'>, now: number) => r.trashed_at === null && (r.expires_at === null || Number(r.expires_at) > now);
+/** The share's item as the existence rule reads it. */
+const stateOf = (r: ShareWithItem): StateOf => ({ kind: r.item_kind, version: r.item_version, expires_at: r.item_expires_at, trashed_at: r.trashed_at });

@@ -25,13 +25,18 @@ export async function purgeExpired(store: MetadataStore, now: number): Promise<E
   for (;;) {
     const ids = await store.items.expiredIds(now, BATCH);
     if (ids.length === 0) break;
-    report.purged += await store.transaction((tx) => purgeBatch(tx, ids, now));
+    report.purged += await store.transaction((tx) => purgeExpiredTx(tx, ids, now));
     if (ids.length < BATCH) break;
   }
   return report;
 }
 
-async function purgeBatch(tx: Repos, ids: number[], now: number): Promise<number> {
+/**
+ * Purges those of `ids` still expired at `now` inside `tx`, as the sweep does (claimed, usage
+ * credited, blob references released, deleted). Also used where an expired item stands in
+ * the way of a live one: its name is taken by a new item (items/placement.ts).
+ */
+export async function purgeExpiredTx(tx: Repos, ids: number[], now: number): Promise<number> {
   const claimed = await tx.items.claimExpired(ids, now);
   const files = claimed.filter((c) => c.kind === 'file');
   const folders = claimed.filter((c) => c.kind !== 'file');

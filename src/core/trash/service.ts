@@ -3,6 +3,7 @@ import type { Actor } from '../actor.js';
 import { KuraError } from '../errors.js';
 import { eachOnItsOwn, type Outcome } from '../items/outcome.js';
 import { place } from '../items/placement.js';
+import { exists } from '../items/visibility.js';
 import { toItem, type Item } from '../items/view.js';
 import type { ItemRow, MetadataStore, Repos } from '../ports/index.js';
 import { has, Right } from '../rights.js';
@@ -21,12 +22,12 @@ export class TrashService {
     private readonly now: () => number,
   ) {}
 
-  /** Trashed items of a space the caller may see (tops of trashed subtrees), newest first. */
+  /** Trashed items of a space that exist (unexpired) and the caller may see (tops of trashed subtrees), newest first. */
   async list(actor: Actor, spaceId: number): Promise<Item[]> {
     const space = await this.store.spaces.byId(spaceId);
     if (!space || space.root_id === null) throw new KuraError('not_found', 'space not found');
     const out: Item[] = [];
-    for (const row of await this.store.items.trashTops(spaceId)) {
+    for (const row of await this.store.items.trashTops(spaceId, this.now())) {
       if (has(await this.access.rightsOn(actor, row), Right.READ_ATTRS)) out.push(toItem(row));
     }
     if (out.length === 0 && !has(await this.access.rightsOn(actor, { id: Number(space.root_id), space_id: spaceId, parent_id: null }), Right.READ_ATTRS)) {
@@ -37,12 +38,12 @@ export class TrashService {
 
   async restore(actor: Actor, id: number): Promise<Item> {
     return this.store.transaction(async (tx) => {
-      const item = await this.trashedIn(tx, new Access(tx), actor, id);
+      const item = await this.trashedIn(tx, new Access(tx, this.now), actor, id);
       const space = await tx.spaces.byId(Number(item.space_id));
       let parentId = Number(item.parent_id);
       const parent = await tx.items.byId(parentId);
-      if (!parent || parent.trashed_at !== null || Number(parent.space_id) !== Number(item.space_id)) parentId = Number(space!.root_id);
-      const target = await place(tx, parentId, item.name, 'rename', id);
+      if (!parent || !exists(parent, { now: this.now() }) || Number(parent.space_id) !== Number(item.space_id)) parentId = Number(space!.root_id);
+      const target = await place(tx, parentId, item.name, 'rename', this.now(), id);
       await tx.items.untrash(id);
       await tx.items.update(id, { parent_id: parentId, name: target.name, modified_by: actor.userId, modified_at: this.now() });
       return toItem((await tx.items.byId(id))!);
@@ -57,7 +58,7 @@ export class TrashService {
   /** Deletes one trashed subtree for good. */
   async purge(actor: Actor, id: number): Promise<void> {
     await this.store.transaction(async (tx) => {
-      const item = await this.trashedIn(tx, new Access(tx), actor, id);
+      const item = await this.trashedIn(tx, new Access(tx, this.now), actor, id);
       await this.purgeTx(tx, item);
     });
   }
@@ -77,10 +78,10 @@ export class TrashService {
     return n;
   }
 
-  /** A top-level trashed item the caller may delete (restore and purge need DELETE). */
+  /** A top-level trashed item, unexpired, the caller may delete (restore and purge need DELETE). */
   private async trashedIn(tx: Repos, access: Access, actor: Actor, id: number): Promise<ItemRow> {
     const item = await tx.items.byId(id);
-    if (!item || Number(item.trash_root) !== Number(item.id)) throw new KuraError('not_found', 'no such item in the trash');
+    if (!item || Number(item.trash_root) !== Number(item.id) || !exists(item, { now: this.now(), trash: true })) throw new KuraError('not_found', 'no such item in the trash');
     const rights = await access.rightsOn(actor, item);
     if (!has(rights, Right.READ_ATTRS)) throw new KuraError('not_found', 'no such item in the trash');
     if (!has(rights, Right.DELETE)) throw new KuraError('forbidden', 'you may not restore or purge this item');

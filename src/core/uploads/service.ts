@@ -12,6 +12,7 @@ import { checkName } from '../names.js';
 import { place, type OnConflict } from '../items/placement.js';
 import { addVersionTx } from '../items/versions.js';
 import { toItem, type Item } from '../items/view.js';
+import { exists } from '../items/visibility.js';
 import type { ItemRow, Repos, StagedBlob } from '../ports/index.js';
 import { Right } from '../rights.js';
 import { charge, inCategory } from '../usage/ledger.js';
@@ -119,7 +120,7 @@ export class UploadService {
       if (derive) for (const s of staged) if (derive.applies(s.mime)) s.derivative = await this.derivatives.prepareForUpload(s.blob.hash, s.mime, derive);
       const rows = await runClaimingTx(this.ctx.store, async (tx) => {
         const parent = await tx.items.byId(folderId);
-        if (!parent || parent.trashed_at !== null) throw new KuraError('not_found', 'folder not found');
+        if (!parent || !exists(parent, { now: this.ctx.now() })) throw new KuraError('not_found', 'folder not found');
         await opts.reservation?.release(tx);
         const out: ItemRow[] = [];
         for (const s of staged) {
@@ -144,10 +145,10 @@ export class UploadService {
   /** Records one staged file in `parent` inside the transaction. */
   private async recordTx(tx: Repos, actor: Actor, parent: ItemRow, rawName: string, staged: StagedBlob, mime: string, opts: UploadOptions): Promise<ItemRow> {
     const folderId = Number(parent.id);
-    const target = await place(tx, folderId, rawName, opts.onConflict ?? 'fail');
     const now = this.ctx.now();
+    const target = await place(tx, folderId, rawName, opts.onConflict ?? 'fail', now);
     if (target.existing) {
-      await new Access(tx).item(actor, Number(target.existing.id), Right.EDIT_BASIC);
+      await new Access(tx, this.ctx.now).item(actor, Number(target.existing.id), Right.EDIT_BASIC);
       return this.addVersionTx(tx, actor, target.existing, staged, mime, now);
     }
     const category = categoryOf(mime);
@@ -197,7 +198,7 @@ export class UploadService {
       this.ctx.fault('upload:after-commit');
       const row = await runClaimingTx(this.ctx.store, async (tx) => {
         const current = await tx.items.byId(itemId);
-        if (!current || current.trashed_at !== null) throw new KuraError('not_found', 'file not found');
+        if (!current || !exists(current, { now: this.ctx.now() })) throw new KuraError('not_found', 'file not found');
         await opts.reservation?.release(tx);
         const r = await this.addVersionTx(tx, actor, current, staged, mime, this.ctx.now());
         await opts.reservation?.recorded(tx, r);

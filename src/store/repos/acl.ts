@@ -2,6 +2,7 @@ import type { AclRepo, FavoriteRepo, FavoriteRow, FavoriteWithItem } from '../..
 import { sql } from 'kysely';
 import type { Db } from '../schema.js';
 import { down } from './items.js';
+import { visible } from './visible.js';
 
 const aclMethods: AclRepo & ThisType<{ readonly db: Db }> = {
   async insert(row) {
@@ -49,9 +50,7 @@ const aclMethods: AclRepo & ThisType<{ readonly db: Db }> = {
       .select(['items.id', 'items.parent_id'])
       .where('items.parent_id', 'in', parentIds)
       .where('items.kind', '=', 'file')
-      .where('items.trashed_at', 'is', null)
-      // visibility: expired files are left out as in ItemRepo.listing (expires_at <= now).
-      .where((eb) => eb.or([eb('items.expires_at', 'is', null), eb('items.expires_at', '>', now)]))
+      .where(visible({ now }))
       .where((eb) => eb.exists(eb.selectFrom('acl_entries').select('acl_entries.id').whereRef('acl_entries.item_id', '=', 'items.id').where('acl_entries.mask', '<>', -1)))
       .execute();
     return rows.map((r) => ({ id: Number(r.id), parent_id: Number(r.parent_id) }));
@@ -79,14 +78,14 @@ const favoriteMethods: FavoriteRepo & ThisType<{ readonly db: Db }> = {
     return row;
   },
 
-  of(userId, spaceId) {
+  of(userId, now, spaceId) {
     let q = this.db
       .selectFrom('favorites')
       .innerJoin('items', 'items.id', 'favorites.item_id')
       .selectAll('favorites')
       .select(['items.name as item_name', 'items.space_id as space_id', 'items.parent_id as parent_id'])
       .where('favorites.user_id', '=', userId)
-      .where('items.trashed_at', 'is', null);
+      .where(visible({ now }));
     if (spaceId !== undefined) q = q.where('items.space_id', '=', spaceId);
     return q.orderBy('favorites.created_at', 'desc').orderBy('favorites.id').execute() as Promise<FavoriteWithItem[]>;
   },

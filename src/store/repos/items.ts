@@ -2,6 +2,7 @@ import { SqliteAdapter, sql } from 'kysely';
 import type { Category, ExpiredItem, ItemRepo, ItemRow, ListedRow, MemberRole, NewFolder, SubtreeRow, SubtreeUsage, VersionRepo, VersionRow } from '../../core/index.js';
 import type { Db } from '../schema.js';
 import { filterSql } from './filter-sql.js';
+import { visible } from './visible.js';
 
 const SUBTREE_COLUMNS: readonly (keyof SubtreeRow)[] = [
   'id', 'space_id', 'parent_id', 'name', 'kind', 'system', 'description', 'custom_tag', 'properties', 'created_by', 'created_at',
@@ -111,7 +112,7 @@ const itemMethods: ItemRepo & ThisType<{ readonly db: Db }> = {
   },
 
   async liveChildren(parentId, q) {
-    let query = this.db.selectFrom('items').selectAll().where('parent_id', '=', parentId).where('trashed_at', 'is', null);
+    let query = this.db.selectFrom('items').selectAll().where('parent_id', '=', parentId).where(visible(q));
     if (q.kind) query = query.where('kind', '=', q.kind);
     if (q.exclude?.length) query = query.where('id', 'not in', q.exclude);
     // SQLite's planner (no statistics) would take the filter's index and sort every match;
@@ -126,7 +127,7 @@ const itemMethods: ItemRepo & ThisType<{ readonly db: Db }> = {
   },
 
   async countLiveChildren(parentId, q) {
-    let query = this.db.selectFrom('items').select((eb) => eb.fn.countAll<number>().as('n')).where('parent_id', '=', parentId).where('trashed_at', 'is', null);
+    let query = this.db.selectFrom('items').select((eb) => eb.fn.countAll<number>().as('n')).where('parent_id', '=', parentId).where(visible(q));
     if (q.kind) query = query.where('kind', '=', q.kind);
     if (q.exclude?.length) query = query.where('id', 'not in', q.exclude);
     if (q.filter) query = query.where(filterSql(q.filter));
@@ -135,16 +136,14 @@ const itemMethods: ItemRepo & ThisType<{ readonly db: Db }> = {
 
   async listing(parentId, q) {
     const exclude = q.exclude?.length ? sql`and id not in (${sql.join(q.exclude)})` : sql``;
-    // visibility: expired items are left out as OneBot's listings did (expires_at <= now).
-    const live = sql`parent_id = ${parentId} and trashed_at is null and (expires_at is null or expires_at > ${q.now}) ${exclude}`;
+    const live = sql`parent_id = ${parentId} and ${visible({ now: q.now })} ${exclude}`;
     // Each kind walks the name index (items_live_lname) and stops at its cap.
     const r = await sql<ListedRow>`
       select * from (
         select * from (
           select items.*, (
             select count(*) from items f
-            where f.parent_id = items.id and f.kind = 'file' and f.trashed_at is null
-              and (f.expires_at is null or f.expires_at > ${q.now})
+            where f.parent_id = items.id and f.kind = 'file' and ${visible({ now: q.now }, 'f')}
           ) as file_count
           from items where ${live} and kind = 'folder'
           order by lower(name), name, id limit ${q.maxFolders}
@@ -251,8 +250,8 @@ const itemMethods: ItemRepo & ThisType<{ readonly db: Db }> = {
     return Number(r.numAffectedRows ?? 0);
   },
 
-  trashTops(spaceId) {
-    return this.db.selectFrom('items').selectAll().where('space_id', '=', spaceId).whereRef('trash_root', '=', 'id').orderBy('trashed_at', 'desc').orderBy('id').limit(10_000).execute() as Promise<ItemRow[]>;
+  trashTops(spaceId, now) {
+    return this.db.selectFrom('items').selectAll().where('space_id', '=', spaceId).whereRef('trash_root', '=', 'id').where(visible({ now, trash: true })).orderBy('trashed_at', 'desc').orderBy('id').limit(10_000).execute() as Promise<ItemRow[]>;
   },
 
   async untrash(rootId) {

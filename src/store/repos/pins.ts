@@ -1,5 +1,6 @@
 import type { PinRepo, PinRow } from '../../core/index.js';
 import type { Db } from '../schema.js';
+import { visible } from './visible.js';
 
 const pinMethods: PinRepo & ThisType<{ readonly db: Db }> = {
   async insert(row) {
@@ -21,8 +22,19 @@ const pinMethods: PinRepo & ThisType<{ readonly db: Db }> = {
     return Number(r.n);
   },
 
-  byOwnerRef(ownerId, ref, limit) {
-    return this.db.selectFrom('pins').selectAll().where('owner_id', '=', ownerId).where('ref', '=', ref).orderBy('created_at').orderBy('item_id').limit(limit).execute() as Promise<PinRow[]>;
+  byOwnerRef(ownerId, ref, limit, now) {
+    return this.db
+      .selectFrom('pins')
+      .innerJoin('items', 'items.id', 'pins.item_id')
+      .selectAll('pins')
+      .select(['items.space_id as space_id', 'items.parent_id as parent_id'])
+      .where('pins.owner_id', '=', ownerId)
+      .where('pins.ref', '=', ref)
+      .where(visible({ now }))
+      .orderBy('pins.created_at')
+      .orderBy('pins.item_id')
+      .limit(limit)
+      .execute() as Promise<(PinRow & { space_id: number; parent_id: number | null })[]>;
   },
 
   slot(ref) {

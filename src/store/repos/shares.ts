@@ -1,13 +1,14 @@
 import { sql } from 'kysely';
 import type { ShareRepo, ShareWithItem } from '../../core/index.js';
 import type { Db } from '../schema.js';
+import { visible } from './visible.js';
 
 const withItem = (db: Db) =>
   db
     .selectFrom('shares')
     .innerJoin('items', 'items.id', 'shares.item_id')
     .selectAll('shares')
-    .select(['items.name as item_name', 'items.kind as item_kind', 'items.space_id as space_id', 'items.parent_id as parent_id', 'items.trashed_at as trashed_at']);
+    .select(['items.name as item_name', 'items.kind as item_kind', 'items.space_id as space_id', 'items.parent_id as parent_id', 'items.trashed_at as trashed_at', 'items.version as item_version', 'items.expires_at as item_expires_at']);
 
 const shareMethods: ShareRepo & ThisType<{ readonly db: Db }> = {
   async insert(row) {
@@ -22,8 +23,8 @@ const shareMethods: ShareRepo & ThisType<{ readonly db: Db }> = {
     return withItem(this.db).where('shares.token', '=', token).executeTakeFirst() as Promise<ShareWithItem | undefined>;
   },
 
-  ofLiveItems(spaceId, scope) {
-    let q = withItem(this.db).where('items.trashed_at', 'is', null);
+  ofLiveItems(now, spaceId, scope) {
+    let q = withItem(this.db).where(visible({ now }));
     if (spaceId !== undefined) q = q.where('items.space_id', '=', spaceId);
     if (scope) q = q.where((eb) => eb.or([eb('shares.created_by', '=', scope.creator), ...(scope.spaceIds.length ? [eb('items.space_id', 'in', scope.spaceIds)] : [])]));
     return q.orderBy('shares.created_at', 'desc').orderBy('shares.id').limit(100_000).execute() as Promise<ShareWithItem[]>;

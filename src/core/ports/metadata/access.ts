@@ -47,8 +47,8 @@ export type FavoriteWithItem = FavoriteRow & { item_name: string; space_id: numb
 export interface FavoriteRepo {
   /** Inserts or, when the user already has the item, replaces its tags. Returns the row. */
   upsert(row: FavoriteRow): Promise<FavoriteRow>;
-  /** A user's favourites whose items are live, in `spaceId` (or anywhere), newest first. */
-  of(userId: number, spaceId?: number): Promise<FavoriteWithItem[]>;
+  /** A user's favourites whose items exist at `now` (untrashed, unexpired), in `spaceId` (or anywhere), newest first. */
+  of(userId: number, now: number, spaceId?: number): Promise<FavoriteWithItem[]>;
   byId(id: number): Promise<FavoriteRow | undefined>;
   delete(id: number): Promise<void>;
 }

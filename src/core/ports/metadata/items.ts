@@ -54,7 +54,18 @@ export type ItemPatch = Partial<Omit<ItemRow, 'id' | 'created_by' | 'created_at'
 /** Sort orders of listings: `mime` sorts by main type then subtype, `hash` by content (etag), `createdBy` by creator. */
 export type SortField = 'name' | 'size' | 'created' | 'modified' | 'mime' | 'subtype' | 'hash' | 'createdBy';
 
-export interface ChildrenQuery {
+/**
+ * When and how an items query applies the existence rule (core/items/visibility.ts; in SQL
+ * store/repos/visible.ts): items trashed (unless `trash`), expired at `now` or pending are
+ * left out, as if they were gone.
+ */
+export interface Presence {
+  now: number;
+  /** Trashed items count too (the trash's own listings). */
+  trash?: boolean;
+}
+
+export interface ChildrenQuery extends Presence {
   sort: SortField;
   order: 'asc' | 'desc';
   limit: number;
@@ -105,12 +116,16 @@ export interface ItemRepo {
   byIds(ids: number[]): Promise<ItemRow[]>;
   /** An item with the role `userId` holds in its space (null: not a member), in one query. */
   withRole(id: number, userId: number): Promise<(ItemRow & { member_role: MemberRole | null }) | undefined>;
+  /**
+   * The untrashed child of a folder that holds `name` (the unique index's view: an expired
+   * or pending one too, so callers judge it with the existence rule).
+   */
   liveChildByName(parentId: number, name: string): Promise<ItemRow | undefined>;
   /** Which of `names` are taken among the live children of a folder. */
   takenNames(parentId: number, names: string[]): Promise<Set<string>>;
-  /** Live children of a folder, folders first, then by the sort field (id breaks ties). */
+  /** Children of a folder that exist at `q.now`, folders first, then by the sort field (id breaks ties). */
   liveChildren(parentId: number, q: ChildrenQuery): Promise<ItemRow[]>;
-  countLiveChildren(parentId: number, q: Pick<ChildrenQuery, 'kind' | 'exclude' | 'filter'>): Promise<number>;
+  countLiveChildren(parentId: number, q: Pick<ChildrenQuery, 'kind' | 'exclude' | 'filter'> & Presence): Promise<number>;
   /**
    * A folder's live children in one query: folders first, then files, each by name
    * (case-insensitively, then exactly, then id), each kind capped; every folder with the
@@ -145,8 +160,8 @@ export interface ItemRepo {
   setSubtreeSpace(id: number, spaceId: number): Promise<void>;
   /** Puts the item and its live descendants in the trash, marked with `rootId`. */
   trashSubtree(rootId: number, at: number): Promise<number>;
-  /** Items put in the trash by their own deletion (tops of trashed subtrees) in a space. */
-  trashTops(spaceId: number): Promise<ItemRow[]>;
+  /** Items put in the trash by their own deletion (tops of trashed subtrees) in a space, unexpired at `now`. */
+  trashTops(spaceId: number, now: number): Promise<ItemRow[]>;
   /** Takes a trashed subtree out of the trash. */
   untrash(rootId: number): Promise<void>;
   /** Folders, live or in the trash (one aggregate over the table: callers cache it). */

@@ -16,8 +16,8 @@ export interface PinRepo {
   /** Pins of an item, oldest first. */
   ofItem(itemId: number): Promise<PinRow[]>;
   countOf(itemId: number): Promise<number>;
-  /** Pins one owner made with one reference, oldest first. */
-  byOwnerRef(ownerId: number, ref: string, limit: number): Promise<PinRow[]>;
+  /** Pins one owner made with one reference on items that exist at `now`, oldest first, with where their items are. */
+  byOwnerRef(ownerId: number, ref: string, limit: number, now: number): Promise<(PinRow & { space_id: number; parent_id: number | null })[]>;
   /** The pin holding a slot. */
   slot(ref: string): Promise<PinRow | undefined>;
   /** Milliseconds after its last unpin at which an item expires (undefined: no such rule). */

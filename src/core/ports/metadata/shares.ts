@@ -15,15 +15,23 @@ export interface ShareRow {
   download_count: number;
 }
 
-/** A share with what listings and checks need of its item. */
-export type ShareWithItem = ShareRow & { item_name: string; item_kind: ItemKind; space_id: number; parent_id: number | null; trashed_at: number | null };
+/** A share with what listings and checks need of its item (its state as the existence rule reads it). */
+export type ShareWithItem = ShareRow & {
+  item_name: string;
+  item_kind: ItemKind;
+  space_id: number;
+  parent_id: number | null;
+  trashed_at: number | null;
+  item_version: number;
+  item_expires_at: number | null;
+};
 
 export interface ShareRepo {
   insert(row: Omit<ShareRow, 'download_count'>): Promise<void>;
   byId(id: number): Promise<ShareWithItem | undefined>;
   byToken(token: string): Promise<ShareWithItem | undefined>;
-  /** Shares of live items in one space, or in `scope` (some spaces, or made by one user), newest first. */
-  ofLiveItems(spaceId?: number, scope?: { spaceIds: number[]; creator: number }): Promise<ShareWithItem[]>;
+  /** Shares of items that exist at `now`, in one space, or in `scope` (some spaces, or made by one user), newest first. */
+  ofLiveItems(now: number, spaceId?: number, scope?: { spaceIds: number[]; creator: number }): Promise<ShareWithItem[]>;
   delete(id: number): Promise<void>;
   /** Counts one download unless the share reached its limit (then false). */
   countDownload(id: number): Promise<boolean>;

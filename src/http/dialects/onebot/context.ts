@@ -25,15 +25,13 @@ export interface OneBot {
 /** Ids are read from JSON numbers or decimal text (query, form); file and folder ids are rendered as decimal strings. */
 export const ids = decimalNumberCodec;
 
-export const isExpired = (i: Item, now = Date.now()) => i.expiresAt !== null && i.expiresAt <= now;
-
 export function makeOneBot(core: Core, config: KuraConfig, sources: SourceLimits): OneBot {
   const notFound = (what: string) => new KuraError('not_found', `${what} not found`);
   const itemIn = async (actor: Actor, group: Space, id: number, kind: 'file' | 'folder'): Promise<Item> => {
     const item = await core.items.get(actor, id).catch((e: unknown) => {
       throw e instanceof KuraError && e.code === 'not_found' ? notFound(kind) : e;
     });
-    if (item.spaceId !== group.id || item.kind !== kind || isExpired(item)) throw notFound(kind);
+    if (item.spaceId !== group.id || item.kind !== kind) throw notFound(kind);
     return item;
   };
   return {
