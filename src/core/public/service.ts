@@ -19,8 +19,9 @@ type Found = { hash: string; meta: Meta };
 
 /**
  * Reads by id without a token (drive `resource`, later social data, CDN URLs). Only live,
- * unexpired files in spaces whose public links are on, and never a file an access entry
- * hides from anyone. Misses are
+ * unexpired files made public (`public_read`: set when made, by the face or its caller, and
+ * switched by the owner) in spaces whose public links are on, and never a file an access
+ * entry hides from anyone. Misses are
  * counted per client by the shared rate limiter (in the database, so every node sees
  * them): past the limit they answer 429, so ids cannot be probed. Hits are cached per node
  * for a few seconds (KURA_AUTH_CACHE_SECONDS) and dropped on any write through this node.
@@ -61,6 +62,8 @@ export class PublicReads {
     await this.limiter.check(PUBLIC_MISSES, opts.client);
     const item = await this.ctx.store.items.byId(id);
     if (!item || item.kind !== 'file' || !item.blob_hash || item.trashed_at !== null || (item.expires_at !== null && Number(item.expires_at) <= this.ctx.now())) return this.miss(opts.client);
+    // Private by default: only a file made public (or switched so by its owner) is read by id.
+    if (Number(item.public_read) !== 1) return this.miss(opts.client);
     const space = await this.ctx.store.spaces.byId(Number(item.space_id));
     if (!space || Number(space.public_links) !== 1 || (await this.access.hiddenFromSomeone(item))) return this.miss(opts.client);
     return toItem(item);
@@ -108,6 +111,7 @@ export class PublicReads {
     const now = this.ctx.now();
     const item = await this.ctx.store.items.byId(id);
     if (!item || item.kind !== 'file' || !item.blob_hash || item.trashed_at !== null || (item.expires_at !== null && Number(item.expires_at) <= now)) return this.miss(client);
+    if (Number(item.public_read) !== 1) return this.miss(client);
     const space = await this.ctx.store.spaces.byId(Number(item.space_id));
     if (!space || Number(space.public_links) !== 1 || (within && !within.holds({ item, space })) || (await this.access.hiddenFromSomeone(item))) return this.miss(client);
     const file: Found = { hash: item.blob_hash, meta: { name: item.name, size: Number(item.size), mime: item.mime ?? 'application/octet-stream', modifiedAt: Number(item.modified_at) } };

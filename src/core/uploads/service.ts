@@ -39,6 +39,12 @@ export interface UploadOptions {
   inspect?: (file: { hash: string; mime: string; size: number }) => Promise<void>;
   /** Runs last in the recording transaction with each new file (pins, slots). */
   recorded?: (tx: Repos, row: ItemRow) => Promise<void>;
+  /**
+   * New files are readable by id without a credential (public reads): what the face that
+   * makes them says (its spec serves such reads) or its caller asks. Default private. A new
+   * version keeps its file's flag.
+   */
+  public?: boolean;
 }
 
 export interface Reservation {
@@ -156,6 +162,7 @@ export class UploadService {
       category,
       version: 1,
       blob_hash: staged.hash,
+      public_read: opts.public ? 1 : 0,
       expires_at: opts.unpinnedTtlMs !== undefined ? now + opts.unpinnedTtlMs : (opts.expiresAt ?? null),
       trashed_at: null,
       trash_root: null,

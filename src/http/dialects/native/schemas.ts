@@ -40,6 +40,7 @@ export const itemSchema = {
     modifiedBy: { type: 'integer' },
     modifiedAt: { type: 'integer', description: 'epoch milliseconds' },
     downloadCount: { type: 'integer' },
+    public: { type: 'boolean', description: 'anyone may read the file by id without a token (drive resource, media and social downloads, CDN URLs) while its space has public links on; false for folders' },
     expiresAt: nullableInt,
     trashedAt: nullableInt,
   },
@@ -109,6 +110,11 @@ export const memberSchema = {
 
 /** Standard error responses for the documentation. */
 export const errors = (...codes: number[]) => Object.fromEntries(codes.map((c) => [c, errorSchema]));
+
+/** `public` of an upload: the new files are readable by id without a token (default false). */
+export const publicQuery = {
+  public: { type: 'string', enum: ['true', 'false'], description: 'true: the new files are readable by id without a token (public reads); default false' },
+} as const;
 
 export const onConflictQuery = {
   onConflict: { type: 'string', enum: ['fail', 'rename', 'version'], description: 'what to do when the name is taken (default fail: 409)' },

@@ -105,6 +105,8 @@ async function store(t: Tencenturies, req: FastifyRequest, rootId: number, file:
     { name, stream: file.stream },
     {
       onConflict: 'rename',
+      // Spec 003 serves every file at its cdn_url without a token.
+      public: true,
       maxBytes: t.config.tencenturies.maxFileBytes,
       accept: acceptOf(t),
       inspect: async ({ hash, mime }) => {
