@@ -8,6 +8,9 @@ import { startKura, type TestKura, type TestUser } from './helpers/kura.js';
 
 const READ = Right.READ_ATTRS | Right.LIST | Right.READ_CONTENT;
 
+/** Files readable by id without a token, so public reads show what the entries hide. */
+const PUBLIC = '?public=true';
+
 /**
  * Access entries go with their items into another space (issue 20): a deny keeps denying
  * after a move, through every face (native, drive, the public read by id).
@@ -52,7 +55,7 @@ describe.each(backends)('access entries across spaces (%s)', (backend) => {
   afterAll(() => k.stop());
 
   it('a user entry denying a file keeps denying it once the file moves to another space (native move)', async () => {
-    const f = await uploadOne(k.url, owner.auth, G.rootId, 'salaries.txt', 'numbers');
+    const f = await uploadOne(k.url, owner.auth, G.rootId, 'salaries.txt', 'numbers', PUBLIC);
     const deny = await entry(f.id, 0, carol.id, 0);
     expect(await reads(f.id, carol)).toEqual([404, 404, 404]);
     expect(await native(f.id, dave)).toBe(200);
@@ -71,9 +74,9 @@ describe.each(backends)('access entries across spaces (%s)', (backend) => {
   it('a whole subtree takes its entries along, trashed items included (drive move_items)', async () => {
     const top = await folder(G.rootId, 'reports');
     const inner = await folder(top.id, 'hr');
-    const x = await uploadOne(k.url, owner.auth, inner.id, 'x.txt', 'inner secret');
-    const open = await uploadOne(k.url, owner.auth, top.id, 'open.txt', 'for all');
-    const gone = await uploadOne(k.url, owner.auth, inner.id, 'gone.txt', 'trashed');
+    const x = await uploadOne(k.url, owner.auth, inner.id, 'x.txt', 'inner secret', PUBLIC);
+    const open = await uploadOne(k.url, owner.auth, top.id, 'open.txt', 'for all', PUBLIC);
+    const gone = await uploadOne(k.url, owner.auth, inner.id, 'gone.txt', 'trashed', PUBLIC);
     await entry(inner.id, 0, carol.id, 0);
     await entry(gone.id, 0, dave.id, 0);
     expect((await call('DELETE', `/items/${gone.id}`, owner)).status).toBe(204);
@@ -92,7 +95,7 @@ describe.each(backends)('access entries across spaces (%s)', (backend) => {
   });
 
   it('role entries name the roles of the new space; group entries the same group', async () => {
-    const f = await uploadOne(k.url, owner.auth, G.rootId, 'roles.txt', 'for groups');
+    const f = await uploadOne(k.url, owner.auth, G.rootId, 'roles.txt', 'for groups', PUBLIC);
     await entry(f.id, 2, 3, 0); // viewers: nothing
     await entry(f.id, 1, T.id, READ); // members of T: read
     expect(await native(f.id, vic)).toBe(404);
@@ -110,7 +113,7 @@ describe.each(backends)('access entries across spaces (%s)', (backend) => {
   });
 
   it('bringing entries into another space needs the right to change permissions there; nothing changes when refused', async () => {
-    const f = await uploadOne(k.url, owner.auth, G.rootId, 'guarded.txt', 'guarded');
+    const f = await uploadOne(k.url, owner.auth, G.rootId, 'guarded.txt', 'guarded', PUBLIC);
     await entry(f.id, 0, carol.id, 0);
     // dave is a member of both spaces: he may move files, not change permissions.
     const refused = await call('POST', `/items/${f.id}/move`, dave, { parentId: P.rootId });
@@ -124,17 +127,17 @@ describe.each(backends)('access entries across spaces (%s)', (backend) => {
     // Within its space, and without entries, he moves as before.
     const sub = await folder(G.rootId, 'within');
     expect((await call('POST', `/items/${f.id}/move`, dave, { parentId: sub.id })).status).toBe(200);
-    const plain = await uploadOne(k.url, owner.auth, G.rootId, 'plain.txt', 'plain');
+    const plain = await uploadOne(k.url, owner.auth, G.rootId, 'plain.txt', 'plain', PUBLIC);
     expect((await call('POST', `/items/${plain.id}/move`, dave, { parentId: P.rootId })).status).toBe(200);
     // An entry set to inherit applies to no one: it does not hold the move back.
-    const inherit = await uploadOne(k.url, owner.auth, G.rootId, 'inherit.txt', 'inherit');
+    const inherit = await uploadOne(k.url, owner.auth, G.rootId, 'inherit.txt', 'inherit', PUBLIC);
     await entry(inherit.id, 0, carol.id, -1);
     expect((await call('POST', `/items/${inherit.id}/move`, dave, { parentId: P.rootId })).status).toBe(200);
     expect(await entrySpaces([inherit.id])).toEqual([P.id]);
   });
 
   it('a copy takes no entries (the copy rule): it is new content of its space', async () => {
-    const f = await uploadOne(k.url, owner.auth, G.rootId, 'copied.txt', 'copied');
+    const f = await uploadOne(k.url, owner.auth, G.rootId, 'copied.txt', 'copied', PUBLIC);
     await entry(f.id, 0, carol.id, 0);
     const copy = await json(await call('POST', `/items/${f.id}/copy`, owner, { parentId: P.rootId }));
     expect(await native(f.id, carol)).toBe(404);
@@ -143,7 +146,7 @@ describe.each(backends)('access entries across spaces (%s)', (backend) => {
   });
 
   it('repairs entries that an earlier move left in the old space (migration 0015)', async () => {
-    const f = await uploadOne(k.url, owner.auth, G.rootId, 'old-move.txt', 'moved before the fix');
+    const f = await uploadOne(k.url, owner.auth, G.rootId, 'old-move.txt', 'moved before the fix', PUBLIC);
     await entry(f.id, 0, carol.id, 0);
     expect((await call('POST', `/items/${f.id}/move`, owner, { parentId: P.rootId })).status).toBe(200);
     // What a move before the fix left behind: the entry still says G.
@@ -156,7 +159,7 @@ describe.each(backends)('access entries across spaces (%s)', (backend) => {
   it('deleting a space drops its entries: its content in the owner’s trash is the owner’s alone', async () => {
     const o = { userId: owner.id, role: 'user' as const };
     const D = await k.core.spaces.create(o, { kind: 'group', name: 'D' });
-    const f = await uploadOne(k.url, owner.auth, D.rootId, 'kept.txt', 'kept');
+    const f = await uploadOne(k.url, owner.auth, D.rootId, 'kept.txt', 'kept', PUBLIC);
     await entry(D.rootId, 0, stranger.id, Right.READ_ATTRS | Right.LIST | Right.READ_CONTENT | Right.DELETE);
     await entry(f.id, 0, stranger.id, READ);
     expect(await native(f.id, stranger)).toBe(200);

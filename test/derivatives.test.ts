@@ -31,7 +31,7 @@ describe.each(backends)('image derivatives (%s)', (backend) => {
   beforeAll(async () => {
     k = await startKura(backend, { KURA_GC_GRACE_SECONDS: '0' });
     u = await k.user();
-    big = await uploadOne(k.url, u.auth, u.rootId, 'big.jpg', await photo(4000, 3000));
+    big = await uploadOne(k.url, u.auth, u.rootId, 'big.jpg', await photo(4000, 3000), '?public=true');
   });
   afterAll(() => k.stop());
 
@@ -107,7 +107,7 @@ describe.each(backends)('image derivatives (%s)', (backend) => {
   it('decodes at most two images at once; the others wait their turn', async () => {
     const photos = await Promise.all(Array.from({ length: 6 }, (_, i) => sharp({ create: { width: 4000, height: 3000, channels: 3, background: { r: 40 * i, g: 90, b: 200 - 20 * i } } }).jpeg({ quality: 95 }).toBuffer()));
     const items = [];
-    for (const [i, p] of photos.entries()) items.push(await uploadOne(k.url, u.auth, u.rootId, `queue${i}.jpg`, p));
+    for (const [i, p] of photos.entries()) items.push(await uploadOne(k.url, u.auth, u.rootId, `queue${i}.jpg`, p, '?public=true'));
     let running = 0;
     let waiting = 0;
     const watch = setInterval(() => {

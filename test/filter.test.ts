@@ -4,7 +4,7 @@ import type { Item } from '../src/core/items/view.js';
 
 const item = (over: Partial<Item>): Item => ({
   id: 1, spaceId: 1, parentId: 1, name: 'Report.PDF', kind: 'file', system: false, description: '', customTag: '', properties: {}, size: 2000, mime: 'application/pdf',
-  category: 'other', version: 1, sha256: null, createdBy: 1, createdAt: 1000, modifiedBy: 1, modifiedAt: 1000, downloadCount: 0, expiresAt: null, trashedAt: null, ...over,
+  category: 'other', version: 1, sha256: null, createdBy: 1, createdAt: 1000, modifiedBy: 1, modifiedAt: 1000, downloadCount: 0, public: false, expiresAt: null, trashedAt: null, ...over,
 });
 
 describe('filter language', () => {

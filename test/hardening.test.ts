@@ -103,8 +103,8 @@ describe.each(backends)('hardening (%s)', (backend) => {
 
   it('public links: a per-space switch, and nothing an access entry hides', async () => {
     const space = await json(await call('POST', '/spaces', { kind: 'project', name: 'links' }));
-    const open = await uploadOne(k.url, u.auth, space.rootId, 'open.txt', 'public');
-    const hidden = await uploadOne(k.url, u.auth, space.rootId, 'hidden.txt', 'not public');
+    const open = await uploadOne(k.url, u.auth, space.rootId, 'open.txt', 'public', '?public=true');
+    const hidden = await uploadOne(k.url, u.auth, space.rootId, 'hidden.txt', 'not public', '?public=true');
     const resource = (id: number) => fetch(`${k.url}/v1/file/resource?Id=${toObjectId(id)}`, { headers: { 'x-forwarded-for': '100.64.0.1' } });
     expect((await resource(open.id)).status).toBe(200);
     expect((await resource(hidden.id)).status).toBe(200);

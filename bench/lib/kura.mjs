@@ -74,9 +74,10 @@ export const contentUrl = (kura, id) => `${kura.url}/api/v1/items/${id}/content`
 /**
  * Upload `file` into the root folder with curl (multipart, field `file`) on the client core.
  * Checks 201 and that Kura reports the expected size and SHA-256. Returns { item, seconds }.
+ * `isPublic`: the file is readable by id without a token (native uploads are private otherwise).
  */
-export async function upload(kura, file, { size, sha256, responseFile }) {
-  const t = await curlUpload(`${kura.url}/api/v1/items/${kura.rootId}/children`, file, kura.auth, responseFile);
+export async function upload(kura, file, { size, sha256, responseFile, isPublic = false }) {
+  const t = await curlUpload(`${kura.url}/api/v1/items/${kura.rootId}/children${isPublic ? '?public=true' : ''}`, file, kura.auth, responseFile);
   const body = readFileSync(responseFile, 'utf8');
   if (t.status !== 201) throw new BenchError(`upload of ${path.basename(file)}: HTTP ${t.status} (expected 201) ${body.slice(0, 300)}`);
   let item;

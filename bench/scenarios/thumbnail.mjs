@@ -30,7 +30,7 @@ export default {
         .toFile(file);
       const bytes = await readFile(file);
       const sha256 = createHash('sha256').update(bytes).digest('hex');
-      const { item } = await upload(ctx.kura, file, { size: bytes.length, sha256, responseFile: path.join(ctx.work, `photo-${i}.json`) });
+      const { item } = await upload(ctx.kura, file, { size: bytes.length, sha256, responseFile: path.join(ctx.work, `photo-${i}.json`), isPublic: true });
       const url = `${ctx.kura.url}/v1/file/resource?Id=${oid(item.id)}&Type=1`;
       const t0 = process.hrtime.bigint();
       const r = await request(url, { discard: true });

@@ -40,10 +40,11 @@ export async function json<T = any>(res: Response): Promise<T> { // eslint-disab
   }
 }
 
-export async function uploadOne(base: string, auth: Record<string, string>, folderId: number, name: string, data: Buffer | string) {
-  const res = await upload(base, auth, folderId, [{ name, data }]);
+/** Uploads one file through the native API; `query` e.g. `?public=true` (readable by id without a token). */
+export async function uploadOne(base: string, auth: Record<string, string>, folderId: number, name: string, data: Buffer | string, query = '') {
+  const res = await upload(base, auth, folderId, [{ name, data }], query);
   if (res.status !== 201) throw new Error(`upload failed: ${res.status} ${await res.text()}`);
-  return (await json(res)).items[0] as { id: number; name: string; size: number; sha256: string; mime: string; version: number; parentId: number; spaceId: number };
+  return (await json(res)).items[0] as { id: number; name: string; size: number; sha256: string; mime: string; version: number; parentId: number; spaceId: number; public: boolean };
 }
 
 export const body = async (res: Response) => Buffer.from(await res.arrayBuffer());

@@ -38,9 +38,9 @@ describe.each(backends)('media scope (%s)', (backend) => {
     admin = await k.user(undefined, { admin: true });
     image = await png(64, 48);
     const group = await k.core.spaces.create({ userId: u.id, role: 'user' }, { kind: 'group', name: 'team' });
-    const g = await uploadOne(k.url, u.auth, group.rootId, 'team.png', image);
+    const g = await uploadOne(k.url, u.auth, group.rootId, 'team.png', image, '?public=true');
     const album = (await json(await native('POST', `/items/${u.rootId}/children`, { name: 'album', kind: 'folder' }))).items[0];
-    const deep = await uploadOne(k.url, u.auth, album.id, 'deep.png', image);
+    const deep = await uploadOne(k.url, u.auth, album.id, 'deep.png', image, '?public=true');
     outside['group file'] = { id: g.id, name: 'team.png' };
     outside['sub-folder file'] = { id: deep.id, name: 'deep.png' };
     outside.folder = { id: album.id, name: 'album' };

@@ -22,6 +22,8 @@ export interface MetaPatch {
   customTag?: unknown;
   properties?: unknown;
   system?: unknown;
+  /** Whether anyone may read the file by id without a credential (files only; needs SHARE). */
+  public?: unknown;
 }
 
 export interface FolderTree {
@@ -182,9 +184,19 @@ export class ChangeService {
       if (json.length > 64 * 1024) throw badRequest('properties exceed 64 KiB', { field: 'properties' });
       set.properties = json;
     }
+    const edited = Object.keys(set).length > 0;
+    if (patch.public !== undefined) {
+      // Who may share a file decides whether anyone may read it by id; not an edit of it.
+      if (!has(rights, Right.SHARE)) throw new KuraError('forbidden', 'only who may share this file may make it public or private');
+      if (typeof patch.public !== 'boolean') throw badRequest('public must be true or false', { field: 'public' });
+      if (item.kind !== 'file') throw badRequest('only files are read by id: a folder is never public', { field: 'public' });
+      set.public_read = patch.public ? 1 : 0;
+    }
     if (Object.keys(set).length === 0) throw badRequest('nothing to change');
-    set.modified_by = actor.userId;
-    set.modified_at = this.now();
+    if (edited) {
+      set.modified_by = actor.userId;
+      set.modified_at = this.now();
+    }
     await tx.items.update(id, set);
     return toItem((await tx.items.byId(id))!);
   }
@@ -314,6 +326,8 @@ export class ChangeService {
         category: r.kind === 'file' ? categoryOf(r.mime) : null,
         version: r.kind === 'file' ? 1 : 0,
         blob_hash: r.blob_hash,
+        // A copy is read by id as its source is: copying neither widens nor narrows who may.
+        public_read: r.kind === 'file' ? Number(r.public_read) : 0,
         expires_at: null,
         trashed_at: null,
         trash_root: null,

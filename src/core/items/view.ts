@@ -25,6 +25,8 @@ export interface Item {
   modifiedBy: number;
   modifiedAt: number;
   downloadCount: number;
+  /** Anyone may read the file by id without a credential (where its space's public links are on). */
+  public: boolean;
   expiresAt: number | null;
   trashedAt: number | null;
 }
@@ -60,6 +62,7 @@ export function toItem(r: Omit<ItemRow, 'trash_root' | 'category'>): Item {
     modifiedBy: Number(r.modified_by),
     modifiedAt: Number(r.modified_at),
     downloadCount: Number(r.download_count),
+    public: Number(r.public_read) === 1,
     expiresAt: r.expires_at === null ? null : Number(r.expires_at),
     trashedAt: r.trashed_at === null ? null : Number(r.trashed_at),
   };

@@ -70,7 +70,8 @@ export class SlotService {
     this.held.clear();
   }
 
-  async set(actor: Actor, owner: SlotOwner, spec: SlotSpec, file: IncomingFile): Promise<Item> {
+  /** `opts.public`: the slot's new file is readable by id without a credential (UploadOptions.public). */
+  async set(actor: Actor, owner: SlotOwner, spec: SlotSpec, file: IncomingFile, opts: Pick<UploadOptions, 'public'> = {}): Promise<Item> {
     let folderId: number;
     try {
       folderId = await this.folderFor(actor, owner, spec);
@@ -82,6 +83,7 @@ export class SlotService {
     const { images, blobs } = this.ctx;
     return this.uploads.upload(actor, folderId, file, {
       onConflict: 'rename',
+      public: opts.public,
       maxBytes: spec.maxBytes,
       unpinnedTtlMs: this.ctx.config.unpinnedTtlMs,
       accept: ({ mime }) => acceptImageType(mime, spec.rule),
@@ -100,7 +102,7 @@ export class SlotService {
    * `Social` folder) with the unpinned TTL (KURA_UNPINNED_TTL); the expiry sweep deletes it
    * for good unless a pin references it in time.
    */
-  async uploadUnpinned(actor: Actor, file: IncomingFile, opts: Pick<UploadOptions, 'description' | 'customTag' | 'maxBytes' | 'accept'>): Promise<Item> {
+  async uploadUnpinned(actor: Actor, file: IncomingFile, opts: Pick<UploadOptions, 'description' | 'customTag' | 'maxBytes' | 'accept' | 'public'>): Promise<Item> {
     let folderId: number;
     try {
       const space = await this.ctx.store.spaces.personalOf(actor.userId);

@@ -18,13 +18,18 @@ type Meta = Omit<FileBody, 'open' | 'cached' | 'etag'>;
 /** A public file's content as found: its blob and how it is served. */
 type Found = { hash: string; meta: Meta };
 
-/** A file a public read may serve: one that exists (live, unexpired, not pending) with content. */
-const servable = (item: ItemRow | undefined, now: number): item is ItemRow & { blob_hash: string } => item !== undefined && item.kind === 'file' && item.blob_hash !== null && exists(item, { now });
+/**
+ * A file a public read may serve: one that exists at `now` (live, unexpired, not pending) with
+ * content, made public (private by default: set when made, or switched by its owner).
+ */
+const servable = (item: ItemRow | undefined, now: number): item is ItemRow & { blob_hash: string } =>
+  item !== undefined && item.kind === 'file' && item.blob_hash !== null && exists(item, { now }) && Number(item.public_read) === 1;
 
 /**
  * Reads by id without a token (drive `resource`, later social data, CDN URLs). Only files
- * that exist (the existence rule: live, unexpired, not pending) in spaces whose public links
- * are on, and never a file an access entry hides from anyone. Misses are
+ * that exist (the existence rule: live, unexpired, not pending) and were made public
+ * (`public_read`: set when made, by the face or its caller, and switched by the owner) in
+ * spaces whose public links are on, and never a file an access entry hides from anyone. Misses are
  * counted per client by the shared rate limiter (in the database, so every node sees
  * them): past the limit they answer 429, so ids cannot be probed. Hits are cached per node
  * for a few seconds (KURA_AUTH_CACHE_SECONDS) and dropped on any write through this node.

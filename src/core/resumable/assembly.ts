@@ -54,7 +54,7 @@ async function assemble(ctx: CoreContext, sessions: ResumableUploads, uploads: U
     staged = await ctx.blobs.assemble(session.id, pieces, Number(session.length));
     item =
       session.parent_id !== null
-        ? await uploads.upload(actor, Number(session.parent_id), { name: session.name, staged }, { onConflict: session.on_conflict, reservation: held })
+        ? await uploads.upload(actor, Number(session.parent_id), { name: session.name, staged }, { onConflict: session.on_conflict, reservation: held, public: Number(session.public_read) === 1 })
         : await uploads.uploadVersion(actor, Number(session.item_id), staged, { reservation: held });
   } catch (e) {
     if (staged) await ctx.blobs.discard(staged);

@@ -22,6 +22,8 @@ export interface ConcatSpec {
   target: { folderId: number; name: string };
   meta?: string | null;
   onConflict?: OnConflict;
+  /** The file is readable by id without a credential (UploadOptions.public). */
+  public?: boolean;
 }
 
 /**
@@ -83,6 +85,7 @@ export async function concatenate(ctx: CoreContext, sessions: ResumableUploads, 
         meta: spec.meta ?? null,
         on_conflict: spec.onConflict ?? 'rename',
         concat: `final ${parts.map((p) => p.client_key).join(' ')}`,
+        public_read: spec.public ? 1 : 0,
       });
     },
   };
@@ -91,7 +94,7 @@ export async function concatenate(ctx: CoreContext, sessions: ResumableUploads, 
   try {
     staged = await ctx.blobs.stage(concatenated(ctx.blobs, plan), { maxBytes: length });
     if (staged.size !== length) throw new KuraError('conflict', `the parts hold ${staged.size} bytes, not ${length}`);
-    item = await uploads.upload(actor, spec.target.folderId, { name, staged }, { onConflict: spec.onConflict ?? 'rename', reservation: held });
+    item = await uploads.upload(actor, spec.target.folderId, { name, staged }, { onConflict: spec.onConflict ?? 'rename', reservation: held, public: spec.public });
   } finally {
     if (staged) await ctx.blobs.discard(staged);
   }

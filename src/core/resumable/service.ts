@@ -80,6 +80,7 @@ export class ResumableUploads {
         meta: spec.meta ?? null,
         on_conflict: spec.onConflict ?? 'rename',
         concat: 'partial' in t ? 'partial' : null,
+        public_read: spec.public ? 1 : 0,
       };
       try {
         await this.reclaiming(spaceId, () =>

@@ -27,6 +27,11 @@ export interface SessionSpec {
   meta?: string | null;
   /** What completion does on a name clash (default 'rename'). */
   onConflict?: OnConflict;
+  /**
+   * The new file is readable by id without a credential (UploadOptions.public); kept with the
+   * session from its start, whichever request completes it. Default private.
+   */
+  public?: boolean;
 }
 
 /** How a slice is taken. */

@@ -158,8 +158,9 @@ export class SpaceService {
 
   /**
    * Switches public reads by id (links without a token) on or off for a space: its owner,
-   * its admins and Kura admins. On by default for every kind of space, since the specs
-   * serve such reads; off, every public read of its files answers as for an unknown id.
+   * its admins and Kura admins. The master switch over each file's own flag (`public`): on
+   * by default, so files made public are served; off, every public read of its files
+   * answers as for an unknown id, public ones included.
    */
   async setPublicLinks(actor: Actor, spaceId: number, on: unknown): Promise<Space> {
     if (typeof on !== 'boolean') throw badRequest('publicLinks must be true or false', { field: 'publicLinks' });

@@ -48,6 +48,12 @@ export interface UploadOptions {
   derivative?: UploadDerivative;
   /** Runs last in the recording transaction with each new file (pins, slots). */
   recorded?: (tx: Repos, row: ItemRow) => Promise<void>;
+  /**
+   * New files are readable by id without a credential (public reads): what the face that
+   * makes them says (its spec serves such reads) or its caller asks. Default private. A new
+   * version keeps its file's flag.
+   */
+  public?: boolean;
 }
 
 export interface Reservation {
@@ -172,6 +178,7 @@ export class UploadService {
       category,
       version: 1,
       blob_hash: staged.hash,
+      public_read: opts.public ? 1 : 0,
       expires_at: opts.unpinnedTtlMs !== undefined ? now + opts.unpinnedTtlMs : (opts.expiresAt ?? null),
       trashed_at: null,
       trash_root: null,

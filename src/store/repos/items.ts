@@ -6,7 +6,7 @@ import { visible } from './visible.js';
 
 const SUBTREE_COLUMNS: readonly (keyof SubtreeRow)[] = [
   'id', 'space_id', 'parent_id', 'name', 'kind', 'system', 'description', 'custom_tag', 'properties', 'created_by', 'created_at',
-  'modified_by', 'modified_at', 'size', 'mime', 'version', 'blob_hash', 'download_count', 'expires_at', 'trashed_at',
+  'modified_by', 'modified_at', 'size', 'mime', 'version', 'blob_hash', 'download_count', 'public_read', 'expires_at', 'trashed_at',
 ];
 
 const SORT_COLUMN = { name: 'name', size: 'size', created: 'created_at', modified: 'modified_at', mime: 'mime', hash: 'blob_hash', createdBy: 'created_by' } as const;

@@ -23,6 +23,11 @@ export interface ItemRow {
   version: number;
   blob_hash: string | null;
   download_count: number;
+  /**
+   * 1: anyone may read the file by id without a credential (public reads), where its space's
+   * public links are on; 0: only who has rights on it. Set when the file is made.
+   */
+  public_read: number;
   expires_at: number | null;
   trashed_at: number | null;
   /** Id of the item whose deletion put this one in the trash (itself for the top one). */
@@ -36,8 +41,8 @@ export interface ItemRow {
 export type SubtreeRow = Omit<ItemRow, 'trash_root' | 'category'>;
 
 /** What a new item row needs (the rest takes its defaults). */
-export type NewItem = Omit<ItemRow, 'system' | 'description' | 'custom_tag' | 'properties' | 'size' | 'version' | 'download_count'> &
-  Partial<Pick<ItemRow, 'system' | 'description' | 'custom_tag' | 'properties' | 'size' | 'version'>>;
+export type NewItem = Omit<ItemRow, 'system' | 'description' | 'custom_tag' | 'properties' | 'size' | 'version' | 'download_count' | 'public_read'> &
+  Partial<Pick<ItemRow, 'system' | 'description' | 'custom_tag' | 'properties' | 'size' | 'version' | 'public_read'>>;
 
 export interface NewFolder {
   id: number;

@@ -40,6 +40,8 @@ export interface UploadSessionRow {
   on_conflict: 'fail' | 'rename' | 'version';
   /** Its part in a concatenation: 'partial', or 'final' followed by the keys of its parts. */
   concat: string | null;
+  /** 1: the file it makes is readable by id without a credential (items.public_read). */
+  public_read: number;
 }
 
 export interface UploadPieceRow {

@@ -19,10 +19,11 @@ const STARTED = Math.floor(Date.now() / 1000) * 1000;
 export const fileRoutes =
   (d: Drive): FastifyPluginAsync =>
   async (app) => {
-    // Multipart: fields first (UserToken may be one of them), then the file.
+    // Multipart: fields first (UserToken may be one of them), then the file. Public: spec 002
+    // serves every file by id without a token (`resource`).
     app.post('/upload', { config: { auth: 'multipart' } }, async (req) => {
       const item = await withFile(req, 'File', (f, file) =>
-        d.core.uploads.upload(req.actor, idOf(f, 'ParentId', objectIdCodec), { name: typeof f.FileName === 'string' && f.FileName ? f.FileName : file.name, stream: file.stream }, { onConflict: 'rename' }),
+        d.core.uploads.upload(req.actor, idOf(f, 'ParentId', objectIdCodec), { name: typeof f.FileName === 'string' && f.FileName ? f.FileName : file.name, stream: file.stream }, { onConflict: 'rename', public: true }),
       );
       return ok((await d.items([item]))[0]);
     });

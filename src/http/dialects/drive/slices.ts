@@ -24,7 +24,8 @@ export const sliceRoutes =
   async (app) => {
     const receive = async (req: FastifyRequest, target: (f: Params) => SliceTarget) => {
       const r = await withFile(req, 'SliceData', (f, file) => {
-        const spec = { key: fileTempId(f), target: target(f), length: int(f, 'FileLength') };
+        // Spec 002 serves a file by id without a token (`resource`): the files it makes are public.
+        const spec = { key: fileTempId(f), target: target(f), length: int(f, 'FileLength'), public: true };
         return d.core.resumable.slice(req.actor, spec, int(f, 'SliceOffset'), file.stream);
       });
       return answer(d, r);

@@ -25,8 +25,9 @@ export const fileRoutes =
     const upload = async (req: FastifyRequest) => {
       const root = await filesRoot(core, req);
       // Every `files` part is staged as it streams in; all are recorded in one transaction
-      // once the body is complete (all or nothing); a clash renames (`name (1).ext`).
-      const items = await withFiles(req, 'files', (_f, files) => core.uploads.uploadMany(req.actor, root, files, { onConflict: 'rename' }), { files: MAX_FILES });
+      // once the body is complete (all or nothing); a clash renames (`name (1).ext`). Public:
+      // spec 001 serves downloads and thumbnails by id without a token.
+      const items = await withFiles(req, 'files', (_f, files) => core.uploads.uploadMany(req.actor, root, files, { onConflict: 'rename', public: true }), { files: MAX_FILES });
       return { files: items.map(mediaFile) };
     };
     app.post('/upload', upload);

@@ -3,7 +3,7 @@ import { compileFilter, type Core, CORE_FIELD_SPECS, type IncomingFile, KuraErro
 import { decimalNumberCodec } from '../../shared/ids.js';
 import { multipartParts } from '../../shared/multipart.js';
 import { idOf } from '../../shared/params.js';
-import { errors, idParam, itemSchema, onConflictQuery } from './schemas.js';
+import { errors, idParam, itemSchema, onConflictQuery, publicQuery } from './schemas.js';
 
 const listQuery = {
   type: 'object',
@@ -40,16 +40,16 @@ export const childrenRoutes =
       },
     );
 
-    app.post<{ Params: { id: string }; Querystring: { onConflict?: OnConflict }; Body: unknown }>(
+    app.post<{ Params: { id: string }; Querystring: { onConflict?: OnConflict; public?: 'true' | 'false' }; Body: unknown }>(
       '/items/:id/children',
       {
         schema: {
           tags: ['items'],
           summary: 'Upload files (multipart/form-data, any number of file parts, streamed) or create a folder (JSON {"name", "kind":"folder"})',
           description:
-            'A multipart upload is all or nothing: every file is stored, or none. Each file part is limited by UPLOAD_MAX_BYTES (413) and the space quota (507). The MIME type is sniffed from the content.',
+            'A multipart upload is all or nothing: every file is stored, or none. Each file part is limited by UPLOAD_MAX_BYTES (413) and the space quota (507). The MIME type is sniffed from the content. New files are private (readable by id only with rights) unless public=true.',
           params: idParam,
-          querystring: { type: 'object', properties: onConflictQuery },
+          querystring: { type: 'object', properties: { ...onConflictQuery, ...publicQuery } },
           response: { 201: { type: 'object', properties: { items: { type: 'array', items: itemSchema } } }, ...errors(400, 401, 403, 404, 409, 413, 415, 507) },
         },
       },
@@ -60,7 +60,7 @@ export const childrenRoutes =
         if (/^multipart\/form-data/i.test(ct)) {
           // Rights first: a caller who may not write here is refused before any byte is read.
           await core.uploads.checkTarget(req.actor, folderId);
-          const items = await core.uploads.uploadMany(req.actor, folderId, fileParts(req.raw), { onConflict });
+          const items = await core.uploads.uploadMany(req.actor, folderId, fileParts(req.raw), { onConflict, public: req.query.public === 'true' });
           reply.code(201);
           return { items };
         }

@@ -31,11 +31,18 @@ export const itemRoutes =
       {
         schema: {
           tags: ['items'],
-          summary: 'Rename, describe or set properties; with parentId, also move',
+          summary: 'Rename, describe or set properties; public (files, needs the share right) switches reads by id without a token; with parentId, also move',
           params: idParam,
           body: {
             type: 'object',
-            properties: { name: { type: 'string' }, description: { type: 'string' }, customTag: { type: 'string' }, properties: { type: 'object', additionalProperties: true }, parentId: { type: 'integer' } },
+            properties: {
+              name: { type: 'string' },
+              description: { type: 'string' },
+              customTag: { type: 'string' },
+              properties: { type: 'object', additionalProperties: true },
+              public: { type: 'boolean', description: 'anyone may read the file by id without a token' },
+              parentId: { type: 'integer' },
+            },
             additionalProperties: false,
           },
           response: { 200: itemSchema, ...errors(400, 401, 403, 404, 409) },

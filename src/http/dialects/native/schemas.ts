@@ -44,6 +44,7 @@ export const itemSchema = {
       description:
         'downloads through signed links (OneBot get_group_file_url / get_private_file_url / upload_image): each GET of the whole file or of its first bytes. Other downloads (this API, the other dialects, public links) do not count, so reads stay free of database writes; share downloads are counted on the share',
     },
+    public: { type: 'boolean', description: 'anyone may read the file by id without a token (drive resource, media and social downloads, CDN URLs) while its space has public links on; false for folders' },
     expiresAt: nullableInt,
     trashedAt: nullableInt,
   },
@@ -113,6 +114,11 @@ export const memberSchema = {
 
 /** Standard error responses for the documentation. */
 export const errors = (...codes: number[]) => Object.fromEntries(codes.map((c) => [c, errorSchema]));
+
+/** `public` of an upload: the new files are readable by id without a token (default false). */
+export const publicQuery = {
+  public: { type: 'string', enum: ['true', 'false'], description: 'true: the new files are readable by id without a token (public reads); default false' },
+} as const;
 
 export const onConflictQuery = {
   onConflict: { type: 'string', enum: ['fail', 'rename', 'version'], description: 'what to do when the name is taken (default fail: 409)' },

@@ -33,6 +33,7 @@ interface CreateBody {
   name?: string;
   itemId?: number;
   length: number;
+  public?: boolean;
 }
 
 const answer = (r: SliceResult) => (r.done ? { done: true, upload: r.status, item: r.item } : { done: false, upload: r.status });
@@ -55,6 +56,7 @@ export const uploadRoutes =
               name: { type: 'string' },
               itemId: { type: 'integer', minimum: 1 },
               length: { type: 'integer', minimum: 0 },
+              public: { type: 'boolean', description: 'the new file is readable by id without a token (default false); a new version keeps its file\'s' },
             },
             required: ['length'],
             additionalProperties: false,
@@ -68,7 +70,7 @@ export const uploadRoutes =
         if (b.folderId !== undefined && b.name === undefined) throw new KuraError('bad_request', 'name is required with folderId', { field: 'name' });
         const key = b.key ?? randomBytes(16).toString('hex');
         const target = b.itemId !== undefined ? { itemId: b.itemId } : { folderId: b.folderId!, name: b.name! };
-        await core.resumable.open(req.actor, { key, target, length: b.length });
+        await core.resumable.open(req.actor, { key, target, length: b.length, public: b.public });
         reply.code(201);
         return core.resumable.status(req.actor, key);
       },

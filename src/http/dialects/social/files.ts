@@ -36,6 +36,8 @@ export const fileRoutes =
       const item = await withFile(req, 'file', (fields, file) => {
         // Fields may come before or after the file: they are read once the body has ended.
         const opts = {
+          // Spec 000 serves a file's data by id without a token.
+          public: true,
           maxBytes: GENERIC_MAX_BYTES,
           accept: ({ mime }: { mime: string }) => checkType(fields, mime),
           get description() {

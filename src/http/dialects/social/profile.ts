@@ -29,7 +29,7 @@ export const profileRoutes =
   async (app) => {
     /** Sets one of the caller's slots from the multipart file part `field`. */
     const set = (field: string, spec: (fields: Params) => SlotSpec) => async (req: FastifyRequest, reply: FastifyReply) => {
-      const item = await withFile(req, field, (fields, file) => core.slots.set(req.actor, { user: req.actor.userId }, spec(fields), { name: file.name || `${field}.jpg`, stream: file.stream }));
+      const item = await withFile(req, field, (fields, file) => core.slots.set(req.actor, { user: req.actor.userId }, spec(fields), { name: file.name || `${field}.jpg`, stream: file.stream }, { public: true }));
       reply.code(201);
       return fileIdOf(item);
     };

@@ -14,7 +14,7 @@ export const roomRoutes =
     // chat_room_id comes before cover_image (it says whose cover the file is); the query string works too.
     app.post('/chat_rooms/cover_image', async (req, reply) => {
       const item = await withFile(req, 'cover_image', (fields, file) =>
-        core.slots.set(req.actor, { space: idOf(fields, 'chat_room_id', decimalNumberCodec) }, ROOM_COVER, { name: file.name || 'cover.jpg', stream: file.stream }),
+        core.slots.set(req.actor, { space: idOf(fields, 'chat_room_id', decimalNumberCodec) }, ROOM_COVER, { name: file.name || 'cover.jpg', stream: file.stream }, { public: true }),
       );
       reply.code(201);
       return fileIdOf(item);

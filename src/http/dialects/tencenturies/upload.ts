@@ -100,5 +100,5 @@ async function store(t: Tencenturies, req: FastifyRequest, rootId: number, file:
   } catch (e) {
     throw new Rejected('Bad File Name', (e as Error).message);
   }
-  return t.core.uploads.upload(req.actor, rootId, { name, stream: file.stream }, { onConflict: 'rename', maxBytes: t.config.tencenturies.maxFileBytes, accept: acceptOf(t), derivative: CDN_COPY });
+  return t.core.uploads.upload(req.actor, rootId, { name, stream: file.stream }, { onConflict: 'rename', public: true /* spec 003 serves every file at its cdn_url without a token */, maxBytes: t.config.tencenturies.maxFileBytes, accept: acceptOf(t), derivative: CDN_COPY });
 }

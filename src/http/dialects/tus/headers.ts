@@ -1,6 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { KuraConfig } from '../../../config.js';
 import { badRequest, CHECKSUM_ALGORITHMS, type Checksum, type ChecksumAlgorithm, KuraError, type OnConflict } from '../../../core/index.js';
+import { bool } from '../../shared/params.js';
 
 /** The tus version Kura speaks, and the extensions it serves (docs/tus.md). */
 export const TUS_VERSION = '1.0.0';
@@ -100,6 +101,9 @@ export function onConflictOf(meta: Map<string, string>): OnConflict {
   if (!(CHOICES as readonly string[]).includes(v)) throw badRequest('metadata onConflict must be fail, rename or version', { field: 'onConflict' });
   return v as OnConflict;
 }
+
+/** The public metadata (`true` or `false`, default false): the new file is readable by id without a credential. */
+export const publicOf = (meta: Map<string, string>): boolean => bool(Object.fromEntries(meta), 'public', false);
 
 const DIGEST_BYTES: Record<ChecksumAlgorithm, number> = { sha1: 20, sha256: 32 };
 
