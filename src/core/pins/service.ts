@@ -1,6 +1,7 @@
 import { Access } from '../access.js';
 import type { Actor } from '../actor.js';
 import { badRequest, KuraError } from '../errors.js';
+import { assertWriter } from '../guard/guard.js';
 import type { MetadataStore, PinRow, Repos } from '../ports/index.js';
 import { Right } from '../rights.js';
 
@@ -65,6 +66,7 @@ export class PinService {
   ) {}
 
   async pin(actor: Actor, itemId: number, rawRef: unknown): Promise<{ pin: Pin; created: boolean }> {
+    assertWriter(actor);
     const ref = checkRef(rawRef);
     return this.store.transaction(async (tx) => {
       await this.editable(tx, actor, itemId);
@@ -76,6 +78,7 @@ export class PinService {
   }
 
   async unpin(actor: Actor, itemId: number, rawRef: unknown): Promise<void> {
+    assertWriter(actor);
     const ref = checkRef(rawRef);
     await this.store.transaction(async (tx) => {
       await this.editable(tx, actor, itemId);

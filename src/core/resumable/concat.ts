@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Actor } from '../actor.js';
 import type { CoreContext } from '../context.js';
 import { KuraError } from '../errors.js';
+import type { Conditions } from '../guard/conditions.js';
 import type { OnConflict } from '../items/placement.js';
 import type { Item } from '../items/view.js';
 import type { ItemRow, Repos, StagedBlob, UploadSessionRow } from '../ports/index.js';
@@ -22,6 +23,8 @@ export interface ConcatSpec {
   target: { folderId: number; name: string };
   meta?: string | null;
   onConflict?: OnConflict;
+  /** The write's conditions (core/guard), judged when the file is recorded. */
+  conditions?: Conditions;
 }
 
 /**
@@ -83,6 +86,7 @@ export async function concatenate(ctx: CoreContext, sessions: ResumableUploads, 
         meta: spec.meta ?? null,
         on_conflict: spec.onConflict ?? 'rename',
         concat: `final ${parts.map((p) => p.client_key).join(' ')}`,
+        conditions: null,
       });
     },
   };
@@ -91,7 +95,7 @@ export async function concatenate(ctx: CoreContext, sessions: ResumableUploads, 
   try {
     staged = await ctx.blobs.stage(concatenated(ctx.blobs, plan), { maxBytes: length });
     if (staged.size !== length) throw new KuraError('conflict', `the parts hold ${staged.size} bytes, not ${length}`);
-    item = await uploads.upload(actor, spec.target.folderId, { name, staged }, { onConflict: spec.onConflict ?? 'rename', reservation: held });
+    item = await uploads.upload(actor, spec.target.folderId, { name, staged }, { onConflict: spec.onConflict ?? 'rename', reservation: held, conditions: spec.conditions });
   } finally {
     if (staged) await ctx.blobs.discard(staged);
   }

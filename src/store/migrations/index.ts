@@ -15,6 +15,7 @@ import * as m0013 from './0013_tus_sessions.js';
 import * as m0015 from './0015_acl_entries_follow_items.js';
 import * as m0016 from './0016_upload_reservations.js';
 import * as m0017 from './0017_in_flight.js';
+import * as m0022 from './0022_locks_and_read_only_tokens.js';
 
 /** Migrations are listed in code so they ship inside the compiled build. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -34,6 +35,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0015_acl_entries_follow_items': m0015,
   '0016_upload_reservations': m0016,
   '0017_in_flight': m0017,
+  '0022_locks_and_read_only_tokens': m0022,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -40,6 +40,8 @@ export interface UploadSessionRow {
   on_conflict: 'fail' | 'rename' | 'version';
   /** Its part in a concatenation: 'partial', or 'final' followed by the keys of its parts. */
   concat: string | null;
+  /** The write conditions it was opened with (JSON of core/guard Conditions), judged again on completion. */
+  conditions: string | null;
 }
 
 export interface UploadPieceRow {

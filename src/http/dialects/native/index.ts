@@ -8,6 +8,7 @@ import { childrenRoutes } from './children.js';
 import { contentRoutes } from './content.js';
 import { nativeDocs } from './docs.js';
 import { itemRoutes } from './items.js';
+import { lockRoutes } from './locks.js';
 import { pinRoutes } from './pins.js';
 import { shareRoutes } from './shares.js';
 import { spaceRoutes } from './spaces.js';
@@ -33,5 +34,6 @@ export const nativeDialect: DialectFactory = (core, config) => ({
     await app.register(uploadRoutes(core));
     await app.register(shareRoutes(core, config));
     await app.register(pinRoutes(core));
+    await app.register(lockRoutes(core));
   },
 });
