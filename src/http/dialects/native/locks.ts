@@ -5,6 +5,9 @@ import { decimalNumberCodec } from '../../shared/ids.js';
 import { idOf } from '../../shared/params.js';
 import { errors, idParam } from './schemas.js';
 
+/** 0: the item alone; 'infinity': a folder with everything below it. */
+const depth = { anyOf: [{ type: 'integer', enum: [0] }, { type: 'string', enum: ['infinity'] }] } as const;
+
 const lockSchema = {
   type: 'object',
   properties: {
@@ -13,7 +16,7 @@ const lockSchema = {
     ownerId: { type: 'integer' },
     owner: { type: 'string', description: 'what the client said about the owner, as sent' },
     scope: { type: 'string', enum: ['exclusive', 'shared'] },
-    depth: { type: ['integer', 'string'], enum: [0, 'infinity'] },
+    depth,
     timeoutSeconds: { type: 'integer' },
     createdAt: { type: 'integer' },
     expiresAt: { type: 'integer', description: 'epoch milliseconds; a lock not refreshed by then is ignored' },
@@ -65,7 +68,7 @@ export const lockRoutes =
           params: idParam,
           body: {
             type: ['object', 'null'],
-            properties: { scope: { type: 'string', enum: ['exclusive', 'shared'] }, depth: { type: ['integer', 'string'], enum: [0, 'infinity'] }, timeout, owner: { type: 'string', maxLength: 4096 } },
+            properties: { scope: { type: 'string', enum: ['exclusive', 'shared'] }, depth, timeout, owner: { type: 'string', maxLength: 4096 } },
             additionalProperties: false,
           },
           response: { 201: lockSchema, ...errors(400, 401, 403, 404, 409, 412, 423) },
