@@ -106,6 +106,7 @@ describe.each(backends)('locks on the core (%s)', (backend) => {
     const d0 = await k.core.locks.take(u.actor, flat.id, { depth: 0 });
     // A member's content is not the folder's: no token needed. Its name and the folder's membership are.
     expect((await k.core.uploads.uploadVersion(u.actor, member.id, body('m2'))).version).toBe(2);
+    expect((await k.core.uploads.upload(u.actor, flat.id, { name: 'member.txt', stream: body('m3') }, { onConflict: 'version' })).version).toBe(3);
     await expect(k.core.changes.update(u.actor, member.id, { name: 'renamed.txt' })).rejects.toMatchObject({ code: 'locked', details: { lockedItemId: flat.id } });
     await expect(k.file(u, 'other.txt', 'o', flat.id)).rejects.toMatchObject({ code: 'locked' });
     await expect(k.core.changes.trash(u.actor, member.id)).rejects.toMatchObject({ code: 'locked' });

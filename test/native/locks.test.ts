@@ -76,6 +76,13 @@ describe.each(backends)('native locks and conditions (%s)', (backend) => {
     await error(await call('DELETE', `/items/${space.rootId}/lock`, { auth: bob.auth }), 403);
     expect((await call('DELETE', `/items/${dir.id}/lock`)).status).toBe(204);
     expect((await upload(k.url, alice.auth, dir.id, [{ name: 'a.txt', data: 'a' }])).status).toBe(201);
+    // A depth-0 lock guards the folder's membership, not its members' content: a new version by name passes.
+    const d0 = await json(await call('POST', `/items/${dir.id}/lock`, { auth: bob.auth, body: { depth: 0 } }));
+    await error(await upload(k.url, alice.auth, dir.id, [{ name: 'c.txt', data: 'c' }]), 423);
+    const versioned = await upload(k.url, alice.auth, dir.id, [{ name: 'a.txt', data: 'a2' }], '?onConflict=version');
+    expect(versioned.status).toBe(201);
+    expect((await json(versioned)).items[0].version).toBe(2);
+    expect((await call('DELETE', `/items/${dir.id}/lock`, { auth: bob.auth, headers: { 'lock-token': d0.token } })).status).toBe(204);
   });
 
   it('answers ETags and judges If-Match, If-None-Match on every write (412), refusing malformed ones (400)', async () => {

@@ -71,6 +71,8 @@ export class UploadService {
     assertWriter(actor);
     const folder = await this.access.folder(actor, folderId, Right.CREATE);
     const name = opts.name;
+    // Unnamed files that may become versions of files there: which items they write is known only per file.
+    if (name === undefined && opts.onConflict === 'version') return;
     await this.guardNamed(this.ctx.store, actor, folder, name === undefined ? undefined : checkName(name, 'file name'), opts);
   }
 

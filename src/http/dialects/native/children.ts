@@ -61,7 +61,7 @@ export const childrenRoutes =
         const ct = req.headers['content-type'] ?? '';
         if (/^multipart\/form-data/i.test(ct)) {
           // Rights and locks first: a caller who may not write here is refused before any byte is read.
-          await core.uploads.checkTarget(req.actor, folderId, { conditions: heldTokens(req) });
+          await core.uploads.checkTarget(req.actor, folderId, { onConflict, conditions: heldTokens(req) });
           const items = await core.uploads.uploadMany(req.actor, folderId, fileParts(req.raw), { onConflict, conditions });
           reply.code(201);
           return { items };
