@@ -71,6 +71,8 @@ export interface KuraConfig {
   readonly unpinnedTtlMs: number;
   /** Seconds an idle sliced upload is kept before it expires (KURA_UPLOAD_SESSION_SECONDS, default 86400). */
   readonly uploadSessionSeconds: number;
+  /** Longest timeout of a lock on an item, seconds; infinite requests get it (KURA_LOCK_MAX_SECONDS, default 3600). */
+  readonly lockMaxSeconds: number;
   /** Unfinished resumable uploads one user may hold open at once (KURA_UPLOAD_SESSIONS_PER_USER, default 200). */
   readonly uploadSessionsPerUser: number;
   /**
@@ -189,6 +191,7 @@ export const SETTINGS = [
   'KURA_UPLOAD_SESSION_SECONDS',
   'KURA_UPLOAD_SESSIONS_PER_USER',
   'KURA_UPLOAD_PENDING_BYTES_PER_USER',
+  'KURA_LOCK_MAX_SECONDS',
   'KURA_GC_INTERVAL_SECONDS',
   'KURA_JOB_LEASE_SECONDS',
   'KURA_UNPINNED_TTL',
@@ -515,6 +518,7 @@ export function loadConfig(rawEnv: Env = process.env): KuraConfig {
     uploadSessionSeconds: int(env, 'KURA_UPLOAD_SESSION_SECONDS', 86400, 1, 30 * 86400),
     uploadSessionsPerUser: int(env, 'KURA_UPLOAD_SESSIONS_PER_USER', 200, 1, 1_000_000),
     uploadPendingBytesPerUser,
+    lockMaxSeconds: int(env, 'KURA_LOCK_MAX_SECONDS', 3600, 1, 7 * 86400),
     trustProxy: trustProxy(env),
     corsOrigins: corsOrigins(env),
     bodyWindowMs: bodyWindowSeconds * 1000,

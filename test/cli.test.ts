@@ -232,6 +232,34 @@ describe.each(backends)('kura CLI (%s)', { timeout: 240_000 }, (backend) => {
     expect(JSON.parse((await kura('gc', '--json')).stdout)).toMatchObject({ waiting: { blobs: expect.any(Number), bytes: expect.any(Number) } });
   });
 
+  it('makes read-only tokens, lists and breaks locks', async () => {
+    expect((await kura('user', 'add', 'rita', '--password', 'rita-password-1')).code).toBe(0);
+    const t = await kura('token', 'create', 'rita', '--read-only', '--label', 'viewer', '--json');
+    expect(t.code, t.stderr).toBe(0);
+    expect(JSON.parse(t.stdout)).toMatchObject({ label: 'viewer', readOnly: true, token: expect.stringMatching(/^kura_/) });
+    expect((await kura('token', 'list', 'rita')).stdout).toMatch(/viewer .* read-only/);
+    // A lock taken through the core (as the APIs do), then seen and broken by the operator.
+    const { openCore } = await import('../src/runtime.js');
+    const { loadConfig } = await import('../src/config.js');
+    const { Readable } = await import('node:stream');
+    const core = await openCore(loadConfig(env));
+    const rita = await core.users.byName('rita');
+    const actor = { userId: rita.id, role: 'user' as const };
+    const [space] = await core.spaces.listMine(actor);
+    const file = await core.uploads.upload(actor, space.rootId, { name: 'locked.txt', stream: Readable.from([Buffer.from('x')]) });
+    const lock = await core.locks.take(actor, file.id, {});
+    await core.close();
+    const list = await kura('lock', 'list', String(file.id), '--json');
+    expect(list.code, list.stderr).toBe(0);
+    expect(JSON.parse(list.stdout)).toMatchObject([{ token: lock.token, itemId: file.id, ownerId: rita.id }]);
+    const broke = await kura('lock', 'break', String(file.id));
+    expect(broke.code, broke.stderr).toBe(0);
+    expect(broke.stdout).toMatch(new RegExp(`broke 1 lock on item ${file.id}`));
+    expect((await kura('lock', 'list', String(file.id))).stdout).toMatch(/no lock applies/);
+    expect((await kura('lock', 'break', String(file.id))).code).toBe(1);
+    expect((await kura('lock', 'break', 'nope')).code).toBe(1);
+  });
+
   it('fails with one clear line naming the variable on invalid configuration', async () => {
     const r = await new Promise<{ code: number; stderr: string }>((resolve) => {
       const p = spawn(process.execPath, [BIN, 'user', 'list'], { env: { ...process.env, ...env, PORT: 'eighty' } });

@@ -4,6 +4,7 @@ import { ConfigError, loadConfig } from '../config.js';
 import { isKuraError } from '../core/index.js';
 import { fsckCommand } from './commands/fsck.js';
 import { gcCommand } from './commands/gc.js';
+import { lockCommands } from './commands/lock.js';
 import { spaceCommands } from './commands/space.js';
 import { tokenCommands } from './commands/token.js';
 import { userCommands } from './commands/user.js';
@@ -34,6 +35,7 @@ export async function main(argv: string[]): Promise<number> {
   userCommands(program);
   tokenCommands(program);
   spaceCommands(program);
+  lockCommands(program);
   fsckCommand(program);
   gcCommand(program);
 

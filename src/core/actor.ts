@@ -6,5 +6,7 @@ export interface Actor {
   readonly role: UserRole;
   /** Id of the token used, when the call came with one. */
   readonly tokenId?: number;
+  /** The token is read-only: the core refuses every write (core/guard/guard.ts). */
+  readonly readOnly?: boolean;
 }
 

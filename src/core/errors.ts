@@ -17,6 +17,10 @@ export type KuraErrorCode =
   | 'rate_limited'
   /** A body's digest differs from the one the client sent with it (tus: 460). */
   | 'checksum_mismatch'
+  /** A condition the caller set (expected ETag or version, If-None-Match) does not hold: nothing changed. */
+  | 'precondition_failed'
+  /** The item is locked (core/guard/locks.ts) and the caller holds none of the lock tokens it takes. */
+  | 'locked'
   | 'internal';
 
 export class KuraError extends Error {

@@ -8,6 +8,7 @@ import { PeriodicJobs } from './jobs/periodic.js';
 import type { CoreContext } from './context.js';
 import { FavoriteService } from './favorites/service.js';
 import { Derivatives, thumbnailRenders } from './images/derivatives.js';
+import { LockService } from './guard/locks.js';
 import { ChangeService } from './items/changes.js';
 import { ContentReader, ContentService } from './items/content.js';
 import { PathService } from './items/paths.js';
@@ -45,6 +46,9 @@ export type { CoreContext } from './context.js';
 export * from './domain.js';
 export { badRequest, isKuraError, KuraError, type KuraErrorCode } from './errors.js';
 export { FAULT_POINTS, type FaultPoint } from './faults.js';
+export { etagOf, itemEtag, type Conditions } from './guard/conditions.js';
+export { assertWriter, type Guarded } from './guard/guard.js';
+export { MAX_LOCKS_PER_USER, type Lock, type LockRequest, type LockScope } from './guard/locks.js';
 export type { Favorite } from './favorites/service.js';
 export { compileFilter, CORE_FIELD_SPECS, FILTER_FIELDS, type FieldSpec, type Filter, type FilterField, type FilterValue } from './filter/filter.js';
 export { newId, newSecret, parseId } from './ids.js';
@@ -121,6 +125,8 @@ export interface Core {
   readonly slots: SlotService;
   /** Signed, expiring download links that need no token. */
   readonly links: SignedLinks;
+  /** Locks on items (exclusive or shared, depth 0 or infinity), honoured by every write through the write guard. */
+  readonly locks: LockService;
   /** Answers when the metadata store does. */
   health(): Promise<void>;
   /** Deletes what nothing references any more (after the grace period). */
@@ -156,10 +162,12 @@ export function createCore(ctx: CoreContext): Core {
   });
   const resumable = new ResumableUploads(ctx, access, uploads, items);
   const usage = new UsageService(store);
+  const locks = new LockService(store, ctx.now, ctx.config.lockMaxSeconds);
   const gc = async (): Promise<GcReport> => {
     try {
       await limiter.prune();
       await inFlight.prune();
+      await locks.prune();
       // Expired sliced uploads give their quota back before blobs are counted.
       await resumable.expire();
       // Items past their expires_at go for good; their blobs are then unreferenced.
@@ -211,6 +219,7 @@ export function createCore(ctx: CoreContext): Core {
     pins: new PinService(store, access, ctx.now),
     slots,
     links: new SignedLinks(ctx, access, reader, limiter),
+    locks,
     health: () => store.ping(),
     gc,
     jobs,

@@ -4,6 +4,7 @@ import { aclRepo, favoriteRepo } from './repos/acl.js';
 import { blobRepo, derivativeRepo } from './repos/blobs.js';
 import { itemRepo, versionRepo } from './repos/items.js';
 import { inFlightRepo, leaseRepo } from './repos/leases.js';
+import { lockRepo } from './repos/locks.js';
 import { pinRepo } from './repos/pins.js';
 import { shareRepo } from './repos/shares.js';
 import { spaceRepo } from './repos/spaces.js';
@@ -34,6 +35,7 @@ class KyselyRepos implements Repos {
   #limits?: Repos['limits'];
   #leases?: Repos['leases'];
   #inFlight?: Repos['inFlight'];
+  #locks?: Repos['locks'];
   #pins?: Repos['pins'];
   #secrets?: Repos['secrets'];
 
@@ -83,6 +85,9 @@ class KyselyRepos implements Repos {
   }
   get inFlight() {
     return (this.#inFlight ??= inFlightRepo(this.db));
+  }
+  get locks() {
+    return (this.#locks ??= lockRepo(this.db));
   }
   get pins() {
     return (this.#pins ??= pinRepo(this.db));

@@ -6,6 +6,7 @@ import type {
   FavoriteRow,
   ItemRow,
   LeaseRow,
+  LockRow,
   MemberRow,
   PinRow,
   ShareRow,
@@ -29,7 +30,7 @@ import type {
 type WithDefaults<T, K extends keyof T> = Omit<T, K> & { [P in K]: Generated<T[P]> };
 
 export type UsersTable = UserRow;
-export type TokensTable = TokenRow;
+export type TokensTable = WithDefaults<TokenRow, 'read_only'>;
 export type SpacesTable = WithDefaults<SpaceRow, 'used_bytes' | 'used_files' | 'reserved_bytes' | 'reserved_files' | 'public_links'>;
 export type MembersTable = MemberRow;
 export type BlobsTable = WithDefaults<BlobRow, 'state'>;
@@ -43,6 +44,7 @@ export type RateLimitsTable = { key: string; window_start: number; count: number
 export type UploadSessionsTable = WithDefaults<UploadSessionRow, 'public_read'>;
 export type UploadPiecesTable = UploadPieceRow;
 export type LeasesTable = LeaseRow;
+export type LocksTable = WithDefaults<LockRow, 'owner_info'>;
 export type InFlightTable = { key: string; slot: number; holder: string; expires_at: number };
 export type ServerSecretsTable = { name: string; value: string; created_at: number };
 export type SharesTable = WithDefaults<ShareRow, 'download_count'>;
@@ -67,6 +69,7 @@ export interface Schema {
   shares: SharesTable;
   leases: LeasesTable;
   in_flight: InFlightTable;
+  locks: LocksTable;
   pins: PinsTable;
   pin_policies: PinPoliciesTable;
   server_secrets: ServerSecretsTable;

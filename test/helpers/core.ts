@@ -28,6 +28,11 @@ export interface CoreUnderTest {
   user(name?: string, opts?: { admin?: boolean }): Promise<CoreUser>;
   /** A file of `data` uploaded by `who` into `folderId` (default: its root). */
   file(who: CoreUser, name: string, data: string | Buffer, folderId?: number): Promise<Item>;
+  /**
+   * Another core on the same database and blob store, as a second node would be (same
+   * clock); closed with this one. Needs `{ onDisk: true }` on SQLite (memory is one process's).
+   */
+  another(): Promise<OpenCore>;
   close(): Promise<void>;
 }
 
@@ -38,12 +43,14 @@ let counter = 0;
  * database), the local blob store in a temporary folder, the real image engine (loaded on
  * first use) and an injected clock. `env` sets configuration as `kura serve` reads it.
  */
-export async function startCore(backend: Backend = 'sqlite', env: Env = {}): Promise<CoreUnderTest> {
+export async function startCore(backend: Backend = 'sqlite', env: Env = {}, opts: { onDisk?: boolean } = {}): Promise<CoreUnderTest> {
   const dataDir = await mkdtemp(join(tmpdir(), 'kura-core-'));
   const databaseUrl = backend === 'postgres' ? await freshPostgresUrl() : undefined;
   const config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent', ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}), ...env });
   const clock = testClock();
-  const core = await openCore(config, { now: clock.now, memoryDatabase: !databaseUrl, images: 'lazy' });
+  const inMemory = !databaseUrl && !opts.onDisk;
+  const core = await openCore(config, { now: clock.now, memoryDatabase: inMemory, images: 'lazy' });
+  const others: OpenCore[] = [];
   const user = async (name?: string, opts: { admin?: boolean } = {}): Promise<CoreUser> => {
     const username = name ?? `u${++counter}_${process.pid}`;
     const u = await core.users.create({ username, password: 'correct horse battery', role: opts.admin ? 'admin' : 'user' });
@@ -61,7 +68,14 @@ export async function startCore(backend: Backend = 'sqlite', env: Env = {}): Pro
     file(who, name, data, folderId) {
       return core.uploads.upload(who.actor, folderId ?? who.rootId, { name, stream: Readable.from([Buffer.from(data)]) });
     },
+    async another() {
+      if (inMemory) throw new Error('startCore(…, { onDisk: true }) for a second core on SQLite');
+      const other = await openCore(config, { now: clock.now, images: 'lazy' });
+      others.push(other);
+      return other;
+    },
     async close() {
+      for (const o of others) await o.close();
       await core.close();
       await rm(dataDir, { recursive: true, force: true });
     },

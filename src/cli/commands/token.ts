@@ -14,12 +14,13 @@ export function tokenCommands(program: Command): void {
     .description('create a token for a user (username or id); prints only the token')
     .option('--label <l>', 'what the token is for')
     .option('--expires <duration>', 'lifetime such as 30d, 12h, 90m (default: never)')
+    .option('--read-only', 'a token that may only read: every write made with it is refused, in every API')
     .option('--json', 'machine-readable output')
-    .action(async (name: string, o: { label?: string; expires?: string; json?: boolean }) => {
+    .action(async (name: string, o: { label?: string; expires?: string; readOnly?: boolean; json?: boolean }) => {
       const expiresInMs = o.expires ? parseDuration(o.expires) : null;
       await withCore(async (core) => {
         const u = await findUser(core, name);
-        const created = await core.tokens.create(u.id, { label: o.label ?? '', expiresInMs });
+        const created = await core.tokens.create(u.id, { label: o.label ?? '', expiresInMs, readOnly: !!o.readOnly });
         makeOut(!!o.json).print({ token: created.token, ...created.info }, () => created.token);
       }, { blobs: false });
     });
@@ -33,7 +34,7 @@ export function tokenCommands(program: Command): void {
         const u = await findUser(core, name);
         const tokens = await core.tokens.list(u.id);
         makeOut(!!o.json).print(tokens, () =>
-          table([['ID', 'LABEL', 'CREATED', 'LAST USED', 'EXPIRES'], ...tokens.map((t) => [String(t.id), t.label, when(t.createdAt), when(t.lastUsedAt), when(t.expiresAt)])]),
+          table([['ID', 'LABEL', 'CREATED', 'LAST USED', 'EXPIRES', 'ACCESS'], ...tokens.map((t) => [String(t.id), t.label, when(t.createdAt), when(t.lastUsedAt), when(t.expiresAt), t.readOnly ? 'read-only' : 'read-write'])]),
         );
       }, { blobs: false });
     });

@@ -1,6 +1,7 @@
 import { Access, ActorType } from '../access.js';
 import type { Actor } from '../actor.js';
 import { badRequest, KuraError } from '../errors.js';
+import { assertWriter } from '../guard/guard.js';
 import { newId } from '../ids.js';
 import { UniqueViolation, type AclRow, type MetadataStore, type Repos } from '../ports/index.js';
 import { ALL_RIGHTS, Right } from '../rights.js';
@@ -67,21 +68,21 @@ export class AclService {
   }
 
   add(actor: Actor, itemId: number, e: { actorType: unknown; actorId: unknown; mask: unknown }): Promise<AclEntry> {
-    return this.inTx((tx) => this.addTx(tx, actor, itemId, e));
+    return this.inTx(actor, (tx) => this.addTx(tx, actor, itemId, e));
   }
 
   modify(actor: Actor, entryId: number, mask: unknown): Promise<AclEntry> {
-    return this.inTx((tx) => this.modifyTx(tx, actor, entryId, mask));
+    return this.inTx(actor, (tx) => this.modifyTx(tx, actor, entryId, mask));
   }
 
   async remove(actor: Actor, entryId: number): Promise<void> {
-    await this.inTx((tx) => this.removeTx(tx, actor, entryId));
+    await this.inTx(actor, (tx) => this.removeTx(tx, actor, entryId));
   }
 
   /** Applies several changes in one transaction: all of them, or none. */
   async apply(actor: Actor, changes: AclChange[]): Promise<void> {
     if (changes.length === 0 || changes.length > 1000) throw badRequest('give 1 to 1000 permission changes');
-    await this.inTx(async (tx) => {
+    await this.inTx(actor, async (tx) => {
       for (const c of changes) {
         if (c.op === 'add') await this.addTx(tx, actor, c.itemId, c);
         else if (c.op === 'modify') await this.modifyTx(tx, actor, c.entryId, c.mask);
@@ -90,7 +91,9 @@ export class AclService {
     });
   }
 
-  private async inTx<T>(fn: (tx: Repos) => Promise<T>): Promise<T> {
+  /** Every change runs here: a read-only caller is refused first. */
+  private async inTx<T>(actor: Actor, fn: (tx: Repos) => Promise<T>): Promise<T> {
+    assertWriter(actor);
     try {
       return await this.store.transaction(fn);
     } catch (err) {

@@ -1,6 +1,7 @@
 import type { Access } from '../access.js';
 import type { Actor } from '../actor.js';
 import { badRequest, KuraError } from '../errors.js';
+import { assertWriter } from '../guard/guard.js';
 import { newId } from '../ids.js';
 import type { ItemRow, MetadataStore } from '../ports/index.js';
 import { has, Right } from '../rights.js';
@@ -52,6 +53,7 @@ export class FavoriteService {
 
   /** Adds items (or replaces their tags). All are checked first: all are added, or none. */
   async add(actor: Actor, entries: { itemId: number; tags?: unknown }[]): Promise<Favorite[]> {
+    assertWriter(actor);
     if (entries.length === 0 || entries.length > 1000) throw badRequest('give 1 to 1000 items to add');
     const checked: { item: ItemRow; tags: string[] }[] = [];
     for (const e of entries) {
@@ -71,6 +73,7 @@ export class FavoriteService {
 
   /** Removes one of the caller's favourites; another user's is not found. */
   async remove(actor: Actor, id: number): Promise<void> {
+    assertWriter(actor);
     const row = await this.store.favorites.byId(id);
     if (!row || Number(row.user_id) !== actor.userId) throw new KuraError('not_found', 'favourite not found');
     await this.store.favorites.delete(id);

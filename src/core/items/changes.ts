@@ -3,6 +3,7 @@ import type { Actor } from '../actor.js';
 import { runClaimingTx } from '../storage/refs.js';
 import { categoryOf } from '../domain.js';
 import { badRequest, KuraError } from '../errors.js';
+import { assertWriter, endLocks, guardWrite, type Guarded } from '../guard/guard.js';
 import { newId } from '../ids.js';
 import { checkName } from '../names.js';
 import type { ItemRow, MetadataStore, Repos } from '../ports/index.js';
@@ -32,7 +33,7 @@ export interface FolderTree {
   children: FolderTree[];
 }
 
-export interface PlaceOptions {
+export interface PlaceOptions extends Guarded {
   name?: unknown;
   /** `version` counts as `fail` here; `replace` gives an existing file of the name new content (core/items/replace.ts). */
   onConflict?: PlaceConflict;
@@ -67,25 +68,28 @@ export class ChangeService {
     private readonly versionCap = 0,
   ) {}
 
-  private tx<T>(fn: (tx: Repos, access: Access) => Promise<T>): Promise<T> {
+  /** Runs a write of `actor` in one transaction (a read-only caller is refused before it starts). */
+  private tx<T>(actor: Actor, fn: (tx: Repos, access: Access) => Promise<T>): Promise<T> {
+    assertWriter(actor);
     return runClaimingTx(this.store, (tx) => fn(tx, new Access(tx, this.now)));
   }
 
   /** Runs `fn` for each id (1–1000) in one transaction: all of them, or none. */
-  private allOrNothing(ids: number[], fn: (tx: Repos, access: Access, id: number) => Promise<Item>): Promise<Item[]> {
+  private allOrNothing(actor: Actor, ids: number[], fn: (tx: Repos, access: Access, id: number) => Promise<Item>): Promise<Item[]> {
     checkBatch(ids);
-    return this.tx(async (tx, access) => {
+    return this.tx(actor, async (tx, access) => {
       const out: Item[] = [];
       for (const id of ids) out.push(await fn(tx, access, id));
       return out;
     });
   }
 
-  async createFolder(actor: Actor, parentId: number, rawName: unknown, opts: { onConflict?: OnConflict; system?: boolean } = {}): Promise<Item> {
+  async createFolder(actor: Actor, parentId: number, rawName: unknown, opts: { onConflict?: OnConflict; system?: boolean } & Guarded = {}): Promise<Item> {
     const name = checkName(rawName);
     const policy = opts.onConflict === 'version' ? 'fail' : (opts.onConflict ?? 'fail');
-    return this.tx(async (tx, access) => {
+    return this.tx(actor, async (tx, access) => {
       const parent = await access.folder(actor, parentId, Right.CREATE);
+      await guardWrite(tx, actor, this.now(), { subject: () => tx.items.liveChildByName(parentId, name), touches: [{ id: parentId, spaceId: Number(parent.space_id) }], conditions: opts.conditions });
       const target = await place(tx, parentId, name, policy, this.now());
       const id = newId();
       await tx.items.insertFolder({ id, spaceId: Number(parent.space_id), parentId, name: target.name, by: actor.userId, at: this.now(), system: opts.system });
@@ -97,7 +101,7 @@ export class ChangeService {
    * Creates a whole folder tree under `parentId` in one transaction: all of it or nothing.
    * Returns the created tree (ids and names). At most 1000 folders, 32 levels.
    */
-  async createTree(actor: Actor, parentId: number, tree: unknown): Promise<FolderTree> {
+  async createTree(actor: Actor, parentId: number, tree: unknown, opts: Guarded = {}): Promise<FolderTree> {
     let count = 0;
     const check = (node: unknown, path: string, depth: number): void => {
       if (!node || typeof node !== 'object' || Array.isArray(node)) throw badRequest(`${path} must be an object with Name and optional Children`, { path });
@@ -109,9 +113,10 @@ export class ChangeService {
       ((n.Children as unknown[] | undefined) ?? []).forEach((c, i) => check(c, `${path}.Children[${i}]`, depth + 1));
     };
     check(tree, 'Data', 0);
-    return this.tx(async (tx, access) => {
+    return this.tx(actor, async (tx, access) => {
       const parent = await access.folder(actor, parentId, Right.CREATE);
       const now = this.now();
+      await guardWrite(tx, actor, now, { touches: [{ id: parentId, spaceId: Number(parent.space_id) }], conditions: opts.conditions });
       const make = async (node: unknown, under: number): Promise<FolderTree> => {
         const n = node as { Name: string; Children?: unknown[] };
         const name = checkName(n.Name);
@@ -133,25 +138,25 @@ export class ChangeService {
    */
   async ensureFolders(actor: Actor, parentId: number, names: readonly unknown[], opts: EnsureFoldersOptions = {}): Promise<Item> {
     const path = checkPath(names);
-    return this.tx(async (tx, access) => toItem(await ensureFoldersTx(tx, access, actor, parentId, path, opts, this.now())));
+    return this.tx(actor, async (tx, access) => toItem(await ensureFoldersTx(tx, access, actor, parentId, path, opts, this.now())));
   }
 
   /**
    * Renames and edits descriptive fields. Name changes need EDIT_BASIC, properties
    * EDIT_EXTENDED. With `within`, an item outside it is not_found.
    */
-  async update(actor: Actor, id: number, patch: MetaPatch, opts: Within = {}): Promise<Item> {
-    return this.tx((tx, access) => this.updateTx(tx, access, actor, id, patch, opts.within));
+  async update(actor: Actor, id: number, patch: MetaPatch, opts: Within & Guarded = {}): Promise<Item> {
+    return this.tx(actor, (tx, access) => this.updateTx(tx, access, actor, id, patch, opts));
   }
 
   /** Updates several items, each on its own (drive `update_items` lists those updated). */
-  updateMany(actor: Actor, patches: { id: number; patch: MetaPatch }[]): Promise<Outcome<Item>[]> {
+  updateMany(actor: Actor, patches: { id: number; patch: MetaPatch }[], opts: Guarded = {}): Promise<Outcome<Item>[]> {
     const byId = new Map(patches.map((p) => [p.id, p.patch]));
-    return eachOnItsOwn([...byId.keys()], (id) => this.update(actor, id, byId.get(id)!));
+    return eachOnItsOwn([...byId.keys()], (id) => this.update(actor, id, byId.get(id)!, opts));
   }
 
-  private async updateTx(tx: Repos, access: Access, actor: Actor, id: number, patch: MetaPatch, within?: Scope): Promise<Item> {
-    const { item, rights } = await access.item(actor, id, Right.READ_ATTRS, 'item', within);
+  private async updateTx(tx: Repos, access: Access, actor: Actor, id: number, patch: MetaPatch, opts: Within & Guarded): Promise<Item> {
+    const { item, rights } = await access.item(actor, id, Right.READ_ATTRS, 'item', opts.within);
     const set: Parameters<typeof tx.items.update>[1] = {};
     const need = (right: number) => {
       if (!has(rights, right)) throw new KuraError('forbidden', 'you may not edit this item');
@@ -160,7 +165,6 @@ export class ChangeService {
       need(Right.EDIT_BASIC);
       const name = checkName(patch.name);
       if (item.parent_id === null) throw badRequest('the root folder of a space is renamed with the space');
-      if (name !== item.name) await place(tx, Number(item.parent_id), name, 'fail', this.now(), id);
       set.name = name;
     }
     if (patch.description !== undefined) {
@@ -193,12 +197,28 @@ export class ChangeService {
       set.public_read = patch.public ? 1 : 0;
     }
     if (Object.keys(set).length === 0) throw badRequest('nothing to change');
+    // A new name moves the item in its folder: the folder's membership changes, and the locks on the item end.
+    const renamed = set.name !== undefined && set.name !== item.name;
+    const spaceId = Number(item.space_id);
+    const touches = renamed ? [{ id, spaceId, tree: true }, { id: Number(item.parent_id), spaceId }] : [{ id, spaceId }];
+    const anyLocks = await guardWrite(tx, actor, this.now(), { subject: item, touches, conditions: opts.conditions });
+    if (renamed) await place(tx, Number(item.parent_id), set.name!, 'fail', this.now(), id);
     if (edited) {
       set.modified_by = actor.userId;
       set.modified_at = this.now();
     }
     await tx.items.update(id, set);
+    if (renamed && anyLocks) await endLocks(tx, id);
     return toItem((await tx.items.byId(id))!);
+  }
+
+  /**
+   * `item` onto the existing file `onto` as its new version (replace.ts): a content write to
+   * that file, so its locks are judged too (the held tokens of the move or copy).
+   */
+  private async replaceOnto(tx: Repos, access: Access, actor: Actor, item: ItemRow, onto: ItemRow, move: boolean, opts: PlaceOptions): Promise<Item> {
+    await guardWrite(tx, actor, this.now(), { touches: [{ id: Number(onto.id), spaceId: Number(onto.space_id) }], conditions: { lockTokens: opts.conditions?.lockTokens } });
+    return toItem(await replaceTx(tx, access, actor, item, onto, { move, now: this.now(), versionCap: this.versionCap }));
   }
 
   /** Refuses a destination that is the item itself or lies below it. */
@@ -230,21 +250,30 @@ export class ChangeService {
 
   /** Moves an item (with its subtree) into another folder, possibly in another space. */
   async move(actor: Actor, id: number, destId: number, opts: PlaceOptions = {}): Promise<Item> {
-    return this.tx((tx, access) => this.moveTx(tx, access, actor, id, destId, opts));
+    return this.tx(actor, (tx, access) => this.moveTx(tx, access, actor, id, destId, opts));
   }
 
   /** Moves several items into one folder in one transaction: all of them, or none. */
   moveMany(actor: Actor, ids: number[], destId: number, opts: Omit<PlaceOptions, 'name'> = {}): Promise<Item[]> {
-    return this.allOrNothing(ids, (tx, access, id) => this.moveTx(tx, access, actor, id, destId, opts));
+    return this.allOrNothing(actor, ids, (tx, access, id) => this.moveTx(tx, access, actor, id, destId, opts));
   }
 
   private async moveTx(tx: Repos, access: Access, actor: Actor, id: number, destId: number, opts: PlaceOptions): Promise<Item> {
     const item = await this.takeable(tx, access, actor, id, 'moved');
     const dest = await access.folder(actor, destId, Right.CREATE);
+    const anyLocks = await guardWrite(tx, actor, this.now(), {
+      subject: item,
+      touches: [
+        { id, spaceId: Number(item.space_id), tree: true },
+        { id: Number(item.parent_id), spaceId: Number(item.space_id) },
+        { id: destId, spaceId: Number(dest.space_id) },
+      ],
+      conditions: opts.conditions,
+    });
     await this.checkNotInside(tx, item, dest);
     const name = opts.name === undefined ? item.name : checkName(opts.name);
     const target = await place(tx, destId, name, placePolicy(opts.onConflict), this.now(), id);
-    if (target.existing) return toItem(await replaceTx(tx, access, actor, item, target.existing, { move: true, now: this.now(), versionCap: this.versionCap }));
+    if (target.existing) return this.replaceOnto(tx, access, actor, item, target.existing, true, opts);
     const fromSpace = Number(item.space_id);
     const toSpace = Number(dest.space_id);
     if (fromSpace !== toSpace) {
@@ -256,6 +285,8 @@ export class ChangeService {
       if (fromSpace > toSpace) await credit(tx, fromSpace, usage);
       await tx.items.setSubtreeSpace(id, toSpace);
     }
+    // The locks on what moves end with its place (their tokens were needed for the move).
+    if (anyLocks) await endLocks(tx, id);
     await tx.items.update(id, { parent_id: destId, name: target.name, modified_by: actor.userId, modified_at: this.now() });
     return toItem((await tx.items.byId(id))!);
   }
@@ -277,21 +308,23 @@ export class ChangeService {
    * the same blobs, but counts fully against the destination's quota.
    */
   async copy(actor: Actor, id: number, destId: number, opts: PlaceOptions = {}): Promise<Item> {
-    return this.tx((tx, access) => this.copyTx(tx, access, actor, id, destId, opts));
+    return this.tx(actor, (tx, access) => this.copyTx(tx, access, actor, id, destId, opts));
   }
 
   /** Copies several items into one folder in one transaction: all of them, or none. */
   copyMany(actor: Actor, ids: number[], destId: number, opts: Omit<PlaceOptions, 'name'> = {}): Promise<Item[]> {
-    return this.allOrNothing(ids, (tx, access, id) => this.copyTx(tx, access, actor, id, destId, opts));
+    return this.allOrNothing(actor, ids, (tx, access, id) => this.copyTx(tx, access, actor, id, destId, opts));
   }
 
   private async copyTx(tx: Repos, access: Access, actor: Actor, id: number, destId: number, opts: PlaceOptions): Promise<Item> {
     const { item } = await access.item(actor, id, Right.READ_CONTENT);
     const dest = await access.folder(actor, destId, Right.CREATE);
+    // A copy writes only to the folder it lands in; the conditions judge the item copied.
+    await guardWrite(tx, actor, this.now(), { subject: item, touches: [{ id: destId, spaceId: Number(dest.space_id) }], conditions: opts.conditions });
     await this.checkNotInside(tx, item, dest);
     const name = opts.name === undefined ? item.name : checkName(opts.name);
     const target = await place(tx, destId, name, placePolicy(opts.onConflict), this.now());
-    if (target.existing) return toItem(await replaceTx(tx, access, actor, item, target.existing, { move: false, now: this.now(), versionCap: this.versionCap }));
+    if (target.existing) return this.replaceOnto(tx, access, actor, item, target.existing, false, opts);
     // Only what exists is copied: nothing trashed, expired or pending (visibleSubtree leaves it out).
     const below = item.kind === 'folder' ? await tx.items.subtree(id) : [];
     const { visible, rightsOf } = await access.visibleSubtree(actor, item, below);
@@ -342,11 +375,18 @@ export class ChangeService {
   }
 
   /** Moves an item and its subtree to the trash. Usage stays counted until purged. */
-  async trash(actor: Actor, id: number): Promise<void> {
-    await this.tx(async (tx, access) => {
-      await this.takeable(tx, access, actor, id, 'deleted');
+  async trash(actor: Actor, id: number, opts: Guarded = {}): Promise<void> {
+    await this.tx(actor, async (tx, access) => {
+      const item = await this.takeable(tx, access, actor, id, 'deleted');
+      if (await this.guardTaking(tx, actor, item, opts)) await endLocks(tx, id);
       await tx.items.trashSubtree(id, this.now());
     });
+  }
+
+  /** The guard of a move to the trash or a deletion: the item with its subtree, and its folder. */
+  private guardTaking(tx: Repos, actor: Actor, item: ItemRow, opts: Guarded): Promise<boolean> {
+    const spaceId = Number(item.space_id);
+    return guardWrite(tx, actor, this.now(), { subject: item, touches: [{ id: Number(item.id), spaceId, tree: true }, { id: Number(item.parent_id), spaceId }], conditions: opts.conditions });
   }
 
   /**
@@ -354,16 +394,18 @@ export class ChangeService {
    * that have no trash: media). The same rights as moving it to the trash. Answers the item
    * as it was. With `within`, an item outside it is not_found.
    */
-  async destroy(actor: Actor, id: number, opts: Within = {}): Promise<Item> {
-    return this.tx(async (tx, access) => {
+  async destroy(actor: Actor, id: number, opts: Within & Guarded = {}): Promise<Item> {
+    return this.tx(actor, async (tx, access) => {
       const item = await this.takeable(tx, access, actor, id, 'deleted', opts.within);
+      // Its locks go with its rows.
+      await this.guardTaking(tx, actor, item, opts);
       await purgeTx(tx, item, this.now());
       return toItem(item);
     });
   }
 
   /** Moves several items to the trash, each on its own (drive `delete_items` lists those deleted). */
-  trashMany(actor: Actor, ids: number[]): Promise<Outcome[]> {
-    return eachOnItsOwn(ids, (id) => this.trash(actor, id));
+  trashMany(actor: Actor, ids: number[], opts: Guarded = {}): Promise<Outcome[]> {
+    return eachOnItsOwn(ids, (id) => this.trash(actor, id, opts));
   }
 }

@@ -1,3 +1,6 @@
+import { guardWrite } from '../guard/guard.js';
+import { purgeExpiredTx } from '../storage/expiry.js';
+import { isExpired } from './visibility.js';
 import type { Access } from '../access.js';
 import { ensureUserEntryTx } from '../acl/service.js';
 import type { Actor } from '../actor.js';
@@ -37,8 +40,15 @@ export async function ensureFoldersTx(tx: Repos, access: Access, actor: Actor, p
   let at = await access.folder(actor, parentId, Right.READ_ATTRS);
   for (const name of names) {
     let found = await tx.items.liveChildByName(Number(at.id), name);
+    // An expired item holding the name is gone (the existence rule): purged here, as place() does.
+    if (found && isExpired(found, now)) {
+      await purgeExpiredTx(tx, [Number(found.id)], now);
+      found = await tx.items.liveChildByName(Number(at.id), name);
+    }
     if (!found) {
       await access.folder(actor, Number(at.id), Right.CREATE);
+      // A new member of a folder: its locks (and a read-only caller) are judged first.
+      await guardWrite(tx, actor, now, { touches: [{ id: Number(at.id), spaceId: Number(at.space_id) }] });
       await tx.items.insertFolderIfFree({ id: newId(), spaceId: Number(at.space_id), parentId: Number(at.id), name, by: actor.userId, at: now, system: opts.system });
       // Ours, or the one a racing call made first.
       found = await tx.items.liveChildByName(Number(at.id), name);

@@ -1,6 +1,7 @@
 import { Access } from '../access.js';
 import type { Actor } from '../actor.js';
 import { badRequest, KuraError } from '../errors.js';
+import { assertWriter } from '../guard/guard.js';
 import type { MetadataStore, PinRow, Repos } from '../ports/index.js';
 import { isPending } from '../items/visibility.js';
 import { has, Right } from '../rights.js';
@@ -66,6 +67,7 @@ export class PinService {
   ) {}
 
   async pin(actor: Actor, itemId: number, rawRef: unknown): Promise<{ pin: Pin; created: boolean }> {
+    assertWriter(actor);
     const ref = checkRef(rawRef);
     return this.store.transaction(async (tx) => {
       await this.editable(tx, actor, itemId);
@@ -77,6 +79,7 @@ export class PinService {
   }
 
   async unpin(actor: Actor, itemId: number, rawRef: unknown): Promise<void> {
+    assertWriter(actor);
     const ref = checkRef(rawRef);
     await this.store.transaction(async (tx) => {
       await this.editable(tx, actor, itemId);

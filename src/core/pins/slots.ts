@@ -2,6 +2,7 @@ import type { Actor } from '../actor.js';
 import type { CoreContext } from '../context.js';
 import type { SpaceKind } from '../domain.js';
 import { KuraError } from '../errors.js';
+import { assertWriter } from '../guard/guard.js';
 import { acceptImageType, checkImage, type ImageRule } from '../images/rules.js';
 import { newId } from '../ids.js';
 import type { ContentReader, FileBody } from '../items/content.js';
@@ -74,6 +75,7 @@ export class SlotService {
   async set(actor: Actor, owner: SlotOwner, spec: SlotSpec, file: IncomingFile, opts: Pick<UploadOptions, 'public'> = {}): Promise<Item> {
     let folderId: number;
     try {
+      assertWriter(actor);
       folderId = await this.folderFor(actor, owner, spec);
     } catch (e) {
       if ('stream' in file) file.stream.resume();
@@ -105,6 +107,7 @@ export class SlotService {
   async uploadUnpinned(actor: Actor, file: IncomingFile, opts: Pick<UploadOptions, 'description' | 'customTag' | 'maxBytes' | 'accept' | 'public'>): Promise<Item> {
     let folderId: number;
     try {
+      assertWriter(actor);
       const space = await this.ctx.store.spaces.personalOf(actor.userId);
       if (!space) throw new KuraError('not_found', 'you have no personal space');
       folderId = await systemFolder(this.ctx, Number(space.id), actor.userId);
@@ -119,6 +122,7 @@ export class SlotService {
 
   /** Empties a slot; not_found when it is empty. Its file, unpinned, expires like an unpinned upload. */
   async clear(actor: Actor, owner: SlotOwner, spec: SlotSpec): Promise<void> {
+    assertWriter(actor);
     await this.mayChange(actor, owner, spec);
     const ref = refOf(owner, spec.name);
     await this.ctx.store.transaction(async (tx) => {

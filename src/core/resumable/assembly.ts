@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Actor } from '../actor.js';
 import type { CoreContext } from '../context.js';
 import { KuraError } from '../errors.js';
+import { restoredConditions, type Conditions } from '../guard/conditions.js';
 import type { Item } from '../items/view.js';
 import { DamagedPiece, type ItemRow, type Repos, type StagedBlob, type UploadSessionRow } from '../ports/index.js';
 import type { UploadService } from '../uploads/service.js';
@@ -18,7 +19,7 @@ export const ASSEMBLY_LEASE_MS = 30_000;
 const HEARTBEAT_MS = 5_000;
 
 /** Assembles the file, if no other request is doing so already. */
-export async function complete(ctx: CoreContext, sessions: ResumableUploads, uploads: UploadService, actor: Actor, session: UploadSessionRow): Promise<SliceResult> {
+export async function complete(ctx: CoreContext, sessions: ResumableUploads, uploads: UploadService, actor: Actor, session: UploadSessionRow, conditions?: Conditions): Promise<SliceResult> {
   const now = ctx.now();
   const claim = randomBytes(8).toString('hex');
   const claimed = await ctx.store.uploads.move(session.id, [{ state: 'open' }, { state: 'assembling', updatedBefore: now - ASSEMBLY_LEASE_MS }], { state: 'assembling', updated_at: now, assembler: claim });
@@ -27,14 +28,14 @@ export async function complete(ctx: CoreContext, sessions: ResumableUploads, upl
   const heartbeat = setInterval(() => void ctx.store.uploads.heartbeat(session.id, claim, ctx.now()).catch(() => undefined), HEARTBEAT_MS);
   heartbeat.unref();
   try {
-    return await assemble(ctx, sessions, uploads, actor, session);
+    return await assemble(ctx, sessions, uploads, actor, session, restoredConditions(session.conditions, conditions));
   } finally {
     clearInterval(heartbeat);
   }
 }
 
 /** Stages the whole file from its pieces and records it through the ordinary upload path. */
-async function assemble(ctx: CoreContext, sessions: ResumableUploads, uploads: UploadService, actor: Actor, session: UploadSessionRow): Promise<SliceResult> {
+async function assemble(ctx: CoreContext, sessions: ResumableUploads, uploads: UploadService, actor: Actor, session: UploadSessionRow, conditions: Conditions | undefined): Promise<SliceResult> {
   const pieces = (await sessions.livePieces(session.id)).map(pieceRef);
   const held = {
     bytes: Number(session.reserved),
@@ -54,8 +55,8 @@ async function assemble(ctx: CoreContext, sessions: ResumableUploads, uploads: U
     staged = await ctx.blobs.assemble(session.id, pieces, Number(session.length));
     item =
       session.parent_id !== null
-        ? await uploads.upload(actor, Number(session.parent_id), { name: session.name, staged }, { onConflict: session.on_conflict, reservation: held, public: Number(session.public_read) === 1 })
-        : await uploads.uploadVersion(actor, Number(session.item_id), staged, { reservation: held });
+        ? await uploads.upload(actor, Number(session.parent_id), { name: session.name, staged }, { onConflict: session.on_conflict, reservation: held, public: Number(session.public_read) === 1, conditions })
+        : await uploads.uploadVersion(actor, Number(session.item_id), staged, { reservation: held, conditions });
   } catch (e) {
     if (staged) await ctx.blobs.discard(staged);
     // The damaged piece is forgotten: the client sends that slice again.

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Actor } from '../actor.js';
 import type { CoreContext } from '../context.js';
 import { KuraError } from '../errors.js';
+import type { Conditions } from '../guard/conditions.js';
 import type { OnConflict } from '../items/placement.js';
 import type { Item } from '../items/view.js';
 import type { ItemRow, Repos, StagedBlob, UploadSessionRow } from '../ports/index.js';
@@ -24,6 +25,8 @@ export interface ConcatSpec {
   onConflict?: OnConflict;
   /** The file is readable by id without a credential (UploadOptions.public). */
   public?: boolean;
+  /** The write's conditions (core/guard), judged when the file is recorded. */
+  conditions?: Conditions;
 }
 
 /**
@@ -86,6 +89,7 @@ export async function concatenate(ctx: CoreContext, sessions: ResumableUploads, 
         on_conflict: spec.onConflict ?? 'rename',
         concat: `final ${parts.map((p) => p.client_key).join(' ')}`,
         public_read: spec.public ? 1 : 0,
+        conditions: null,
       });
     },
   };
@@ -94,7 +98,7 @@ export async function concatenate(ctx: CoreContext, sessions: ResumableUploads, 
   try {
     staged = await ctx.blobs.stage(concatenated(ctx.blobs, plan), { maxBytes: length });
     if (staged.size !== length) throw new KuraError('conflict', `the parts hold ${staged.size} bytes, not ${length}`);
-    item = await uploads.upload(actor, spec.target.folderId, { name, staged }, { onConflict: spec.onConflict ?? 'rename', reservation: held, public: spec.public });
+    item = await uploads.upload(actor, spec.target.folderId, { name, staged }, { onConflict: spec.onConflict ?? 'rename', reservation: held, public: spec.public, conditions: spec.conditions });
   } finally {
     if (staged) await ctx.blobs.discard(staged);
   }

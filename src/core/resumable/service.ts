@@ -4,6 +4,8 @@ import type { Access } from '../access.js';
 import type { Actor } from '../actor.js';
 import type { CoreContext } from '../context.js';
 import { isKuraError, KuraError } from '../errors.js';
+import { checkConditions, storedConditions } from '../guard/conditions.js';
+import { assertWriter } from '../guard/guard.js';
 import type { ItemQueries } from '../items/queries.js';
 import type { UploadProtocol } from '../domain.js';
 import { checkName } from '../names.js';
@@ -17,6 +19,7 @@ import { record } from './record.js';
 import { fileSlot, hold, pastRoom, release, roomOf, type Room } from './holds.js';
 import { checkKey, KEY, type ReceiveOptions, sameSpec, type SessionSpec, type SliceResult, type SliceTarget, type UploadStatus } from './spec.js';
 import { type Checksum, Digesting, digesting, drained, isPrefix } from './streams.js';
+import type { Conditions } from '../guard/conditions.js';
 
 export type { ReceiveOptions, SessionSpec, SliceResult, SliceTarget, UploadStatus };
 
@@ -45,7 +48,9 @@ export class ResumableUploads {
    * the bytes they hold.
    */
   async open(actor: Actor, spec: SessionSpec): Promise<UploadSessionRow> {
+    assertWriter(actor);
     const key = checkKey(spec.key);
+    const conditions = checkConditions(spec.conditions);
     const protocol = spec.protocol ?? 'slices';
     if (spec.length !== null) this.checkLength(spec.length);
     if (spec.meta && spec.meta.length > MAX_META) throw new KuraError('bad_request', `the upload metadata exceeds ${MAX_META} characters`, { field: 'metadata' });
@@ -53,9 +58,12 @@ export class ResumableUploads {
       const found = await this.live(await this.ctx.store.uploads.byKey(actor.userId, key));
       if (found) return sameSpec(found, spec, protocol);
       const { spaceId, name } = await this.checkTarget(actor, spec.target);
+      const t = spec.target;
+      // The write guard before any byte: read-only callers, locks, the caller's conditions (judged again on completion).
+      if ('itemId' in t) await this.uploads.checkVersionTarget(actor, t.itemId, { conditions });
+      else if (!('partial' in t)) await this.uploads.checkTarget(actor, t.folderId, { name, onConflict: spec.onConflict ?? 'rename', conditions });
       const now = this.ctx.now();
       const length = spec.length ?? 0;
-      const t = spec.target;
       const files = 'folderId' in t && !('partial' in t) ? await fileSlot(this.ctx, t.folderId, name, spec.onConflict ?? 'rename') : 0;
       const row: UploadSessionRow = {
         id: randomBytes(16).toString('hex'),
@@ -81,6 +89,7 @@ export class ResumableUploads {
         on_conflict: spec.onConflict ?? 'rename',
         concat: 'partial' in t ? 'partial' : null,
         public_read: spec.public ? 1 : 0,
+        conditions: storedConditions(conditions),
       };
       try {
         await this.reclaiming(spaceId, () =>
@@ -113,6 +122,7 @@ export class ResumableUploads {
   async append(actor: Actor, key: string, offset: number, stream: Readable, opts: ReceiveOptions = {}, protocol: UploadProtocol = 'slices'): Promise<SliceResult> {
     let s: UploadSessionRow;
     try {
+      assertWriter(actor);
       s = await this.mine(actor, key, protocol);
     } catch (e) {
       stream.resume();
@@ -153,12 +163,14 @@ export class ResumableUploads {
   }
 
   /** Makes one file of the caller's complete partial uploads (concat.ts). */
-  concat(actor: Actor, spec: ConcatSpec): Promise<SliceResult> {
+  async concat(actor: Actor, spec: ConcatSpec): Promise<SliceResult> {
+    assertWriter(actor);
     return concatenate(this.ctx, this, this.uploads, actor, spec);
   }
 
   /** Cancels one of the caller's sessions: pieces removed, reservation given back. */
   async cancel(actor: Actor, key: string, protocol: UploadProtocol = 'slices'): Promise<void> {
+    assertWriter(actor);
     const s = await this.mine(actor, key, protocol);
     if (s.state === 'assembling' && Number(s.updated_at) > this.ctx.now() - ASSEMBLY_LEASE_MS) throw new KuraError('conflict', 'the upload is being assembled');
     await this.drop(s.id, false);
@@ -275,7 +287,7 @@ export class ResumableUploads {
     const status = await this.statusOf(session.id);
     if (status.state === 'done') return this.finished(actor, (await this.ctx.store.uploads.byId(session.id))!);
     if (status.deferred || status.partial || status.received < status.length) return { done: false, status };
-    return this.complete(actor, session);
+    return this.complete(actor, session, opts.conditions);
   }
 
   /**
@@ -385,7 +397,7 @@ export class ResumableUploads {
   }
 
   /** Assembles the file, if no other request is doing so already (assembly.ts). */
-  private complete(actor: Actor, session: UploadSessionRow): Promise<SliceResult> {
-    return complete(this.ctx, this, this.uploads, actor, session);
+  private complete(actor: Actor, session: UploadSessionRow, conditions?: Conditions): Promise<SliceResult> {
+    return complete(this.ctx, this, this.uploads, actor, session, conditions);
   }
 }

@@ -1,6 +1,7 @@
 import type { UploadProtocol } from '../domain.js';
 import { KuraError } from '../errors.js';
 import type { OnConflict } from '../items/placement.js';
+import type { Conditions } from '../guard/conditions.js';
 import type { Item } from '../items/view.js';
 import { checkName } from '../names.js';
 import type { UploadSessionRow } from '../ports/index.js';
@@ -32,6 +33,8 @@ export interface SessionSpec {
    * session from its start, whichever request completes it. Default private.
    */
   public?: boolean;
+  /** The write's conditions (core/guard): judged when the session opens and again, in the recording transaction, when it completes. */
+  conditions?: Conditions;
 }
 
 /** How a slice is taken. */
@@ -42,6 +45,8 @@ export interface ReceiveOptions {
   checksum?: Checksum;
   /** Declares the length of a session opened without one (or repeats it). */
   length?: number;
+  /** Lock tokens this request holds (a slice that completes the upload writes the file); added to those the session was opened with. */
+  conditions?: Pick<Conditions, 'lockTokens'>;
 }
 
 export interface UploadStatus {

@@ -3,6 +3,7 @@ import type { Readable } from 'node:stream';
 import type { Access } from '../access.js';
 import type { Actor } from '../actor.js';
 import { badRequest, KuraError } from '../errors.js';
+import { assertWriter } from '../guard/guard.js';
 import { newId } from '../ids.js';
 import type { ShareKind } from '../domain.js';
 import type { ContentReader, FileBody } from '../items/content.js';
@@ -119,6 +120,7 @@ export class ShareService {
 
   /** Shares each item (one share per item). All are checked first: all are made, or none. */
   async add(actor: Actor, itemIds: number[], opts: ShareOptions): Promise<Share[]> {
+    assertWriter(actor);
     if (itemIds.length === 0 || itemIds.length > 1000) throw badRequest('give 1 to 1000 items to share');
     if (opts.type !== 'public' && opts.type !== 'private') throw badRequest('the share type is public or private', { field: 'type' });
     const now = this.now();
@@ -142,6 +144,7 @@ export class ShareService {
 
   /** Removes a share (by id or by token): its creator, or a caller with SHARE on the item. */
   async remove(actor: Actor, key: { id: number } | { token: string }): Promise<void> {
+    assertWriter(actor);
     const r = 'id' in key ? await this.store.shares.byId(key.id) : /^[0-9a-f]{24}$/.test(key.token) ? await this.store.shares.byToken(key.token) : undefined;
     const verdict = r ? await this.manages(actor, r) : 'hidden';
     if (!r || verdict === 'hidden') throw new KuraError('not_found', 'share not found');

@@ -1,6 +1,7 @@
 import type { Actor } from '../actor.js';
 import { MEMBER_ROLES, SPACE_KINDS, type MemberRole, type SpaceKind } from '../domain.js';
 import { badRequest, KuraError } from '../errors.js';
+import { assertWriter } from '../guard/guard.js';
 import { newId } from '../ids.js';
 import { checkName } from '../names.js';
 import type { MetadataStore, Repos, SpaceRow } from '../ports/index.js';
@@ -73,6 +74,7 @@ export class SpaceService {
   ) {}
 
   async create(actor: Actor, input: { kind: unknown; name: unknown; ownerId?: number }): Promise<Space> {
+    assertWriter(actor);
     const kind = input.kind as SpaceKind;
     if (!SPACE_KINDS.includes(kind) || kind === 'personal') {
       throw badRequest('kind must be group, project or chat_room (personal spaces come with their user)', { field: 'kind' });
@@ -131,6 +133,7 @@ export class SpaceService {
 
   /** Adds a member or changes a member's role. The owner's own role cannot change. */
   async setMember(actor: Actor, spaceId: number, userId: number, role: unknown): Promise<Member[]> {
+    assertWriter(actor);
     if (!MEMBER_ROLES.includes(role as MemberRole)) throw badRequest('role must be owner, admin, member or viewer', { field: 'role' });
     const space = await this.requireManager(actor, spaceId);
     if (space.kind === 'personal') throw badRequest('a personal space has no other members');
@@ -142,6 +145,7 @@ export class SpaceService {
   }
 
   async removeMember(actor: Actor, spaceId: number, userId: number): Promise<void> {
+    assertWriter(actor);
     const space = await this.requireManager(actor, spaceId);
     if (Number(space.owner_id) === userId) throw new KuraError('conflict', 'the space owner cannot be removed');
     if (!(await this.store.spaces.deleteMember(spaceId, userId))) throw new KuraError('not_found', 'member not found');
@@ -149,6 +153,7 @@ export class SpaceService {
 
   /** Sets a space's quota (Kura admins only); null means unlimited. */
   async setQuota(actor: Actor, spaceId: number, q: { bytes?: unknown; files?: unknown }): Promise<Space> {
+    assertWriter(actor);
     if (actor.role !== 'admin') throw new KuraError('forbidden', 'only Kura admins set quotas');
     const bytes = checkQuotaValue(q.bytes, 'bytes');
     const files = checkQuotaValue(q.files, 'files');
@@ -163,6 +168,7 @@ export class SpaceService {
    * answers as for an unknown id, public ones included.
    */
   async setPublicLinks(actor: Actor, spaceId: number, on: unknown): Promise<Space> {
+    assertWriter(actor);
     if (typeof on !== 'boolean') throw badRequest('publicLinks must be true or false', { field: 'publicLinks' });
     await this.requireManager(actor, spaceId);
     await this.store.spaces.setPublicLinks(spaceId, on);
@@ -186,6 +192,7 @@ export class SpaceService {
    * the new owner becomes a member with the owner role, the previous owner stays as admin.
    */
   async transfer(actor: Actor, spaceId: number, userId: number): Promise<Space> {
+    assertWriter(actor);
     const space = await this.store.spaces.byId(spaceId);
     if (!space) throw new KuraError('not_found', 'space not found');
     if (actor.role !== 'admin' && Number(space.owner_id) !== actor.userId) throw new KuraError('forbidden', 'only the owner of a space or a Kura admin may give it away');
@@ -212,6 +219,7 @@ export class SpaceService {
    * space end with it.
    */
   async delete(actor: Actor, spaceId: number, opts: { purge?: boolean } = {}): Promise<{ trashedAs?: number; files: number; bytes: number }> {
+    assertWriter(actor);
     requireAdmin(actor);
     const space = await this.store.spaces.byId(spaceId);
     if (!space) throw new KuraError('not_found', 'space not found');

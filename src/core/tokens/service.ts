@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Actor } from '../actor.js';
 import { badRequest, KuraError } from '../errors.js';
+import { assertWriter } from '../guard/guard.js';
 import { newId, newSecret } from '../ids.js';
 import type { MetadataStore } from '../ports/index.js';
 import { TtlCache } from '../ttl-cache.js';
@@ -12,6 +13,8 @@ export interface TokenInfo {
   createdAt: number;
   lastUsedAt: number | null;
   expiresAt: number | null;
+  /** The token's callers may only read: the core refuses their writes. */
+  readOnly: boolean;
 }
 
 const PREFIX = 'kura_';
@@ -48,16 +51,23 @@ export class TokenService {
     this.cache = new TtlCache(10_000, cacheSeconds * 1000, now);
   }
 
-  async create(userId: number, opts: { label?: unknown; expiresInMs?: number | null } = {}): Promise<{ token: string; info: TokenInfo }> {
+  /**
+   * Makes a token for a user. `readOnly`: its callers may only read. `by`: the caller asking
+   * (a read-only caller may make no token: it would be a way out of being read-only).
+   */
+  async create(userId: number, opts: { label?: unknown; expiresInMs?: number | null; readOnly?: unknown; by?: Actor } = {}): Promise<{ token: string; info: TokenInfo }> {
+    assertWriter(opts.by);
+    const readOnly = opts.readOnly ?? false;
+    if (typeof readOnly !== 'boolean') throw badRequest('readOnly must be true or false', { field: 'readOnly' });
     const label = opts.label ?? '';
     if (typeof label !== 'string' || label.length > 255) throw badRequest('label must be a string of at most 255 characters', { field: 'label' });
     const exp = opts.expiresInMs ?? null;
     if (exp !== null && (!Number.isSafeInteger(exp) || exp <= 0)) throw badRequest('expiry must be in the future', { field: 'expires' });
     const token = PREFIX + newSecret(32);
     const now = this.now();
-    const row = { id: newId(), user_id: userId, label, token_hash: hashSecret(token), created_at: now, last_used_at: null, expires_at: exp === null ? null : now + exp };
+    const row = { id: newId(), user_id: userId, label, token_hash: hashSecret(token), created_at: now, last_used_at: null, expires_at: exp === null ? null : now + exp, read_only: readOnly ? 1 : 0 };
     await this.store.tokens.insert(row);
-    return { token, info: { id: row.id, userId, label, createdAt: now, lastUsedAt: null, expiresAt: row.expires_at } };
+    return { token, info: { id: row.id, userId, label, createdAt: now, lastUsedAt: null, expiresAt: row.expires_at, readOnly } };
   }
 
   async list(userId: number): Promise<TokenInfo[]> {
@@ -68,11 +78,16 @@ export class TokenService {
       createdAt: Number(t.created_at),
       lastUsedAt: t.last_used_at === null ? null : Number(t.last_used_at),
       expiresAt: t.expires_at === null ? null : Number(t.expires_at),
+      readOnly: Number(t.read_only) === 1,
     }));
   }
 
-  /** Revokes a token. A user revokes its own; a Kura admin (or the CLI, actor null) any. */
+  /**
+   * Revokes a token. A user revokes its own; a Kura admin (or the CLI, actor null) any. A
+   * read-only token may revoke only itself (signing out).
+   */
   async revoke(actor: Actor | null, id: number): Promise<void> {
+    if (actor?.tokenId !== id) assertWriter(actor);
     const t = await this.store.tokens.byId(id);
     if (!t || (actor && actor.role !== 'admin' && Number(t.user_id) !== actor.userId)) throw new KuraError('not_found', 'token not found');
     await this.store.tokens.delete(id);
@@ -93,7 +108,7 @@ export class TokenService {
     if (hit === undefined) {
       const row = secret.startsWith(PREFIX) && secret.length < 200 ? await this.store.tokens.withUser(hashSecret(secret)) : undefined;
       hit = row
-        ? { actor: { userId: Number(row.user_id), role: row.role, tokenId: Number(row.token_id) }, expiresAt: row.expires_at === null ? null : Number(row.expires_at) }
+        ? { actor: { userId: Number(row.user_id), role: row.role, tokenId: Number(row.token_id), ...(Number(row.read_only) === 1 ? { readOnly: true } : {}) }, expiresAt: row.expires_at === null ? null : Number(row.expires_at) }
         : null;
       this.cache.set(secret, hit);
     }

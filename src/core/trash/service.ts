@@ -1,6 +1,7 @@
 import { Access } from '../access.js';
 import type { Actor } from '../actor.js';
 import { KuraError } from '../errors.js';
+import { assertWriter, guardWrite, type Guarded } from '../guard/guard.js';
 import { eachOnItsOwn, type Outcome } from '../items/outcome.js';
 import { place } from '../items/placement.js';
 import { exists } from '../items/visibility.js';
@@ -36,13 +37,16 @@ export class TrashService {
     return out;
   }
 
-  async restore(actor: Actor, id: number): Promise<Item> {
+  async restore(actor: Actor, id: number, opts: Guarded = {}): Promise<Item> {
+    assertWriter(actor);
     return this.store.transaction(async (tx) => {
       const item = await this.trashedIn(tx, new Access(tx, this.now), actor, id);
       const space = await tx.spaces.byId(Number(item.space_id));
       let parentId = Number(item.parent_id);
       const parent = await tx.items.byId(parentId);
       if (!parent || !exists(parent, { now: this.now() }) || Number(parent.space_id) !== Number(item.space_id)) parentId = Number(space!.root_id);
+      // Coming back is a new member of the folder it returns to.
+      await guardWrite(tx, actor, this.now(), { subject: item, touches: [{ id: parentId, spaceId: Number(item.space_id) }], conditions: opts.conditions });
       const target = await place(tx, parentId, item.name, 'rename', this.now(), id);
       await tx.items.untrash(id);
       await tx.items.update(id, { parent_id: parentId, name: target.name, modified_by: actor.userId, modified_at: this.now() });
@@ -51,12 +55,13 @@ export class TrashService {
   }
 
   /** Restores several items, each on its own (drive `recycle/reduction` lists those restored). */
-  restoreMany(actor: Actor, ids: number[]): Promise<Outcome<Item>[]> {
-    return eachOnItsOwn(ids, (id) => this.restore(actor, id));
+  restoreMany(actor: Actor, ids: number[], opts: Guarded = {}): Promise<Outcome<Item>[]> {
+    return eachOnItsOwn(ids, (id) => this.restore(actor, id, opts));
   }
 
   /** Deletes one trashed subtree for good. */
   async purge(actor: Actor, id: number): Promise<void> {
+    assertWriter(actor);
     await this.store.transaction(async (tx) => {
       const item = await this.trashedIn(tx, new Access(tx, this.now), actor, id);
       await this.purgeTx(tx, item);
@@ -65,6 +70,7 @@ export class TrashService {
 
   /** Empties the trash of a space (the items the caller may delete). Returns how many. */
   async clear(actor: Actor, spaceId: number): Promise<number> {
+    assertWriter(actor);
     const items = await this.list(actor, spaceId);
     let n = 0;
     for (const it of items) {

@@ -6,6 +6,7 @@ import { claimStaged, runClaimingTx } from '../storage/refs.js';
 import type { CoreContext } from '../context.js';
 import { categoryOf } from '../domain.js';
 import { isKuraError, KuraError } from '../errors.js';
+import { assertWriter, guardWrite, type Guarded } from '../guard/guard.js';
 import { newId } from '../ids.js';
 import { sniffMime } from '../mime.js';
 import { checkName } from '../names.js';
@@ -25,7 +26,7 @@ const drain = (f: IncomingFile | Readable | StagedBlob) => {
   else if ('stream' in f) f.stream.resume();
 };
 
-export interface UploadOptions {
+export interface UploadOptions extends Guarded {
   onConflict?: OnConflict;
   description?: string;
   customTag?: string;
@@ -77,15 +78,42 @@ export class UploadService {
     private readonly derivatives: Derivatives,
   ) {}
 
-  /** Checks that the caller may upload into a folder, before any byte is read. */
-  async checkTarget(actor: Actor, folderId: number): Promise<void> {
-    await this.access.folder(actor, folderId, Right.CREATE);
+  /**
+   * Checks that the caller may upload into a folder, before any byte is read: its rights,
+   * and the write guard (read-only callers, locks; with a `name`, the conditions on the file
+   * of that name). The recording transaction judges all of it again.
+   */
+  async checkTarget(actor: Actor, folderId: number, opts: Guarded & { name?: string; onConflict?: OnConflict } = {}): Promise<void> {
+    assertWriter(actor);
+    const folder = await this.access.folder(actor, folderId, Right.CREATE);
+    const name = opts.name;
+    // Unnamed files that may become versions of files there: which items they write is known only per file.
+    if (name === undefined && opts.onConflict === 'version') return;
+    await this.guardNamed(this.ctx.store, actor, folder, name === undefined ? undefined : checkName(name, 'file name'), opts);
   }
 
-  /** Checks that the caller may upload a new version of a file, before any byte is read. */
-  async checkVersionTarget(actor: Actor, itemId: number): Promise<void> {
+  /** Checks that the caller may upload a new version of a file, before any byte is read (rights, the write guard). */
+  async checkVersionTarget(actor: Actor, itemId: number, opts: Guarded = {}): Promise<void> {
+    assertWriter(actor);
     const { item } = await this.access.item(actor, itemId, Right.EDIT_BASIC, 'file');
     if (item.kind !== 'file') throw new KuraError('bad_request', 'a folder has no content');
+    await guardWrite(this.ctx.store, actor, this.ctx.now(), { subject: item, touches: [{ id: itemId, spaceId: Number(item.space_id) }], conditions: opts.conditions });
+  }
+
+  /**
+   * The guard of a file written by name into a folder: a write to the folder (a new child),
+   * or, when the upload makes a new version of the file of that name, to that file. The
+   * conditions judge the file of that name (none: the name is free). Answers the file.
+   */
+  private async guardNamed(db: Repos, actor: Actor, folder: ItemRow, name: string | undefined, opts: Guarded & { onConflict?: OnConflict }): Promise<void> {
+    const folderId = Number(folder.id);
+    const named = name !== undefined && (opts.onConflict === 'version' || opts.conditions) ? ((await db.items.liveChildByName(folderId, name)) ?? null) : null;
+    const versioned = opts.onConflict === 'version' && named?.kind === 'file';
+    await guardWrite(db, actor, this.ctx.now(), {
+      subject: name === undefined ? undefined : named,
+      touches: [versioned ? { id: Number(named.id), spaceId: Number(named.space_id) } : { id: folderId, spaceId: Number(folder.space_id) }],
+      conditions: opts.conditions,
+    });
   }
 
   async upload(actor: Actor, folderId: number, file: IncomingFile, opts: UploadOptions = {}): Promise<Item> {
@@ -104,6 +132,7 @@ export class UploadService {
       let pending = 0;
       for await (const file of files) {
         try {
+          assertWriter(actor);
           folder ??= await this.access.folder(actor, folderId, Right.CREATE);
           const name = checkName(file.name, 'file name');
           const blob = 'staged' in file ? file.staged : await this.stage(Number(folder.space_id), file.stream, pending - (opts.reservation?.bytes ?? 0), opts.maxBytes);
@@ -151,6 +180,7 @@ export class UploadService {
   /** Records one staged file in `parent` inside the transaction. */
   private async recordTx(tx: Repos, actor: Actor, parent: ItemRow, rawName: string, staged: StagedBlob, mime: string, opts: UploadOptions): Promise<ItemRow> {
     const folderId = Number(parent.id);
+    await this.guardNamed(tx, actor, parent, rawName, opts);
     const now = this.ctx.now();
     const target = await place(tx, folderId, rawName, opts.onConflict ?? 'fail', now);
     if (target.existing) {
@@ -189,11 +219,14 @@ export class UploadService {
   }
 
   /** Uploads new content for an existing file: a new version. */
-  async uploadVersion(actor: Actor, itemId: number, body: Readable | StagedBlob, opts: Pick<UploadOptions, 'reservation'> = {}): Promise<Item> {
-    const { item } = await this.access.item(actor, itemId, Right.EDIT_BASIC, 'file').catch((e) => {
-      drain(body);
-      throw e;
-    });
+  async uploadVersion(actor: Actor, itemId: number, body: Readable | StagedBlob, opts: Pick<UploadOptions, 'reservation' | 'conditions'> = {}): Promise<Item> {
+    const { item } = await Promise.resolve()
+      .then(() => assertWriter(actor))
+      .then(() => this.access.item(actor, itemId, Right.EDIT_BASIC, 'file'))
+      .catch((e) => {
+        drain(body);
+        throw e;
+      });
     if (item.kind !== 'file') {
       drain(body);
       throw new KuraError('bad_request', 'a folder has no content');
@@ -206,6 +239,7 @@ export class UploadService {
       const row = await runClaimingTx(this.ctx.store, async (tx) => {
         const current = await tx.items.byId(itemId);
         if (!current || !exists(current, { now: this.ctx.now() })) throw new KuraError('not_found', 'file not found');
+        await guardWrite(tx, actor, this.ctx.now(), { subject: current, touches: [{ id: itemId, spaceId: Number(current.space_id) }], conditions: opts.conditions });
         await opts.reservation?.release(tx);
         const r = await this.addVersionTx(tx, actor, current, staged, mime, this.ctx.now());
         await opts.reservation?.recorded(tx, r);

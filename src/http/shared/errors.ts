@@ -15,6 +15,8 @@ const STATUS: Record<KuraErrorCode, number> = {
   quota_exceeded: 507,
   rate_limited: 429,
   checksum_mismatch: 460,
+  precondition_failed: 412,
+  locked: 423,
   internal: 500,
 };
 
@@ -29,7 +31,9 @@ const BY_STATUS: Record<number, KuraErrorCode> = {
   409: 'conflict',
   413: 'payload_too_large',
   415: 'unsupported_type',
+  412: 'precondition_failed',
   416: 'range_not_satisfiable',
+  423: 'locked',
   429: 'rate_limited',
   507: 'quota_exceeded',
 };
@@ -68,6 +72,18 @@ export const restError: ErrorRenderer = (e) => ({
   status: httpStatus(e.code),
   body: { error: { code: e.code, message: e.message, ...(e.details ? { details: e.details } : {}) } },
 });
+
+/**
+ * The REST renderer with other statuses for some codes: faces whose documented statuses lack
+ * one (412, 423) answer with their closest documented one; the body keeps the code.
+ */
+export const restErrorWith =
+  (statuses: Partial<Record<KuraErrorCode, number>>): ErrorRenderer =>
+  (e, req) => {
+    const r = restError(e, req);
+    const status = statuses[e.code];
+    return status === undefined ? r : { ...r, status };
+  };
 
 /**
  * Installs a renderer for every error and every unknown route of one Fastify context (a

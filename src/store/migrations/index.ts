@@ -17,6 +17,7 @@ import * as m0016 from './0016_upload_reservations.js';
 import * as m0017 from './0017_in_flight.js';
 import * as m0018 from './0018_listing_counts_see_expiry.js';
 import * as m0019 from './0019_public_read.js';
+import * as m0022 from './0022_locks_and_read_only_tokens.js';
 
 /** Migrations are listed in code so they ship inside the compiled build. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -38,6 +39,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0017_in_flight': m0017,
   '0018_listing_counts_see_expiry': m0018,
   '0019_public_read': m0019,
+  '0022_locks_and_read_only_tokens': m0022,
 };
 
 export const migrationProvider: MigrationProvider = {

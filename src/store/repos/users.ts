@@ -39,7 +39,7 @@ const userMethods: UserRepo & ThisType<{ readonly db: Db }> = {
 
 export const userRepo = (db: Db): UserRepo => Object.assign(Object.create(userMethods) as UserRepo, { db });
 
-const TOKEN_INFO = ['id', 'user_id', 'label', 'created_at', 'last_used_at', 'expires_at'] as const;
+const TOKEN_INFO = ['id', 'user_id', 'label', 'created_at', 'last_used_at', 'expires_at', 'read_only'] as const;
 
 const tokenMethods: TokenRepo & ThisType<{ readonly db: Db }> = {
   async insert(row) {
@@ -50,7 +50,7 @@ const tokenMethods: TokenRepo & ThisType<{ readonly db: Db }> = {
     return this.db
       .selectFrom('tokens')
       .innerJoin('users', 'users.id', 'tokens.user_id')
-      .select(['tokens.id as token_id', 'tokens.expires_at', 'tokens.last_used_at', 'users.id as user_id', 'users.role'])
+      .select(['tokens.id as token_id', 'tokens.expires_at', 'tokens.last_used_at', 'tokens.read_only', 'users.id as user_id', 'users.role'])
       .where('tokens.token_hash', '=', tokenHash)
       .executeTakeFirst();
   },

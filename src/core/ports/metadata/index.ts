@@ -2,6 +2,7 @@ import type { AclRepo, FavoriteRepo } from './access.js';
 import type { BlobRepo, DerivativeRepo } from './blobs.js';
 import type { ItemRepo, VersionRepo } from './items.js';
 import type { InFlightRepo, LeaseRepo } from './leases.js';
+import type { LockRepo } from './locks.js';
 import type { PinRepo } from './pins.js';
 import type { ShareRepo } from './shares.js';
 import type { SpaceRepo, UsageRepo } from './spaces.js';
@@ -12,6 +13,7 @@ export * from './access.js';
 export * from './blobs.js';
 export * from './items.js';
 export * from './leases.js';
+export * from './locks.js';
 export * from './pins.js';
 export * from './shares.js';
 export * from './spaces.js';
@@ -40,6 +42,7 @@ export interface Repos {
   readonly limits: LimitRepo;
   readonly leases: LeaseRepo;
   readonly inFlight: InFlightRepo;
+  readonly locks: LockRepo;
   readonly pins: PinRepo;
   readonly secrets: SecretRepo;
 }

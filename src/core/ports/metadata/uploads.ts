@@ -42,6 +42,8 @@ export interface UploadSessionRow {
   concat: string | null;
   /** 1: the file it makes is readable by id without a credential (items.public_read). */
   public_read: number;
+  /** The write conditions it was opened with (JSON of core/guard Conditions), judged again on completion. */
+  conditions: string | null;
 }
 
 export interface UploadPieceRow {

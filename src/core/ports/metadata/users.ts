@@ -32,6 +32,8 @@ export interface TokenRow {
   created_at: number;
   last_used_at: number | null;
   expires_at: number | null;
+  /** 1: the token's callers may only read (the core refuses their writes). */
+  read_only: number;
 }
 
 export type TokenInfoRow = Omit<TokenRow, 'token_hash'>;
@@ -42,6 +44,7 @@ export interface TokenWithUser {
   last_used_at: number | null;
   user_id: number;
   role: UserRole;
+  read_only: number;
 }
 
 export interface TokenRepo {

@@ -53,19 +53,26 @@ export const authRoutes =
       return { tokens: await core.tokens.list(req.actor.userId) };
     });
 
-    app.post<{ Body: { label?: string; expires?: string } }>(
+    app.post<{ Body: { label?: string; expires?: string; readOnly?: boolean } }>(
       '/tokens',
       {
         schema: {
           tags: ['tokens'],
-          summary: 'Create a token for the caller',
-          body: { type: 'object', properties: { label: { type: 'string', maxLength: 255 }, expires: { type: 'string', description: 'lifetime such as 30d, 12h, 90m; absent: never expires' } } },
-          response: { 201: { type: 'object', properties: { token: { type: 'string' }, info: tokenSchema } }, ...errors(400, 401) },
+          summary: 'Create a token for the caller (readOnly: a token that may only read; a read-only caller may create none)',
+          body: {
+            type: 'object',
+            properties: {
+              label: { type: 'string', maxLength: 255 },
+              expires: { type: 'string', description: 'lifetime such as 30d, 12h, 90m; absent: never expires' },
+              readOnly: { type: 'boolean', description: 'the token may only read: the core refuses every write made with it, in every API' },
+            },
+          },
+          response: { 201: { type: 'object', properties: { token: { type: 'string' }, info: tokenSchema } }, ...errors(400, 401, 403) },
         },
       },
       async (req, reply) => {
         const body = req.body ?? {};
-        const created = await core.tokens.create(req.actor.userId, { label: body.label, expiresInMs: body.expires ? parseDuration(body.expires) : null });
+        const created = await core.tokens.create(req.actor.userId, { label: body.label, expiresInMs: body.expires ? parseDuration(body.expires) : null, readOnly: body.readOnly, by: req.actor });
         reply.code(201);
         return created;
       },

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { compileFilter, type Core, CORE_FIELD_SPECS, type IncomingFile, KuraError, type OnConflict } from '../../../core/index.js';
+import { conditionsOf, heldTokens } from '../../shared/conditions.js';
 import { decimalNumberCodec } from '../../shared/ids.js';
 import { multipartParts } from '../../shared/multipart.js';
 import { idOf } from '../../shared/params.js';
@@ -47,27 +48,28 @@ export const childrenRoutes =
           tags: ['items'],
           summary: 'Upload files (multipart/form-data, any number of file parts, streamed) or create a folder (JSON {"name", "kind":"folder"})',
           description:
-            'A multipart upload is all or nothing: every file is stored, or none. Each file part is limited by UPLOAD_MAX_BYTES (413) and the space quota (507). The MIME type is sniffed from the content. New files are private (readable by id only with rights) unless public=true.',
+            'A multipart upload is all or nothing: every file is stored, or none. Each file part is limited by UPLOAD_MAX_BYTES (413) and the space quota (507). The MIME type is sniffed from the content. If-None-Match: * refuses (412) a file or folder whose name is taken; If-Match judges the file of that name (onConflict=version); Lock-Token carries held lock tokens. New files are private (readable by id only with rights) unless public=true.',
           params: idParam,
           querystring: { type: 'object', properties: { ...onConflictQuery, ...publicQuery } },
-          response: { 201: { type: 'object', properties: { items: { type: 'array', items: itemSchema } } }, ...errors(400, 401, 403, 404, 409, 413, 415, 507) },
+          response: { 201: { type: 'object', properties: { items: { type: 'array', items: itemSchema } } }, ...errors(400, 401, 403, 404, 409, 412, 413, 415, 423, 507) },
         },
       },
       async (req, reply) => {
         const folderId = idOf(req.params, 'id', decimalNumberCodec);
         const onConflict = req.query.onConflict;
+        const conditions = conditionsOf(req);
         const ct = req.headers['content-type'] ?? '';
         if (/^multipart\/form-data/i.test(ct)) {
-          // Rights first: a caller who may not write here is refused before any byte is read.
-          await core.uploads.checkTarget(req.actor, folderId);
-          const items = await core.uploads.uploadMany(req.actor, folderId, fileParts(req.raw), { onConflict, public: req.query.public === 'true' });
+          // Rights and locks first: a caller who may not write here is refused before any byte is read.
+          await core.uploads.checkTarget(req.actor, folderId, { onConflict, conditions: heldTokens(req) });
+          const items = await core.uploads.uploadMany(req.actor, folderId, fileParts(req.raw), { onConflict, public: req.query.public === 'true', conditions });
           reply.code(201);
           return { items };
         }
         if (/^application\/json/i.test(ct)) {
           const body = req.body as { name?: unknown; kind?: unknown } | null;
           if (!body || typeof body !== 'object' || body.kind !== 'folder') throw new KuraError('bad_request', 'send {"name": "...", "kind": "folder"} to create a folder');
-          const folder = await core.changes.createFolder(req.actor, folderId, body.name, { onConflict });
+          const folder = await core.changes.createFolder(req.actor, folderId, body.name, { onConflict, conditions });
           reply.code(201);
           return { items: [folder] };
         }

@@ -1,9 +1,11 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { Core } from '../../../core/index.js';
+import { conditionsOf } from '../../shared/conditions.js';
 import { decimalNumberCodec } from '../../shared/ids.js';
 import { isMultipart, withFile } from '../../shared/multipart.js';
 import { idOf } from '../../shared/params.js';
 import { sendFile } from '../../shared/send-file.js';
+import { withEtag } from './items.js';
 import { errors, idParam, itemSchema, versionSchema } from './schemas.js';
 
 const versionParams = {
@@ -47,18 +49,22 @@ export const contentRoutes =
       {
         schema: {
           tags: ['content'],
-          summary: 'Upload new content for a file (multipart with one file part, or the raw body): a new version',
+          summary: 'Upload new content for a file (multipart with one file part, or the raw body): a new version (If-Match, If-None-Match, Lock-Token)',
           params: idParam,
-          response: { 201: itemSchema, ...errors(400, 401, 403, 404, 413, 507) },
+          response: { 201: itemSchema, ...errors(400, 401, 403, 404, 412, 413, 423, 507) },
         },
       },
       async (req, reply) => {
         const id = idOf(req.params, 'id', decimalNumberCodec);
-        await core.uploads.checkVersionTarget(req.actor, id);
+        const conditions = conditionsOf(req);
+        // Rights, locks and conditions first: a refused write reads no byte of the body.
+        await core.uploads.checkVersionTarget(req.actor, id, { conditions });
         // The first file part of a multipart body (only one), or the raw body.
-        const item = isMultipart(req) ? await withFile(req, undefined, (_f, file) => core.uploads.uploadVersion(req.actor, id, file.stream)) : await core.uploads.uploadVersion(req.actor, id, req.raw);
+        const item = isMultipart(req)
+          ? await withFile(req, undefined, (_f, file) => core.uploads.uploadVersion(req.actor, id, file.stream, { conditions }))
+          : await core.uploads.uploadVersion(req.actor, id, req.raw, { conditions });
         reply.code(201);
-        return item;
+        return withEtag(reply, item);
       },
     );
 

@@ -32,6 +32,7 @@ export const nativeDocs: DialectDocs = {
     { name: 'favorites', description: "the caller's favourites with tags" },
     { name: 'shares', description: 'share links, public or with a code' },
     { name: 'pins', description: 'reference strings that keep files (uploads that expire unless pinned)' },
+    { name: 'locks', description: 'locks on items (exclusive or shared, depth 0 or infinity): writes to a locked item need its token in Lock-Token' },
   ],
   operations: {
     'POST /items/:id/children': {

@@ -9,6 +9,7 @@ import { childrenRoutes } from './children.js';
 import { contentRoutes } from './content.js';
 import { nativeDocs } from './docs.js';
 import { itemRoutes } from './items.js';
+import { lockRoutes } from './locks.js';
 import { pathRoutes } from './paths.js';
 import { pinRoutes } from './pins.js';
 import { sessionRoutes } from './session.js';
@@ -39,5 +40,6 @@ export const nativeDialect: DialectFactory = (core, config) => ({
     await app.register(uploadRoutes(core));
     await app.register(shareRoutes(core, config));
     await app.register(pinRoutes(core));
+    await app.register(lockRoutes(core));
   },
 });

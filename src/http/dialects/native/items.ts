@@ -1,5 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { compileFilter, type Core, CORE_FIELD_SPECS, type PlaceConflict } from '../../../core/index.js';
+import { compileFilter, type Core, CORE_FIELD_SPECS, itemEtag, type Item, type PlaceConflict } from '../../../core/index.js';
+import type { FastifyReply } from 'fastify';
+import { conditionsOf, heldTokens } from '../../shared/conditions.js';
 import { decimalNumberCodec } from '../../shared/ids.js';
 import { idOf } from '../../shared/params.js';
 import { errors, idParam, itemSchema, placeConflict } from './schemas.js';
@@ -19,11 +21,17 @@ const treeNode = {
 
 type PlaceBody = { parentId: number; name?: string; onConflict?: PlaceConflict };
 
+/** Answers an item with its ETag (a file's content hash; a folder's `dir-…`), as conditions compare it. */
+export function withEtag(reply: FastifyReply, item: Item): Item {
+  reply.header('etag', `"${itemEtag(item)}"`);
+  return item;
+}
+
 export const itemRoutes =
   (core: Core): FastifyPluginAsync =>
   async (app) => {
-    app.get<{ Params: { id: string } }>('/items/:id', { schema: { tags: ['items'], summary: 'Metadata of a file or folder', params: idParam, response: { 200: itemSchema, ...errors(401, 404) } } }, async (req) => {
-      return core.items.get(req.actor, idOf(req.params, 'id', decimalNumberCodec));
+    app.get<{ Params: { id: string } }>('/items/:id', { schema: { tags: ['items'], summary: 'Metadata of a file or folder (its ETag in the ETag header)', params: idParam, response: { 200: itemSchema, ...errors(401, 404) } } }, async (req, reply) => {
+      return withEtag(reply, await core.items.get(req.actor, idOf(req.params, 'id', decimalNumberCodec)));
     });
 
     app.patch<{ Params: { id: string }; Body: Record<string, unknown> }>(
@@ -31,7 +39,7 @@ export const itemRoutes =
       {
         schema: {
           tags: ['items'],
-          summary: 'Rename, describe or set properties; public (files, needs the share right) switches reads by id without a token; with parentId, also move',
+          summary: 'Rename, describe or set properties; public (files, needs the share right) switches reads by id without a token; with parentId, also move (If-Match, Lock-Token)',
           params: idParam,
           body: {
             type: 'object',
@@ -45,39 +53,55 @@ export const itemRoutes =
             },
             additionalProperties: false,
           },
-          response: { 200: itemSchema, ...errors(400, 401, 403, 404, 409) },
+          response: { 200: itemSchema, ...errors(400, 401, 403, 404, 409, 412, 423) },
         },
       },
-      async (req) => {
+      async (req, reply) => {
         const id = idOf(req.params, 'id', decimalNumberCodec);
         const { parentId, name, ...meta } = req.body ?? {};
+        const conditions = conditionsOf(req);
         if (parentId !== undefined) {
-          await core.changes.move(req.actor, id, parentId as number, { name });
-          if (Object.keys(meta).length === 0) return core.items.get(req.actor, id);
-          return core.changes.update(req.actor, id, meta);
+          await core.changes.move(req.actor, id, parentId as number, { name, conditions });
+          if (Object.keys(meta).length === 0) return withEtag(reply, await core.items.get(req.actor, id));
+          // The move changed what the conditions named; the lock tokens still count.
+          return withEtag(reply, await core.changes.update(req.actor, id, meta, { conditions: heldTokens(req) }));
         }
-        return core.changes.update(req.actor, id, { name, ...meta });
+        return withEtag(reply, await core.changes.update(req.actor, id, { name, ...meta }, { conditions }));
       },
     );
 
-    app.delete<{ Params: { id: string } }>('/items/:id', { schema: { tags: ['items'], summary: 'Move an item (and its subtree) to the trash', params: idParam, response: { 204: { type: 'null' }, ...errors(400, 401, 403, 404) } } }, async (req, reply) => {
-      await core.changes.trash(req.actor, idOf(req.params, 'id', decimalNumberCodec));
-      reply.code(204).send();
-    });
+    app.delete<{ Params: { id: string } }>(
+      '/items/:id',
+      { schema: { tags: ['items'], summary: 'Move an item (and its subtree) to the trash (If-Match, Lock-Token)', params: idParam, response: { 204: { type: 'null' }, ...errors(400, 401, 403, 404, 412, 423) } } },
+      async (req, reply) => {
+        await core.changes.trash(req.actor, idOf(req.params, 'id', decimalNumberCodec), { conditions: conditionsOf(req) });
+        reply.code(204).send();
+      },
+    );
 
     app.post<{ Params: { id: string }; Body: PlaceBody }>(
       '/items/:id/move',
-      { schema: { tags: ['items'], summary: 'Move into another folder (any space the caller may write to); with onConflict replace, onto a file of that name as its new version', params: idParam, body: placeBody, response: { 200: itemSchema, ...errors(400, 401, 403, 404, 409, 507) } } },
-      async (req) => {
-        return core.changes.move(req.actor, idOf(req.params, 'id', decimalNumberCodec), req.body.parentId, req.body);
+      { schema: { tags: ['items'], summary: 'Move into another folder (any space the caller may write to; If-Match, Lock-Token); with onConflict replace, onto a file of that name as its new version', params: idParam, body: placeBody, response: { 200: itemSchema, ...errors(400, 401, 403, 404, 409, 412, 423, 507) } } },
+      async (req, reply) => {
+        const { parentId, name, onConflict } = req.body;
+        return withEtag(reply, await core.changes.move(req.actor, idOf(req.params, 'id', decimalNumberCodec), parentId, { name, onConflict, conditions: conditionsOf(req) }));
       },
     );
 
     app.post<{ Params: { id: string }; Body: PlaceBody }>(
       '/items/:id/copy',
-      { schema: { tags: ['items'], summary: 'Copy a file or folder tree (metadata only: content is shared); with onConflict replace, onto a file of that name as its new version', params: idParam, body: placeBody, response: { 201: itemSchema, ...errors(400, 401, 403, 404, 409, 507) } } },
+      {
+        schema: {
+          tags: ['items'],
+          summary: 'Copy a file or folder tree (metadata only: content is shared; If-Match judges the item copied, Lock-Token the destination); with onConflict replace, onto a file of that name as its new version',
+          params: idParam,
+          body: placeBody,
+          response: { 201: itemSchema, ...errors(400, 401, 403, 404, 409, 412, 423, 507) },
+        },
+      },
       async (req, reply) => {
-        const copy = await core.changes.copy(req.actor, idOf(req.params, 'id', decimalNumberCodec), req.body.parentId, req.body);
+        const { parentId, name, onConflict } = req.body;
+        const copy = await core.changes.copy(req.actor, idOf(req.params, 'id', decimalNumberCodec), parentId, { name, onConflict, conditions: conditionsOf(req) });
         reply.code(201);
         return copy;
       },

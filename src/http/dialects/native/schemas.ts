@@ -84,6 +84,7 @@ export const tokenSchema = {
     createdAt: { type: 'integer' },
     lastUsedAt: nullableInt,
     expiresAt: nullableInt,
+    readOnly: { type: 'boolean', description: 'its callers may only read: every write is refused (403)' },
   },
 } as const;
 

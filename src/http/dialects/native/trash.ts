@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { Core } from '../../../core/index.js';
+import { conditionsOf } from '../../shared/conditions.js';
 import { decimalNumberCodec } from '../../shared/ids.js';
 import { idOf } from '../../shared/params.js';
 import { errors, idParam, itemSchema } from './schemas.js';
@@ -46,11 +47,11 @@ export const trashRoutes =
           summary: 'Restore a trashed item with its subtree',
           description: 'If its folder is gone or trashed it returns to the space root; if its name was taken meanwhile it is renamed "name (1).ext".',
           params: idParam,
-          response: { 200: itemSchema, ...errors(401, 403, 404) },
+          response: { 200: itemSchema, ...errors(401, 403, 404, 412, 423) },
         },
       },
       async (req) => {
-        return core.trash.restore(req.actor, idOf(req.params, 'id', decimalNumberCodec));
+        return core.trash.restore(req.actor, idOf(req.params, 'id', decimalNumberCodec), { conditions: conditionsOf(req) });
       },
     );
   };

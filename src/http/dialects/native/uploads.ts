@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyPluginAsync } from 'fastify';
 import { type Core, KuraError, type SliceResult } from '../../../core/index.js';
+import { conditionsOf, heldTokens } from '../../shared/conditions.js';
 import { errors, itemSchema } from './schemas.js';
 
 const keyParam = {
@@ -47,7 +48,7 @@ export const uploadRoutes =
       {
         schema: {
           tags: ['uploads'],
-          summary: 'Start a resumable upload (a new file in folderId named name, or a new version of itemId), reserving length bytes of quota',
+          summary: 'Start a resumable upload (a new file in folderId named name, or a new version of itemId), reserving length bytes of quota; If-Match, If-None-Match and Lock-Token are judged now and again on completion',
           body: {
             type: 'object',
             properties: {
@@ -61,7 +62,7 @@ export const uploadRoutes =
             required: ['length'],
             additionalProperties: false,
           },
-          response: { 201: uploadSchema, ...errors(400, 401, 403, 404, 409, 413, 507) },
+          response: { 201: uploadSchema, ...errors(400, 401, 403, 404, 409, 412, 413, 423, 507) },
         },
       },
       async (req, reply) => {
@@ -70,7 +71,7 @@ export const uploadRoutes =
         if (b.folderId !== undefined && b.name === undefined) throw new KuraError('bad_request', 'name is required with folderId', { field: 'name' });
         const key = b.key ?? randomBytes(16).toString('hex');
         const target = b.itemId !== undefined ? { itemId: b.itemId } : { folderId: b.folderId!, name: b.name! };
-        await core.resumable.open(req.actor, { key, target, length: b.length, public: b.public });
+        await core.resumable.open(req.actor, { key, target, length: b.length, public: b.public, conditions: conditionsOf(req) });
         reply.code(201);
         return core.resumable.status(req.actor, key);
       },
@@ -91,11 +92,11 @@ export const uploadRoutes =
           params: keyParam,
           querystring: { type: 'object', properties: { offset: { type: 'string', pattern: '^[0-9]{1,16}$' } }, required: ['offset'] },
           consumes: ['application/octet-stream'],
-          response: { 200: sliceReply, 201: sliceReply, ...errors(400, 401, 403, 404, 409, 507) },
+          response: { 200: sliceReply, 201: sliceReply, ...errors(400, 401, 403, 404, 409, 412, 423, 507) },
         },
       },
       async (req, reply) => {
-        const r = await core.resumable.append(req.actor, req.params.key, Number(req.query.offset), req.raw);
+        const r = await core.resumable.append(req.actor, req.params.key, Number(req.query.offset), req.raw, { conditions: heldTokens(req) });
         if (r.done) reply.code(201);
         return answer(r);
       },

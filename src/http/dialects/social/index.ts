@@ -1,6 +1,6 @@
 import { bearer } from '../../shared/credentials.js';
 import type { DialectFactory } from '../../shared/dialect.js';
-import { restError } from '../../shared/errors.js';
+import { restErrorWith } from '../../shared/errors.js';
 import { fileRoutes } from './files.js';
 import { profileRoutes } from './profile.js';
 import { roomRoutes } from './rooms.js';
@@ -15,7 +15,8 @@ export const socialDialect: DialectFactory = (core) => ({
   name: 'social',
   prefix: '/files',
   credentials: [bearer()],
-  renderError: restError,
+  // The spec has no 409, 412 or 423: a locked item is not allowed (403), a failed condition a bad request.
+  renderError: restErrorWith({ locked: 403, precondition_failed: 400 }),
   sharesPrefix: true,
   async routes(app) {
     await app.register(fileRoutes(core));

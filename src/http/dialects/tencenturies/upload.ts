@@ -48,6 +48,8 @@ export const uploadRoutes =
   async (app) => {
     app.post('/upload', { config: { auth: 'required' } }, async (req) => {
       const space = await t.personal(req.actor);
+      // Refused as a whole before any byte when the caller may not write there at all (a read-only token, a locked folder).
+      await t.core.uploads.checkTarget(req.actor, space.rootId);
       const fields: Params = {};
       const files: Item[] = [];
       const errors: Record<string, unknown>[] = [];

@@ -37,6 +37,7 @@ export const ALLOWED_HEADERS = [
   'Upload-Offset',
   'Upload-Concat',
   'Upload-Checksum',
+  'Lock-Token',
   'X-HTTP-Method-Override',
   'X-Requested-With',
 ].join(', ');

@@ -4,6 +4,7 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { KuraConfig } from '../../../config.js';
 import { type Actor, badRequest, type Core, KuraError, type SliceResult, type UploadStatus } from '../../../core/index.js';
 import { checksumOf, concatOf, deferLength, hasBody, isOffsetStream, metaId, onConflictOf, parseMetadata, publicOf, rawMetadata, sizeHeader, TUS_PREFIX, unsupportedType, baseUrl } from './headers.js';
+import { heldTokens } from '../../shared/conditions.js';
 import { tusOptions } from './protocol.js';
 
 const KEY = '^[A-Za-z0-9][A-Za-z0-9_.{}()-]{0,99}$';
@@ -80,7 +81,7 @@ export const tusRoutes =
         if (body) throw new KuraError('forbidden', 'a final upload takes no bytes of its own');
         if (req.headers['upload-length'] !== undefined) throw badRequest('a final upload has no Upload-Length: its parts make it', { header: 'Upload-Length' });
         const target = { folderId: await folderOf(core, req.actor, meta), name: fileName(meta) };
-        const r = await core.resumable.concat(req.actor, { key, parts: concat.parts, target, meta: raw, onConflict, public: isPublic });
+        const r = await core.resumable.concat(req.actor, { key, parts: concat.parts, target, meta: raw, onConflict, public: isPublic, conditions: heldTokens(req) });
         stateHeaders(reply, base, r, false);
         return created();
       }
@@ -88,7 +89,7 @@ export const tusRoutes =
       const length = sizeHeader(req, 'upload-length');
       if ((length === undefined) === !deferred) throw badRequest('give Upload-Length, or Upload-Defer-Length: 1', { header: 'Upload-Length' });
       const target = concat?.kind === 'partial' ? { partial: true as const, folderId: metaId(meta, 'parent') } : { folderId: await folderOf(core, req.actor, meta), name: fileName(meta) };
-      const spec = { key, target, length: length ?? null, protocol: 'tus' as const, meta: raw, onConflict, public: isPublic };
+      const spec = { key, target, length: length ?? null, protocol: 'tus' as const, meta: raw, onConflict, public: isPublic, conditions: heldTokens(req) };
       // creation-with-upload: the body is the first bytes. An empty upload is complete at once.
       if (body || length === 0) {
         let r: SliceResult;
@@ -125,7 +126,7 @@ export const tusRoutes =
       const offset = sizeHeader(req, 'upload-offset');
       if (offset === undefined) throw badRequest('Upload-Offset is required', { header: 'Upload-Offset' });
       const length = sizeHeader(req, 'upload-length');
-      const r = await core.resumable.append(req.actor, req.params.key, offset, req.raw, { contiguous: true, checksum: checksumOf(req), length }, 'tus');
+      const r = await core.resumable.append(req.actor, req.params.key, offset, req.raw, { contiguous: true, checksum: checksumOf(req), length, conditions: heldTokens(req) }, 'tus');
       stateHeaders(reply, baseUrl(req, config), r, false);
       return reply.code(204).send();
     };
