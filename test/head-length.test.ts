@@ -22,7 +22,7 @@ describe.each(backends)('HEAD carries what GET sends (%s)', (backend) => {
   beforeAll(async () => {
     k = await startKura(backend);
     u = await k.user();
-    file = await uploadOne(k.url, u.auth, u.rootId, 'report.txt', `${'plain text '.repeat(6000)}`);
+    file = await uploadOne(k.url, u.auth, u.rootId, 'report.txt', `${'plain text '.repeat(6000)}`, '?public=true');
     const folder = (await json(await fetch(`${k.url}/api/v1/items/${u.rootId}/children`, { method: 'POST', headers: { ...u.auth, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'zipped', kind: 'folder' }) }))).items[0];
     await uploadOne(k.url, u.auth, folder.id, 'inside.bin', data);
     const share = async (id: number) => (await json(await fetch(`${k.url}/api/v1/shares`, { method: 'POST', headers: { ...u.auth, 'content-type': 'application/json' }, body: JSON.stringify({ itemIds: [id], type: 'public' }) }))).shares[0].token as string;

@@ -82,6 +82,14 @@ const STATES: HidingState[] = [
       for (const f of [s.shared, s.personal]) await k.core.database.store.items.update(f.id, { version: 0 });
     },
   },
+  {
+    name: 'private',
+    // Made public, then switched off by its owner: people with rights still see it, nobody reads it by id.
+    hides: ['anonymous'],
+    apply: async (k, s) => {
+      for (const f of [s.shared, s.personal]) await k.core.changes.update(actor(s.owner), f.id, { public: false });
+    },
+  },
 ];
 
 interface Probe {
@@ -207,7 +215,7 @@ describe.each(backends)('one visibility rule through every face (%s)', (backend)
   afterAll(() => k.stop());
 
   const upload = (u: TestUser, folderId: number, expiresInMs?: number) =>
-    k.core.uploads.upload(actor(u), folderId, { name: NAME, stream: Readable.from([png]) }, expiresInMs === undefined ? {} : { expiresAt: clock.now() + expiresInMs });
+    k.core.uploads.upload(actor(u), folderId, { name: NAME, stream: Readable.from([png]) }, { public: true, ...(expiresInMs === undefined ? {} : { expiresAt: clock.now() + expiresInMs }) });
 
   async function subjects(expiresInMs?: number): Promise<Subjects> {
     const [owner, member, stranger] = [await k.user(), await k.user(), await k.user()];

@@ -11,6 +11,7 @@ import { unzip } from '../helpers/zip.js';
 /*
  * One rule decides what exists for a reader (core/items/visibility.ts, and Access for
  * rights): an item expired, trashed, hidden by an access entry or pending is never shown
+ * (and a private one never to readers without rights)
  * and never counted, by any read of the core. The matrix below is table-driven: each state
  * (a row) is applied to a fresh subject, every probe (a column) must see the file before
  * and must not see it after. A state names the readers it hides the file from.
@@ -72,6 +73,12 @@ const STATES: HidingState[] = [
     // Nothing makes a pending item today (a file row before its first version is recorded):
     // the test makes one by hand in the store.
     apply: async (k, s) => void (await k.core.database.store.items.update(s.file.id, { version: 0 })),
+  },
+  {
+    name: 'private',
+    // Made public, then switched off by its owner: members still see it, nobody reads it by id.
+    hides: ['anonymous'],
+    apply: async (k, s) => void (await k.core.changes.update(s.owner.actor, s.file.id, { public: false })),
   },
 ];
 
@@ -170,7 +177,7 @@ describe.each(backends)('one visibility rule, on the core (%s)', (backend) => {
     const space = await k.core.spaces.create(owner.actor, { kind: 'group', name: `group ${++n}` });
     await k.core.spaces.setMember(owner.actor, space.id, member.id, 'member');
     const box = await k.core.changes.createFolder(owner.actor, space.rootId, 'box');
-    const file = await k.core.uploads.upload(owner.actor, box.id, { name: NAME, stream: Readable.from([png]) }, expiresInMs === undefined ? {} : { expiresAt: k.clock.now() + expiresInMs });
+    const file = await k.core.uploads.upload(owner.actor, box.id, { name: NAME, stream: Readable.from([png]) }, { public: true, ...(expiresInMs === undefined ? {} : { expiresAt: k.clock.now() + expiresInMs }) });
     const [fileShare, boxShare] = await k.core.shares.add(member.actor, [file.id, box.id], { type: 'public' });
     await k.core.favorites.add(member.actor, [{ itemId: file.id }]);
     await k.core.pins.pin(member.actor, file.id, REF);
