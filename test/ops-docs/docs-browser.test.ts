@@ -71,9 +71,11 @@ describe.skipIf(!hasChromium).each(backends)(title, (backend) => {
 
     // Authorize with the bare token (the bearer scheme adds "Bearer ").
     await page.locator('.scheme-container button.authorize').click();
+    // The modal offers the bearer scheme and the browser session (cookie); the bearer form is used.
     const modal = page.locator('.modal-ux');
-    await modal.locator('input[type="text"], input[type="password"]').first().fill(u.token);
-    await modal.locator('.auth-btn-wrapper button.authorize').click();
+    const bearer = modal.locator('form').filter({ hasText: 'bearer (http, Bearer)' });
+    await bearer.locator('input[type="text"], input[type="password"]').first().fill(u.token);
+    await bearer.locator('.auth-btn-wrapper button.authorize').click();
     await modal.locator('button.btn-done').click();
 
     // Upload through the file picker of POST /items/{id}/children.

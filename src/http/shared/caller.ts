@@ -134,8 +134,22 @@ function accepting(callers: Callers, handler: Handler): Handler {
 
 const MODES: readonly AuthMode[] = ['required', 'optional', 'none', 'multipart'];
 
-/** The request ends with this answer: what is left of its body is never read. */
-const closing = (reply: FastifyReply) => reply.header('connection', 'close');
+/**
+ * Most bytes of a declared body that are read and dropped after an early answer, so the
+ * connection stays open: closing a socket with unread bytes resets it, and a client still
+ * sending a small form would lose the answer (EPIPE, ECONNRESET) instead of reading it.
+ */
+export const LINGER_BYTES = 1024 * 1024;
+
+/**
+ * The request ends with this answer: a body past `LINGER_BYTES` (or of unknown length) is
+ * never read and the connection closes; a smaller one is drained by Node and dropped.
+ */
+function closing(req: FastifyRequest, reply: FastifyReply): void {
+  const declared = Number(req.headers['content-length']);
+  if (req.headers['transfer-encoding'] === undefined && Number.isSafeInteger(declared) && declared <= LINGER_BYTES) return;
+  reply.header('connection', 'close');
+}
 
 /**
  * Before a body is read: the caller from the headers and query string, judged now; else,
@@ -148,7 +162,7 @@ function beforeBody(callers: Callers, mode: AuthMode): onRequestHookHandler {
     const found = callers.find(req);
     if (found !== undefined) {
       slots(req)[kActor] = await found.catch((e: unknown) => {
-        closing(reply);
+        closing(req, reply);
         return refused(e);
       });
       return;
@@ -160,7 +174,7 @@ function beforeBody(callers: Callers, mode: AuthMode): onRequestHookHandler {
       slots(req)[kBodyCredential] = format;
       return;
     }
-    closing(reply);
+    closing(req, reply);
     throw callers.missing();
   };
 }
@@ -177,7 +191,7 @@ function gateBody(callers: Callers): preParsingHookHandler {
     const gate = CredentialGate.for(format, callers.bodyFields, judge, missing);
     // Refused: the connection closes after the answer; what arrives until then is dropped.
     gate.once('error', () => {
-      closing(reply);
+      closing(req, reply);
       payload.unpipe(gate);
       payload.resume();
     });
