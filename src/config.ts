@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { isIPv4, isIPv6 } from 'node:net';
 import { isAbsolute, resolve, sep } from 'node:path';
-import { FAULT_POINTS, type FaultPoint } from './core/index.js';
+import { FAULT_POINTS, type FaultPoint } from './faults.js';
 
 /** Kura's whole configuration, validated once at start-up and frozen. */
 export interface KuraConfig {

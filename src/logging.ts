@@ -1,7 +1,7 @@
 import type { Writable } from 'node:stream';
 import { pino, type Logger } from 'pino';
 import type { KuraConfig } from './config.js';
-import { logRedaction } from './http/shared/redact.js';
+import { logRedaction } from './redact.js';
 
 /**
  * Kura's one logger (pino): JSON lines for machines, or one readable line per record on a

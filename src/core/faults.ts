@@ -1,14 +1,3 @@
-/**
- * Places where a test may stop the process on the spot (SIGKILL) to prove that a crash
- * there loses nothing: `KURA_TEST_FAULT=<point>`, honoured only with NODE_ENV=test.
- */
-export const FAULT_POINTS = [
-  /** Upload bytes are committed under their hash; no metadata names them yet. */
-  'upload:after-commit',
-  /** The upload's metadata transaction has committed; staging not yet discarded. */
-  'upload:after-metadata',
-  /** A resumable upload's last slice has claimed the assembly; nothing assembled yet. */
-  'resumable:assembling',
-] as const;
-
-export type FaultPoint = (typeof FAULT_POINTS)[number];
+// The fault point names live in a leaf module outside the core (src/faults.ts), so the
+// configuration can check KURA_TEST_FAULT without importing the core.
+export { FAULT_POINTS, type FaultPoint } from '../faults.js';

@@ -45,7 +45,7 @@ export { PeriodicJobs, type JobRun, type PeriodicJob } from './jobs/periodic.js'
 export type { CoreContext } from './context.js';
 export * from './domain.js';
 export { badRequest, isKuraError, KuraError, type KuraErrorCode } from './errors.js';
-export { FAULT_POINTS, type FaultPoint } from './faults.js';
+export type { FaultPoint } from './faults.js';
 export { etagOf, itemEtag, type Conditions } from './guard/conditions.js';
 export { assertWriter, type Guarded } from './guard/guard.js';
 export { MAX_LOCKS_PER_USER, type Lock, type LockRequest, type LockScope } from './guard/locks.js';

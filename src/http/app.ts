@@ -33,7 +33,7 @@ const trustHops = (n: number) => (_address: string, hop: number) => hop < n;
 /** Builds the HTTP application: every dialect mounted on one core. */
 export async function buildApp(config: KuraConfig, deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
-    // Credentials never reach a log line: one redaction list (shared/redact.ts) for every dialect.
+    // Credentials never reach a log line: one redaction list (src/redact.ts) for every dialect.
     ...(deps.logger === false ? { logger: false } : { loggerInstance: (isLogger(deps.logger) ? deps.logger : createLogger(config, typeof deps.logger === 'object' ? { stream: deps.logger.stream } : {})) as FastifyBaseLogger }),
     // One access-log line per request, written by the metrics hook (Fastify's own is two).
     logController: new LogController({ disableRequestLogging: true }),
