@@ -13,7 +13,8 @@ export default tseslint.config(
     },
   },
   // The core is sealed: no web framework, SQL, driver, storage SDK or image library, and
-  // nothing from outside src/core/ but the configuration's type. Ports are its only doors.
+  // nothing from outside src/core/ but the fault point names (src/faults.ts, a leaf); its config
+  // slice is its own (core/config.ts). Ports are its only doors.
   {
     files: ['src/core/**/*.ts'],
     rules: {

@@ -546,6 +546,34 @@ export function loadConfig(rawEnv: Env = process.env): KuraConfig {
   });
 }
 
+/**
+ * The core's slice of the configuration (the core's `CoreConfig`, decisions/0044): only
+ * what the core reads. runtime.ts hands it to createCore, which checks its shape.
+ */
+export function coreConfig(c: KuraConfig) {
+  return Object.freeze({
+    uploadMaxBytes: c.uploadMaxBytes,
+    openRegistration: c.openRegistration,
+    defaultQuotaBytes: c.defaultQuotaBytes,
+    versionCap: c.versionCap,
+    gcGraceSeconds: c.gcGraceSeconds,
+    gcIntervalSeconds: c.gcIntervalSeconds,
+    jobLeaseSeconds: c.jobLeaseSeconds,
+    authCacheSeconds: c.authCacheSeconds,
+    sessionSeconds: c.sessionSeconds,
+    unpinnedTtlMs: c.unpinnedTtlMs,
+    uploadSessionSeconds: c.uploadSessionSeconds,
+    lockMaxSeconds: c.lockMaxSeconds,
+    uploadSessionsPerUser: c.uploadSessionsPerUser,
+    uploadPendingBytesPerUser: c.uploadPendingBytesPerUser,
+    metricsCacheSeconds: c.metricsCacheSeconds,
+    urlUpload: Object.freeze({ perUser: c.urlUpload.perUser, perNode: c.urlUpload.perNode, timeoutMs: c.urlUpload.timeoutMs }),
+    linkSecret: c.linkSecret,
+    signedUrlSeconds: c.signedUrlSeconds,
+    thumbnailRendersPerMinute: c.thumbnailRendersPerMinute,
+  });
+}
+
 /** Where the metadata lives, for people: never the password. */
 export function describeDatabase(config: KuraConfig): string {
   if (!config.databaseUrl) return `SQLite ${resolve(config.dataDir, 'kura.db')}`;

@@ -1,6 +1,6 @@
 import { realpath, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { dataDirOverlap, overlaps, type KuraConfig } from './config.js';
+import { coreConfig, dataDirOverlap, overlaps, type KuraConfig } from './config.js';
 import { LocalBlobStore } from './blobs/local.js';
 import { makeDirs } from './dirs.js';
 import { createCore, type BlobStore, type Core, type ImageEngine, type ImageInfo, type ImageRecipe, type ImageSource } from './core/index.js';
@@ -79,7 +79,7 @@ export async function openCore(
     if (point === config.testFault) process.kill(process.pid, 'SIGKILL');
   };
   const images = opts.images === 'lazy' ? new LazyImages() : new (await import('./media/images.js')).SharpImages();
-  const core = createCore({ config, store: database.store, blobs, images, now: opts.now ?? Date.now, fault });
+  const core = createCore({ config: coreConfig(config), store: database.store, blobs, images, now: opts.now ?? Date.now, fault });
   return {
     ...core,
     database,

@@ -42,6 +42,7 @@ export type { ExpiryReport } from './storage/expiry.js';
 export type { GcReport } from './storage/gc.js';
 export type { NodeCounters, StorageFigures, StorageStats } from './storage/stats.js';
 export { PeriodicJobs, type JobRun, type PeriodicJob } from './jobs/periodic.js';
+export type { CoreConfig } from './config.js';
 export type { CoreContext } from './context.js';
 export * from './domain.js';
 export { badRequest, isKuraError, KuraError, type KuraErrorCode } from './errors.js';

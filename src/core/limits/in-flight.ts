@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { KuraConfig } from '../../config.js';
+import type { CoreConfig } from '../config.js';
 import type { Actor } from '../actor.js';
 import { KuraError } from '../errors.js';
 import type { MetadataStore } from '../ports/index.js';
@@ -34,7 +34,7 @@ const RETRY_AFTER = 5;
  * to KURA_URL_UPLOAD_TIMEOUT_SECONDS and KURA_URL_UPLOAD_MAX_BYTES, so a caller's are capped
  * over all nodes and a node's over all callers. A claim outlives the longest transfer by a minute.
  */
-export const urlFetchRule = (config: KuraConfig): InFlightRule => ({
+export const urlFetchRule = (config: CoreConfig): InFlightRule => ({
   name: 'url-fetch',
   perSubject: config.urlUpload.perUser,
   perNode: config.urlUpload.perNode,
@@ -118,7 +118,7 @@ export class UrlFetches {
 
   constructor(
     private readonly inFlight: InFlight,
-    config: KuraConfig,
+    config: CoreConfig,
   ) {
     this.rule = urlFetchRule(config);
   }
