@@ -2,7 +2,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, parseSize } from '../src/config.js';
+import { ConfigError, DECLARED, loadConfig, parseDurationMs, parseSize, SETTINGS } from '../src/config.js';
 
 describe('configuration', () => {
   it('has working defaults', () => {
@@ -68,5 +68,37 @@ describe('configuration', () => {
     await writeFile(file, '{not json');
     expect(() => loadConfig({ KURA_CONFIG: file })).toThrow('KURA_CONFIG');
     expect(() => loadConfig({ KURA_CONFIG: join(dir, 'missing.json') })).toThrow('KURA_CONFIG');
+  });
+
+  it('one size parser for every size and one duration parser for every duration', () => {
+    const sizes = SETTINGS.filter((n) => n.includes('_BYTES'));
+    const durations = SETTINGS.filter((n) => n.endsWith('_SECONDS') || n === 'KURA_UNPINNED_TTL');
+    expect(sizes.length).toBeGreaterThanOrEqual(6);
+    expect(durations.length).toBeGreaterThanOrEqual(15);
+    for (const name of sizes) {
+      const parse = (v: string) => DECLARED[name].parse(v, name);
+      for (const [v, bytes] of [['1048576', 1048576], ['1MiB', 1048576], ['1mb', 1048576], ['1M', 1048576], ['1.5k', 1536], ['1GB', 1024 ** 3]] as const) expect(parse(v), `${name}=${v}`).toBe(bytes);
+      for (const v of ['ten', '0', '1 PB', '-1']) expect(() => parse(v), `${name}=${v}`).toThrow(name);
+    }
+    for (const name of durations) {
+      const parse = (v: string) => DECLARED[name].parse(v, name);
+      // Every setting's default is within its range: the unit forms of it must read the same.
+      const def = DECLARED[name].default as number;
+      const seconds = name === 'KURA_UNPINNED_TTL' ? 86400 : def;
+      expect(parse(String(seconds)), name).toBe(seconds);
+      expect(parse(`${seconds}s`), name).toBe(seconds);
+      if (seconds % 60 === 0) expect(parse(`${seconds / 60}m`), name).toBe(seconds);
+      for (const v of ['soon', '-5', '1.5h', '10x', '5 minutes']) expect(() => parse(v), `${name}=${v}`).toThrow(ConfigError);
+      expect(() => parse('999w'), name).toThrow(/must be between/);
+    }
+    expect(parseDurationMs('2w')).toBe(14 * 86_400_000);
+    expect(loadConfig({ KURA_SESSION_SECONDS: '30d', KURA_GC_GRACE_SECONDS: '2h', KURA_UNPINNED_TTL: '90s' })).toMatchObject({ sessionSeconds: 30 * 86400, gcGraceSeconds: 7200, unpinnedTtlMs: 90_000 });
+  });
+
+  it('KURA_DIRECT_IO and KURA_HEAP_TUNING: auto by default, off, nothing else', () => {
+    expect(loadConfig({})).toMatchObject({ directIo: 'auto', heapTuning: 'auto' });
+    expect(loadConfig({ KURA_DIRECT_IO: 'off', KURA_HEAP_TUNING: ' OFF ' })).toMatchObject({ directIo: 'off', heapTuning: 'off' });
+    expect(() => loadConfig({ KURA_DIRECT_IO: 'on' })).toThrow(/KURA_DIRECT_IO: expected auto or off, got "on"/);
+    expect(() => loadConfig({ KURA_HEAP_TUNING: 'false' })).toThrow(/KURA_HEAP_TUNING/);
   });
 });

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { loadConfig, SETTINGS, type Env } from '../../src/config.js';
+import { loadConfig, SETTINGS, settingsTable, type Env } from '../../src/config.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const read = (p: string) => readFile(join(ROOT, p), 'utf8');
@@ -22,21 +22,31 @@ function envLines(text: string, commented = false): Map<string, string> {
 }
 
 describe('the list of settings', () => {
-  it('SETTINGS names exactly the variables src/config.ts reads', async () => {
-    const src = (await read('src/config.ts')).replace(/export const SETTINGS = \[[\s\S]*?\] as const;/, '');
-    const read_ = new Set<string>();
-    for (const m of src.matchAll(/\benv\.([A-Z][A-Z0-9_]*)/g)) read_.add(m[1]);
-    for (const m of src.matchAll(/\(env, '([A-Z][A-Z0-9_]*)'/g)) read_.add(m[1]);
-    expect([...read_].sort()).toEqual([...KNOWN].sort());
+  it('loadConfig reads every declared setting, and reads them only through their declarations', async () => {
+    const load = await read('src/config/load.ts');
+    const reads = new Set([...load.matchAll(/\b(?:get|read)\((?:env, )?'([A-Z][A-Z0-9_]*)'\)/g)].map((m) => m[1]));
+    expect([...reads].sort()).toEqual([...KNOWN].sort());
+    for (const file of ['src/config.ts', 'src/config/load.ts', 'src/config/parsers.ts', 'src/config/docs.ts', 'src/config/types.ts']) {
+      expect(await read(file), file).not.toMatch(/\benv\.[A-Z]|\benv\['[A-Z]|process\.env\.[A-Z]/);
+    }
   });
 
-  it('the README table and deploy/kura.env.example list every setting; the example sets nothing else and is valid', async () => {
+  it("the README's table is the one rendered from the declarations: exactly the declared settings", async () => {
     const readme = await read('README.md');
-    for (const name of SETTINGS) expect(readme, name).toContain(`\`${name}\``);
+    const start = readme.indexOf('| variable | default | meaning |');
+    const table = readme.slice(start, readme.indexOf('\n\n', start));
+    expect(table).toBe(settingsTable());
+    const listed = [...table.matchAll(/^\| `([A-Z][A-Z0-9_]*)` \|/gm)].map((m) => m[1]);
+    expect(listed).toEqual([...SETTINGS]);
+  });
+
+  it('deploy/kura.env.example lists each declared setting once and nothing else, and is valid', async () => {
     const example = await read('deploy/kura.env.example');
-    const all = envLines(example, true);
-    for (const name of SETTINGS) expect(all.has(name), `${name} in deploy/kura.env.example`).toBe(true);
-    for (const name of all.keys()) expect(KNOWN.has(name), `${name} is not a Kura setting`).toBe(true);
+    const listed = example
+      .split('\n')
+      .map((l) => /^#?([A-Z][A-Z0-9_]*)=/.exec(l.trim())?.[1])
+      .filter((n): n is string => n !== undefined);
+    expect([...listed].sort()).toEqual([...SETTINGS].sort());
     const set = Object.fromEntries(envLines(example));
     expect(() => loadConfig(set)).not.toThrow();
   });
