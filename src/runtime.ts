@@ -9,7 +9,7 @@ import { openDatabase, type ConnectRetry, type Database } from './store/db.js';
 
 /** Builds the blob store the configuration names (the S3 client is loaded only for S3). */
 export async function blobStoreFor(config: KuraConfig): Promise<BlobStore> {
-  if (config.blobStore !== 's3') return new LocalBlobStore({ root: join(config.dataDir, 'blobs') });
+  if (config.blobStore !== 's3') return new LocalBlobStore({ root: join(config.dataDir, 'blobs'), directIo: config.directIo });
   const { S3BlobStore } = await import('./blobs/s3.js');
   return new S3BlobStore(config.s3);
 }

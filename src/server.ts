@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { describeBlobStore, describeDatabase, type KuraConfig } from './config.js';
 import { buildApp, type AppDeps } from './http/app.js';
 import { cutOffBodies } from './http/body-guard.js';
+import { LocalBlobStore } from './blobs/local.js';
 import { tuneHeapForServing } from './heap-tuning.js';
 import { createLogger } from './logging.js';
 import { checkLocalUploadDirs, openCore, type OpenCore } from './runtime.js';
@@ -81,7 +82,7 @@ export async function startServer(config: KuraConfig, opts: Omit<AppDeps, 'core'
 
 /** `kura serve`: runs until SIGTERM/SIGINT, then drains in-flight requests before exiting. */
 export async function serve(config: KuraConfig, logger?: Logger): Promise<void> {
-  tuneHeapForServing();
+  const heap = tuneHeapForServing(config.heapTuning);
   const log = logger ?? createLogger(config);
   if (!config.publicUrlSet && ALL_INTERFACES.has(config.host)) {
     log.warn(
@@ -93,6 +94,11 @@ export async function serve(config: KuraConfig, logger?: Logger): Promise<void> 
     logger: log,
     onDatabaseRetry: (r) => log.warn({ attempt: r.attempt }, `PostgreSQL at ${r.where} is not reachable yet (${r.reason}); retrying in ${r.delayMs / 1000} s`),
   });
+  // What the two performance settings put in use (KURA_DIRECT_IO, KURA_HEAP_TUNING), one line each.
+  const blobs = server.core.blobs;
+  const direct = blobs instanceof LocalBlobStore ? blobs.directWrites() : { on: false, why: 'the blob store is S3: nothing is written to a local file' };
+  log.info({ directWrites: direct.on, why: direct.why }, `direct writes ${direct.on ? 'on' : 'off'}: ${direct.why}`);
+  log.info({ heapTuning: heap.tuned, why: heap.why }, `heap tuning ${heap.tuned ? 'on' : 'off'}: ${heap.why}`);
   const shutdown = (signal: string) => {
     log.info({ signal }, 'shutting down: draining in-flight requests');
     // Past the grace, uploads still arriving are answered (503, Retry-After) and logged, not cut mid-body.

@@ -12,6 +12,12 @@ import { digestInPlace, InPlaceSink, RunningDigests } from './local-pieces.js';
 import { PieceMeter } from './pieces.js';
 import { blobKey, checkHash, checkRange, isHash, pieceKey } from './locator.js';
 
+/** Whether uploads are written with O_DIRECT, and why. */
+export interface DirectWrites {
+  readonly on: boolean;
+  readonly why: string;
+}
+
 /** Large buffers matter: 64 KiB reads cap a single download far below disk speed. */
 const IO_BUFFER = 1024 * 1024;
 /** A session file is flushed to disk ahead of assembly each time this much was written to it. */
@@ -87,11 +93,26 @@ export class LocalBlobStore implements BlobStore {
   private readonly discarded: string;
   private readonly removals = new Set<Promise<void>>();
 
-  constructor(opts: { root: string }) {
+  /**
+   * `directIo: 'off'` (KURA_DIRECT_IO=off) writes every upload through the page cache;
+   * `auto` (the default) writes with O_DIRECT where the platform and filesystem take it.
+   */
+  constructor(opts: { root: string; directIo?: 'auto' | 'off' }) {
     this.objects = join(opts.root, 'objects');
     this.staging = join(opts.root, 'staging');
     this.uploads = join(opts.root, 'uploads');
     this.discarded = join(opts.root, 'discarded');
+    this.direct =
+      opts.directIo === 'off'
+        ? { on: false, why: 'KURA_DIRECT_IO=off: uploads are written through the page cache' }
+        : typeof constants.O_DIRECT === 'number'
+          ? { on: true, why: `uploads are written with O_DIRECT below ${opts.root} (decisions/0021)` }
+          : { on: false, why: `this platform (${process.platform}) has no O_DIRECT: uploads are written through the page cache` };
+  }
+
+  /** Whether uploads are written with O_DIRECT now, and why (the start-up log line; decision 0021). */
+  directWrites(): DirectWrites {
+    return this.direct;
   }
 
   /** The file holding a blob (for fsck and tools); bad_request for anything but a hash. */
@@ -116,6 +137,7 @@ export class LocalBlobStore implements BlobStore {
     // Whatever is here was on its way out when a process stopped.
     await rm(this.discarded, { recursive: true, force: true });
     await makeDirs(this.discarded);
+    await this.probeDirectWrites();
     // A file of "our" pid that predates this process is from an earlier process that had the
     // same pid — usual in containers, where the server is always pid 1. The margin covers
     // coarse filesystem timestamps.
@@ -206,8 +228,8 @@ export class LocalBlobStore implements BlobStore {
     return { key: randomUUID(), size: meter.size, epoch: this.pieceEpoch };
   }
 
-  /** Whether direct writes are still tried (a filesystem that refuses them turns them off). */
-  private directWrites = typeof constants.O_DIRECT === 'number';
+  /** Whether direct writes are still tried, and why (a filesystem that refuses them turns them off). */
+  private direct: DirectWrites;
   private readonly slabs = new AlignedSlabs(MAX_SLABS);
 
   /**
@@ -215,7 +237,7 @@ export class LocalBlobStore implements BlobStore {
    * work here and two slabs are free; its release closes the direct handle and frees the slabs.
    */
   private async directSink(path: string, fh: FileHandle, start: number): Promise<{ sink: DirectSink; release: () => Promise<void> } | undefined> {
-    if (!this.directWrites) return undefined;
+    if (!this.direct.on) return undefined;
     const slabs = this.slabs.takePair();
     if (!slabs) return undefined;
     let dh: FileHandle;
@@ -225,10 +247,10 @@ export class LocalBlobStore implements BlobStore {
       this.slabs.give(slabs);
       // EINVAL: this filesystem has no direct I/O (tmpfs before Linux 6.6, some FUSE ones).
       // Anything else is the page cache path's to meet and report.
-      if (code(e) === 'EINVAL') this.directWrites = false;
+      if (code(e) === 'EINVAL') this.refuseDirect();
       return undefined;
     }
-    const sink = new DirectSink(fh, dh, start, slabs, () => (this.directWrites = false));
+    const sink = new DirectSink(fh, dh, start, slabs, () => this.refuseDirect());
     return {
       sink,
       release: async () => {
@@ -238,6 +260,26 @@ export class LocalBlobStore implements BlobStore {
         this.slabs.give(slabs);
       },
     };
+  }
+
+  private refuseDirect(): void {
+    this.direct = { on: false, why: 'the filesystem refused a direct write (EINVAL): uploads are written through the page cache' };
+  }
+
+  /**
+   * Opens a file with O_DIRECT once at start, in the folder init() empties (same filesystem
+   * as the uploads), so the start-up log line tells the truth before the first upload.
+   */
+  private async probeDirectWrites(): Promise<void> {
+    if (!this.direct.on) return;
+    const probe = join(this.discarded, `direct-probe-${process.pid}`);
+    try {
+      await (await open(probe, constants.O_WRONLY | constants.O_CREAT | constants.O_DIRECT)).close();
+    } catch (e) {
+      // EINVAL: this filesystem has no direct I/O (tmpfs before Linux 6.6, some FUSE ones).
+      if (code(e) === 'EINVAL') this.direct = { on: false, why: `the filesystem below ${this.discarded} refuses O_DIRECT: uploads are written through the page cache` };
+    }
+    await rm(probe, { force: true });
   }
 
   /** Whether `written` more bytes make a session file's flush ahead due (see flushAhead). */
