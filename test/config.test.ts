@@ -2,7 +2,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, DECLARED, loadConfig, parseDurationMs, parseSize, SETTINGS } from '../src/config.js';
+import { ConfigError, coreConfig, DECLARED, loadConfig, parseDurationMs, parseSize, SETTINGS } from '../src/config.js';
 
 describe('configuration', () => {
   it('has working defaults', () => {
@@ -100,5 +100,14 @@ describe('configuration', () => {
     expect(loadConfig({ KURA_DIRECT_IO: 'off', KURA_HEAP_TUNING: ' OFF ' })).toMatchObject({ directIo: 'off', heapTuning: 'off' });
     expect(() => loadConfig({ KURA_DIRECT_IO: 'on' })).toThrow(/KURA_DIRECT_IO: expected auto or off, got "on"/);
     expect(() => loadConfig({ KURA_HEAP_TUNING: 'false' })).toThrow(/KURA_HEAP_TUNING/);
+  });
+
+  it("the core's slice holds its limits and lifetimes, nothing about addresses, directories, other systems or logs", () => {
+    const c = loadConfig({ KURA_URL_UPLOAD_MAX_PER_USER: '7', KURA_LOCK_MAX_SECONDS: '2h' });
+    const slice = coreConfig(c);
+    expect(Object.isFrozen(slice)).toBe(true);
+    expect(slice).toMatchObject({ uploadMaxBytes: c.uploadMaxBytes, lockMaxSeconds: 7200, urlUpload: { perUser: 7, perNode: 32, timeoutMs: 300_000 } });
+    for (const key of ['port', 'host', 'dataDir', 'databaseUrl', 's3', 'publicUrl', 'logLevel', 'logFormat', 'metricsToken', 'localUploadDirs', 'testFault', 'directIo', 'heapTuning']) expect(slice, key).not.toHaveProperty(key);
+    expect(slice.urlUpload).not.toHaveProperty('allow');
   });
 });
