@@ -4,6 +4,7 @@ import { type Actor, type Core, KuraError } from '../../core/index.js';
 import { hasBody } from '../body-guard.js';
 import { bodyFormat, CREDENTIAL_WINDOW, CredentialGate, type BodyFormat } from './credential-gate.js';
 import { credentialError, problemOf, type CredentialStrategy } from './credentials.js';
+import { lingerOnClose } from './linger.js';
 import type { Params } from './params.js';
 
 /**
@@ -135,20 +136,12 @@ function accepting(callers: Callers, handler: Handler): Handler {
 const MODES: readonly AuthMode[] = ['required', 'optional', 'none', 'multipart'];
 
 /**
- * Most bytes of a declared body that are read and dropped after an early answer, so the
- * connection stays open: closing a socket with unread bytes resets it, and a client still
- * sending a small form would lose the answer (EPIPE, ECONNRESET) instead of reading it.
- */
-export const LINGER_BYTES = 1024 * 1024;
-
-/**
- * The request ends with this answer: a body past `LINGER_BYTES` (or of unknown length) is
- * never read and the connection closes; a smaller one is drained by Node and dropped.
+ * The request ends with this answer: its body is not read, the connection closes after it
+ * (lingering a little so a client still sending sees the answer: linger.ts).
  */
 function closing(req: FastifyRequest, reply: FastifyReply): void {
-  const declared = Number(req.headers['content-length']);
-  if (req.headers['transfer-encoding'] === undefined && Number.isSafeInteger(declared) && declared <= LINGER_BYTES) return;
   reply.header('connection', 'close');
+  lingerOnClose(req.raw.socket);
 }
 
 /**
