@@ -2,6 +2,7 @@ import { type AclChange, badRequest, type FolderTree, type MetaPatch } from '../
 import { objectIdCodec, toObjectId } from '../../shared/ids.js';
 import type { Drive } from './context.js';
 import { ok } from './envelope.js';
+import { ItemIds, ParentId } from './params.js';
 import { succeeded } from './outcomes.js';
 import { param } from '../../shared/param-readers.js';
 import { idOf, paramsOf } from '../../shared/params.js';
@@ -56,10 +57,8 @@ function aclChange(raw: unknown, i: number): AclChange {
 const TreeData = param.json<Record<string, unknown>>('Data', '文件夹树信息');
 const UpdateData = param.json<{ UpdateInfos?: unknown }>('Data', '更新项信息集合');
 const PermissionData = param.json('Data', '更新的权限信息集合');
-const ItemIds = param.ids('ItemIds', objectIdCodec, '文件项Id的集合');
 const DestFolderId = param.id('DestFolderId', objectIdCodec, 'ObjectId', '目标文件夹Id（移动到此目录）');
 const FolderName = param.str('FolderName', '文件夹名（不包含路径）');
-const ParentId = param.id('ParentId', objectIdCodec, 'ObjectId', '父文件夹Id');
 const ItemType = param.int('ItemType', '文件项类型：0-普通；1-系统项，默认为0', { default: 0 });
 
 /** Folders, batch delete / update / move / copy, and permissions. */

@@ -2,6 +2,7 @@ import { badRequest, type Favorite } from '../../../core/index.js';
 import { objectIdCodec, toObjectId } from '../../shared/ids.js';
 import type { Drive } from './context.js';
 import { ok } from './envelope.js';
+import { ProjectId } from './params.js';
 import { param } from '../../shared/param-readers.js';
 import { idOf, paramsOf } from '../../shared/params.js';
 import type { TableRoute } from '../../shared/route-table.js';
@@ -17,7 +18,6 @@ const driveFavorite = (f: Favorite) => ({
   Tags: f.tags,
 });
 
-const ProjectId = param.id('ProjectId', objectIdCodec, 'ObjectId', '项目Id');
 const Data = param.json('Data', '收藏信息');
 const Id = param.id('Id', objectIdCodec, 'ObjectId', '收藏Id');
 

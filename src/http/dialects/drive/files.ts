@@ -9,6 +9,7 @@ import type { TableRoute } from '../../shared/route-table.js';
 import { sendFile } from '../../shared/send-file.js';
 import type { Drive } from './context.js';
 import { ok } from './envelope.js';
+import { FileIdParam, ParentId } from './params.js';
 
 /** `resource?Type=1`: a JPEG within 256×256, a step of the core's thumbnail ladder (served as kept, never rescaled). */
 const DRIVE_THUMBNAIL = { kind: 'long-edge', size: 256 } as const;
@@ -16,9 +17,7 @@ const DRIVE_THUMBNAIL = { kind: 'long-edge', size: 256 } as const;
 /** Icons never change while a process runs. */
 const STARTED = Math.floor(Date.now() / 1000) * 1000;
 
-const ParentId = param.id('ParentId', objectIdCodec, 'ObjectId', '父文件夹Id');
 const FileId = param.id('FileId', objectIdCodec, 'ObjectId', '下载文件的Id');
-const Id = param.id('Id', objectIdCodec, 'ObjectId', '文件Id');
 const File = param.file('File', '文件信息');
 /** The spec marks FileName required; Kura takes the file part's filename when it is absent or empty. */
 const FileName = reader({ name: 'FileName', type: 'string', required: false, description: '文件名（不包含路径） (default: the file part’s filename)' }, (p) =>
@@ -53,10 +52,10 @@ export const fileRoutes = (d: Drive): TableRoute[] => [
     url: '/update',
     tags: ['files'],
     summary: 'Upload new content for a file (a new version) (文件-更新文件)',
-    params: [Id, File],
+    params: [FileIdParam, File],
     config: { auth: 'multipart' },
     async handler(req) {
-      const item = await withFile(req, File.doc.name, (f, file) => d.core.uploads.uploadVersion(req.actor, Id.read(f), file.stream));
+      const item = await withFile(req, File.doc.name, (f, file) => d.core.uploads.uploadVersion(req.actor, FileIdParam.read(f), file.stream));
       return ok((await d.items([item]))[0]);
     },
   },
@@ -88,13 +87,13 @@ export const fileRoutes = (d: Drive): TableRoute[] => [
     tags: ['files'],
     summary: 'A file or its thumbnail, without a token (文件-获取资源文件)',
     produces: 'application/octet-stream',
-    params: [Id, ResourceType],
+    params: [FileIdParam, ResourceType],
     config: { auth: 'none' },
     async handler(req, reply) {
       const p = paramsOf(req);
       const type = ResourceType.read(p);
       if (type !== 0 && type !== 1) throw new KuraError('bad_request', 'Type must be 0 (original) or 1 (thumbnail)', { field: 'Type' });
-      const body = await d.core.publicReads.content(Id.read(p), { client: req.ip, recipe: type === 1 ? DRIVE_THUMBNAIL : undefined });
+      const body = await d.core.publicReads.content(FileIdParam.read(p), { client: req.ip, recipe: type === 1 ? DRIVE_THUMBNAIL : undefined });
       await sendFile(req, reply, body);
       return reply;
     },

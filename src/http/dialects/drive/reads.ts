@@ -3,15 +3,14 @@ import { objectIdCodec, toObjectId } from '../../shared/ids.js';
 import { DRIVE_SEARCH_FIELDS } from './search.js';
 import type { Drive } from './context.js';
 import { ok } from './envelope.js';
+import { ItemIds, ProjectId } from './params.js';
 import { param } from '../../shared/param-readers.js';
 import { type Params, paramsOf } from '../../shared/params.js';
 import type { TableRoute } from '../../shared/route-table.js';
 import { ITEM_FIELDS, projector } from './render.js';
 
-const ProjectId = param.id('ProjectId', objectIdCodec, 'ObjectId', '项目Id');
 const ItemId = param.id('ItemId', objectIdCodec, 'ObjectId', '文件项Id');
 const FolderId = param.id('FolderId', objectIdCodec, 'ObjectId', '文件夹Id');
-const ItemIds = param.ids('ItemIds', objectIdCodec, '文件项Id的集合');
 const MapParam = param.json('Map', '返回的属性映射数组', { optional: true });
 const ListParams = param.json<{ Search?: unknown; Map?: unknown }>('ListParams', '集合的筛选、映射参数', { optional: true });
 const ContainsFile = param.bool('ContainsFile', '是否包含文件（默认为true）', true);

@@ -1,13 +1,10 @@
-import { objectIdCodec } from '../../shared/ids.js';
-import { param } from '../../shared/param-readers.js';
 import { paramsOf } from '../../shared/params.js';
 import type { TableRoute } from '../../shared/route-table.js';
 import { succeeded } from './outcomes.js';
 import type { Drive } from './context.js';
 import { ok } from './envelope.js';
+import { ItemIds, ProjectId } from './params.js';
 
-const ProjectId = param.id('ProjectId', objectIdCodec, 'ObjectId', '项目Id');
-const ItemIds = param.ids('ItemIds', objectIdCodec, '文件项Id的集合');
 
 /** The recycle bin of a project. */
 export const recycleRoutes = (d: Drive): TableRoute[] => [

@@ -1,9 +1,10 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { KuraError, type Share } from '../../../core/index.js';
-import { objectIdCodec, toObjectId } from '../../shared/ids.js';
+import { toObjectId } from '../../shared/ids.js';
 import { sendShare } from '../../shared/send-share.js';
 import type { Drive } from './context.js';
 import { ok } from './envelope.js';
+import { ItemIds, ProjectId } from './params.js';
 import { param, type ParamReader, reader } from '../../shared/param-readers.js';
 import { paramsOf, str } from '../../shared/params.js';
 import type { TableRoute } from '../../shared/route-table.js';
@@ -27,8 +28,6 @@ export const driveShare = (s: Share, publicUrl: string) => ({
   ShareUrl: `${publicUrl}/v1/file/download_share_file?ShareId=${s.token}`,
 });
 
-const ProjectId = param.id('ProjectId', objectIdCodec, 'ObjectId', '项目Id');
-const ItemIds = param.ids('ItemIds', objectIdCodec, '文件项Id的集合');
 const ShareType = param.int('ShareType', '分享类型（1为公开、2为私密）');
 /** A share's `_id` (its random token, ObjectId-shaped): read as text, the core finds it. */
 const shareId = (name: string, description: string) => reader({ name, type: 'ObjectId', required: true, description }, (p) => str(p, name));

@@ -1,16 +1,14 @@
 import type { FastifyRequest } from 'fastify';
 import type { SliceResult, SliceTarget } from '../../../core/index.js';
-import { objectIdCodec } from '../../shared/ids.js';
 import { withFile } from '../../shared/multipart.js';
 import { param } from '../../shared/param-readers.js';
 import type { Params } from '../../shared/params.js';
 import type { TableRoute } from '../../shared/route-table.js';
 import type { Drive } from './context.js';
 import { ok } from './envelope.js';
+import { FileIdParam, ParentId } from './params.js';
 
 const FileName = param.str('FileName', '文件名（不包含路径）');
-const ParentId = param.id('ParentId', objectIdCodec, 'ObjectId', '父文件夹Id');
-const Id = param.id('Id', objectIdCodec, 'ObjectId', '文件Id');
 const FileTempId = param.guid('FileTempId', '文件临时标识');
 const SliceOffset = param.int('SliceOffset', '分片偏移位置', { long: true });
 const FileLength = param.int('FileLength', '文件总大小', { long: true });
@@ -45,9 +43,9 @@ export const sliceRoutes = (d: Drive): TableRoute[] => {
       url: '/update_large_file',
       tags: slices,
       summary: 'Update a large file in slices (文件-更新文件（大文件分片上传）)',
-      params: [Id, FileTempId, SliceOffset, FileLength, SliceData],
+      params: [FileIdParam, FileTempId, SliceOffset, FileLength, SliceData],
       config: { auth: 'multipart' },
-      handler: (req) => receive(req, (f) => ({ itemId: Id.read(f) })),
+      handler: (req) => receive(req, (f) => ({ itemId: FileIdParam.read(f) })),
     },
   ];
 };
