@@ -66,7 +66,7 @@ export { PERSONAL_TOP, type Scope, type ScopeFacts, type Within } from './items/
 export type { ListOptions, TreeNode } from './items/queries.js';
 export { LISTING_MAX, type FolderListing, type ListedFolder, type ListingOptions } from './items/listing.js';
 export type { Item, Version } from './items/view.js';
-export { urlFetchRule, type InFlightRule, type InFlightSlot } from './limits/in-flight.js';
+export { urlFetchRule, type InFlightRule, type InFlightPermit } from './limits/in-flight.js';
 export type { Rule } from './limits/limiter.js';
 export { SIGNED_LINK_MISSES, type SignedLink } from './links/service.js';
 export { isActiveType, sniffMime } from './mime.js';
@@ -80,7 +80,7 @@ export type { ReceiveOptions, SessionSpec, SliceResult, SliceTarget, UploadStatu
 export type { ConcatSpec } from './resumable/concat.js';
 export { CHECKSUM_ALGORITHMS, type Checksum, type ChecksumAlgorithm } from './resumable/streams.js';
 export { ALL_RIGHTS, has, Right, ROLE_RIGHTS } from './rights.js';
-export { Slots } from './slots.js';
+export { Permits } from './permits.js';
 export { SHARE_MISS_LIMIT, SHARE_MISSES, type Share, type ShareContent, type ShareOptions } from './shares/service.js';
 export { SESSION_LABEL, type Session } from './sessions/service.js';
 export type { Member, Space } from './spaces/service.js';

@@ -8,7 +8,7 @@ import type { MetadataStore } from '../ports/index.js';
 export interface InFlightRule {
   /** Names the work (keys are `<name>:<subject>`; metrics count refusals by it). */
   name: string;
-  /** Most in flight for one subject, all nodes together (slots in the database). */
+  /** Most in flight for one subject, all nodes together (permits in the database). */
   perSubject: number;
   /** Most in flight on this node, all subjects together (this process's own sockets). */
   perNode: number;
@@ -22,7 +22,7 @@ export interface InFlightRule {
 }
 
 /** A held place; `release()` gives it back (later calls do nothing). */
-export interface InFlightSlot {
+export interface InFlightPermit {
   release(): Promise<void>;
 }
 
@@ -45,7 +45,7 @@ export const urlFetchRule = (config: KuraConfig): InFlightRule => ({
 
 /**
  * Caps on work in flight. The per-subject cap must hold however requests spread over nodes,
- * so it is kept in the database: numbered slots per subject (`in_flight`), each taken by one
+ * so it is kept in the database: numbered permits per subject (`in_flight`), each taken by one
  * conditional upsert and deleted when the work ends; a node that dies mid-work leaves claims
  * that lapse after the rule's lease. The per-node cap is about this process's own resources
  * (its outbound sockets), so it is a count in this process. Past either, the work is refused
@@ -74,26 +74,26 @@ export class InFlight {
   }
 
   /** Takes a place for `subject`'s work, or refuses (rate_limited) when either cap is reached. */
-  async acquire(rule: InFlightRule, subject: string): Promise<InFlightSlot> {
+  async acquire(rule: InFlightRule, subject: string): Promise<InFlightPermit> {
     const here = this.onThisNode(rule);
     if (here >= rule.perNode) throw this.refuse(rule, rule.nodeMessage);
     // Counted before the first await, so requests racing on this node see each other.
     this.running.set(rule.name, here + 1);
     const leave = () => this.running.set(rule.name, this.onThisNode(rule) - 1);
     const key = `${rule.name}:${subject}`;
-    let slot: number | undefined;
+    let permit: number | undefined;
     try {
       const now = this.now();
-      slot = await this.store.inFlight.claim(key, rule.perSubject, this.holder, now, now + rule.leaseMs);
+      permit = await this.store.inFlight.claim(key, rule.perSubject, this.holder, now, now + rule.leaseMs);
     } catch (e) {
       leave();
       throw e;
     }
-    if (slot === undefined) {
+    if (permit === undefined) {
       leave();
       throw this.refuse(rule, rule.subjectMessage);
     }
-    const taken = slot;
+    const taken = permit;
     let released = false;
     return {
       release: async () => {
@@ -124,7 +124,7 @@ export class UrlFetches {
   }
 
   /** A place for one upload from a URL by `actor`; release it when the transfer is over. */
-  reserve(actor: Actor): Promise<InFlightSlot> {
+  reserve(actor: Actor): Promise<InFlightPermit> {
     return this.inFlight.acquire(this.rule, String(actor.userId));
   }
 

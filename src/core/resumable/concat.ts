@@ -8,7 +8,7 @@ import type { OnConflict } from '../items/placement.js';
 import type { Item } from '../items/view.js';
 import type { ItemRow, Repos, StagedBlob, UploadSessionRow } from '../ports/index.js';
 import type { UploadService } from '../uploads/service.js';
-import { checkFileSlot, fileSlot, release } from './holds.js';
+import { checkFileReservation, fileReservation, release } from './holds.js';
 import { pieceRef } from './pieces.js';
 import { checkTarget, livePieces, mine, sessionTtl, statusOf } from './sessions.js';
 import type { SliceResult } from './spec.js';
@@ -53,7 +53,7 @@ export async function concatenate(ctx: CoreContext, access: Access, uploads: Upl
   if (length > ctx.config.uploadMaxBytes) throw new KuraError('payload_too_large', `the file exceeds the limit of ${ctx.config.uploadMaxBytes} bytes`, { limit: ctx.config.uploadMaxBytes });
   const { spaceId, name } = await checkTarget(ctx, access, actor, spec.target);
   // A full file quota refuses it before any byte is copied (the recording transaction would, after).
-  if (await fileSlot(ctx, spec.target.folderId, name, spec.onConflict ?? 'rename')) await checkFileSlot(ctx, spaceId);
+  if (await fileReservation(ctx, spec.target.folderId, name, spec.onConflict ?? 'rename')) await checkFileReservation(ctx, spaceId);
   const plan = await Promise.all(parts.map(async (s) => ({ session: s.id, length: Number(s.length), pieces: (await livePieces(ctx, s.id)).map(pieceRef) })));
   const key = spec.key.toLowerCase();
   const held = {

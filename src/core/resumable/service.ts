@@ -15,7 +15,7 @@ import { complete } from './assembly.js';
 import { type ConcatSpec, concatenate } from './concat.js';
 import { record } from './record.js';
 import { checkResent, storePiece } from './bytes.js';
-import { fileSlot, hold, pastRoom, release, roomOf, type Room } from './holds.js';
+import { fileReservation, hold, pastRoom, release, roomOf, type Room } from './holds.js';
 import { ASSEMBLY_LEASE_MS, checkTarget, drop, live, livePieces, mine, sessionTtl, statusOf } from './sessions.js';
 import { checkKey, type ReceiveOptions, sameSpec, type SessionSpec, type SliceResult, type SliceTarget, type UploadStatus } from './spec.js';
 import type { Conditions } from '../guard/conditions.js';
@@ -43,7 +43,7 @@ export class ResumableUploads {
 
   /**
    * Finds the caller's session for `spec.key` or starts one, reserving the length (when
-   * known) and, for a new file, a file slot; within the caller's caps on open sessions and
+   * known) and, for a new file, a file reservation; within the caller's caps on open sessions and
    * the bytes they hold.
    */
   async open(actor: Actor, spec: SessionSpec): Promise<UploadStatus> {
@@ -68,7 +68,7 @@ export class ResumableUploads {
       else if (!('partial' in t)) await this.uploads.checkTarget(actor, t.folderId, { name, onConflict: spec.onConflict ?? 'rename', conditions });
       const now = this.ctx.now();
       const length = spec.length ?? 0;
-      const files = 'folderId' in t && !('partial' in t) ? await fileSlot(this.ctx, t.folderId, name, spec.onConflict ?? 'rename') : 0;
+      const files = 'folderId' in t && !('partial' in t) ? await fileReservation(this.ctx, t.folderId, name, spec.onConflict ?? 'rename') : 0;
       const row: UploadSessionRow = {
         id: randomBytes(16).toString('hex'),
         user_id: actor.userId,
