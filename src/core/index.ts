@@ -114,7 +114,7 @@ export interface Core {
   readonly derivatives: DerivativeOps;
   readonly usage: Usage;
   readonly limiter: Limiter;
-  /** Places for uploads from URLs: a few per user over all nodes, a few more per node. */
+  /** Permits for uploads from URLs: a few per user over all nodes, a few more per node. */
   readonly urlFetches: UrlFetchOps;
   /** What the store holds (database figures, cached per node for KURA_METRICS_CACHE_SECONDS). */
   readonly stats: Stats;
@@ -214,7 +214,7 @@ export function createCore(ctx: CoreContext): Core {
     derivatives,
     usage,
     limiter,
-    urlFetches: new UrlFetches(inFlight, ctx.config),
+    urlFetches: new UrlFetches(inFlight, ctx.config, ctx.sources),
     stats: new StorageStats(store, ctx.now, ctx.config.metricsCacheSeconds * 1000),
     counters,
     pins: new PinService(store, access, ctx.now),

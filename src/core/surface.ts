@@ -40,7 +40,7 @@ export type Spaces = Pick<
 >;
 export type Items = Pick<ItemQueries, 'allChildren' | 'ancestors' | 'childByName' | 'children' | 'descendants' | 'get' | 'getInAnyState' | 'listing' | 'versions'>;
 export type Paths = Pick<PathService, 'of' | 'resolve'>;
-export type Uploads = Pick<UploadService, 'checkTarget' | 'checkVersionTarget' | 'upload' | 'uploadMany' | 'uploadVersion'>;
+export type Uploads = Pick<UploadService, 'checkTarget' | 'checkVersionTarget' | 'upload' | 'uploadFrom' | 'uploadMany' | 'uploadVersion'>;
 export type Resumable = Pick<ResumableUploads, 'open' | 'slice' | 'append' | 'status' | 'settle' | 'concat' | 'cancel' | 'expire'>;
 export type Changes = Pick<ChangeService, 'createFolder' | 'createTree' | 'ensureFolders' | 'update' | 'updateMany' | 'move' | 'moveMany' | 'copy' | 'copyMany' | 'trash' | 'trashMany' | 'destroy'>;
 export type Contents = Pick<ContentService, 'content' | 'derivative'>;
@@ -52,7 +52,7 @@ export type Shares = Pick<ShareService, 'add' | 'get' | 'list' | 'open' | 'remov
 export type Derivatives = Pick<DerivativeService, 'find' | 'get'>;
 export type Usage = Pick<UsageService, 'all' | 'global' | 'ofSpace' | 'personal' | 'verify'>;
 export type Limiter = Pick<RateLimiter, 'check' | 'hit' | 'prune'>;
-export type UrlFetches = Pick<UrlFetchService, 'reserve'>;
+export type UrlFetches = Pick<UrlFetchService, 'admit' | 'reserve'>;
 export type Stats = Pick<StorageStats, 'figures'>;
 /** This node's counters, read only. */
 export type Counters = Readonly<Pick<NodeCounters, 'gcRuns' | 'gcFailures' | 'gcDeletedBlobs' | 'gcFreedBytes'>> & { readonly rateLimited: ReadonlyMap<string, number> };

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { KuraConfig } from '../../config.js';
 import type { Actor } from '../actor.js';
 import { KuraError } from '../errors.js';
-import type { MetadataStore } from '../ports/index.js';
+import type { MetadataStore, SourceOpener } from '../ports/index.js';
 
 /** A cap on work in flight: per subject over every node, and per node over every subject. */
 export interface InFlightRule {
@@ -112,20 +112,26 @@ export class InFlight {
   }
 }
 
-/** The core's face for uploads from URLs: one place per transfer, for the caller. */
+/** The core's face for uploads from URLs: one permit per transfer, for the caller. */
 export class UrlFetches {
   private readonly rule: InFlightRule;
 
   constructor(
     private readonly inFlight: InFlight,
     config: KuraConfig,
+    private readonly sources: SourceOpener,
   ) {
     this.rule = urlFetchRule(config);
   }
 
-  /** A place for one upload from a URL by `actor`; release it when the transfer is over. */
+  /** A permit for one upload from a URL by `actor`; release it when the transfer is over. */
   reserve(actor: Actor): Promise<InFlightPermit> {
     return this.inFlight.acquire(this.rule, String(actor.userId));
+  }
+
+  /** A permit when `source` names a URL to fetch (reserve()), else none: other sources hold no connection. */
+  async admit(actor: Actor, source: unknown): Promise<InFlightPermit | undefined> {
+    return this.sources.isUrl(source) ? this.reserve(actor) : undefined;
   }
 
 }
