@@ -21,12 +21,12 @@ export interface InFlightRule {
   nodeMessage: string;
 }
 
-/** A held place; `release()` gives it back (later calls do nothing). */
+/** A held permit; `release()` gives it back (later calls do nothing). */
 export interface InFlightPermit {
   release(): Promise<void>;
 }
 
-/** Seconds a refusal suggests waiting: a place frees when some transfer ends. */
+/** Seconds a refusal suggests waiting: a permit frees when some transfer ends. */
 const RETRY_AFTER = 5;
 
 /**
@@ -73,7 +73,7 @@ export class InFlight {
     return new KuraError('rate_limited', message, { retryAfter: RETRY_AFTER });
   }
 
-  /** Takes a place for `subject`'s work, or refuses (rate_limited) when either cap is reached. */
+  /** Takes a permit for `subject`'s work, or refuses (rate_limited) when either cap is reached. */
   async acquire(rule: InFlightRule, subject: string): Promise<InFlightPermit> {
     const here = this.onThisNode(rule);
     if (here >= rule.perNode) throw this.refuse(rule, rule.nodeMessage);
