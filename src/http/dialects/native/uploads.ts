@@ -62,9 +62,9 @@ export const uploadRoutes =
         if (b.folderId !== undefined && b.name === undefined) throw new KuraError('bad_request', 'name is required with folderId', { field: 'name' });
         const key = b.key ?? randomBytes(16).toString('hex');
         const target = b.itemId !== undefined ? { itemId: b.itemId } : { folderId: b.folderId!, name: b.name! };
-        await core.resumable.open(req.actor, { key, target, length: b.length, public: b.public, conditions: conditionsOf(req) });
+        const status = await core.resumable.open(req.actor, { key, target, length: b.length, public: b.public, conditions: conditionsOf(req) });
         reply.code(201);
-        return core.resumable.status(req.actor, key);
+        return status;
       },
     );
 
