@@ -1,6 +1,8 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+const outsideCore = { regex: '(^|/)core/(?!index\\.js$)', message: 'import the core through its public surface, src/core/index.ts' };
+
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'data/**', 'coverage/**'] },
   js.configs.recommended,
@@ -25,7 +27,7 @@ export default tseslint.config(
           patterns: [
             { group: ['@aws-sdk/*', '@fastify/*'], message: 'the core stays free of frameworks and SDKs: go through a port in src/core/ports/' },
             {
-              regex: '^(\\.\\./)+(store|http|blobs|media|cli|server|runtime)(/|\\.js$)',
+              regex: '^(\\.\\./)+(store|http|blobs|media|fetch|cli|server|runtime|logging)(/|\\.js$)',
               message: 'the core does not import adapters or transports; they import the core (src/core/index.ts)',
             },
           ],
@@ -33,16 +35,23 @@ export default tseslint.config(
       ],
     },
   },
-  // Outside the core, its one public surface is src/core/index.ts.
+  // Outside the core, its one public surface is src/core/index.ts: every module, adapters
+  // (store, blobs, media, fetch), faces (http, cli), config.ts, logging.ts, runtime.ts and
+  // server.ts alike; nothing is exempt.
   {
     files: ['src/**/*.ts'],
     ignores: ['src/core/**'],
     rules: {
+      'no-restricted-imports': ['error', { patterns: [outsideCore] }],
+    },
+  },
+  // Faces reach the bytes a client names through the core (its SourceOpener port), never src/fetch.
+  {
+    files: ['src/http/**/*.ts'],
+    rules: {
       'no-restricted-imports': [
         'error',
-        {
-          patterns: [{ regex: '(^|/)core/(?!index\\.js$)', message: 'import the core through its public surface, src/core/index.ts' }],
-        },
+        { patterns: [outsideCore, { regex: '^(\\.\\./)+fetch(/|\\.js$)', message: 'faces ask the core for named sources (core.uploads.uploadFrom); src/fetch is its adapter, wired in runtime.ts' }] },
       ],
     },
   },

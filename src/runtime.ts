@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { coreConfig, dataDirOverlap, overlaps, type KuraConfig } from './config.js';
 import { LocalBlobStore } from './blobs/local.js';
 import { makeDirs } from './dirs.js';
-import { createCore, type BlobStore, type Core, type ImageEngine, type ImageInfo, type ImageRecipe, type ImageSource } from './core/index.js';
+import { SourceReader, sourceLimitsOf } from './fetch/sources.js';
+import { createCore, type BlobStore, type Core, type ImageEngine, type SourceOpener, type ImageInfo, type ImageRecipe, type ImageSource } from './core/index.js';
 import type { SharpImages } from './media/images.js';
 import { openDatabase, type ConnectRetry, type Database } from './store/db.js';
 
@@ -47,6 +48,7 @@ export type OpenCore = Core & {
   readonly database: Database;
   readonly blobs: BlobStore;
   readonly images: ImageLoad;
+  readonly sources: SourceOpener;
   close(): Promise<void>;
 };
 
@@ -79,12 +81,14 @@ export async function openCore(
     if (point === config.testFault) process.kill(process.pid, 'SIGKILL');
   };
   const images = opts.images === 'lazy' ? new LazyImages() : new (await import('./media/images.js')).SharpImages();
-  const core = createCore({ config: coreConfig(config), store: database.store, blobs, images, now: opts.now ?? Date.now, fault });
+  const sources = new SourceReader(sourceLimitsOf(config));
+  const core = createCore({ config: coreConfig(config), store: database.store, blobs, images, sources, now: opts.now ?? Date.now, fault });
   return {
     ...core,
     database,
     blobs,
     images,
+    sources,
     close: async () => {
       await blobs.close();
       await database.close();

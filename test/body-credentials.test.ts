@@ -36,6 +36,42 @@ function cutShort(base: string, path: string, headers: Record<string, string>, d
   });
 }
 
+/**
+ * Sends a request head declaring `first` and `chunks` more pieces, waits for the answer, then
+ * sends the pieces one after the other (each once the previous one is written) and ends its
+ * side: resolves with the answer's status and whether sending failed. A server that closed
+ * its socket at once, with bytes still coming, resets the connection and later writes fail.
+ */
+function sendAfterAnswer(base: string, path: string, headers: Record<string, string>, first: string, piece: string, chunks: number): Promise<{ status: number; failed: boolean }> {
+  const u = new URL(base);
+  return new Promise((resolve) => {
+    let text = '';
+    let failed = false;
+    let sent = false;
+    // Half-open allowed: the server's FIN does not end this side, which goes on sending.
+    const socket = connect({ port: Number(u.port), host: u.hostname, allowHalfOpen: true }, () => {
+      const declared = Buffer.byteLength(first) + chunks * Buffer.byteLength(piece);
+      const head = Object.entries({ host: u.host, 'content-length': String(declared), ...headers }).map(([k, v]) => `${k}: ${v}\r\n`);
+      socket.write(`POST ${path} HTTP/1.1\r\n${head.join('')}\r\n${first}`);
+    });
+    const next = (left: number) => {
+      if (left === 0 || failed) return socket.end();
+      socket.write(piece, (e) => {
+        failed ||= e != null;
+        next(left - 1);
+      });
+    };
+    socket.on('data', (c: Buffer) => {
+      text += c.toString('utf8');
+      if (sent || !text.includes('\r\n\r\n')) return;
+      sent = true;
+      next(chunks);
+    });
+    socket.on('error', () => (failed = true));
+    socket.on('close', () => resolve({ status: Number(/^HTTP\/1\.1 (\d{3})/.exec(text)?.[1] ?? 0), failed }));
+  });
+}
+
 const KiB = 1024;
 const MiB = 1024 * KiB;
 const pad = (n: number) => 'x'.repeat(n);
@@ -61,6 +97,13 @@ describe.each(backends)('credentials are judged before bodies are read (%s)', (b
     parent = toObjectId(u.rootId);
   });
   afterAll(() => k.stop());
+
+  it('an early refusal lingers: the rest of a small body sent after the answer is dropped, not reset, then the connection closes', async () => {
+    for (const headers of [{ ...MULTIPART }, { ...MULTIPART, authorization: 'Bearer kura_wrong' }]) {
+      const r = await sendAfterAnswer(k.url, `/api/v1/items/${u.rootId}/children`, headers, `--kb\r\nContent-Disposition: form-data; name="file"; filename="a.bin"\r\n\r\n${pad(KiB)}`, pad(16 * KiB), 40);
+      expect(r).toEqual({ status: 401, failed: false });
+    }
+  });
 
   it('drive multipart: fields without a UserToken stop at 64 KiB with 401, and the connection closes', async () => {
     const r = await cutShort(k.url, '/v1/file/upload', MULTIPART, 100 * MiB, fieldsOf([0, 1, 2].map((i) => [`Pad${i}`, pad(100 * KiB)])));

@@ -1,6 +1,7 @@
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KEPT_SPECS, MAX_DERIVATIVES_PER_SOURCE, RateLimiter, thumbnailRenders, type ImageRecipe } from '../src/core/index.js';
+import { KEPT_SPECS, MAX_DERIVATIVES_PER_SOURCE, thumbnailRenders, type ImageRecipe } from '../src/core/index.js';
+import { RateLimiter } from '../src/core/limits/limiter.js';
 import { Derivatives } from '../src/core/images/derivatives.js';
 import { openCore, type OpenCore } from '../src/runtime.js';
 import { backends } from './helpers/backends.js';

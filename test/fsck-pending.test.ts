@@ -57,7 +57,7 @@ describe.each(backends)('leftovers inside the GC grace (%s)', (backend) => {
   });
 
   it('past the grace it is a problem fsck reports, and GC removes it', async () => {
-    const later = createCore({ config: k.config, store: k.core.database.store, blobs: k.core.blobs, images: k.core.images, now: () => Date.now() + (k.config.gcGraceSeconds + 60) * 1000, fault: () => undefined });
+    const later = createCore({ config: k.config, store: k.core.database.store, blobs: k.core.blobs, images: k.core.images, sources: k.core.sources, now: () => Date.now() + (k.config.gcGraceSeconds + 60) * 1000, fault: () => undefined });
     const report = await later.fsck();
     expect(report.pending).toEqual({ objects: 0, bytes: 0, uploads: 0 });
     expect(report.problems).toEqual([expect.objectContaining({ hash: sha256(refused), problem: 'orphan_object' })]);

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RateLimiter, type Rule } from '../src/core/index.js';
+import type { Rule } from '../src/core/index.js';
+import { RateLimiter } from '../src/core/limits/limiter.js';
 import { openCore, type OpenCore } from '../src/runtime.js';
 import { backends } from './helpers/backends.js';
 import { startKura, type TestKura } from './helpers/kura.js';

@@ -29,6 +29,7 @@ import { UploadService } from './uploads/service.js';
 import { UsageService } from './usage/service.js';
 import { UserService } from './users/service.js';
 import { VerifiedPasswords } from './users/verified-passwords.js';
+import type { Acl, Changes, Contents, Counters, Derivatives as DerivativeOps, Favorites, Items, Jobs, Limiter, Links, Locks, Paths, Pins, PublicReads as PublicReadOps, Resumable, Sessions, Shares, Slots as SlotOps, Spaces, Stats, Tokens, Trash, Uploads, UrlFetches as UrlFetchOps, Usage, Users } from './surface.js';
 
 /*
  * The core's one public surface: what dialects, the CLI, jobs and adapters may use. Nothing
@@ -40,8 +41,8 @@ export type { AclChange, AclEntry } from './acl/service.js';
 export type { FsckProblem, FsckReport } from './storage/fsck.js';
 export type { ExpiryReport } from './storage/expiry.js';
 export type { GcReport } from './storage/gc.js';
-export type { NodeCounters, StorageFigures, StorageStats } from './storage/stats.js';
-export { PeriodicJobs, type JobRun, type PeriodicJob } from './jobs/periodic.js';
+export type { StorageFigures } from './storage/stats.js';
+export type { JobRun, PeriodicJob } from './jobs/periodic.js';
 export type { CoreConfig } from './config.js';
 export type { CoreContext } from './context.js';
 export * from './domain.js';
@@ -66,8 +67,8 @@ export { PERSONAL_TOP, type Scope, type ScopeFacts, type Within } from './items/
 export type { ListOptions, TreeNode } from './items/queries.js';
 export { LISTING_MAX, type FolderListing, type ListedFolder, type ListingOptions } from './items/listing.js';
 export type { Item, Version } from './items/view.js';
-export { InFlight, urlFetchRule, type InFlightRule, type InFlightSlot } from './limits/in-flight.js';
-export { RateLimiter, type Rule } from './limits/limiter.js';
+export { urlFetchRule, type InFlightRule, type InFlightPermit } from './limits/in-flight.js';
+export type { Rule } from './limits/limiter.js';
 export { SIGNED_LINK_MISSES, type SignedLink } from './links/service.js';
 export { isActiveType, sniffMime } from './mime.js';
 export { checkName, extensionOf, numberedName } from './names.js';
@@ -80,7 +81,7 @@ export type { ReceiveOptions, SessionSpec, SliceResult, SliceTarget, UploadStatu
 export type { ConcatSpec } from './resumable/concat.js';
 export { CHECKSUM_ALGORITHMS, type Checksum, type ChecksumAlgorithm } from './resumable/streams.js';
 export { ALL_RIGHTS, has, Right, ROLE_RIGHTS } from './rights.js';
-export { Slots } from './slots.js';
+export { Permits } from './permits.js';
 export { SHARE_MISS_LIMIT, SHARE_MISSES, type Share, type ShareContent, type ShareOptions } from './shares/service.js';
 export { SESSION_LABEL, type Session } from './sessions/service.js';
 export type { Member, Space } from './spaces/service.js';
@@ -90,44 +91,44 @@ export { acceptCategory } from './uploads/type-rules.js';
 export type { UsageDrift } from './usage/service.js';
 export { checkPassword, FAILED_LOGINS_PER_ACCOUNT, FAILED_LOGINS_PER_CLIENT, REGISTRATIONS_PER_CLIENT, type AccountPolicy, type NewUser, type RemovalPlan, type User } from './users/service.js';
 
-/** Every core service, wired to the ports of one context. */
+/** Every core service, wired to the ports of one context, as the faces see it (surface.ts: what each may call). */
 export interface Core {
-  readonly users: UserService;
-  readonly tokens: TokenService;
+  readonly users: Users;
+  readonly tokens: Tokens;
   /** Browser sessions: a sign-in that makes a `web` token with an expiry (KURA_SESSION_SECONDS). */
-  readonly sessions: SessionService;
-  readonly spaces: SpaceService;
-  readonly items: ItemQueries;
+  readonly sessions: Sessions;
+  readonly spaces: Spaces;
+  readonly items: Items;
   /** Paths in a space (`/a/b/c`) to items and back: deep links, breadcrumbs, WebDAV URLs. */
-  readonly paths: PathService;
+  readonly paths: Paths;
   /** Plain uploads: a body (or several) in one request. */
-  readonly uploads: UploadService;
+  readonly uploads: Uploads;
   /** Resumable uploads: sessions whose slices may come in any order, to any node. */
-  readonly resumable: ResumableUploads;
-  readonly changes: ChangeService;
-  readonly content: ContentService;
-  readonly trash: TrashService;
-  readonly acl: AclService;
-  readonly favorites: FavoriteService;
-  readonly publicReads: PublicReads;
-  readonly shares: ShareService;
-  readonly derivatives: Derivatives;
-  readonly usage: UsageService;
-  readonly limiter: RateLimiter;
-  /** Places for uploads from URLs: a few per user over all nodes, a few more per node. */
-  readonly urlFetches: UrlFetches;
+  readonly resumable: Resumable;
+  readonly changes: Changes;
+  readonly content: Contents;
+  readonly trash: Trash;
+  readonly acl: Acl;
+  readonly favorites: Favorites;
+  readonly publicReads: PublicReadOps;
+  readonly shares: Shares;
+  readonly derivatives: DerivativeOps;
+  readonly usage: Usage;
+  readonly limiter: Limiter;
+  /** Permits for uploads from URLs: a few per user over all nodes, a few more per node. */
+  readonly urlFetches: UrlFetchOps;
   /** What the store holds (database figures, cached per node for KURA_METRICS_CACHE_SECONDS). */
-  readonly stats: StorageStats;
+  readonly stats: Stats;
   /** What this process did: GC runs, rate-limit refusals. */
-  readonly counters: NodeCounters;
+  readonly counters: Counters;
   /** Pins: reference strings that keep files (files uploaded to expire unless pinned). */
-  readonly pins: PinService;
+  readonly pins: Pins;
   /** Named one-image slots (avatars, covers) and uploads that expire unless pinned. */
-  readonly slots: SlotService;
+  readonly slots: SlotOps;
   /** Signed, expiring download links that need no token. */
-  readonly links: SignedLinks;
+  readonly links: Links;
   /** Locks on items (exclusive or shared, depth 0 or infinity), honoured by every write through the write guard. */
-  readonly locks: LockService;
+  readonly locks: Locks;
   /** Answers when the metadata store does. */
   health(): Promise<void>;
   /** Deletes what nothing references any more (after the grace period). */
@@ -136,7 +137,7 @@ export interface Core {
    * The periodic jobs (GC, expiry of resumable uploads), each behind a lease in the
    * database so that of several nodes one runs it at a time; `kura serve` starts them.
    */
-  readonly jobs: PeriodicJobs;
+  readonly jobs: Jobs;
   /** Verifies blobs, references and usage counters; reports, never fixes. */
   fsck(onProgress?: (done: number, total: number) => void): Promise<FsckReport>;
 }
@@ -214,7 +215,7 @@ export function createCore(ctx: CoreContext): Core {
     derivatives,
     usage,
     limiter,
-    urlFetches: new UrlFetches(inFlight, ctx.config),
+    urlFetches: new UrlFetches(inFlight, ctx.config, ctx.sources),
     stats: new StorageStats(store, ctx.now, ctx.config.metricsCacheSeconds * 1000),
     counters,
     pins: new PinService(store, access, ctx.now),

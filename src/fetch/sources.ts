@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { badRequest, KuraError } from '../core/index.js';
+import type { KuraConfig } from '../config.js';
+import { badRequest, KuraError, type OpenedSource, type SourceOpener } from '../core/index.js';
 import { openConfined } from './local-file.js';
 import { fetchSafely, type Resolver } from './safe-url.js';
 
@@ -16,12 +17,7 @@ export interface SourceLimits {
   resolve?: Resolver;
 }
 
-export interface OpenedSource {
-  kind: 'path' | 'url' | 'base64';
-  stream: Readable;
-  /** A name the source suggests (file name, URL path), if any. */
-  name: string | undefined;
-}
+export type { OpenedSource } from '../core/index.js';
 
 const BASE64 = /^[A-Za-z0-9+/\-_]*={0,2}$/;
 
@@ -69,4 +65,20 @@ export async function openSource(spec: string, limits: SourceLimits): Promise<Op
   }
   const f = await openConfined(path, limits.localDirs);
   return { kind: 'path', stream: f.stream, name: f.name };
+}
+
+/** What the configuration allows: local directories, URL fetch limits, the base64 size. */
+export const sourceLimitsOf = (config: KuraConfig): SourceLimits => ({ localDirs: config.localUploadDirs, url: config.urlUpload, base64MaxBytes: config.base64MaxBytes });
+
+/** The core's SourceOpener port: openSource() within fixed limits. */
+export class SourceReader implements SourceOpener {
+  constructor(private readonly limits: SourceLimits) {}
+
+  isUrl(spec: unknown): boolean {
+    return isUrlSource(spec);
+  }
+
+  open(spec: string): Promise<OpenedSource> {
+    return openSource(spec, this.limits);
+  }
 }

@@ -13,7 +13,7 @@ interface RouteStats {
   route: string;
   /** Count per status code. */
   statuses: Map<number, number>;
-  /** Cumulative counts per bucket (the last slot is +Inf). */
+  /** Cumulative counts per bucket (the last one is +Inf). */
   buckets: number[];
   sum: number;
   count: number;

@@ -4,7 +4,7 @@ import type { Metadata, Sharp } from 'sharp';
 import { KuraError, isFileSource, isKuraError, type ImageEngine, type ImageInfo, type ImageRecipe, type ImageSource, type RenderedImage } from '../core/index.js';
 import { ACCEPTED_FORMATS, looksLikeSvg, readSource, sniffFormat, sourceFailure, webpIsLossless } from './image-input.js';
 import type { RasterFormat } from './image-input.js';
-import { Slots } from '../core/index.js';
+import { Permits } from '../core/index.js';
 
 /** Decoding stops beyond this many pixels (a decompression bomb is refused, not decoded). */
 export const PIXEL_LIMIT = 100_000_000;
@@ -25,14 +25,14 @@ export interface SharpImagesOptions {
   /**
    * Probes and renders running at once; default 2 (one per core on the reference 2-core
    * host: libvips runs one thread per image, see `tuneSharp`). The others wait in a FIFO
-   * queue with their source paused. A slot is held from the first byte read to the last
+   * queue with their source paused. A permit is held from the first byte read to the last
    * byte encoded, so memory is bounded by about `concurrency × (maxInputBytes + decode)`.
    */
   concurrency?: number;
   /**
    * A source that sends nothing for this long is destroyed and the call refused
    * (bad_request, reason 'source_idle'); default 30 000 ms. A stalled source would
-   * otherwise hold its slot, and every caller queued behind it, forever.
+   * otherwise hold its permit, and every caller queued behind it, forever.
    */
   sourceIdleMs?: number;
 }
@@ -141,7 +141,7 @@ function undecodable(e: unknown, format: string, input: Input): KuraError {
 }
 
 /**
- * The ImageEngine port with sharp (libvips). Every call takes a slot (at most `concurrency`
+ * The ImageEngine port with sharp (libvips). Every call takes a permit (at most `concurrency`
  * at once, FIFO), buffers its source within `maxInputBytes`, recognises the format from the
  * magic bytes (JPEG, PNG, WebP, GIF, TIFF, HEIF/AVIF; SVG and everything else refused before
  * sharp sees them), reads the header (pixel limit checked there), and only then decodes.
@@ -169,19 +169,19 @@ export class SharpImages implements ImageEngine {
   readonly maxPixels: number;
   readonly maxInputBytes: number;
   readonly sourceIdleMs: number;
-  readonly #slots: Slots;
+  readonly #permits: Permits;
 
   constructor(options: SharpImagesOptions = {}) {
     this.maxPixels = positiveInt('maxPixels', options.maxPixels ?? PIXEL_LIMIT);
     this.maxInputBytes = positiveInt('maxInputBytes', options.maxInputBytes ?? 256 * 1024 * 1024);
     this.sourceIdleMs = positiveInt('sourceIdleMs', options.sourceIdleMs ?? 30_000);
-    this.#slots = new Slots(positiveInt('concurrency', options.concurrency ?? 2));
+    this.#permits = new Permits(positiveInt('concurrency', options.concurrency ?? 2));
     tuneSharp();
   }
 
-  /** Calls holding a slot, and calls waiting for one (for metrics and tests). */
+  /** Calls holding a permit, and calls waiting for one (for metrics and tests). */
   get load(): { running: number; waiting: number } {
-    return { running: this.#slots.running, waiting: this.#slots.waiting };
+    return { running: this.#permits.running, waiting: this.#permits.waiting };
   }
 
   async probe(source: ImageSource): Promise<ImageInfo> {
@@ -233,14 +233,14 @@ export class SharpImages implements ImageEngine {
   }
 
   /**
-   * Runs `work` on the source within a slot. A stream is buffered (within maxInputBytes);
+   * Runs `work` on the source within a permit. A stream is buffered (within maxInputBytes);
    * its errors are listened to from the start: one that fails while queued leaves the queue
    * at once (rejecting with the mapped error) instead of crashing the process for want of a
-   * listener, or waiting. A file is opened only once the slot is held.
+   * listener, or waiting. A file is opened only once the permit is held.
    */
   async #withInput<T>(source: ImageSource, work: (input: Input) => Promise<T>): Promise<T> {
     if (isFileSource(source)) {
-      const release = await this.#slots.acquire();
+      const release = await this.#permits.acquire();
       try {
         return await work(await this.#fileInput(source.file));
       } finally {
@@ -254,7 +254,7 @@ export class SharpImages implements ImageEngine {
     source.on('error', onQueuedError);
     let release: () => void;
     try {
-      release = await this.#slots.acquire(queued.signal);
+      release = await this.#permits.acquire(queued.signal);
     } catch (e) {
       source.destroy();
       throw sourceFailure(e);

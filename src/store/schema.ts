@@ -45,6 +45,7 @@ export type UploadSessionsTable = WithDefaults<UploadSessionRow, 'public_read'>;
 export type UploadPiecesTable = UploadPieceRow;
 export type LeasesTable = LeaseRow;
 export type LocksTable = WithDefaults<LockRow, 'owner_info'>;
+/** `slot`: the number of the permit held (core/limits/in-flight.ts; the column keeps its first name). */
 export type InFlightTable = { key: string; slot: number; holder: string; expires_at: number };
 export type ServerSecretsTable = { name: string; value: string; created_at: number };
 export type SharesTable = WithDefaults<ShareRow, 'download_count'>;

@@ -18,7 +18,7 @@ describe.each(backends)('remembered passwords on the core (%s)', (backend) => {
   let otherNode: Core;
   beforeAll(async () => {
     k = await startCore(backend, { KURA_AUTH_CACHE_SECONDS: '5' });
-    otherNode = createCore({ config: k.config, store: k.core.database.store, blobs: k.core.blobs, images: k.core.images, now: k.clock.now, fault: () => undefined });
+    otherNode = createCore({ config: k.config, store: k.core.database.store, blobs: k.core.blobs, images: k.core.images, sources: k.core.sources, now: k.clock.now, fault: () => undefined });
   });
   afterAll(() => k.close());
 

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { KuraError } from '../../src/core/errors.js';
 import type { ImageRecipe } from '../../src/core/ports/images.js';
 import { SharpImages, coverBox } from '../../src/media/images.js';
-import { Slots } from '../../src/core/index.js';
+import { Permits } from '../../src/core/index.js';
 import { pngBomb } from '../helpers/images.js';
 
 /** Real images, made by sharp here. */
@@ -385,7 +385,7 @@ describe('SharpImages: sources', () => {
     expect((await refusal(engine.probe(done))).code).toBe('unsupported_type'); // nothing left to read: empty
   });
 
-  it('a stalled source is dropped after sourceIdleMs and frees its slot', async () => {
+  it('a stalled source is dropped after sourceIdleMs and frees its permit', async () => {
     const quick = new SharpImages({ concurrency: 1, sourceIdleMs: 50 });
     const stalled = heldSource();
     const e = await refusal(quick.probe(stalled.stream));
@@ -461,7 +461,7 @@ describe('SharpImages: file sources (blobs of the local store)', () => {
     expect(JSON.stringify(e.details)).not.toContain(dir);
   });
 
-  it('holds a slot while it reads a file, like a stream', async () => {
+  it('holds a permit while it reads a file, like a stream', async () => {
     const one = new SharpImages({ concurrency: 1 });
     const held = heldSource();
     const first = one.probe(held.stream);
@@ -527,21 +527,21 @@ describe('SharpImages: concurrency', () => {
     expect(await first).toMatchObject({ width: 7 });
   });
 
-  it('Slots hands a released slot to the oldest waiter', async () => {
-    const slots = new Slots(2);
+  it('Permits hands a released permit to the oldest waiter', async () => {
+    const permits = new Permits(2);
     const order: number[] = [];
-    const held = await Promise.all([slots.acquire(), slots.acquire()]);
-    const waiters = [3, 4, 5].map((n) => slots.acquire().then((release) => (order.push(n), release)));
-    expect([slots.running, slots.waiting]).toEqual([2, 3]);
+    const held = await Promise.all([permits.acquire(), permits.acquire()]);
+    const waiters = [3, 4, 5].map((n) => permits.acquire().then((release) => (order.push(n), release)));
+    expect([permits.running, permits.waiting]).toEqual([2, 3]);
     held[0]();
     held[0](); // a second release does nothing
     const r3 = await waiters[0];
-    expect([slots.running, slots.waiting]).toEqual([2, 2]);
+    expect([permits.running, permits.waiting]).toEqual([2, 2]);
     held[1]();
     r3();
     (await waiters[1])();
     (await waiters[2])();
     expect(order).toEqual([3, 4, 5]);
-    expect([slots.running, slots.waiting]).toEqual([0, 0]);
+    expect([permits.running, permits.waiting]).toEqual([0, 0]);
   });
 });

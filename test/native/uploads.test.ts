@@ -103,7 +103,7 @@ describe.each(backends)('native resumable uploads (%s)', (backend) => {
     expect((await fetch(`${k.url}/api/v1/uploads/${up.key}`, { headers: alice.auth })).status).toBe(404);
   });
 
-  it('a full file quota refuses the creation (507), not the last slice; a new version needs no file slot', async () => {
+  it('a full file quota refuses the creation (507), not the last slice; a new version needs no file reservation', async () => {
     const admin = await k.user(undefined, { admin: true });
     const carol = await k.user();
     const space = async () => (await json(await fetch(`${k.url}/api/v1/spaces/${carol.spaceId}`, { headers: carol.auth }))).usage;

@@ -1,7 +1,8 @@
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { InFlight, urlFetchRule } from '../../src/core/index.js';
+import { urlFetchRule } from '../../src/core/index.js';
+import { InFlight } from '../../src/core/limits/in-flight.js';
 import { openCore } from '../../src/runtime.js';
 import { backends } from '../helpers/backends.js';
 import { json } from '../helpers/http.js';

@@ -76,7 +76,7 @@ describe.skipIf(!hasChromium).each(backends)(title, (backend) => {
     const bearer = modal.locator('form').filter({ hasText: 'bearer (http, Bearer)' });
     await bearer.locator('input[type="text"], input[type="password"]').first().fill(u.token);
     await bearer.locator('.auth-btn-wrapper button.authorize').click();
-    await modal.locator('button.btn-done').click();
+    await bearer.locator('button.btn-done').click();
 
     // Upload through the file picker of POST /items/{id}/children.
     const data = bytes(20_000, 42);

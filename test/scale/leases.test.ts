@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.js';
-import { PeriodicJobs, type JobRun, type MetadataStore } from '../../src/core/index.js';
+import type { JobRun, MetadataStore } from '../../src/core/index.js';
+import { PeriodicJobs } from '../../src/core/jobs/periodic.js';
 import { openCore, type OpenCore } from '../../src/runtime.js';
 import { backends, freshPostgresUrl } from '../helpers/backends.js';
 

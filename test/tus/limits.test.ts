@@ -81,7 +81,7 @@ describe.each(backends)('tus limits (%s)', (backend) => {
     expect(await usage(u)).toMatchObject({ bytes: 0, reserved: 0 });
   });
 
-  it('a full file quota refuses the creation, not the last byte; an open upload holds its file slot', async () => {
+  it('a full file quota refuses the creation, not the last byte; an open upload holds its file reservation', async () => {
     const u = await k.user();
     await quota(u.spaceId, { files: 1 });
     await uploadOne(k.url, u.auth, u.rootId, 'only.txt', 'the one file');

@@ -2,13 +2,13 @@ import { randomBytes } from 'node:crypto';
 import type { CoreConfig } from '../config.js';
 import type { Actor } from '../actor.js';
 import { KuraError } from '../errors.js';
-import type { MetadataStore } from '../ports/index.js';
+import type { MetadataStore, SourceOpener } from '../ports/index.js';
 
 /** A cap on work in flight: per subject over every node, and per node over every subject. */
 export interface InFlightRule {
   /** Names the work (keys are `<name>:<subject>`; metrics count refusals by it). */
   name: string;
-  /** Most in flight for one subject, all nodes together (slots in the database). */
+  /** Most in flight for one subject, all nodes together (permits in the database). */
   perSubject: number;
   /** Most in flight on this node, all subjects together (this process's own sockets). */
   perNode: number;
@@ -21,12 +21,12 @@ export interface InFlightRule {
   nodeMessage: string;
 }
 
-/** A held place; `release()` gives it back (later calls do nothing). */
-export interface InFlightSlot {
+/** A held permit; `release()` gives it back (later calls do nothing). */
+export interface InFlightPermit {
   release(): Promise<void>;
 }
 
-/** Seconds a refusal suggests waiting: a place frees when some transfer ends. */
+/** Seconds a refusal suggests waiting: a permit frees when some transfer ends. */
 const RETRY_AFTER = 5;
 
 /**
@@ -45,7 +45,7 @@ export const urlFetchRule = (config: CoreConfig): InFlightRule => ({
 
 /**
  * Caps on work in flight. The per-subject cap must hold however requests spread over nodes,
- * so it is kept in the database: numbered slots per subject (`in_flight`), each taken by one
+ * so it is kept in the database: numbered permits per subject (`in_flight`), each taken by one
  * conditional upsert and deleted when the work ends; a node that dies mid-work leaves claims
  * that lapse after the rule's lease. The per-node cap is about this process's own resources
  * (its outbound sockets), so it is a count in this process. Past either, the work is refused
@@ -73,27 +73,27 @@ export class InFlight {
     return new KuraError('rate_limited', message, { retryAfter: RETRY_AFTER });
   }
 
-  /** Takes a place for `subject`'s work, or refuses (rate_limited) when either cap is reached. */
-  async acquire(rule: InFlightRule, subject: string): Promise<InFlightSlot> {
+  /** Takes a permit for `subject`'s work, or refuses (rate_limited) when either cap is reached. */
+  async acquire(rule: InFlightRule, subject: string): Promise<InFlightPermit> {
     const here = this.onThisNode(rule);
     if (here >= rule.perNode) throw this.refuse(rule, rule.nodeMessage);
     // Counted before the first await, so requests racing on this node see each other.
     this.running.set(rule.name, here + 1);
     const leave = () => this.running.set(rule.name, this.onThisNode(rule) - 1);
     const key = `${rule.name}:${subject}`;
-    let slot: number | undefined;
+    let permit: number | undefined;
     try {
       const now = this.now();
-      slot = await this.store.inFlight.claim(key, rule.perSubject, this.holder, now, now + rule.leaseMs);
+      permit = await this.store.inFlight.claim(key, rule.perSubject, this.holder, now, now + rule.leaseMs);
     } catch (e) {
       leave();
       throw e;
     }
-    if (slot === undefined) {
+    if (permit === undefined) {
       leave();
       throw this.refuse(rule, rule.subjectMessage);
     }
-    const taken = slot;
+    const taken = permit;
     let released = false;
     return {
       release: async () => {
@@ -112,20 +112,26 @@ export class InFlight {
   }
 }
 
-/** The core's face for uploads from URLs: one place per transfer, for the caller. */
+/** The core's face for uploads from URLs: one permit per transfer, for the caller. */
 export class UrlFetches {
   private readonly rule: InFlightRule;
 
   constructor(
     private readonly inFlight: InFlight,
     config: CoreConfig,
+    private readonly sources: SourceOpener,
   ) {
     this.rule = urlFetchRule(config);
   }
 
-  /** A place for one upload from a URL by `actor`; release it when the transfer is over. */
-  reserve(actor: Actor): Promise<InFlightSlot> {
+  /** A permit for one upload from a URL by `actor`; release it when the transfer is over. */
+  reserve(actor: Actor): Promise<InFlightPermit> {
     return this.inFlight.acquire(this.rule, String(actor.userId));
+  }
+
+  /** A permit when `source` names a URL to fetch (reserve()), else none: other sources hold no connection. */
+  async admit(actor: Actor, source: unknown): Promise<InFlightPermit | undefined> {
+    return this.sources.isUrl(source) ? this.reserve(actor) : undefined;
   }
 
 }

@@ -8,35 +8,31 @@ import { DamagedPiece, type ItemRow, type Repos, type StagedBlob, type UploadSes
 import type { UploadService } from '../uploads/service.js';
 import { release } from './holds.js';
 import { pieceRef } from './pieces.js';
-import type { ResumableUploads, SliceResult } from './service.js';
+import { ASSEMBLY_LEASE_MS, livePieces, sessionTtl, statusOf } from './sessions.js';
+import type { SliceResult } from './spec.js';
 
-/**
- * An assembler renews its claim every HEARTBEAT_MS; a claim not renewed for
- * ASSEMBLY_LEASE_MS belongs to a node that is gone (crashed, killed), and the next slice
- * for the session, on any node, takes the assembly over.
- */
-export const ASSEMBLY_LEASE_MS = 30_000;
+/** An assembler renews its claim this often; one not renewed for ASSEMBLY_LEASE_MS (sessions.ts) is taken over. */
 const HEARTBEAT_MS = 5_000;
 
 /** Assembles the file, if no other request is doing so already. */
-export async function complete(ctx: CoreContext, sessions: ResumableUploads, uploads: UploadService, actor: Actor, session: UploadSessionRow, conditions?: Conditions): Promise<SliceResult> {
+export async function complete(ctx: CoreContext, uploads: UploadService, actor: Actor, session: UploadSessionRow, conditions?: Conditions): Promise<SliceResult> {
   const now = ctx.now();
   const claim = randomBytes(8).toString('hex');
   const claimed = await ctx.store.uploads.move(session.id, [{ state: 'open' }, { state: 'assembling', updatedBefore: now - ASSEMBLY_LEASE_MS }], { state: 'assembling', updated_at: now, assembler: claim });
-  if (!claimed) return { done: false, status: await sessions.statusOf(session.id) };
+  if (!claimed) return { done: false, status: await statusOf(ctx, session.id) };
   ctx.fault('resumable:assembling');
   const heartbeat = setInterval(() => void ctx.store.uploads.heartbeat(session.id, claim, ctx.now()).catch(() => undefined), HEARTBEAT_MS);
   heartbeat.unref();
   try {
-    return await assemble(ctx, sessions, uploads, actor, session, restoredConditions(session.conditions, conditions));
+    return await assemble(ctx, uploads, actor, session, restoredConditions(session.conditions, conditions));
   } finally {
     clearInterval(heartbeat);
   }
 }
 
 /** Stages the whole file from its pieces and records it through the ordinary upload path. */
-async function assemble(ctx: CoreContext, sessions: ResumableUploads, uploads: UploadService, actor: Actor, session: UploadSessionRow, conditions: Conditions | undefined): Promise<SliceResult> {
-  const pieces = (await sessions.livePieces(session.id)).map(pieceRef);
+async function assemble(ctx: CoreContext, uploads: UploadService, actor: Actor, session: UploadSessionRow, conditions: Conditions | undefined): Promise<SliceResult> {
+  const pieces = (await livePieces(ctx, session.id)).map(pieceRef);
   const held = {
     bytes: Number(session.reserved),
     release: async (tx: Repos) => {
@@ -46,7 +42,7 @@ async function assemble(ctx: CoreContext, sessions: ResumableUploads, uploads: U
     },
     recorded: async (tx: Repos, row: ItemRow) => {
       const at = ctx.now();
-      await tx.uploads.move(session.id, [{ state: 'assembling' }], { state: 'done', reserved: 0, reserved_files: 0, result_id: Number(row.id), result_hash: row.blob_hash, assembler: null, updated_at: at, expires_at: at + sessions.ttl() });
+      await tx.uploads.move(session.id, [{ state: 'assembling' }], { state: 'done', reserved: 0, reserved_files: 0, result_id: Number(row.id), result_hash: row.blob_hash, assembler: null, updated_at: at, expires_at: at + sessionTtl(ctx) });
     },
   };
   let item: Item;
@@ -69,5 +65,5 @@ async function assemble(ctx: CoreContext, sessions: ResumableUploads, uploads: U
   }
   await ctx.store.uploads.deletePieces(session.id);
   await ctx.blobs.deletePieces(session.id);
-  return { done: true, status: await sessions.statusOf(session.id), item };
+  return { done: true, status: await statusOf(ctx, session.id), item };
 }

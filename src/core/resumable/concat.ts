@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { Access } from '../access.js';
 import type { Actor } from '../actor.js';
 import type { CoreContext } from '../context.js';
 import { KuraError } from '../errors.js';
@@ -7,9 +8,10 @@ import type { OnConflict } from '../items/placement.js';
 import type { Item } from '../items/view.js';
 import type { ItemRow, Repos, StagedBlob, UploadSessionRow } from '../ports/index.js';
 import type { UploadService } from '../uploads/service.js';
-import { checkFileSlot, fileSlot, release } from './holds.js';
+import { checkFileReservation, fileReservation, release } from './holds.js';
 import { pieceRef } from './pieces.js';
-import type { ResumableUploads, SliceResult } from './service.js';
+import { checkTarget, livePieces, mine, sessionTtl, statusOf } from './sessions.js';
+import type { SliceResult } from './spec.js';
 import { concatenated } from './streams.js';
 
 /** At most this many parts in one concatenation. */
@@ -36,23 +38,23 @@ export interface ConcatSpec {
  * finished upload under `spec.key`. The parts are consumed: a failure anywhere leaves them
  * as they were, and a second concatenation of the same parts fails (409).
  */
-export async function concatenate(ctx: CoreContext, sessions: ResumableUploads, uploads: UploadService, actor: Actor, spec: ConcatSpec): Promise<SliceResult> {
+export async function concatenate(ctx: CoreContext, access: Access, uploads: UploadService, actor: Actor, spec: ConcatSpec): Promise<SliceResult> {
   if (spec.parts.length === 0 || spec.parts.length > MAX_PARTS) throw new KuraError('bad_request', `a concatenation takes 1–${MAX_PARTS} partial uploads`, { field: 'parts' });
   if (new Set(spec.parts.map((k) => k.toLowerCase())).size !== spec.parts.length) throw new KuraError('bad_request', 'a partial upload is named twice', { field: 'parts' });
   const parts: UploadSessionRow[] = [];
   for (const k of spec.parts) {
-    const s = await sessions.mine(actor, k, 'tus');
-    const st = await sessions.statusOf(s.id);
+    const s = await mine(ctx, actor, k, 'tus');
+    const st = await statusOf(ctx, s.id);
     if (!st.partial) throw new KuraError('bad_request', `upload ${k} is not a partial upload`, { part: k });
     if (st.deferred || st.state !== 'open' || st.received < st.length) throw new KuraError('bad_request', `partial upload ${k} is not complete`, { part: k });
     parts.push(s);
   }
   const length = parts.reduce((n, s) => n + Number(s.length), 0);
   if (length > ctx.config.uploadMaxBytes) throw new KuraError('payload_too_large', `the file exceeds the limit of ${ctx.config.uploadMaxBytes} bytes`, { limit: ctx.config.uploadMaxBytes });
-  const { spaceId, name } = await sessions.checkTarget(actor, spec.target);
+  const { spaceId, name } = await checkTarget(ctx, access, actor, spec.target);
   // A full file quota refuses it before any byte is copied (the recording transaction would, after).
-  if (await fileSlot(ctx, spec.target.folderId, name, spec.onConflict ?? 'rename')) await checkFileSlot(ctx, spaceId);
-  const plan = await Promise.all(parts.map(async (s) => ({ session: s.id, length: Number(s.length), pieces: (await sessions.livePieces(s.id)).map(pieceRef) })));
+  if (await fileReservation(ctx, spec.target.folderId, name, spec.onConflict ?? 'rename')) await checkFileReservation(ctx, spaceId);
+  const plan = await Promise.all(parts.map(async (s) => ({ session: s.id, length: Number(s.length), pieces: (await livePieces(ctx, s.id)).map(pieceRef) })));
   const key = spec.key.toLowerCase();
   const held = {
     bytes: parts.reduce((n, s) => n + Number(s.reserved), 0),
@@ -82,7 +84,7 @@ export async function concatenate(ctx: CoreContext, sessions: ResumableUploads, 
         assembler: null,
         created_at: at,
         updated_at: at,
-        expires_at: at + sessions.ttl(),
+        expires_at: at + sessionTtl(ctx),
         protocol: 'tus',
         deferred: 0,
         meta: spec.meta ?? null,
@@ -104,5 +106,5 @@ export async function concatenate(ctx: CoreContext, sessions: ResumableUploads, 
   }
   for (const p of parts) await ctx.blobs.deletePieces(p.id);
   const done = await ctx.store.uploads.byKey(actor.userId, key);
-  return { done: true, status: await sessions.statusOf(done!.id), item };
+  return { done: true, status: await statusOf(ctx, done!.id), item };
 }

@@ -14,7 +14,7 @@ import { charge, credit, reservation } from '../usage/ledger.js';
  * database, in the transaction that changes it, so no node and no race goes past a limit.
  */
 
-/** What a change adds: bytes, file slots and sessions. */
+/** What a change adds: bytes, file reservations and sessions. */
 export interface Hold {
   bytes: number;
   files: number;
@@ -51,16 +51,16 @@ export async function hold(ctx: CoreContext, tx: Repos, userId: number, spaceId:
 /** Gives back everything a session holds (it ends: completed, cancelled, expired). */
 export const release = (tx: Repos, s: UploadSessionRow): Promise<void> => credit(tx, Number(s.space_id), reservation(Number(s.reserved), Number(s.reserved_files)));
 
-/** Whether an upload named `name` into `folderId` makes a new file (1: it needs a file slot) or, by its onConflict choice, a version of an existing one (0). */
-export async function fileSlot(ctx: CoreContext, folderId: number, name: string, onConflict: OnConflict): Promise<number> {
+/** Whether an upload named `name` into `folderId` makes a new file (1: it needs a file reservation) or, by its onConflict choice, a version of an existing one (0). */
+export async function fileReservation(ctx: CoreContext, folderId: number, name: string, onConflict: OnConflict): Promise<number> {
   if (onConflict !== 'version') return 1;
   // An expired file there is gone: the upload makes a new file in its place (items/placement.ts).
   const holder = await ctx.store.items.liveChildByName(folderId, name);
   return holder?.kind === 'file' && !isExpired(holder, ctx.now()) ? 0 : 1;
 }
 
-/** Refuses (quota_exceeded) when the space has no file slot left; a check before work that would be refused at its end. */
-export async function checkFileSlot(ctx: CoreContext, spaceId: number): Promise<void> {
+/** Refuses (quota_exceeded) when the space has no room left for a new file; a check before work that would be refused at its end. */
+export async function checkFileReservation(ctx: CoreContext, spaceId: number): Promise<void> {
   const space = await ctx.store.spaces.byId(spaceId);
   if (space && space.quota_files !== null && Number(space.used_files) + Number(space.reserved_files) + 1 > Number(space.quota_files)) {
     throw new KuraError('quota_exceeded', 'the space quota does not allow another file', { files: 1 });

@@ -3,7 +3,7 @@ import { KuraError } from '../errors.js';
 import type { PieceRef, Span, UploadSessionRow } from '../ports/index.js';
 import { hold } from './holds.js';
 import { covered, mergedSpans, overlap, pieceRef, sameBytes, spanOf } from './pieces.js';
-import type { ResumableUploads } from './service.js';
+import { livePieces, sessionTtl } from './sessions.js';
 
 /** A piece per slice; more means a client slicing absurdly thin. */
 const MAX_PIECES = 10_000;
@@ -15,12 +15,12 @@ const MAX_PIECES = 10_000;
  * declared, the piece's bytes are reserved in the same transaction (quota_exceeded, and
  * nothing recorded, when they do not fit).
  */
-export async function record(ctx: CoreContext, sessions: ResumableUploads, session: UploadSessionRow, piece: PieceRef): Promise<void> {
+export async function record(ctx: CoreContext, session: UploadSessionRow, piece: PieceRef): Promise<void> {
   const offset = piece.start;
   const mine: Span = { start: offset, end: offset + piece.size };
   const compared = new Set<string>();
   for (let round = 0; round < 10; round++) {
-    const pieces = await sessions.livePieces(session.id);
+    const pieces = await livePieces(ctx, session.id);
     for (const p of pieces) {
       const common = overlap(mine, spanOf(p));
       if (!common || compared.has(p.key)) continue;
@@ -59,7 +59,7 @@ export async function record(ctx: CoreContext, sessions: ResumableUploads, sessi
       }
       const at = ctx.now();
       await tx.uploads.insertPiece({ session_id: session.id, key: piece.key, start: offset, size: piece.size, epoch: piece.epoch, created_at: at });
-      await tx.uploads.touch(session.id, at, at + sessions.ttl());
+      await tx.uploads.touch(session.id, at, at + sessionTtl(ctx));
       return 'recorded';
     });
     if (outcome === 'recorded') return;

@@ -116,6 +116,23 @@ export class UploadService {
     });
   }
 
+  /**
+   * Records in `folderId` the bytes a client names instead of sending them (a URL, a local
+   * path, base64: the SourceOpener port). The folder is checked before any byte is fetched
+   * or read; the source is closed whatever happens. The file is named `name`, else what the
+   * source suggests, else `fallback`.
+   */
+  async uploadFrom(actor: Actor, folderId: number, source: string, opts: UploadOptions & { name?: string; fallback: string }): Promise<Item> {
+    const { name, fallback, ...rest } = opts;
+    await this.checkTarget(actor, folderId);
+    const src = await this.ctx.sources.open(source);
+    try {
+      return await this.upload(actor, folderId, { name: name ?? src.name ?? fallback, stream: src.stream }, rest);
+    } finally {
+      if (!src.stream.readableEnded) src.stream.destroy();
+    }
+  }
+
   async upload(actor: Actor, folderId: number, file: IncomingFile, opts: UploadOptions = {}): Promise<Item> {
     const [item] = await this.uploadMany(actor, folderId, [file], opts);
     return item;

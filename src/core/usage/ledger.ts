@@ -8,14 +8,14 @@ import type { CategoryUsage, Repos, SubtreeUsage, UsageChange } from '../ports/i
  * need a scan. Per space it keeps the totals the quota is checked against and, per
  * category (image, audio, video, other), the logical bytes of every version (live or in
  * the trash, at full size, however deduplicated) and the number of files. Upload sessions
- * reserve bytes (and a file slot for a new file) that count against the quota beside what
+ * reserve bytes (and a file reservation for a new file) that count against the quota beside what
  * is stored, in no category and not as stored, until they complete.
  */
 
 /** A change of `bytes` and `files` in one category. */
 export const inCategory = (category: Category, bytes: number, files: number): UsageChange => ({ categories: { [category]: { bytes, files } } });
 
-/** Bytes (and file slots) held for an upload session. */
+/** Bytes (and file reservations) held for an upload session. */
 export const reservation = (bytes: number, files = 0): UsageChange => ({ categories: {}, reserved: bytes, reservedFiles: files });
 
 /** The usage of a subtree, as one change. */

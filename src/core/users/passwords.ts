@@ -1,6 +1,6 @@
 import argon2 from 'argon2';
 import { KuraError } from '../errors.js';
-import { Slots } from '../slots.js';
+import { Permits } from '../permits.js';
 
 /**
  * Password hashing shares libuv's thread pool with file reads: argon2id (64 MiB, three
@@ -8,10 +8,10 @@ import { Slots } from '../slots.js';
  * time, so a login flood queues here instead of starving downloads; a queue longer than
  * QUEUE_LIMIT is refused (rate_limited) instead of growing without bound.
  */
-const hashing = new Slots(1);
+const hashing = new Permits(1);
 const QUEUE_LIMIT = 64;
 
-async function withSlot<T>(fn: () => Promise<T>): Promise<T> {
+async function withPermit<T>(fn: () => Promise<T>): Promise<T> {
   if (hashing.waiting >= QUEUE_LIMIT) throw new KuraError('rate_limited', 'too many sign-ins at once; try again shortly', { retryAfter: 1 });
   const release = await hashing.acquire();
   try {
@@ -22,7 +22,7 @@ async function withSlot<T>(fn: () => Promise<T>): Promise<T> {
 }
 
 /** argon2id with the library's defaults (m=64 MiB, t=3, p=4). */
-export const hashPassword = (password: string): Promise<string> => withSlot(() => argon2.hash(password, { type: argon2.argon2id }));
+export const hashPassword = (password: string): Promise<string> => withPermit(() => argon2.hash(password, { type: argon2.argon2id }));
 
 let checks = 0;
 /** How many argon2 verifications this process has run (tests prove that a cached password costs none). */
@@ -30,7 +30,7 @@ export const passwordChecks = (): number => checks;
 
 export async function verifyPassword(hash: string, password: string): Promise<boolean> {
   checks++;
-  return withSlot(async () => {
+  return withPermit(async () => {
     try {
       return await argon2.verify(hash, password);
     } catch {

@@ -4,6 +4,7 @@ import { type Actor, type Core, KuraError } from '../../core/index.js';
 import { hasBody } from '../body-guard.js';
 import { bodyFormat, CREDENTIAL_WINDOW, CredentialGate, type BodyFormat } from './credential-gate.js';
 import { credentialError, problemOf, type CredentialStrategy } from './credentials.js';
+import { lingerOnClose } from './linger.js';
 import type { Params } from './params.js';
 
 /**
@@ -45,14 +46,15 @@ const kCallers = Symbol('kura.callers');
 const kBodyCredential = Symbol('kura.bodyCredential');
 const kGate = Symbol('kura.gate');
 
-interface Slots {
+/** What the toolkit keeps on a request, under its own symbols. */
+interface RequestState {
   [kActor]: Actor | null;
   [kCallers]?: Callers;
   /** The credential can only be in the body, of this format: its parser reads it through a gate. */
   [kBodyCredential]?: BodyFormat;
   [kGate]?: CredentialGate;
 }
-const slots = (req: FastifyRequest) => req as unknown as Slots;
+const requestState = (req: FastifyRequest) => req as unknown as RequestState;
 
 /** Adds the credential problem to a refusal from a strategy or the core. */
 function refused(e: unknown): never {
@@ -109,11 +111,11 @@ const guarded = new WeakSet<Handler>();
 function requiring(callers: Callers, handler: Handler): Handler {
   return function (req, reply) {
     // Already judged before the body was read (or while it was).
-    if (slots(req)[kActor] !== null) return handler.call(this, req, reply);
+    if (requestState(req)[kActor] !== null) return handler.call(this, req, reply);
     const found = callers.find(req);
     if (found === undefined) throw callers.missing();
     return found.then((actor) => {
-      slots(req)[kActor] = actor;
+      requestState(req)[kActor] = actor;
       return handler.call(this, req, reply);
     }, refused);
   };
@@ -122,11 +124,11 @@ function requiring(callers: Callers, handler: Handler): Handler {
 /** A handler that knows the caller if the request names one (auth `optional`). */
 function accepting(callers: Callers, handler: Handler): Handler {
   return function (req, reply) {
-    if (slots(req)[kActor] !== null) return handler.call(this, req, reply);
+    if (requestState(req)[kActor] !== null) return handler.call(this, req, reply);
     const found = callers.find(req);
     if (found === undefined) return handler.call(this, req, reply);
     return found.then((actor) => {
-      slots(req)[kActor] = actor;
+      requestState(req)[kActor] = actor;
       return handler.call(this, req, reply);
     }, refused);
   };
@@ -135,20 +137,12 @@ function accepting(callers: Callers, handler: Handler): Handler {
 const MODES: readonly AuthMode[] = ['required', 'optional', 'none', 'multipart'];
 
 /**
- * Most bytes of a declared body that are read and dropped after an early answer, so the
- * connection stays open: closing a socket with unread bytes resets it, and a client still
- * sending a small form would lose the answer (EPIPE, ECONNRESET) instead of reading it.
- */
-export const LINGER_BYTES = 1024 * 1024;
-
-/**
- * The request ends with this answer: a body past `LINGER_BYTES` (or of unknown length) is
- * never read and the connection closes; a smaller one is drained by Node and dropped.
+ * The request ends with this answer: its body is not read, the connection closes after it
+ * (lingering a little so a client still sending sees the answer: linger.ts).
  */
 function closing(req: FastifyRequest, reply: FastifyReply): void {
-  const declared = Number(req.headers['content-length']);
-  if (req.headers['transfer-encoding'] === undefined && Number.isSafeInteger(declared) && declared <= LINGER_BYTES) return;
   reply.header('connection', 'close');
+  lingerOnClose(req.raw.socket);
 }
 
 /**
@@ -161,7 +155,7 @@ function beforeBody(callers: Callers, mode: AuthMode): onRequestHookHandler {
     if (!hasBody(req.headers)) return;
     const found = callers.find(req);
     if (found !== undefined) {
-      slots(req)[kActor] = await found.catch((e: unknown) => {
+      requestState(req)[kActor] = await found.catch((e: unknown) => {
         closing(req, reply);
         return refused(e);
       });
@@ -171,7 +165,7 @@ function beforeBody(callers: Callers, mode: AuthMode): onRequestHookHandler {
     const format = callers.bodyFields.length > 0 ? bodyFormat(req) : undefined;
     // Multipart fields are read by the toolkit's reader, which only `multipart` routes use.
     if (format !== undefined && (format !== 'multipart' || mode === 'multipart')) {
-      slots(req)[kBodyCredential] = format;
+      requestState(req)[kBodyCredential] = format;
       return;
     }
     closing(req, reply);
@@ -182,10 +176,10 @@ function beforeBody(callers: Callers, mode: AuthMode): onRequestHookHandler {
 /** A body that carries its credential is read through a gate (credential-gate.ts). */
 function gateBody(callers: Callers): preParsingHookHandler {
   return async function (req, reply, payload) {
-    const format = slots(req)[kBodyCredential];
+    const format = requestState(req)[kBodyCredential];
     if (format === undefined) return payload;
     const judge = async (field: string, credential: string) => {
-      slots(req)[kActor] = await callers.resolveField(req, field, credential).catch(refused);
+      requestState(req)[kActor] = await callers.resolveField(req, field, credential).catch(refused);
     };
     const missing = () => credentialError('missing', `${callers.missing().message} (within the first ${CREDENTIAL_WINDOW / 1024} KiB of the body)`);
     const gate = CredentialGate.for(format, callers.bodyFields, judge, missing);
@@ -197,7 +191,7 @@ function gateBody(callers: Callers): preParsingHookHandler {
     });
     payload.once('error', (e) => gate.destroy(e));
     payload.pipe(gate);
-    slots(req)[kGate] = gate;
+    requestState(req)[kGate] = gate;
     return gate;
   };
 }
@@ -218,14 +212,14 @@ export function installCallers(app: FastifyInstance, callers: Callers): void {
   app.decorateRequest(kCallers, { getter: () => callers });
   app.decorateRequest('actor', {
     getter(this: FastifyRequest) {
-      const a = slots(this)[kActor];
+      const a = requestState(this)[kActor];
       if (a === null) throw callers.missing();
       return a;
     },
   });
   app.decorateRequest('optionalActor', {
     getter(this: FastifyRequest) {
-      return slots(this)[kActor] ?? undefined;
+      return requestState(this)[kActor] ?? undefined;
     },
   });
   app.addHook('onRoute', (route: RouteOptions) => {
@@ -251,12 +245,12 @@ function takesBody(route: RouteOptions): boolean {
 
 /** Where a handler reads a body it parses itself: through the gate when the credential is in it. */
 export function bodyOf(req: FastifyRequest): Readable {
-  return slots(req)[kGate] ?? req.raw;
+  return requestState(req)[kGate] ?? req.raw;
 }
 
 /** A field of a body the handler parses (multipart): a credential field is judged at once. */
 export function offerField(req: FastifyRequest, name: string, value: string): void {
-  slots(req)[kGate]?.offer(name, value);
+  requestState(req)[kGate]?.offer(name, value);
 }
 
 /**
@@ -264,7 +258,7 @@ export function offerField(req: FastifyRequest, name: string, value: string): vo
  * the query string), unless it already has one. Unauthorized when there is no credential.
  */
 export async function resolveFromFields(req: FastifyRequest, fields: Params): Promise<void> {
-  const s = slots(req);
+  const s = requestState(req);
   // A credential field of the body may be under judgement: its verdict first.
   await s[kGate]?.settled();
   if (s[kActor] !== null && s[kActor] !== undefined) return;

@@ -2,8 +2,9 @@
  * What a dialect says about itself for its OpenAPI document. Route schemas (where a dialect
  * validates with them, as the native API does) document themselves; what a schema cannot
  * say without changing validation (a multipart upload, the drive's parameters that may come
- * from the query, a form or a JSON body) is written here and merged into the document only
- * (http/docs.ts), never into the route.
+ * from the query, a form or a JSON body) is said here, as operations merged into the
+ * document only (http/docs.ts), never into the route: written by hand, or made from a route
+ * table whose readers describe themselves (route-table.ts, param-readers.ts).
  */
 
 /** Parameter types as specs write them. */

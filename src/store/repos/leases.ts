@@ -52,20 +52,20 @@ const inFlightMethods: InFlightRepo & ThisType<{ readonly db: Db }> = {
   async claim(key, size, holder, now, until) {
     const held = await this.db.selectFrom('in_flight').select('slot').where('key', '=', key).where('expires_at', '>=', now).execute();
     const taken = new Set(held.map((r) => Number(r.slot)));
-    for (let slot = 0; slot < size; slot++) {
-      if (taken.has(slot)) continue;
+    for (let permit = 0; permit < size; permit++) {
+      if (taken.has(permit)) continue;
       const r = await this.db
         .insertInto('in_flight')
-        .values({ key, slot, holder, expires_at: until })
+        .values({ key, slot: permit, holder, expires_at: until })
         .onConflict((oc) => oc.columns(['key', 'slot']).doUpdateSet({ holder, expires_at: until }).where('in_flight.expires_at', '<', now))
         .executeTakeFirst();
-      if (Number(r.numInsertedOrUpdatedRows ?? 0) === 1) return slot;
+      if (Number(r.numInsertedOrUpdatedRows ?? 0) === 1) return permit;
     }
     return undefined;
   },
 
-  async release(key, slot, holder) {
-    await this.db.deleteFrom('in_flight').where('key', '=', key).where('slot', '=', slot).where('holder', '=', holder).execute();
+  async release(key, permit, holder) {
+    await this.db.deleteFrom('in_flight').where('key', '=', key).where('slot', '=', permit).where('holder', '=', holder).execute();
   },
 
   async held(key, now) {

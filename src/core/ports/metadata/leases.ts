@@ -38,20 +38,20 @@ export interface LeaseRepo {
 }
 
 /**
- * Numbered slots of work in flight (uploads from URLs), shared by every node: a key (the
- * kind of work and whose it is) has at most `size` slots, each held by one node until it
- * releases it or its claim lapses (a node that died frees its slots that way).
+ * Numbered permits for work in flight (uploads from URLs), shared by every node: a key (the
+ * kind of work and whose it is) has at most `size` permits, each held by one node until it
+ * releases it or its claim lapses (a node that died frees its permits that way).
  */
 export interface InFlightRepo {
   /**
-   * Takes one of slots 0…size−1 of `key` for `holder` until `until`: a free one, or one whose
+   * Takes one of permits 0…size−1 of `key` for `holder` until `until`: a free one, or one whose
    * claim lapsed before `now`. Each try is one conditional upsert, so of nodes racing for a
-   * slot one wins. The slot taken, or undefined when all are held.
+   * permit one wins. The permit taken, or undefined when all are held.
    */
   claim(key: string, size: number, holder: string, now: number, until: number): Promise<number | undefined>;
-  /** Frees `holder`'s claim on a slot (nothing when it lapsed and was taken meanwhile). */
-  release(key: string, slot: number, holder: string): Promise<void>;
-  /** Slots of `key` held at `now`. */
+  /** Frees `holder`'s claim on a permit (nothing when it lapsed and was taken meanwhile). */
+  release(key: string, permit: number, holder: string): Promise<void>;
+  /** Permits of `key` held at `now`. */
   held(key: string, now: number): Promise<number>;
   /** Drops claims that lapsed before `now`. */
   prune(now: number): Promise<void>;

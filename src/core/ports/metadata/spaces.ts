@@ -11,7 +11,7 @@ export interface SpaceRow {
   /** Bytes and files stored (every version of every file, trash included). */
   used_bytes: number;
   used_files: number;
-  /** Bytes and file slots held by open upload sessions; the quota counts them with the stored ones. */
+  /** Bytes and file reservations held by open upload sessions; the quota counts them with the stored ones. */
   reserved_bytes: number;
   reserved_files: number;
   public_links: number;
@@ -72,7 +72,7 @@ export interface CategoryUsage {
 
 export type UsageByCategory = Record<Category, CategoryUsage>;
 
-/** A change to a space's usage: per category, plus bytes and file slots held by no file yet (reservations). */
+/** A change to a space's usage: per category, plus bytes and file reservations held by no file yet (reservations). */
 export interface UsageChange {
   categories: Partial<Record<Category, CategoryUsage>>;
   /** Bytes reserved for (or released by) upload sessions; they count against the quota, not as stored. */
@@ -94,7 +94,7 @@ export interface UsageRepo {
   all(): Promise<UsageByCategory>;
   /** Usage recounted from items and versions (live and trashed), for verification. */
   recount(spaceId: number): Promise<UsageByCategory>;
-  /** Bytes and file slots held by the upload sessions of a space. */
+  /** Bytes and file reservations held by the upload sessions of a space. */
   reservedBy(spaceId: number): Promise<{ bytes: number; files: number }>;
   /** Ids of every space, a page at a time (for verification). */
   spaceIds(after: number, limit: number): Promise<number[]>;

@@ -18,7 +18,7 @@ export interface UploadSessionRow {
    * it is still to be declared, the end of the bytes received so far.
    */
   reserved: number;
-  /** 1 when it holds a file slot of the space's file quota (a new file), else 0. */
+  /** 1 when it holds a file reservation of the space's file quota (a new file), else 0. */
   reserved_files: number;
   state: UploadState;
   /** The file made on completion. */

@@ -1,5 +1,6 @@
 import { bearer, namedParam } from '../../shared/credentials.js';
 import type { DialectFactory } from '../../shared/dialect.js';
+import { operationsOf, tableRoutes } from '../../shared/route-table.js';
 import { changeRoutes } from './changes.js';
 import { makeDrive } from './context.js';
 import { driveDocs } from './docs.js';
@@ -14,21 +15,15 @@ import { shareRoutes } from './shares.js';
 /** The `drive` dialect (spec 002), mounted at /v1/file. docs/drive.md has its decisions. */
 export const driveDialect: DialectFactory = (core, config) => {
   const d = makeDrive(core, config);
+  // One table: it registers the routes and writes their document (decisions/0047).
+  const table = [...readRoutes(d), ...fileRoutes(d), ...sliceRoutes(d), ...changeRoutes(d), ...recycleRoutes(d), ...favoriteRoutes(d), ...shareRoutes(d)];
   return {
     name: 'drive',
     prefix: '/v1/file',
     credentials: [namedParam('UserToken'), bearer()],
     missingCredential: 'UserToken is required',
     renderError: renderDriveError,
-    docs: driveDocs,
-    async routes(app) {
-      await app.register(readRoutes(d));
-      await app.register(fileRoutes(d));
-      await app.register(sliceRoutes(d));
-      await app.register(changeRoutes(d));
-      await app.register(recycleRoutes(d));
-      await app.register(favoriteRoutes(d));
-      await app.register(shareRoutes(d));
-    },
+    docs: { ...driveDocs, operations: operationsOf(table) },
+    routes: tableRoutes(table),
   };
 };

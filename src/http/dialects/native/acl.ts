@@ -1,7 +1,7 @@
-import type { FastifyPluginAsync } from 'fastify';
 import type { Core } from '../../../core/index.js';
 import { decimalNumberCodec } from '../../shared/ids.js';
 import { idOf } from '../../shared/params.js';
+import type { SchemaRoutes } from '../../shared/schema-types.js';
 import { errors, idParam } from './schemas.js';
 
 const entrySchema = {
@@ -18,9 +18,9 @@ const entrySchema = {
 } as const;
 
 export const aclRoutes =
-  (core: Core): FastifyPluginAsync =>
+  (core: Core): SchemaRoutes =>
   async (app) => {
-    app.get<{ Params: { id: string } }>(
+    app.get(
       '/items/:id/acl',
       { schema: { tags: ['acl'], summary: 'Access entries set on an item', params: idParam, response: { 200: { type: 'object', properties: { entries: { type: 'array', items: entrySchema } } }, ...errors(401, 404) } } },
       async (req) => {
@@ -28,7 +28,7 @@ export const aclRoutes =
       },
     );
 
-    app.post<{ Params: { id: string }; Body: { actorType: number; actorId: number; mask: number } }>(
+    app.post(
       '/items/:id/acl',
       {
         schema: {
@@ -46,7 +46,7 @@ export const aclRoutes =
       },
     );
 
-    app.patch<{ Params: { id: string }; Body: { mask: number } }>(
+    app.patch(
       '/acl/:id',
       {
         schema: {
@@ -62,7 +62,7 @@ export const aclRoutes =
       },
     );
 
-    app.delete<{ Params: { id: string } }>(
+    app.delete(
       '/acl/:id',
       { schema: { tags: ['acl'], summary: 'Remove an access entry', params: idParam, response: { 204: { type: 'null' }, ...errors(401, 403, 404) } } },
       async (req, reply) => {

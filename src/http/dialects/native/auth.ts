@@ -1,7 +1,7 @@
-import type { FastifyPluginAsync } from 'fastify';
 import { type Core, parseDuration } from '../../../core/index.js';
 import { decimalNumberCodec } from '../../shared/ids.js';
 import { idOf } from '../../shared/params.js';
+import type { SchemaRoutes } from '../../shared/schema-types.js';
 import { errors, idParam, tokenSchema, userSchema } from './schemas.js';
 
 const credentials = {
@@ -13,9 +13,9 @@ const credentials = {
 const tokenReply = { type: 'object', properties: { token: { type: 'string' }, user: userSchema } } as const;
 
 export const authRoutes =
-  (core: Core): FastifyPluginAsync =>
+  (core: Core): SchemaRoutes =>
   async (app) => {
-    app.post<{ Body: { username: string; password: string } }>(
+    app.post(
       '/auth/login',
       { config: { auth: 'none' }, schema: { tags: ['auth'], summary: 'Log in with a username and password; returns a new token', security: [], body: credentials, response: { 200: tokenReply, ...errors(400, 401) } } },
       async (req) => {
@@ -25,7 +25,7 @@ export const authRoutes =
       },
     );
 
-    app.post<{ Body: { username: string; password: string; email?: string; realName?: string } }>(
+    app.post(
       '/auth/register',
       {
         config: { auth: 'none' },
@@ -53,7 +53,7 @@ export const authRoutes =
       return { tokens: await core.tokens.list(req.actor.userId) };
     });
 
-    app.post<{ Body: { label?: string; expires?: string; readOnly?: boolean } }>(
+    app.post(
       '/tokens',
       {
         schema: {
@@ -78,7 +78,7 @@ export const authRoutes =
       },
     );
 
-    app.delete<{ Params: { id: string } }>('/tokens/:id', { schema: { tags: ['tokens'], summary: 'Revoke a token', params: idParam, response: { 204: { type: 'null' }, ...errors(401, 404) } } }, async (req, reply) => {
+    app.delete('/tokens/:id', { schema: { tags: ['tokens'], summary: 'Revoke a token', params: idParam, response: { 204: { type: 'null' }, ...errors(401, 404) } } }, async (req, reply) => {
       await core.tokens.revoke(req.actor, idOf(req.params, 'id', decimalNumberCodec));
       reply.code(204).send();
     });

@@ -1,9 +1,9 @@
-import type { FastifyPluginAsync } from 'fastify';
-import { compileFilter, type Core, CORE_FIELD_SPECS, type IncomingFile, KuraError, type OnConflict } from '../../../core/index.js';
+import { compileFilter, type Core, CORE_FIELD_SPECS, type IncomingFile, KuraError } from '../../../core/index.js';
 import { conditionsOf, heldTokens } from '../../shared/conditions.js';
 import { decimalNumberCodec } from '../../shared/ids.js';
 import { multipartParts } from '../../shared/multipart.js';
 import { idOf } from '../../shared/params.js';
+import type { SchemaRoutes } from '../../shared/schema-types.js';
 import { errors, idParam, itemSchema, onConflictQuery, publicQuery } from './schemas.js';
 
 const listQuery = {
@@ -19,12 +19,10 @@ const listQuery = {
   additionalProperties: false,
 } as const;
 
-type ListQuery = { sort?: string; order?: string; limit?: string; offset?: string; kind?: string; q?: string };
-
 export const childrenRoutes =
-  (core: Core): FastifyPluginAsync =>
+  (core: Core): SchemaRoutes =>
   async (app) => {
-    app.get<{ Params: { id: string }; Querystring: ListQuery }>(
+    app.get(
       '/items/:id/children',
       {
         schema: {
@@ -41,7 +39,7 @@ export const childrenRoutes =
       },
     );
 
-    app.post<{ Params: { id: string }; Querystring: { onConflict?: OnConflict; public?: 'true' | 'false' }; Body: unknown }>(
+    app.post(
       '/items/:id/children',
       {
         schema: {

@@ -1,10 +1,10 @@
-import type { FastifyPluginAsync } from 'fastify';
 import type { Core } from '../../../core/index.js';
 import { conditionsOf } from '../../shared/conditions.js';
 import { decimalNumberCodec } from '../../shared/ids.js';
 import { isMultipart, withFile } from '../../shared/multipart.js';
 import { idOf } from '../../shared/params.js';
 import { sendFile } from '../../shared/send-file.js';
+import type { SchemaRoutes } from '../../shared/schema-types.js';
 import { withEtag } from './items.js';
 import { errors, idParam, itemSchema, versionSchema } from './schemas.js';
 
@@ -17,9 +17,9 @@ const versionParams = {
 const binary = { description: 'the bytes', content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } } };
 
 export const contentRoutes =
-  (core: Core): FastifyPluginAsync =>
+  (core: Core): SchemaRoutes =>
   async (app) => {
-    app.route<{ Params: { id: string }; Querystring: { version?: string } }>({
+    app.route({
       method: ['GET', 'HEAD'],
       url: '/items/:id/content',
       schema: {
@@ -36,7 +36,7 @@ export const contentRoutes =
       },
     });
 
-    app.get<{ Params: { id: string } }>(
+    app.get(
       '/items/:id/versions',
       { schema: { tags: ['content'], summary: 'Versions of a file, newest first', params: idParam, response: { 200: { type: 'object', properties: { versions: { type: 'array', items: versionSchema } } }, ...errors(400, 401, 404) } } },
       async (req) => {
@@ -44,7 +44,7 @@ export const contentRoutes =
       },
     );
 
-    app.post<{ Params: { id: string } }>(
+    app.post(
       '/items/:id/versions',
       {
         schema: {
@@ -68,7 +68,7 @@ export const contentRoutes =
       },
     );
 
-    app.route<{ Params: { id: string; n: string } }>({
+    app.route({
       method: ['GET', 'HEAD'],
       url: '/items/:id/versions/:n/content',
       schema: { tags: ['content'], summary: 'Download one version of a file', params: versionParams, response: { 200: binary, 206: binary, ...errors(401, 404, 416) } },

@@ -1,7 +1,7 @@
-import type { FastifyPluginAsync } from 'fastify';
 import type { Core } from '../../../core/index.js';
 import { decimalNumberCodec } from '../../shared/ids.js';
 import { idOf } from '../../shared/params.js';
+import type { SchemaRoutes } from '../../shared/schema-types.js';
 import { errors, idParam } from './schemas.js';
 
 const favoriteSchema = {
@@ -19,9 +19,9 @@ const favoriteSchema = {
 const listReply = { type: 'object', properties: { favorites: { type: 'array', items: favoriteSchema } } } as const;
 
 export const favoriteRoutes =
-  (core: Core): FastifyPluginAsync =>
+  (core: Core): SchemaRoutes =>
   async (app) => {
-    app.get<{ Querystring: { spaceId?: string } }>(
+    app.get(
       '/favorites',
       { schema: { tags: ['favorites'], summary: "The caller's favourites (items it may still see), newest first", querystring: { type: 'object', properties: { spaceId: idParam.properties.id } }, response: { 200: listReply, ...errors(400, 401) } } },
       async (req) => {
@@ -29,7 +29,7 @@ export const favoriteRoutes =
       },
     );
 
-    app.post<{ Body: { items: { itemId: number; tags?: string[] }[] } }>(
+    app.post(
       '/favorites',
       {
         schema: {
@@ -50,7 +50,7 @@ export const favoriteRoutes =
       },
     );
 
-    app.delete<{ Params: { id: string } }>('/favorites/:id', { schema: { tags: ['favorites'], summary: 'Remove a favourite', params: idParam, response: { 204: { type: 'null' }, ...errors(401, 404) } } }, async (req, reply) => {
+    app.delete('/favorites/:id', { schema: { tags: ['favorites'], summary: 'Remove a favourite', params: idParam, response: { 204: { type: 'null' }, ...errors(401, 404) } } }, async (req, reply) => {
       await core.favorites.remove(req.actor, idOf(req.params, 'id', decimalNumberCodec));
       reply.code(204).send();
     });

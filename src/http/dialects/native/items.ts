@@ -1,9 +1,9 @@
-import type { FastifyPluginAsync } from 'fastify';
-import { compileFilter, type Core, CORE_FIELD_SPECS, itemEtag, type Item, type PlaceConflict } from '../../../core/index.js';
+import { compileFilter, type Core, CORE_FIELD_SPECS, itemEtag, type Item } from '../../../core/index.js';
 import type { FastifyReply } from 'fastify';
 import { conditionsOf, heldTokens } from '../../shared/conditions.js';
 import { decimalNumberCodec } from '../../shared/ids.js';
 import { idOf } from '../../shared/params.js';
+import type { SchemaRoutes } from '../../shared/schema-types.js';
 import { errors, idParam, itemSchema, placeConflict } from './schemas.js';
 
 const placeBody = {
@@ -19,8 +19,6 @@ const treeNode = {
   properties: { ...itemSchema.properties, children: { type: 'array', items: { $ref: 'kuraTreeNode#' } } },
 } as const;
 
-type PlaceBody = { parentId: number; name?: string; onConflict?: PlaceConflict };
-
 /** Answers an item with its ETag (a file's content hash; a folder's `dir-…`), as conditions compare it. */
 export function withEtag(reply: FastifyReply, item: Item): Item {
   reply.header('etag', `"${itemEtag(item)}"`);
@@ -28,13 +26,13 @@ export function withEtag(reply: FastifyReply, item: Item): Item {
 }
 
 export const itemRoutes =
-  (core: Core): FastifyPluginAsync =>
+  (core: Core): SchemaRoutes =>
   async (app) => {
-    app.get<{ Params: { id: string } }>('/items/:id', { schema: { tags: ['items'], summary: 'Metadata of a file or folder (its ETag in the ETag header)', params: idParam, response: { 200: itemSchema, ...errors(401, 404) } } }, async (req, reply) => {
+    app.get('/items/:id', { schema: { tags: ['items'], summary: 'Metadata of a file or folder (its ETag in the ETag header)', params: idParam, response: { 200: itemSchema, ...errors(401, 404) } } }, async (req, reply) => {
       return withEtag(reply, await core.items.get(req.actor, idOf(req.params, 'id', decimalNumberCodec)));
     });
 
-    app.patch<{ Params: { id: string }; Body: Record<string, unknown> }>(
+    app.patch(
       '/items/:id',
       {
         schema: {
@@ -61,7 +59,7 @@ export const itemRoutes =
         const { parentId, name, ...meta } = req.body ?? {};
         const conditions = conditionsOf(req);
         if (parentId !== undefined) {
-          await core.changes.move(req.actor, id, parentId as number, { name, conditions });
+          await core.changes.move(req.actor, id, parentId, { name, conditions });
           if (Object.keys(meta).length === 0) return withEtag(reply, await core.items.get(req.actor, id));
           // The move changed what the conditions named; the lock tokens still count.
           return withEtag(reply, await core.changes.update(req.actor, id, meta, { conditions: heldTokens(req) }));
@@ -70,7 +68,7 @@ export const itemRoutes =
       },
     );
 
-    app.delete<{ Params: { id: string } }>(
+    app.delete(
       '/items/:id',
       { schema: { tags: ['items'], summary: 'Move an item (and its subtree) to the trash (If-Match, Lock-Token)', params: idParam, response: { 204: { type: 'null' }, ...errors(400, 401, 403, 404, 412, 423) } } },
       async (req, reply) => {
@@ -79,7 +77,7 @@ export const itemRoutes =
       },
     );
 
-    app.post<{ Params: { id: string }; Body: PlaceBody }>(
+    app.post(
       '/items/:id/move',
       { schema: { tags: ['items'], summary: 'Move into another folder (any space the caller may write to; If-Match, Lock-Token); with onConflict replace, onto a file of that name as its new version', params: idParam, body: placeBody, response: { 200: itemSchema, ...errors(400, 401, 403, 404, 409, 412, 423, 507) } } },
       async (req, reply) => {
@@ -88,7 +86,7 @@ export const itemRoutes =
       },
     );
 
-    app.post<{ Params: { id: string }; Body: PlaceBody }>(
+    app.post(
       '/items/:id/copy',
       {
         schema: {
@@ -107,7 +105,7 @@ export const itemRoutes =
       },
     );
 
-    app.get<{ Params: { id: string }; Querystring: { files?: string; q?: string } }>(
+    app.get(
       '/items/:id/tree',
       {
         schema: {
@@ -124,7 +122,7 @@ export const itemRoutes =
       },
     );
 
-    app.get<{ Params: { id: string } }>(
+    app.get(
       '/items/:id/ancestors',
       { schema: { tags: ['items'], summary: 'Folders from the space root down to the parent', params: idParam, response: { 200: { type: 'object', properties: { items: { type: 'array', items: itemSchema } } }, ...errors(401, 404) } } },
       async (req) => {

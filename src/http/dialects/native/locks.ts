@@ -1,8 +1,9 @@
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
 import { badRequest, type Core, type Lock } from '../../../core/index.js';
 import { conditionsOf, lockTokens } from '../../shared/conditions.js';
 import { decimalNumberCodec } from '../../shared/ids.js';
 import { idOf } from '../../shared/params.js';
+import type { SchemaRoutes } from '../../shared/schema-types.js';
 import { errors, idParam } from './schemas.js';
 
 /** 0: the item alone; 'infinity': a folder with everything below it. */
@@ -25,8 +26,6 @@ const lockSchema = {
 
 const timeout = { type: ['integer', 'null'], minimum: 1, description: 'seconds (null or absent: the longest allowed, KURA_LOCK_MAX_SECONDS)' } as const;
 
-type TakeBody = { scope?: 'exclusive' | 'shared'; depth?: 0 | 'infinity'; timeout?: number | null; owner?: string };
-
 /** The one token a lock request names in its Lock-Token header (required or optional). */
 function oneToken(req: FastifyRequest, required: boolean): string | undefined {
   const v = req.headers['lock-token'];
@@ -44,9 +43,9 @@ function oneToken(req: FastifyRequest, required: boolean): string | undefined {
  * locked item need its token in `Lock-Token` (conditions.ts), in every face.
  */
 export const lockRoutes =
-  (core: Core): FastifyPluginAsync =>
+  (core: Core): SchemaRoutes =>
   async (app) => {
-    app.get<{ Params: { id: string } }>(
+    app.get(
       '/items/:id/lock',
       {
         schema: {
@@ -59,7 +58,7 @@ export const lockRoutes =
       async (req) => ({ locks: await core.locks.list(req.actor, idOf(req.params, 'id', decimalNumberCodec)) }),
     );
 
-    app.post<{ Params: { id: string }; Body: TakeBody | null }>(
+    app.post(
       '/items/:id/lock',
       {
         schema: {
@@ -82,7 +81,7 @@ export const lockRoutes =
       },
     );
 
-    app.post<{ Params: { id: string }; Body: { timeout?: number | null } | null }>(
+    app.post(
       '/items/:id/lock/refresh',
       {
         schema: {
@@ -99,7 +98,7 @@ export const lockRoutes =
       },
     );
 
-    app.delete<{ Params: { id: string } }>(
+    app.delete(
       '/items/:id/lock',
       {
         schema: {

@@ -1,14 +1,14 @@
-import type { FastifyPluginAsync } from 'fastify';
 import type { Core } from '../../../core/index.js';
 import { decimalNumberCodec } from '../../shared/ids.js';
 import { idOf } from '../../shared/params.js';
+import type { SchemaRoutes } from '../../shared/schema-types.js';
 import { errors, idParam, itemPathSchema, itemSchema } from './schemas.js';
 
 /** Paths in a space (`/a/b/c`): deep links to items by path, breadcrumbs of an item. */
 export const pathRoutes =
-  (core: Core): FastifyPluginAsync =>
+  (core: Core): SchemaRoutes =>
   async (app) => {
-    app.get<{ Params: { id: string }; Querystring: { path: string } }>(
+    app.get(
       '/spaces/:id/path',
       {
         schema: {
@@ -26,7 +26,7 @@ export const pathRoutes =
       async (req) => core.paths.resolve(req.actor, idOf(req.params, 'id', decimalNumberCodec), req.query.path),
     );
 
-    app.get<{ Params: { id: string } }>(
+    app.get(
       '/items/:id/path',
       { schema: { tags: ['items'], summary: "An item's path and breadcrumbs: every level from the space root down to the item", params: idParam, response: { 200: itemPathSchema, ...errors(401, 404) } } },
       async (req) => core.paths.of(req.actor, idOf(req.params, 'id', decimalNumberCodec)),

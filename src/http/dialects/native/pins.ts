@@ -1,7 +1,7 @@
-import type { FastifyPluginAsync } from 'fastify';
 import { MAX_REF, type Core } from '../../../core/index.js';
 import { decimalNumberCodec } from '../../shared/ids.js';
 import { idOf } from '../../shared/params.js';
+import type { SchemaRoutes } from '../../shared/schema-types.js';
 import { errors, idParam } from './schemas.js';
 
 const pinSchema = {
@@ -21,15 +21,15 @@ const refSchema = { type: 'string', minLength: 1, maxLength: MAX_REF, descriptio
  * (social `POST /files`) stop expiring when pinned and start again when their last pin goes.
  */
 export const pinRoutes =
-  (core: Core): FastifyPluginAsync =>
+  (core: Core): SchemaRoutes =>
   async (app) => {
-    app.get<{ Params: { id: string } }>(
+    app.get(
       '/items/:id/pins',
       { schema: { tags: ['pins'], summary: 'Pins of a file', params: idParam, response: { 200: { type: 'object', properties: { pins: { type: 'array', items: pinSchema } } }, ...errors(400, 401, 404) } } },
       async (req) => ({ pins: await core.pins.ofItem(req.actor, idOf(req.params, 'id', decimalNumberCodec)) }),
     );
 
-    app.post<{ Params: { id: string }; Body: { ref: string } }>(
+    app.post(
       '/items/:id/pins',
       {
         schema: {
@@ -47,7 +47,7 @@ export const pinRoutes =
       },
     );
 
-    app.delete<{ Params: { id: string }; Querystring: { ref: string } }>(
+    app.delete(
       '/items/:id/pins',
       {
         schema: {
@@ -64,7 +64,7 @@ export const pinRoutes =
       },
     );
 
-    app.get<{ Querystring: { ref: string } }>(
+    app.get(
       '/pins',
       {
         schema: {

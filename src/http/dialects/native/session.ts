@@ -1,8 +1,9 @@
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
 import type { KuraConfig } from '../../../config.js';
 import { type Core, KuraError } from '../../../core/index.js';
 import { credentialError } from '../../shared/credentials.js';
 import { clearSessionCookie, csrfOf, CSRF_HEADER, sessionSecretOf, setSessionCookie } from '../../shared/session-cookie.js';
+import type { SchemaRoutes } from '../../shared/schema-types.js';
 import { errors, userSchema } from './schemas.js';
 
 const sessionReply = {
@@ -26,9 +27,9 @@ function sessionSecret(req: FastifyRequest): string {
  * tells a page who is signed in and its CSRF value, `DELETE /session` signs out.
  */
 export const sessionRoutes =
-  (core: Core, config: KuraConfig): FastifyPluginAsync =>
+  (core: Core, config: KuraConfig): SchemaRoutes =>
   async (app) => {
-    app.post<{ Body: { username: string; password: string } }>(
+    app.post(
       '/session',
       {
         config: { auth: 'none' },

@@ -1,9 +1,9 @@
-import type { FastifyPluginAsync } from 'fastify';
 import type { KuraConfig } from '../../../config.js';
 import type { Core, Share } from '../../../core/index.js';
 import { decimalNumberCodec } from '../../shared/ids.js';
 import { idOf } from '../../shared/params.js';
 import { sendShare } from '../../shared/send-share.js';
+import type { SchemaRoutes } from '../../shared/schema-types.js';
 import { errors, idParam } from './schemas.js';
 
 const nullableInt = { type: ['integer', 'null'] } as const;
@@ -31,11 +31,11 @@ const listReply = { type: 'object', properties: { shares: { type: 'array', items
 const binary = { description: 'the file, or a folder as a zip', content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } }, 'application/zip': { schema: { type: 'string', format: 'binary' } } } };
 
 export const shareRoutes =
-  (core: Core, config: KuraConfig): FastifyPluginAsync =>
+  (core: Core, config: KuraConfig): SchemaRoutes =>
   async (app) => {
     const render = (s: Share) => ({ ...s, url: `${config.publicUrl}/api/v1/shares/${s.token}/content` });
 
-    app.get<{ Querystring: { spaceId?: string } }>(
+    app.get(
       '/shares',
       {
         schema: {
@@ -50,7 +50,7 @@ export const shareRoutes =
       },
     );
 
-    app.post<{ Body: { itemIds: number[]; type: 'public' | 'private'; expiresAt?: number | null; maxDownloads?: number | null } }>(
+    app.post(
       '/shares',
       {
         schema: {
@@ -77,11 +77,11 @@ export const shareRoutes =
       },
     );
 
-    app.get<{ Params: { id: string } }>('/shares/:id', { schema: { tags: ['shares'], summary: 'One share', params: idParam, response: { 200: shareSchema, ...errors(400, 401, 404) } } }, async (req) => {
+    app.get('/shares/:id', { schema: { tags: ['shares'], summary: 'One share', params: idParam, response: { 200: shareSchema, ...errors(400, 401, 404) } } }, async (req) => {
       return render(await core.shares.get(req.actor, idOf(req.params, 'id', decimalNumberCodec)));
     });
 
-    app.delete<{ Params: { id: string } }>(
+    app.delete(
       '/shares/:id',
       { schema: { tags: ['shares'], summary: 'Remove a share (its creator, or a caller with SHARE on the item)', params: idParam, response: { 204: { type: 'null' }, ...errors(400, 401, 403, 404) } } },
       async (req, reply) => {
@@ -90,7 +90,7 @@ export const shareRoutes =
       },
     );
 
-    app.route<{ Params: { token: string }; Querystring: { code?: string } }>({
+    app.route({
       method: ['GET', 'HEAD'],
       url: '/shares/:token/content',
       // The token opens the download: never in a log line.

@@ -1,7 +1,7 @@
-import type { FastifyPluginAsync } from 'fastify';
 import type { Core } from '../../../core/index.js';
 import { decimalNumberCodec } from '../../shared/ids.js';
 import { idOf } from '../../shared/params.js';
+import type { SchemaRoutes } from '../../shared/schema-types.js';
 import { errors, idParam, itemSchema, memberSchema, spaceSchema } from './schemas.js';
 
 const memberParams = {
@@ -11,13 +11,13 @@ const memberParams = {
 } as const;
 
 export const spaceRoutes =
-  (core: Core): FastifyPluginAsync =>
+  (core: Core): SchemaRoutes =>
   async (app) => {
     app.get('/spaces', { schema: { tags: ['spaces'], summary: 'Spaces the caller is a member of, with usage and quota', response: { 200: { type: 'object', properties: { spaces: { type: 'array', items: spaceSchema } } }, ...errors(401) } } }, async (req) => {
       return { spaces: await core.spaces.listMine(req.actor) };
     });
 
-    app.post<{ Body: { kind: string; name: string; ownerId?: number } }>(
+    app.post(
       '/spaces',
       {
         schema: {
@@ -34,11 +34,11 @@ export const spaceRoutes =
       },
     );
 
-    app.get<{ Params: { id: string } }>('/spaces/:id', { schema: { tags: ['spaces'], summary: 'A space with its usage and quota', params: idParam, response: { 200: spaceSchema, ...errors(401, 404) } } }, async (req) => {
+    app.get('/spaces/:id', { schema: { tags: ['spaces'], summary: 'A space with its usage and quota', params: idParam, response: { 200: spaceSchema, ...errors(401, 404) } } }, async (req) => {
       return core.spaces.get(req.actor, idOf(req.params, 'id', decimalNumberCodec));
     });
 
-    app.patch<{ Params: { id: string }; Body: { publicLinks: boolean } }>(
+    app.patch(
       '/spaces/:id',
       {
         schema: {
@@ -52,11 +52,11 @@ export const spaceRoutes =
       async (req) => core.spaces.setPublicLinks(req.actor, idOf(req.params, 'id', decimalNumberCodec), req.body.publicLinks),
     );
 
-    app.get<{ Params: { id: string } }>('/spaces/:id/members', { schema: { tags: ['spaces'], summary: 'Members of a space', params: idParam, response: { 200: { type: 'object', properties: { members: { type: 'array', items: memberSchema } } }, ...errors(401, 404) } } }, async (req) => {
+    app.get('/spaces/:id/members', { schema: { tags: ['spaces'], summary: 'Members of a space', params: idParam, response: { 200: { type: 'object', properties: { members: { type: 'array', items: memberSchema } } }, ...errors(401, 404) } } }, async (req) => {
       return { members: await core.spaces.members(req.actor, idOf(req.params, 'id', decimalNumberCodec)) };
     });
 
-    app.put<{ Params: { id: string; userId: string }; Body: { role: string } }>(
+    app.put(
       '/spaces/:id/members/:userId',
       {
         schema: {
@@ -72,7 +72,7 @@ export const spaceRoutes =
       },
     );
 
-    app.delete<{ Params: { id: string; userId: string } }>(
+    app.delete(
       '/spaces/:id/members/:userId',
       { schema: { tags: ['spaces'], summary: 'Remove a member', params: memberParams, response: { 204: { type: 'null' }, ...errors(401, 403, 404, 409) } } },
       async (req, reply) => {
@@ -81,7 +81,7 @@ export const spaceRoutes =
       },
     );
 
-    app.put<{ Params: { id: string }; Body: { bytes?: number | null; files?: number | null } }>(
+    app.put(
       '/spaces/:id/quota',
       {
         schema: {
@@ -97,7 +97,7 @@ export const spaceRoutes =
       },
     );
 
-    app.get<{ Params: { id: string } }>('/spaces/:id/root', { schema: { tags: ['spaces'], summary: 'The root folder of a space', params: idParam, response: { 200: itemSchema, ...errors(401, 404) } } }, async (req) => {
+    app.get('/spaces/:id/root', { schema: { tags: ['spaces'], summary: 'The root folder of a space', params: idParam, response: { 200: itemSchema, ...errors(401, 404) } } }, async (req) => {
       const space = await core.spaces.get(req.actor, idOf(req.params, 'id', decimalNumberCodec));
       return core.items.get(req.actor, space.rootId);
     });

@@ -1,8 +1,8 @@
-import type { FastifyPluginAsync } from 'fastify';
 import type { Core } from '../../../core/index.js';
 import { conditionsOf } from '../../shared/conditions.js';
 import { decimalNumberCodec } from '../../shared/ids.js';
 import { idOf } from '../../shared/params.js';
+import type { SchemaRoutes } from '../../shared/schema-types.js';
 import { errors, idParam, itemSchema } from './schemas.js';
 
 const trashItemParams = {
@@ -12,9 +12,9 @@ const trashItemParams = {
 } as const;
 
 export const trashRoutes =
-  (core: Core): FastifyPluginAsync =>
+  (core: Core): SchemaRoutes =>
   async (app) => {
-    app.get<{ Params: { id: string } }>(
+    app.get(
       '/spaces/:id/trash',
       { schema: { tags: ['trash'], summary: 'Items deleted in a space (tops of deleted subtrees), newest first', params: idParam, response: { 200: { type: 'object', properties: { items: { type: 'array', items: itemSchema } } }, ...errors(401, 404) } } },
       async (req) => {
@@ -22,7 +22,7 @@ export const trashRoutes =
       },
     );
 
-    app.delete<{ Params: { id: string } }>(
+    app.delete(
       '/spaces/:id/trash',
       { schema: { tags: ['trash'], summary: 'Empty the trash of a space (what the caller may delete); usage is given back', params: idParam, response: { 200: { type: 'object', properties: { purged: { type: 'integer' } } }, ...errors(401, 404) } } },
       async (req) => {
@@ -30,7 +30,7 @@ export const trashRoutes =
       },
     );
 
-    app.delete<{ Params: { id: string; itemId: string } }>(
+    app.delete(
       '/spaces/:id/trash/:itemId',
       { schema: { tags: ['trash'], summary: 'Delete one trashed item (and its subtree) for good', params: trashItemParams, response: { 204: { type: 'null' }, ...errors(401, 403, 404) } } },
       async (req, reply) => {
@@ -39,7 +39,7 @@ export const trashRoutes =
       },
     );
 
-    app.post<{ Params: { id: string } }>(
+    app.post(
       '/items/:id/restore',
       {
         schema: {

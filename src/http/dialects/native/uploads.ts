@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import type { FastifyPluginAsync } from 'fastify';
 import { type Core, KuraError, type SliceResult } from '../../../core/index.js';
 import { conditionsOf, heldTokens } from '../../shared/conditions.js';
+import type { SchemaRoutes } from '../../shared/schema-types.js';
 import { errors, itemSchema } from './schemas.js';
 
 const keyParam = {
@@ -28,22 +28,13 @@ const uploadSchema = {
 
 const sliceReply = { type: 'object', properties: { done: { type: 'boolean' }, upload: uploadSchema, item: itemSchema } } as const;
 
-interface CreateBody {
-  key?: string;
-  folderId?: number;
-  name?: string;
-  itemId?: number;
-  length: number;
-  public?: boolean;
-}
-
 const answer = (r: SliceResult) => (r.done ? { done: true, upload: r.status, item: r.item } : { done: false, upload: r.status });
 
 /** Resumable uploads: /api/v1/uploads (the same sessions as the drive's sliced uploads). */
 export const uploadRoutes =
-  (core: Core): FastifyPluginAsync =>
+  (core: Core): SchemaRoutes =>
   async (app) => {
-    app.post<{ Body: CreateBody }>(
+    app.post(
       '/uploads',
       {
         schema: {
@@ -71,19 +62,19 @@ export const uploadRoutes =
         if (b.folderId !== undefined && b.name === undefined) throw new KuraError('bad_request', 'name is required with folderId', { field: 'name' });
         const key = b.key ?? randomBytes(16).toString('hex');
         const target = b.itemId !== undefined ? { itemId: b.itemId } : { folderId: b.folderId!, name: b.name! };
-        await core.resumable.open(req.actor, { key, target, length: b.length, public: b.public, conditions: conditionsOf(req) });
+        const status = await core.resumable.open(req.actor, { key, target, length: b.length, public: b.public, conditions: conditionsOf(req) });
         reply.code(201);
-        return core.resumable.status(req.actor, key);
+        return status;
       },
     );
 
-    app.get<{ Params: { key: string } }>(
+    app.get(
       '/uploads/:key',
       { schema: { tags: ['uploads'], summary: 'State of a resumable upload: received ranges, expiry', params: keyParam, response: { 200: uploadSchema, ...errors(401, 404) } } },
       async (req) => core.resumable.status(req.actor, req.params.key),
     );
 
-    app.put<{ Params: { key: string }; Querystring: { offset: string } }>(
+    app.put(
       '/uploads/:key',
       {
         schema: {
@@ -102,7 +93,7 @@ export const uploadRoutes =
       },
     );
 
-    app.delete<{ Params: { key: string } }>(
+    app.delete(
       '/uploads/:key',
       { schema: { tags: ['uploads'], summary: 'Cancel a resumable upload: its bytes are dropped and its quota given back', params: keyParam, response: { 204: { type: 'null' }, ...errors(401, 404, 409) } } },
       async (req, reply) => {

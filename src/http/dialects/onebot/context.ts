@@ -1,7 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import type { KuraConfig } from '../../../config.js';
 import { type Actor, type Core, type Item, KuraError, type SignedLink, type Space } from '../../../core/index.js';
-import type { SourceLimits } from '../../../fetch/sources.js';
 import { decimalNumberCodec } from '../../shared/ids.js';
 import { idOf, type Params } from '../../shared/params.js';
 import { DOWNLOAD_PATH } from './envelope.js';
@@ -11,7 +10,6 @@ import { text } from './transport.js';
 export interface OneBot {
   core: Core;
   config: KuraConfig;
-  sources: SourceLimits;
   /** The group space `group_id` names, if the caller is in it (else: group not found). */
   group(actor: Actor, p: Params): Promise<Space>;
   /** A folder of the group: `/`, empty or absent is its root. */
@@ -25,7 +23,7 @@ export interface OneBot {
 /** Ids are read from JSON numbers or decimal text (query, form); file and folder ids are rendered as decimal strings. */
 export const ids = decimalNumberCodec;
 
-export function makeOneBot(core: Core, config: KuraConfig, sources: SourceLimits): OneBot {
+export function makeOneBot(core: Core, config: KuraConfig): OneBot {
   const notFound = (what: string) => new KuraError('not_found', `${what} not found`);
   const itemIn = async (actor: Actor, group: Space, id: number, kind: 'file' | 'folder'): Promise<Item> => {
     const item = await core.items.get(actor, id).catch((e: unknown) => {
@@ -37,7 +35,6 @@ export function makeOneBot(core: Core, config: KuraConfig, sources: SourceLimits
   return {
     core,
     config,
-    sources,
     async group(actor, p) {
       const id = idOf(p, 'group_id', ids);
       const space = await core.spaces.get(actor, id).catch((e: unknown) => {

@@ -11,11 +11,7 @@ import { uploadRoutes } from './uploads.js';
  * /onebot/<action>, GET or POST. docs/onebot.md has its decisions.
  */
 export const oneBotDialect: DialectFactory = (core, config) => {
-  const o = makeOneBot(core, config, {
-    localDirs: config.localUploadDirs,
-    url: config.urlUpload,
-    base64MaxBytes: config.base64MaxBytes,
-  });
+  const o = makeOneBot(core, config);
   // A base64 upload's text is a third larger than its bytes, plus the other parameters.
   const bodyLimit = Math.ceil((config.base64MaxBytes * 4) / 3) + 64 * 1024;
   return {

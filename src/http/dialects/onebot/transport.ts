@@ -49,7 +49,7 @@ export function oneBotTransport(app: FastifyInstance, bodyLimit: number): void {
 export type Action = (p: Params, req: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
 
 /**
- * What an action must hold before it may start (a place for an upload from a URL): taken
+ * What an action must hold before it may start (a permit for an upload from a URL): taken
  * before the answer, also for `_async` (a refusal is the answer, not a log line), and
  * released once the action is over.
  */

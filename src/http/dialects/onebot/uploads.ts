@@ -1,6 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { acceptCategory, type Actor, badRequest, type Item, KuraError, Right, type UploadOptions } from '../../../core/index.js';
-import { isUrlSource, openSource } from '../../../fetch/sources.js';
 import { int, type Params, str } from '../../shared/params.js';
 import { sendFile } from '../../shared/send-file.js';
 import { ids, type OneBot } from './context.js';
@@ -23,19 +22,13 @@ function deadTime(p: Params): number | null {
 }
 
 /**
- * Reads the bytes `file` names and records them in `folderId`. Rights on the folder are
- * checked before any byte is fetched or read; the source is closed whatever happens.
- * `accept` is a type rule judged before anything is kept.
+ * Records in `folderId` the bytes `file` names (core.uploads.uploadFrom: rights on the
+ * folder checked before any byte is fetched or read). `accept` is a type rule judged before
+ * anything is kept.
  */
-async function store(o: OneBot, actor: Actor, folderId: number, p: Params, opts: { name?: string; expiresAt?: number | null; fallback: string; accept?: UploadOptions['accept'] }): Promise<Item> {
-  await o.core.uploads.checkTarget(actor, folderId);
-  const src = await openSource(str(p, 'file'), o.sources);
-  try {
-    const name = opts.name ?? src.name ?? `${opts.fallback}-${Date.now()}`;
-    return await o.core.uploads.upload(actor, folderId, { name, stream: src.stream }, { onConflict: 'rename', expiresAt: opts.expiresAt ?? null, accept: opts.accept });
-  } finally {
-    if (!src.stream.readableEnded) src.stream.destroy();
-  }
+function store(o: OneBot, actor: Actor, folderId: number, p: Params, opts: { name?: string; expiresAt?: number | null; fallback: string; accept?: UploadOptions['accept'] }): Promise<Item> {
+  const fallback = `${opts.fallback}-${Date.now()}`;
+  return o.core.uploads.uploadFrom(actor, folderId, str(p, 'file'), { name: opts.name, fallback, onConflict: 'rename', expiresAt: opts.expiresAt ?? null, accept: opts.accept });
 }
 
 /**
@@ -56,8 +49,8 @@ const privateFolder = (o: OneBot, actor: Actor, recipient: number) =>
 export const uploadRoutes =
   (o: OneBot): FastifyPluginAsync =>
   async (app) => {
-    // An upload from a URL first needs a place (a few per user over all nodes, a few more per node).
-    const fetching: Admission = async (p, req) => (isUrlSource(p.file) ? o.core.urlFetches.reserve(req.actor) : undefined);
+    // An upload from a URL first needs a permit (a few per user over all nodes, a few more per node).
+    const fetching: Admission = (p, req) => o.core.urlFetches.admit(req.actor, p.file);
 
     action(app, 'upload_group_file', async (p, req) => {
       const group = await o.group(req.actor, p);

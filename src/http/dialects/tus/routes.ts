@@ -103,8 +103,7 @@ export const tusRoutes =
         }
         stateHeaders(reply, base, r, false);
       } else {
-        await core.resumable.open(req.actor, spec);
-        reply.header('Upload-Expires', expires(await core.resumable.status(req.actor, key, 'tus')));
+        reply.header('Upload-Expires', expires(await core.resumable.open(req.actor, spec)));
       }
       return created();
     });
