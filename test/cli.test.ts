@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backends, freshPostgresUrl } from './helpers/backends.js';
+import { testPasswordHash } from './helpers/password.js';
 
 const BIN = join(import.meta.dirname, '..', 'bin', 'kura.js');
 
@@ -80,6 +81,19 @@ describe.each(backends)('kura CLI (%s)', { timeout: 240_000 }, (backend) => {
     expect((await kura('user', 'remove', 'ben', '--yes')).code).not.toBe(0);
     const json = await kura('user', 'remove', 'ben', '--yes', '--json');
     expect(JSON.parse(lastLine(json.stderr))).toMatchObject({ error: { code: 'not_found' } });
+  });
+
+  it('adds a user from an argon2id hash (--password-hash), refusing a weak or a second secret', async () => {
+    const hash = await testPasswordHash();
+    const add = await kura('user', 'add', 'hal', '--password-hash', hash, '--json');
+    expect(add.code, add.stderr).toBe(0);
+    expect(JSON.parse(add.stdout)).toMatchObject({ username: 'hal', role: 'user' });
+    const weak = await kura('user', 'add', 'ian', '--password-hash', hash.replace('t=2', 't=1'));
+    expect(weak.code).toBe(1);
+    expect(weak.stderr).toMatch(/too weak/);
+    const both = await kura('user', 'add', 'ian', '--password-hash', hash, '--password', 'ian-password-1');
+    expect(both.code).toBe(1);
+    expect(both.stderr).toMatch(/not both/);
   });
 
   it('creates tokens that print only the secret, lists and revokes them', async () => {

@@ -1,11 +1,14 @@
 import pg from 'pg';
+import { hashTestPassword } from './password.js';
 
 /**
  * Runs once before the suite. With KURA_TEST_DATABASE_URL set, PostgreSQL must answer
  * (the run fails otherwise) and every integration test also runs on it, each test file in
  * a database of its own; without it, the run says plainly that PostgreSQL was not covered.
+ * It also hashes the test password once (KURA_TEST_PASSWORD_HASH, see password.ts).
  */
 export default async function setup(): Promise<() => Promise<void>> {
+  process.env.KURA_TEST_PASSWORD_HASH = await hashTestPassword();
   const url = process.env.KURA_TEST_DATABASE_URL;
   if (!url) {
     process.stderr.write('\n*** KURA_TEST_DATABASE_URL is not set: PostgreSQL was NOT covered; every test runs on SQLite only. ***\n\n');
