@@ -25,7 +25,7 @@ describe.runIf(process.env.KURA_TEST_DATABASE_URL)('sliced upload across two Kur
     s3 = await startS3();
     const c = s3.s3Config('kura-nodes');
     const shared = {
-      DATABASE_URL: await freshPostgresUrl(),
+      DATABASE_URL: await freshPostgresUrl({ migrated: true }),
       BLOB_STORE: 's3',
       S3_ENDPOINT: c.endpoint!,
       S3_BUCKET: c.bucket,

@@ -46,7 +46,7 @@ let counter = 0;
  */
 export async function startCore(backend: Backend = 'sqlite', env: Env = {}, opts: { onDisk?: boolean } = {}): Promise<CoreUnderTest> {
   const dataDir = await mkdtemp(join(tmpdir(), 'kura-core-'));
-  const databaseUrl = backend === 'postgres' ? await freshPostgresUrl() : undefined;
+  const databaseUrl = backend === 'postgres' ? await freshPostgresUrl({ migrated: true }) : undefined;
   const config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent', ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}), ...env });
   const clock = testClock();
   const inMemory = !databaseUrl && !opts.onDisk;

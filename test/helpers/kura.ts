@@ -41,7 +41,7 @@ let counter = 0;
  */
 export async function startKura(backend: Backend, env: Env = {}, opts: { dialects?: readonly DialectFactory[]; log?: Writable; clock?: TestClock } = {}): Promise<TestKura> {
   const dataDir = await mkdtemp(join(tmpdir(), 'kura-test-'));
-  const databaseUrl = backend === 'postgres' ? await freshPostgresUrl() : undefined;
+  const databaseUrl = backend === 'postgres' ? await freshPostgresUrl({ migrated: true }) : undefined;
   const config = loadConfig({ DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}), ...env });
   const server = await startServer(config, { logger: opts.log ? { stream: opts.log } : false, dialects: opts.dialects, now: opts.clock?.now });
   const core = server.core;

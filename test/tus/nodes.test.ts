@@ -44,7 +44,7 @@ describe.runIf(process.env.KURA_TEST_DATABASE_URL)('tus across two Kura processe
     s3 = await startS3();
     const c = s3.s3Config('kura-tus-nodes');
     const shared = {
-      DATABASE_URL: await freshPostgresUrl(),
+      DATABASE_URL: await freshPostgresUrl({ migrated: true }),
       BLOB_STORE: 's3',
       S3_ENDPOINT: c.endpoint!,
       S3_BUCKET: c.bucket,
