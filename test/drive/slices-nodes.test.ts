@@ -10,6 +10,7 @@ import { body, bytes, json, sha256 } from '../helpers/http.js';
 import { run, startProcess } from '../helpers/process.js';
 import { startS3, type TestS3 } from '../helpers/s3-server.js';
 import { cuts, sendSlice } from '../helpers/slices.js';
+import { testPasswordHash } from '../helpers/password.js';
 
 // Two `kura serve` processes on one PostgreSQL database and one S3-protocol store: no
 // upload state may live in either process.
@@ -40,7 +41,7 @@ describe.runIf(process.env.KURA_TEST_DATABASE_URL)('sliced upload across two Kur
         return { ...shared, DATA_DIR: d };
       }),
     );
-    const add = await run(['user', 'add', 'nodes', '--password', 'nodes-password', '--init', '--json'], envs[0]);
+    const add = await run(['user', 'add', 'nodes', '--password-hash', await testPasswordHash(), '--init', '--json'], envs[0]);
     expect(add.code, add.stderr).toBe(0);
     token = (await run(['token', 'create', 'nodes'], envs[0])).stdout.trim();
     for (const env of envs) {

@@ -9,6 +9,7 @@ import { body, bytes, json, sha256 } from '../helpers/http.js';
 import { run, startProcess } from '../helpers/process.js';
 import { startS3, type TestS3 } from '../helpers/s3-server.js';
 import { clientUpload } from '../helpers/tus.js';
+import { testPasswordHash } from '../helpers/password.js';
 
 /** tus-js-client's own HTTP stack, sending each request to the next node in turn. */
 class RoundRobin implements tus.HttpStack {
@@ -59,7 +60,7 @@ describe.runIf(process.env.KURA_TEST_DATABASE_URL)('tus across two Kura processe
         return { ...shared, DATA_DIR: d };
       }),
     );
-    expect((await run(['user', 'add', 'tusnodes', '--password', 'nodes-password-1', '--init', '--json'], envs[0])).code).toBe(0);
+    expect((await run(['user', 'add', 'tusnodes', '--password-hash', await testPasswordHash(), '--init', '--json'], envs[0])).code).toBe(0);
     token = (await run(['token', 'create', 'tusnodes'], envs[0])).stdout.trim();
     for (const env of envs) {
       const p = await startProcess(env);
