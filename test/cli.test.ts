@@ -112,7 +112,7 @@ describe.each(backends)('kura CLI (%s)', { timeout: 240_000 }, (backend) => {
   });
 
   it('creates spaces, manages members and quotas', async () => {
-    await kura('user', 'add', 'eve', '--password', 'eve-password-1');
+    await kura('user', 'add', 'eve', '--password-hash', await testPasswordHash());
     const c = await kura('space', 'create', '--kind', 'project', '--name', 'Rocket', '--owner', 'ann', '--json');
     expect(c.code, c.stderr).toBe(0);
     const space = JSON.parse(c.stdout);
@@ -157,8 +157,8 @@ describe.each(backends)('kura CLI (%s)', { timeout: 240_000 }, (backend) => {
   });
 
   it('names spaces and users by name or id, shows human units, transfers and deletes spaces', async () => {
-    expect((await kura('user', 'add', 'kim', '--password', 'kim-password-1')).code).toBe(0);
-    expect((await kura('user', 'add', 'lee', '--password', 'lee-password-1')).code).toBe(0);
+    expect((await kura('user', 'add', 'kim', '--password-hash', await testPasswordHash())).code).toBe(0);
+    expect((await kura('user', 'add', 'lee', '--password-hash', await testPasswordHash())).code).toBe(0);
     const made = JSON.parse((await kura('space', 'create', '--kind', 'group', '--name', 'Crew', '--owner', 'kim', '--json')).stdout);
     expect((await kura('space', 'quota', 'Crew', '--bytes', '10GiB')).stdout).toMatch(/space "Crew" \(group, id \d+\) owned by kim: 0 B of 10 GiB, 0 files \(no limit\)/);
     const lee = JSON.parse((await kura('user', 'list', '--json')).stdout).find((u: { username: string }) => u.username === 'lee');
@@ -247,7 +247,7 @@ describe.each(backends)('kura CLI (%s)', { timeout: 240_000 }, (backend) => {
   });
 
   it('makes read-only tokens, lists and breaks locks', async () => {
-    expect((await kura('user', 'add', 'rita', '--password', 'rita-password-1')).code).toBe(0);
+    expect((await kura('user', 'add', 'rita', '--password-hash', await testPasswordHash())).code).toBe(0);
     const t = await kura('token', 'create', 'rita', '--read-only', '--label', 'viewer', '--json');
     expect(t.code, t.stderr).toBe(0);
     expect(JSON.parse(t.stdout)).toMatchObject({ label: 'viewer', readOnly: true, token: expect.stringMatching(/^kura_/) });
