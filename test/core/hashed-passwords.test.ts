@@ -21,6 +21,17 @@ describe('users made from an argon2id hash (core)', () => {
     await expect(k.core.users.authenticate('hashed', 'another password')).rejects.toMatchObject({ code: 'unauthorized' });
   });
 
+  it('open registration takes a password only, never a hash', async () => {
+    const open = await startCore('sqlite', { KURA_OPEN_REGISTRATION: 'true' });
+    try {
+      const smuggled = { username: 'smuggler', passwordHash: await testPasswordHash() } as unknown as { username: string; password: string };
+      await expect(open.core.users.register(smuggled, { client: '192.0.2.9' })).rejects.toMatchObject({ code: 'bad_request', details: { field: 'password' } });
+      await expect(open.core.users.byName('smuggler')).rejects.toMatchObject({ code: 'not_found' });
+    } finally {
+      await open.close();
+    }
+  });
+
   it('refuses anything but an argon2id hash at or above the floor', async () => {
     const weak = (o: { memoryCost: number; timeCost: number; parallelism: number }) => argon2.hash('x', { type: argon2.argon2id, ...o });
     const floor = { memoryCost: 19456, timeCost: 2, parallelism: 1 };

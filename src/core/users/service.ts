@@ -145,7 +145,8 @@ export class UserService {
    */
   async register(input: Omit<NewUser, 'role'>, opts: { client: string }): Promise<User> {
     if (!this.policy.openRegistration) throw new KuraError('forbidden', 'registration is closed on this server');
-    const fields = this.checked({ ...input, role: 'user' });
+    // Named fields only: a registrant brings a password, never a hash.
+    const fields = this.checked({ username: input.username, password: input.password, email: input.email, realName: input.realName, phone: input.phone, role: 'user' });
     await this.limiter.hit(REGISTRATIONS_PER_CLIENT, opts.client);
     return this.insert(fields);
   }
