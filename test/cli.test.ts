@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backends, freshPostgresUrl } from './helpers/backends.js';
+import { testPasswordHash } from './helpers/password.js';
 
 const BIN = join(import.meta.dirname, '..', 'bin', 'kura.js');
 
@@ -82,6 +83,19 @@ describe.each(backends)('kura CLI (%s)', { timeout: 240_000 }, (backend) => {
     expect(JSON.parse(lastLine(json.stderr))).toMatchObject({ error: { code: 'not_found' } });
   });
 
+  it('adds a user from an argon2id hash (--password-hash), refusing a weak or a second secret', async () => {
+    const hash = await testPasswordHash();
+    const add = await kura('user', 'add', 'hal', '--password-hash', hash, '--json');
+    expect(add.code, add.stderr).toBe(0);
+    expect(JSON.parse(add.stdout)).toMatchObject({ username: 'hal', role: 'user' });
+    const weak = await kura('user', 'add', 'ian', '--password-hash', hash.replace('t=2', 't=1'));
+    expect(weak.code).toBe(1);
+    expect(weak.stderr).toMatch(/too weak/);
+    const both = await kura('user', 'add', 'ian', '--password-hash', hash, '--password', 'ian-password-1');
+    expect(both.code).toBe(1);
+    expect(both.stderr).toMatch(/not both/);
+  });
+
   it('creates tokens that print only the secret, lists and revokes them', async () => {
     const t = await kura('token', 'create', 'ann', '--label', 'ci', '--expires', '30d');
     expect(t.code, t.stderr).toBe(0);
@@ -98,7 +112,7 @@ describe.each(backends)('kura CLI (%s)', { timeout: 240_000 }, (backend) => {
   });
 
   it('creates spaces, manages members and quotas', async () => {
-    await kura('user', 'add', 'eve', '--password', 'eve-password-1');
+    await kura('user', 'add', 'eve', '--password-hash', await testPasswordHash());
     const c = await kura('space', 'create', '--kind', 'project', '--name', 'Rocket', '--owner', 'ann', '--json');
     expect(c.code, c.stderr).toBe(0);
     const space = JSON.parse(c.stdout);
@@ -143,8 +157,8 @@ describe.each(backends)('kura CLI (%s)', { timeout: 240_000 }, (backend) => {
   });
 
   it('names spaces and users by name or id, shows human units, transfers and deletes spaces', async () => {
-    expect((await kura('user', 'add', 'kim', '--password', 'kim-password-1')).code).toBe(0);
-    expect((await kura('user', 'add', 'lee', '--password', 'lee-password-1')).code).toBe(0);
+    expect((await kura('user', 'add', 'kim', '--password-hash', await testPasswordHash())).code).toBe(0);
+    expect((await kura('user', 'add', 'lee', '--password-hash', await testPasswordHash())).code).toBe(0);
     const made = JSON.parse((await kura('space', 'create', '--kind', 'group', '--name', 'Crew', '--owner', 'kim', '--json')).stdout);
     expect((await kura('space', 'quota', 'Crew', '--bytes', '10GiB')).stdout).toMatch(/space "Crew" \(group, id \d+\) owned by kim: 0 B of 10 GiB, 0 files \(no limit\)/);
     const lee = JSON.parse((await kura('user', 'list', '--json')).stdout).find((u: { username: string }) => u.username === 'lee');
@@ -233,7 +247,7 @@ describe.each(backends)('kura CLI (%s)', { timeout: 240_000 }, (backend) => {
   });
 
   it('makes read-only tokens, lists and breaks locks', async () => {
-    expect((await kura('user', 'add', 'rita', '--password', 'rita-password-1')).code).toBe(0);
+    expect((await kura('user', 'add', 'rita', '--password-hash', await testPasswordHash())).code).toBe(0);
     const t = await kura('token', 'create', 'rita', '--read-only', '--label', 'viewer', '--json');
     expect(t.code, t.stderr).toBe(0);
     expect(JSON.parse(t.stdout)).toMatchObject({ label: 'viewer', readOnly: true, token: expect.stringMatching(/^kura_/) });

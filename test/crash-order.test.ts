@@ -8,6 +8,7 @@ import { blobOf, body, bytes, json, sha256 } from './helpers/http.js';
 import { run, startProcess } from './helpers/process.js';
 import { loadConfig } from '../src/config.js';
 import { openCore } from '../src/runtime.js';
+import { testPasswordHash } from './helpers/password.js';
 
 /**
  * Bytes before metadata (decision 0002): the server is killed with SIGKILL right after an
@@ -37,7 +38,7 @@ describe.each(backends)('crash between bytes and metadata (%s)', (backend) => {
       dirs.push(dataDir);
       const env: Record<string, string> = { DATA_DIR: dataDir, NODE_ENV: 'test' };
       if (backend === 'postgres') env.DATABASE_URL = await freshPostgresUrl();
-      expect((await run(['user', 'add', 'order', '--password', 'order-password-1', '--init'], env)).code).toBe(0);
+      expect((await run(['user', 'add', 'order', '--password-hash', await testPasswordHash(), '--init'], env)).code).toBe(0);
       const auth = { authorization: `Bearer ${(await run(['token', 'create', 'order'], env)).stdout.trim()}` };
 
       const v1 = bytes(70_000, 11);
@@ -99,7 +100,7 @@ describe.each(backends)('crash between bytes and metadata (%s)', (backend) => {
     dirs.push(dataDir);
     const env: Record<string, string> = { DATA_DIR: dataDir, NODE_ENV: 'test' };
     if (backend === 'postgres') env.DATABASE_URL = await freshPostgresUrl();
-    expect((await run(['user', 'add', 'lease', '--password', 'lease-password-1', '--init'], env)).code).toBe(0);
+    expect((await run(['user', 'add', 'lease', '--password-hash', await testPasswordHash(), '--init'], env)).code).toBe(0);
     const auth = { authorization: `Bearer ${(await run(['token', 'create', 'lease'], env)).stdout.trim()}` };
     const data = bytes(400_000, 15);
     const call = (url: string, path: string, init: RequestInit = {}) => fetch(`${url}/api/v1${path}`, { ...init, headers: { ...auth, ...(init.headers as Record<string, string>) } });

@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { freshPostgresUrl, backends } from './helpers/backends.js';
 import { json } from './helpers/http.js';
 import { run, startProcess } from './helpers/process.js';
+import { testPasswordHash } from './helpers/password.js';
 
 const files = async (dir: string) => (await readdir(dir, { recursive: true, withFileTypes: true })).filter((d) => d.isFile());
 
@@ -20,7 +21,7 @@ describe.each(backends)('crash during upload (%s)', (backend) => {
     dirs.push(dataDir);
     const env: Record<string, string> = { DATA_DIR: dataDir };
     if (backend === 'postgres') env.DATABASE_URL = await freshPostgresUrl();
-    const add = await run(['user', 'add', 'crash', '--password', 'crash-password', '--init', '--json'], env);
+    const add = await run(['user', 'add', 'crash', '--password-hash', await testPasswordHash(), '--init', '--json'], env);
     expect(add.code, add.stderr).toBe(0);
     const token = (await run(['token', 'create', 'crash'], env)).stdout.trim();
     const auth = { authorization: `Bearer ${token}` };
@@ -65,7 +66,7 @@ describe.each(backends)('crash during upload (%s)', (backend) => {
     dirs.push(dataDir);
     const env: Record<string, string> = { DATA_DIR: dataDir };
     if (backend === 'postgres') env.DATABASE_URL = await freshPostgresUrl();
-    await run(['user', 'add', 'drain', '--password', 'drain-password', '--init'], env);
+    await run(['user', 'add', 'drain', '--password-hash', await testPasswordHash(), '--init'], env);
     const token = (await run(['token', 'create', 'drain'], env)).stdout.trim();
     const auth = { authorization: `Bearer ${token}` };
     const { proc, url } = await startProcess(env);

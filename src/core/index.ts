@@ -89,7 +89,7 @@ export { parseDuration, type TokenInfo } from './tokens/service.js';
 export type { IncomingFile, UploadOptions } from './uploads/service.js';
 export { acceptCategory } from './uploads/type-rules.js';
 export type { UsageDrift } from './usage/service.js';
-export { checkPassword, FAILED_LOGINS_PER_ACCOUNT, FAILED_LOGINS_PER_CLIENT, REGISTRATIONS_PER_CLIENT, type AccountPolicy, type NewUser, type RemovalPlan, type User } from './users/service.js';
+export { checkPassword, FAILED_LOGINS_PER_ACCOUNT, FAILED_LOGINS_PER_CLIENT, REGISTRATIONS_PER_CLIENT, type AccountPolicy, type NewHashedUser, type NewUser, type RemovalPlan, type User } from './users/service.js';
 
 /** Every core service, wired to the ports of one context, as the faces see it (surface.ts: what each may call). */
 export interface Core {

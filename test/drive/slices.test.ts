@@ -6,7 +6,7 @@ import { toObjectId } from '../../src/http/shared/ids.js';
 import { backends } from '../helpers/backends.js';
 import { blobOf, body, bytes, json, sha256 } from '../helpers/http.js';
 import { cuts, sendSlice, type SliceForm } from '../helpers/slices.js';
-import { startKura, type TestKura, type TestUser } from '../helpers/kura.js';
+import { startKura, testClock, type TestKura, type TestUser } from '../helpers/kura.js';
 
 interface Env<T = any> { IsOk: boolean; Code: number; Message: string; Data: T } // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -156,7 +156,8 @@ describe.each(backends)('drive sliced uploads (%s)', (backend) => {
 
 describe.each(backends)('drive sliced upload sessions over time (%s)', (backend) => {
   it('expire after KURA_UPLOAD_SESSION_SECONDS: pieces removed, quota given back, the id starts afresh', async () => {
-    const k = await startKura(backend, { KURA_UPLOAD_SESSION_SECONDS: '1' });
+    const clock = testClock();
+    const k = await startKura(backend, { KURA_UPLOAD_SESSION_SECONDS: '1' }, { clock });
     try {
       const u = await k.user();
       const parentId = toObjectId(u.rootId);
@@ -166,7 +167,7 @@ describe.each(backends)('drive sliced upload sessions over time (%s)', (backend)
       expect((await json(r)).Data.ReceivedLength).toBe(1000);
       expect(await usage()).toBe(4000);
       expect((await readdir(join(k.dataDir, 'blobs', 'uploads'))).length).toBe(1);
-      await new Promise((res) => setTimeout(res, 1200));
+      clock.advance(1200);
       await k.core.gc();
       expect(await usage()).toBe(0);
       expect(await readdir(join(k.dataDir, 'blobs', 'uploads'))).toEqual([]);

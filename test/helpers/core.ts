@@ -7,6 +7,7 @@ import type { Actor, Item } from '../../src/core/index.js';
 import { openCore, type OpenCore } from '../../src/runtime.js';
 import { freshPostgresUrl, type Backend } from './backends.js';
 import { testClock, type TestClock } from './clock.js';
+import { testPasswordHash } from './password.js';
 
 /** A user made through the core: its actor, personal space and root folder. */
 export interface CoreUser {
@@ -45,7 +46,7 @@ let counter = 0;
  */
 export async function startCore(backend: Backend = 'sqlite', env: Env = {}, opts: { onDisk?: boolean } = {}): Promise<CoreUnderTest> {
   const dataDir = await mkdtemp(join(tmpdir(), 'kura-core-'));
-  const databaseUrl = backend === 'postgres' ? await freshPostgresUrl() : undefined;
+  const databaseUrl = backend === 'postgres' ? await freshPostgresUrl({ migrated: true }) : undefined;
   const config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent', ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}), ...env });
   const clock = testClock();
   const inMemory = !databaseUrl && !opts.onDisk;
@@ -53,7 +54,7 @@ export async function startCore(backend: Backend = 'sqlite', env: Env = {}, opts
   const others: OpenCore[] = [];
   const user = async (name?: string, opts: { admin?: boolean } = {}): Promise<CoreUser> => {
     const username = name ?? `u${++counter}_${process.pid}`;
-    const u = await core.users.create({ username, password: 'correct horse battery', role: opts.admin ? 'admin' : 'user' });
+    const u = await core.users.create({ username, passwordHash: await testPasswordHash(), role: opts.admin ? 'admin' : 'user' });
     const actor: Actor = { userId: u.id, role: u.role };
     const [space] = await core.spaces.listMine(actor);
     return { id: u.id, username, actor, spaceId: space.id, rootId: space.rootId };

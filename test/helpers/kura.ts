@@ -8,6 +8,7 @@ import type { DialectFactory } from '../../src/http/shared/dialect.js';
 import { startServer, type RunningServer } from '../../src/server.js';
 import { freshPostgresUrl, type Backend } from './backends.js';
 import { testClock, type TestClock } from './clock.js';
+import { testPasswordHash } from './password.js';
 
 export { testClock, type TestClock };
 
@@ -40,7 +41,7 @@ let counter = 0;
  */
 export async function startKura(backend: Backend, env: Env = {}, opts: { dialects?: readonly DialectFactory[]; log?: Writable; clock?: TestClock } = {}): Promise<TestKura> {
   const dataDir = await mkdtemp(join(tmpdir(), 'kura-test-'));
-  const databaseUrl = backend === 'postgres' ? await freshPostgresUrl() : undefined;
+  const databaseUrl = backend === 'postgres' ? await freshPostgresUrl({ migrated: true }) : undefined;
   const config = loadConfig({ DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}), ...env });
   const server = await startServer(config, { logger: opts.log ? { stream: opts.log } : false, dialects: opts.dialects, now: opts.clock?.now });
   const core = server.core;
@@ -52,7 +53,7 @@ export async function startKura(backend: Backend, env: Env = {}, opts: { dialect
     server,
     async user(name, opts = {}) {
       const username = name ?? `user${++counter}_${process.pid}`;
-      const u = await core.users.create({ username, password: 'correct horse battery', role: opts.admin ? 'admin' : 'user', email: `${username}@example.test`, realName: `Real ${username}` });
+      const u = await core.users.create({ username, passwordHash: await testPasswordHash(), role: opts.admin ? 'admin' : 'user', email: `${username}@example.test`, realName: `Real ${username}` });
       const { token } = await core.tokens.create(u.id, { label: 'test' });
       const [space] = await core.spaces.listMine({ userId: u.id, role: u.role });
       return { id: u.id, username, token, rootId: space.rootId, spaceId: space.id, auth: { authorization: `Bearer ${token}` } };

@@ -4,12 +4,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer } from '../../src/server.js';
 import { backends } from '../helpers/backends.js';
 import { body, bytes, json, sha256 } from '../helpers/http.js';
-import { startKura, type TestKura, type TestUser } from '../helpers/kura.js';
+import { startKura, testClock, type TestKura, type TestUser } from '../helpers/kura.js';
 import { b64, call, fails, ok, onServer } from './client.js';
 
 const SECRET = 'onebot-test-link-secret-0123456789abcdef';
 
 describe.each(backends)('onebot dialect: actions (%s)', (backend) => {
+  const clock = testClock();
   let k: TestKura;
   let owner: TestUser, member: TestUser, viewer: TestUser, stranger: TestUser, admin: TestUser;
   let group: { id: number; rootId: number };
@@ -17,7 +18,7 @@ describe.each(backends)('onebot dialect: actions (%s)', (backend) => {
   const as = (u: TestUser) => ({ userId: u.id, role: 'user' as const });
 
   beforeAll(async () => {
-    k = await startKura(backend, { KURA_LINK_SECRET: SECRET, KURA_BASE64_UPLOAD_MAX_BYTES: '2MiB' });
+    k = await startKura(backend, { KURA_LINK_SECRET: SECRET, KURA_BASE64_UPLOAD_MAX_BYTES: '2MiB' }, { clock });
     [owner, member, viewer, stranger] = await Promise.all([k.user(), k.user(), k.user(), k.user()]);
     admin = await k.user(undefined, { admin: true });
     group = await k.core.spaces.create(as(owner), { kind: 'group', name: 'Group One' });
@@ -283,7 +284,7 @@ describe.each(backends)('onebot dialect: actions (%s)', (backend) => {
     expect(listed.dead_time).toBe(at);
     const url = (await ok(k, member, 'get_group_file_url', { group_id: group.id, file_id: id })).url;
     expect((await fetch(onServer(k, url))).status).toBe(200);
-    await new Promise((r) => setTimeout(r, (at + 1) * 1000 - Date.now()));
+    clock.advance((at + 1) * 1000 - clock.now());
     expect((await ok(k, member, 'get_group_root_files', { group_id: group.id })).files.map((f: { file_id: string }) => f.file_id)).not.toContain(id);
     expect((await fails(k, member, 'get_group_file_url', { group_id: group.id, file_id: id })).retcode).toBe(1404);
     expect((await fetch(onServer(k, url))).status).toBe(404);

@@ -19,7 +19,7 @@ describe.each(backends)('periodic jobs behind leases (%s)', (backend) => {
   let b: OpenCore;
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'kura-leases-'));
-    const databaseUrl = backend === 'postgres' ? await freshPostgresUrl() : undefined;
+    const databaseUrl = backend === 'postgres' ? await freshPostgresUrl({ migrated: true }) : undefined;
     const config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent', ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}) });
     a = await openCore(config);
     b = await openCore(config);

@@ -1,10 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backends } from '../helpers/backends.js';
 import { body, bytes, json, sha256 } from '../helpers/http.js';
-import { startKura, type TestKura, type TestUser } from '../helpers/kura.js';
+import { startKura, testClock, type TestKura, type TestUser } from '../helpers/kura.js';
 import { form, jpeg, mp4, png } from './fixtures.js';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe.each(backends)('social generic files (%s)', (backend) => {
   let k: TestKura;
@@ -135,11 +133,12 @@ describe.each(backends)('social generic files (%s)', (backend) => {
 
 // A short unpinned TTL on an instance of its own, so the other tests' files never expire under load.
 describe.each(backends)('social unpinned files and GC (%s)', (backend) => {
+  const clock = testClock();
   let k: TestKura;
   let other: TestUser;
   beforeAll(async () => {
     // Public reads are cached far longer than the TTL: an expiring file must leave the cache when it expires.
-    k = await startKura(backend, { KURA_GC_GRACE_SECONDS: '0', KURA_UNPINNED_TTL: '2s', KURA_AUTH_CACHE_SECONDS: '60' });
+    k = await startKura(backend, { KURA_GC_GRACE_SECONDS: '0', KURA_UNPINNED_TTL: '2s', KURA_AUTH_CACHE_SECONDS: '60' }, { clock });
     other = await k.user();
   });
   afterAll(() => k.stop());
@@ -180,7 +179,7 @@ describe.each(backends)('social unpinned files and GC (%s)', (backend) => {
     expect((await itemRow(ib))!.expires_at).toBeNull();
     // Read (and so cached) while it lives.
     expect(sha256(await body(await fetch(`${k.url}/files/${ia}/data`)))).toBe(sha256(a));
-    await sleep(2300);
+    clock.advance(2300);
     // Expired: no longer served even before GC runs.
     expect((await fetch(`${k.url}/files/${ia}/data`)).status).toBe(404);
     const r = await k.core.gc();
@@ -197,7 +196,7 @@ describe.each(backends)('social unpinned files and GC (%s)', (backend) => {
     expect((await k.core.fsck()).problems).toEqual([]);
     // A pin on an expired file is refused.
     const d = await up(await jpeg(40, 40, 13));
-    await sleep(2100);
+    clock.advance(2100);
     expect((await pin(d, 'late')).status).toBe(404);
   });
 

@@ -1,17 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backends } from '../helpers/backends.js';
 import { body, json, sha256 } from '../helpers/http.js';
-import { startKura, type TestKura, type TestUser } from '../helpers/kura.js';
+import { startKura, testClock, type TestKura, type TestUser } from '../helpers/kura.js';
 import { form, jpeg, png } from './fixtures.js';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 describe.each(backends)('social avatars, name cards and chat-room covers (%s)', (backend) => {
+  const clock = testClock();
   let k: TestKura;
   let u: TestUser;
   let v: TestUser;
   beforeAll(async () => {
-    k = await startKura(backend, { KURA_GC_GRACE_SECONDS: '0', KURA_UNPINNED_TTL: '1s' });
+    k = await startKura(backend, { KURA_GC_GRACE_SECONDS: '0', KURA_UNPINNED_TTL: '1s' }, { clock });
     u = await k.user();
     v = await k.user();
   });
@@ -40,7 +39,7 @@ describe.each(backends)('social avatars, name cards and chat-room covers (%s)', 
     const second = await jpeg(500, 500, 2);
     expect((await send('/users/avatar', form([['avatar', { data: second, name: 'me2.jpg' }]]))).status).toBe(201);
     expect(sha256(await body(await get('/users/avatar')))).toBe(sha256(second));
-    await sleep(1200);
+    clock.advance(1200);
     await k.core.gc();
     expect(await k.core.blobs.has(sha256(first))).toBe(false);
     expect(sha256(await body(await get('/users/avatar')))).toBe(sha256(second));
@@ -129,7 +128,7 @@ describe.each(backends)('social avatars, name cards and chat-room covers (%s)', 
     expect(pins.pins).toEqual([expect.objectContaining({ slot: true, ownerId: u.id })]);
     const ref = encodeURIComponent(pins.pins[0].ref);
     expect((await fetch(`${k.url}/api/v1/items/${item.id}/pins?ref=${ref}`, { method: 'DELETE', headers: u.auth })).status).toBe(403);
-    await sleep(1100);
+    clock.advance(1100);
     await k.core.gc();
     expect((await get('/users/avatar')).status).toBe(200);
     expect((await get('/users/name_card_photo/8')).status).toBe(200);

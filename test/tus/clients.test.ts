@@ -11,6 +11,7 @@ import { body, bytes, json, sha256 } from '../helpers/http.js';
 import { startKura, type TestKura, type TestUser } from '../helpers/kura.js';
 import { run, startProcess } from '../helpers/process.js';
 import { clientUpload } from '../helpers/tus.js';
+import { testPasswordHash } from '../helpers/password.js';
 
 const content = async (base: string, auth: Record<string, string>, id: number) => body(await fetch(`${base}/api/v1/items/${id}/content`, { headers: auth }));
 
@@ -147,7 +148,7 @@ describe('tus-js-client and a killed server', () => {
     const dir = await mkdtemp(join(tmpdir(), 'kura-tus-kill-'));
     dirs.push(dir);
     const env = { DATA_DIR: dir };
-    expect((await run(['user', 'add', 'killed', '--password', 'killed-password-1', '--init', '--json'], env)).code).toBe(0);
+    expect((await run(['user', 'add', 'killed', '--password-hash', await testPasswordHash(), '--init', '--json'], env)).code).toBe(0);
     const token = (await run(['token', 'create', 'killed'], env)).stdout.trim();
     const port = await freePort();
     proc = (await startProcess(env, port)).proc;

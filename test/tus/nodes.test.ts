@@ -1,13 +1,7 @@
-import type { ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import * as tus from 'tus-js-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freshPostgresUrl } from '../helpers/backends.js';
 import { body, bytes, json, sha256 } from '../helpers/http.js';
-import { run, startProcess } from '../helpers/process.js';
-import { startS3, type TestS3 } from '../helpers/s3-server.js';
+import { startNodes, type TestNodes } from '../helpers/nodes.js';
 import { clientUpload } from '../helpers/tus.js';
 
 /** tus-js-client's own HTTP stack, sending each request to the next node in turn. */
@@ -34,49 +28,16 @@ class RoundRobin implements tus.HttpStack {
 // Two `kura serve` processes on one PostgreSQL database and one S3-protocol store: tus
 // state lives in neither process, so every chunk may go to another node.
 describe.runIf(process.env.KURA_TEST_DATABASE_URL)('tus across two Kura processes (postgres + s3)', () => {
-  let s3: TestS3;
-  const procs: ChildProcess[] = [];
-  const dirs: string[] = [];
+  let nodes: TestNodes;
   let urls: string[] = [];
   let token = '';
 
   beforeAll(async () => {
-    s3 = await startS3();
-    const c = s3.s3Config('kura-tus-nodes');
-    const shared = {
-      DATABASE_URL: await freshPostgresUrl(),
-      BLOB_STORE: 's3',
-      S3_ENDPOINT: c.endpoint!,
-      S3_BUCKET: c.bucket,
-      S3_ACCESS_KEY_ID: c.accessKeyId!,
-      S3_SECRET_ACCESS_KEY: c.secretAccessKey!,
-      S3_FORCE_PATH_STYLE: 'true',
-    };
-    const envs = await Promise.all(
-      [0, 1].map(async () => {
-        const d = await mkdtemp(join(tmpdir(), 'kura-tus-node-'));
-        dirs.push(d);
-        return { ...shared, DATA_DIR: d };
-      }),
-    );
-    expect((await run(['user', 'add', 'tusnodes', '--password', 'nodes-password-1', '--init', '--json'], envs[0])).code).toBe(0);
-    token = (await run(['token', 'create', 'tusnodes'], envs[0])).stdout.trim();
-    for (const env of envs) {
-      const p = await startProcess(env);
-      procs.push(p.proc);
-      urls.push(p.url);
-    }
+    nodes = await startNodes({ bucket: 'kura-tus-nodes', username: 'tusnodes' });
+    ({ urls, token } = nodes);
   }, 90_000);
 
-  afterAll(async () => {
-    for (const p of procs) {
-      p.kill('SIGTERM');
-      await new Promise((r) => p.once('exit', r));
-    }
-    urls = [];
-    await s3?.close();
-    for (const d of dirs) await rm(d, { recursive: true, force: true });
-  });
+  afterAll(() => nodes?.close());
 
   it('tus-js-client sends each chunk to the other node; either node serves the file', async () => {
     const data = bytes(2_100_000, 31);

@@ -23,16 +23,18 @@ export function userCommands(program: Command): void {
     .command('add <name>')
     .description('create a user and its personal space (prompts for the password on a terminal)')
     .option('--password <p>', 'the password (at least 8 characters)')
+    .option('--password-hash <h>', 'an argon2id hash of the password instead, in its encoded form ($argon2id$v=19$m=…,t=…,p=…$…; at least m=19456,t=2,p=1)')
     .option('--admin', 'make the user a Kura admin')
     .option('--email <e>', 'e-mail address')
     .option('--real-name <r>', 'real name')
     .option('--phone <p>', 'phone number')
     .option('--init', 'create the database if there is none yet (the first user of a new install)')
     .option('--json', 'machine-readable output')
-    .action(async (name: string, o: { password?: string; admin?: boolean; email?: string; realName?: string; phone?: string; init?: boolean; json?: boolean }) => {
-      const password = await newPassword(o.password);
+    .action(async (name: string, o: { password?: string; passwordHash?: string; admin?: boolean; email?: string; realName?: string; phone?: string; init?: boolean; json?: boolean }) => {
+      if (o.password !== undefined && o.passwordHash !== undefined) throw new KuraError('bad_request', 'give --password or --password-hash, not both');
+      const secret = o.passwordHash !== undefined ? { passwordHash: o.passwordHash } : { password: await newPassword(o.password) };
       await withCore(async (core) => {
-        const u = await core.users.create({ username: name, password, role: o.admin ? 'admin' : 'user', email: o.email, realName: o.realName, phone: o.phone });
+        const u = await core.users.create({ username: name, ...secret, role: o.admin ? 'admin' : 'user', email: o.email, realName: o.realName, phone: o.phone });
         makeOut(!!o.json).print(u, () => `created user ${u.username} (id ${u.id}${u.role === 'admin' ? ', admin' : ''})`);
       }, { blobs: false, create: !!o.init });
     });

@@ -1,5 +1,5 @@
 import argon2 from 'argon2';
-import { KuraError } from '../errors.js';
+import { badRequest, KuraError } from '../errors.js';
 import { Permits } from '../permits.js';
 
 /**
@@ -23,6 +23,25 @@ async function withPermit<T>(fn: () => Promise<T>): Promise<T> {
 
 /** argon2id with the library's defaults (m=64 MiB, t=3, p=4). */
 export const hashPassword = (password: string): Promise<string> => withPermit(() => argon2.hash(password, { type: argon2.argon2id }));
+
+/** The weakest argon2id parameters an already-hashed password may bring (OWASP's floor: 19 MiB, two passes, one lane). */
+export const HASH_FLOOR = { m: 19456, t: 2, p: 1 } as const;
+
+const ENCODED = /^\$argon2id\$v=19\$m=(\d{1,10}),t=(\d{1,10}),p=(\d{1,3})\$[A-Za-z0-9+/]{11,}\$[A-Za-z0-9+/]{16,}$/;
+
+/**
+ * An argon2id hash in its encoded form (`$argon2id$v=19$m=…,t=…,p=…$salt$hash`, as
+ * `hashPassword` makes) whose parameters are not below HASH_FLOOR; anything else is refused.
+ */
+export function checkPasswordHash(h: unknown): string {
+  const m = typeof h === 'string' ? ENCODED.exec(h) : null;
+  if (!m) throw badRequest('password hash must be an encoded argon2id hash ($argon2id$v=19$m=…,t=…,p=…$salt$hash)', { field: 'passwordHash' });
+  const [mem, passes, lanes] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  if (mem < HASH_FLOOR.m || passes < HASH_FLOOR.t || lanes < HASH_FLOOR.p) {
+    throw badRequest(`password hash is too weak: it needs at least m=${HASH_FLOOR.m},t=${HASH_FLOOR.t},p=${HASH_FLOOR.p}`, { field: 'passwordHash' });
+  }
+  return h as string;
+}
 
 let checks = 0;
 /** How many argon2 verifications this process has run (tests prove that a cached password costs none). */

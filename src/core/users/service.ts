@@ -7,7 +7,7 @@ import { release } from '../resumable/holds.js';
 import { createSpaceTx, type SpaceService } from '../spaces/service.js';
 import type { RateLimiter, Rule } from '../limits/limiter.js';
 import { isCommonPassword } from './common-passwords.js';
-import { burnVerify, hashPassword, verifyPassword } from './passwords.js';
+import { burnVerify, checkPasswordHash, hashPassword, verifyPassword } from './passwords.js';
 import { VerifiedPasswords } from './verified-passwords.js';
 
 export interface User {
@@ -28,6 +28,9 @@ export interface NewUser {
   realName?: string;
   phone?: string;
 }
+
+/** A new user whose password was hashed elsewhere (`kura user add --password-hash`, test fixtures). */
+export type NewHashedUser = Omit<NewUser, 'password'> & { passwordHash: string };
 
 export const toUser = (r: UserRow): User => ({
   id: Number(r.id),
@@ -105,11 +108,11 @@ export class UserService {
   ) {}
 
   /** The new account's fields, checked (no hash yet: that is the expensive part). */
-  private checked(input: NewUser): Omit<UserRow, 'password_hash'> & { password: string } {
+  private checked(input: NewUser | NewHashedUser): Omit<UserRow, 'password_hash'> & { secret: { password: string } | { passwordHash: string } } {
     if (typeof input.username !== 'string' || !USERNAME.test(input.username)) {
       throw badRequest('username must be 1–64 letters, digits, ".", "_" or "-", starting with a letter or digit', { field: 'username' });
     }
-    const password = checkPassword(input.password, input.username);
+    const secret = 'passwordHash' in input ? { passwordHash: checkPasswordHash(input.passwordHash) } : { password: checkPassword(input.password, input.username) };
     const email = optionalText(input.email, 'email', 255);
     if (email && !/^[^\s@]+@[^\s@]+$/.test(email)) throw badRequest('email is not an e-mail address', { field: 'email' });
     const role = input.role ?? 'user';
@@ -120,7 +123,7 @@ export class UserService {
       real_name: optionalText(input.realName, 'realName', 255),
       email,
       phone: optionalText(input.phone, 'phone', 64),
-      password,
+      secret,
       role,
       created_at: this.now(),
     };
@@ -129,8 +132,9 @@ export class UserService {
   /**
    * Creates a user and its personal space, in one transaction. The space gets the default
    * quota (KURA_DEFAULT_QUOTA_BYTES) whoever makes the account: registration, the CLI, an admin.
+   * With `passwordHash` (an argon2id hash, see checkPasswordHash) nothing is hashed here.
    */
-  async create(input: NewUser): Promise<User> {
+  async create(input: NewUser | NewHashedUser): Promise<User> {
     return this.insert(this.checked(input));
   }
 
@@ -141,14 +145,15 @@ export class UserService {
    */
   async register(input: Omit<NewUser, 'role'>, opts: { client: string }): Promise<User> {
     if (!this.policy.openRegistration) throw new KuraError('forbidden', 'registration is closed on this server');
-    const fields = this.checked({ ...input, role: 'user' });
+    // Named fields only: a registrant brings a password, never a hash.
+    const fields = this.checked({ username: input.username, password: input.password, email: input.email, realName: input.realName, phone: input.phone, role: 'user' });
     await this.limiter.hit(REGISTRATIONS_PER_CLIENT, opts.client);
     return this.insert(fields);
   }
 
   private async insert(fields: ReturnType<UserService['checked']>): Promise<User> {
-    const { password, ...rest } = fields;
-    const row: UserRow = { ...rest, password_hash: await hashPassword(password) };
+    const { secret, ...rest } = fields;
+    const row: UserRow = { ...rest, password_hash: 'passwordHash' in secret ? secret.passwordHash : await hashPassword(secret.password) };
     try {
       await this.store.transaction(async (tx) => {
         await tx.users.insert(row);
