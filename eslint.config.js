@@ -27,7 +27,7 @@ export default tseslint.config(
           patterns: [
             { group: ['@aws-sdk/*', '@fastify/*'], message: 'the core stays free of frameworks and SDKs: go through a port in src/core/ports/' },
             {
-              regex: '^(\\.\\./)+(store|http|blobs|media|fetch|cli|server|runtime|logging)(/|\\.js$)',
+              regex: '^(\\.\\./)+(store|http|blobs|media|fetch|cli|server|runtime|logging|config|redact|dirs|heap-tuning)(/|\\.js$)',
               message: 'the core does not import adapters or transports; they import the core (src/core/index.ts)',
             },
           ],

@@ -1,4 +1,4 @@
-import type { CoreConfig } from './config.js';
+import type { CoreConfig } from './core-config.js';
 import type { FaultPoint } from './faults.js';
 import type { BlobStore, ImageEngine, MetadataStore, SourceOpener } from './ports/index.js';
 

@@ -43,7 +43,7 @@ export type { ExpiryReport } from './storage/expiry.js';
 export type { GcReport } from './storage/gc.js';
 export type { StorageFigures } from './storage/stats.js';
 export type { JobRun, PeriodicJob } from './jobs/periodic.js';
-export type { CoreConfig } from './config.js';
+export type { CoreConfig } from './core-config.js';
 export type { CoreContext } from './context.js';
 export * from './domain.js';
 export { badRequest, isKuraError, KuraError, type KuraErrorCode } from './errors.js';

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { CoreConfig } from '../config.js';
+import type { CoreConfig } from '../core-config.js';
 import type { Actor } from '../actor.js';
 import { KuraError } from '../errors.js';
 import type { MetadataStore, SourceOpener } from '../ports/index.js';
