@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backends, freshPostgresUrl } from './helpers/backends.js';
+import { kuraCommand } from './helpers/cli.js';
 import { testPasswordHash } from './helpers/password.js';
 
 const BIN = join(import.meta.dirname, '..', 'bin', 'kura.js');
@@ -17,7 +18,9 @@ describe.each(backends)('kura CLI (%s)', { timeout: 240_000 }, (backend) => {
   });
   afterAll(() => rm(dataDir, { recursive: true, force: true }));
 
-  const kura = (...args: string[]) =>
+  /** The command in this process (helpers/cli.ts); `spawned` runs the real binary. */
+  const kura = (...args: string[]) => kuraCommand(args, env);
+  const spawned = (...args: string[]) =>
     new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
       const p = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
       let stdout = '';
@@ -44,12 +47,17 @@ describe.each(backends)('kura CLI (%s)', { timeout: 240_000 }, (backend) => {
     expect(first.code).toBe(1);
   });
 
-  it('prints its version', async () => {
+  it('prints its version, from the binary too, and its exit codes reach the shell', async () => {
     const { readFile } = await import('node:fs/promises');
     const pkg = JSON.parse(await readFile(join(import.meta.dirname, '..', 'package.json'), 'utf8'));
-    const v = await kura('--version');
-    expect(v.code).toBe(0);
-    expect(v.stdout.trim()).toBe(pkg.version);
+    for (const v of [await kura('--version'), await spawned('--version')]) {
+      expect(v.code).toBe(0);
+      expect(v.stdout.trim()).toBe(pkg.version);
+    }
+    const missing = await spawned('user', 'list', '--json');
+    expect(missing.code).toBe(1);
+    expect(JSON.parse(lastLine(missing.stderr))).toMatchObject({ error: { code: 'not_found' } });
+    expect((await spawned('no-such-command')).code).toBe(2);
   });
 
   it('adds, lists, re-passwords and removes users', async () => {

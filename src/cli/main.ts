@@ -8,19 +8,40 @@ import { lockCommands } from './commands/lock.js';
 import { spaceCommands } from './commands/space.js';
 import { tokenCommands } from './commands/token.js';
 import { userCommands } from './commands/user.js';
+import { processIo, withIo, type CliIo } from './io.js';
 
 /** Kura's version, from its package.json. */
 export function kuraVersion(): string {
   return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 }
 
-/** `kura …`. Returns the exit code. Errors are one line on stderr (JSON with `--json`). */
-export async function main(argv: string[]): Promise<number> {
+/**
+ * `kura …`. Returns the exit code. Errors are one line on stderr (JSON with `--json`).
+ * `cliIo` is where the command reads its environment and writes (the process's own by
+ * default); `serve` reads its configuration from it and logs to the process's stdout.
+ */
+export async function main(argv: string[], cliIo: CliIo = processIo()): Promise<number> {
+  try {
+    const { value, exitCode } = await withIo(cliIo, () => run(argv, cliIo));
+    return exitCode ?? value;
+  } catch (e) {
+    const msg = e instanceof ConfigError || isKuraError(e) || e instanceof Error ? e.message : String(e);
+    if (argv.includes('--json')) {
+      const code = isKuraError(e) ? e.code : e instanceof ConfigError ? 'bad_config' : 'error';
+      cliIo.stderr.write(`${JSON.stringify({ error: { code, message: msg } })}\n`);
+    } else {
+      cliIo.stderr.write(`kura: ${msg}\n`);
+    }
+    return 1;
+  }
+}
+
+async function run(argv: string[], cliIo: CliIo): Promise<number> {
   const program = new Command('kura')
     .description('Kura file storage service')
     .version(kuraVersion(), '-V, --version', 'print the version')
     .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s) })
+    .configureOutput({ writeOut: (s) => cliIo.stdout.write(s), writeErr: (s) => cliIo.stderr.write(s) })
     .showHelpAfterError(false);
 
   program
@@ -29,7 +50,7 @@ export async function main(argv: string[]): Promise<number> {
     .action(async () => {
       // Loaded only here: the HTTP app and its dialects are not needed by admin commands.
       const { serve } = await import('../server.js');
-      await serve(loadConfig());
+      await serve(loadConfig(cliIo.env));
       await new Promise<never>(() => undefined);
     });
   userCommands(program);
@@ -41,16 +62,9 @@ export async function main(argv: string[]): Promise<number> {
 
   try {
     await program.parseAsync(argv);
-    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+    return 0;
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
-    const msg = e instanceof ConfigError || isKuraError(e) || e instanceof Error ? e.message : String(e);
-    if (argv.includes('--json')) {
-      const code = isKuraError(e) ? e.code : e instanceof ConfigError ? 'bad_config' : 'error';
-      process.stderr.write(`${JSON.stringify({ error: { code, message: msg } })}\n`);
-    } else {
-      process.stderr.write(`kura: ${msg}\n`);
-    }
-    return 1;
+    throw e;
   }
 }

@@ -1,3 +1,5 @@
+import { io } from './io.js';
+
 /** How a command prints: `--json` output for machines, plain lines for people. */
 export interface Out {
   json: boolean;
@@ -9,7 +11,7 @@ export function makeOut(json: boolean): Out {
   return {
     json,
     print(value, text) {
-      process.stdout.write(json ? JSON.stringify(value, null, 2) + '\n' : text() + '\n');
+      io().stdout.write(json ? JSON.stringify(value, null, 2) + '\n' : text() + '\n');
     },
   };
 }

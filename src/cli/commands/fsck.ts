@@ -1,5 +1,6 @@
 import { SingleBar, Presets } from 'cli-progress';
 import type { Command } from 'commander';
+import { io, setExitCode } from '../io.js';
 import { makeOut } from '../output.js';
 import { count, humanBytes } from '../units.js';
 import { withCore } from './with-core.js';
@@ -11,7 +12,8 @@ export function fsckCommand(program: Command): void {
     .option('--json', 'machine-readable output')
     .action(async (o: { json?: boolean }) => {
       await withCore(async (core) => {
-        const bar = process.stderr.isTTY && !o.json ? new SingleBar({ stream: process.stderr, format: 'fsck [{bar}] {value}/{total} blobs' }, Presets.shades_classic) : undefined;
+        const { stderr } = io();
+        const bar = stderr.isTTY && !o.json ? new SingleBar({ stream: stderr as NodeJS.WritableStream, format: 'fsck [{bar}] {value}/{total} blobs' }, Presets.shades_classic) : undefined;
         let started = false;
         const result = await core.fsck((done, total) => {
           if (!bar) return;
@@ -38,7 +40,7 @@ export function fsckCommand(program: Command): void {
           ].join('\n'),
         );
         // Pending leftovers are the normal wake of refused uploads: only problems fail.
-        if (result.problems.length > 0) process.exitCode = 3;
+        if (result.problems.length > 0) setExitCode(3);
       });
     });
 }

@@ -1,6 +1,7 @@
 import { describeBlobStore, describeDatabase, loadConfig } from '../../config.js';
 import { KuraError, type Core } from '../../core/index.js';
 import type { OpenCore } from '../../runtime.js';
+import { io } from '../io.js';
 
 export interface CoreOptions {
   /** false for commands that touch only metadata: they work while the blob store is unreachable. */
@@ -15,9 +16,9 @@ export interface CoreOptions {
  * database, so a command run from the wrong folder never shows an empty system.
  */
 export async function withCore<T>(fn: (core: Core) => Promise<T>, opts: CoreOptions = {}): Promise<T> {
-  const config = loadConfig();
+  const config = loadConfig(io().env);
   const where = `data directory ${config.dataDir}, database ${describeDatabase(config)}${opts.blobs === false ? '' : `, blobs on ${describeBlobStore(config)}`}`;
-  process.stderr.write(`kura: using ${where}\n`);
+  io().stderr.write(`kura: using ${where}\n`);
   // Loaded on use: `kura --version` and `--help` start without the database and storage code.
   const [{ openCore }, { NoDatabaseError }] = await Promise.all([import('../../runtime.js'), import('../../store/db.js')]);
   let core: OpenCore;
