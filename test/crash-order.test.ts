@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { backends, freshPostgresUrl } from './helpers/backends.js';
 import { blobOf, body, bytes, json, sha256 } from './helpers/http.js';
-import { run, startProcess } from './helpers/process.js';
+import { startProcess } from './helpers/process.js';
+import { kuraCommand } from './helpers/cli.js';
 import { loadConfig } from '../src/config.js';
 import { openCore } from '../src/runtime.js';
 import { testPasswordHash } from './helpers/password.js';
@@ -38,8 +39,8 @@ describe.each(backends)('crash between bytes and metadata (%s)', (backend) => {
       dirs.push(dataDir);
       const env: Record<string, string> = { DATA_DIR: dataDir, NODE_ENV: 'test' };
       if (backend === 'postgres') env.DATABASE_URL = await freshPostgresUrl();
-      expect((await run(['user', 'add', 'order', '--password-hash', await testPasswordHash(), '--init'], env)).code).toBe(0);
-      const auth = { authorization: `Bearer ${(await run(['token', 'create', 'order'], env)).stdout.trim()}` };
+      expect((await kuraCommand(['user', 'add', 'order', '--password-hash', await testPasswordHash(), '--init'], env)).code).toBe(0);
+      const auth = { authorization: `Bearer ${(await kuraCommand(['token', 'create', 'order'], env)).stdout.trim()}` };
 
       const v1 = bytes(70_000, 11);
       const v2 = bytes(80_000, 12);
@@ -86,10 +87,10 @@ describe.each(backends)('crash between bytes and metadata (%s)', (backend) => {
         await stopped(proc);
       }
 
-      const gc = await run(['gc', '--json'], { ...env, KURA_GC_GRACE_SECONDS: '0' });
+      const gc = await kuraCommand(['gc', '--json'], { ...env, KURA_GC_GRACE_SECONDS: '0' });
       expect(gc.code, gc.stderr).toBe(0);
       if (point === 'upload:after-commit') expect(JSON.parse(gc.stdout).orphans).toBeGreaterThanOrEqual(1);
-      const fsck = await run(['fsck', '--json'], env);
+      const fsck = await kuraCommand(['fsck', '--json'], env);
       expect(fsck.code, fsck.stdout + fsck.stderr).toBe(0);
       expect(JSON.parse(fsck.stdout).problems).toEqual([]);
     });
@@ -100,8 +101,8 @@ describe.each(backends)('crash between bytes and metadata (%s)', (backend) => {
     dirs.push(dataDir);
     const env: Record<string, string> = { DATA_DIR: dataDir, NODE_ENV: 'test' };
     if (backend === 'postgres') env.DATABASE_URL = await freshPostgresUrl();
-    expect((await run(['user', 'add', 'lease', '--password-hash', await testPasswordHash(), '--init'], env)).code).toBe(0);
-    const auth = { authorization: `Bearer ${(await run(['token', 'create', 'lease'], env)).stdout.trim()}` };
+    expect((await kuraCommand(['user', 'add', 'lease', '--password-hash', await testPasswordHash(), '--init'], env)).code).toBe(0);
+    const auth = { authorization: `Bearer ${(await kuraCommand(['token', 'create', 'lease'], env)).stdout.trim()}` };
     const data = bytes(400_000, 15);
     const call = (url: string, path: string, init: RequestInit = {}) => fetch(`${url}/api/v1${path}`, { ...init, headers: { ...auth, ...(init.headers as Record<string, string>) } });
     const put = (url: string, offset: number, part: Buffer) => call(url, `/uploads/lease-1?offset=${offset}`, { method: 'PUT', headers: { 'content-type': 'application/octet-stream' }, body: new Uint8Array(part) });

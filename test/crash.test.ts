@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freshPostgresUrl, backends } from './helpers/backends.js';
 import { json } from './helpers/http.js';
-import { run, startProcess } from './helpers/process.js';
+import { startProcess } from './helpers/process.js';
+import { kuraCommand } from './helpers/cli.js';
 import { testPasswordHash } from './helpers/password.js';
 
 const files = async (dir: string) => (await readdir(dir, { recursive: true, withFileTypes: true })).filter((d) => d.isFile());
@@ -21,9 +22,9 @@ describe.each(backends)('crash during upload (%s)', (backend) => {
     dirs.push(dataDir);
     const env: Record<string, string> = { DATA_DIR: dataDir };
     if (backend === 'postgres') env.DATABASE_URL = await freshPostgresUrl();
-    const add = await run(['user', 'add', 'crash', '--password-hash', await testPasswordHash(), '--init', '--json'], env);
+    const add = await kuraCommand(['user', 'add', 'crash', '--password-hash', await testPasswordHash(), '--init', '--json'], env);
     expect(add.code, add.stderr).toBe(0);
-    const token = (await run(['token', 'create', 'crash'], env)).stdout.trim();
+    const token = (await kuraCommand(['token', 'create', 'crash'], env)).stdout.trim();
     const auth = { authorization: `Bearer ${token}` };
 
     let { proc, url } = await startProcess(env);
@@ -66,8 +67,8 @@ describe.each(backends)('crash during upload (%s)', (backend) => {
     dirs.push(dataDir);
     const env: Record<string, string> = { DATA_DIR: dataDir };
     if (backend === 'postgres') env.DATABASE_URL = await freshPostgresUrl();
-    await run(['user', 'add', 'drain', '--password-hash', await testPasswordHash(), '--init'], env);
-    const token = (await run(['token', 'create', 'drain'], env)).stdout.trim();
+    await kuraCommand(['user', 'add', 'drain', '--password-hash', await testPasswordHash(), '--init'], env);
+    const token = (await kuraCommand(['token', 'create', 'drain'], env)).stdout.trim();
     const auth = { authorization: `Bearer ${token}` };
     const { proc, url } = await startProcess(env);
     const rootId = (await json(await fetch(`${url}/api/v1/spaces`, { headers: auth }))).spaces[0].rootId;

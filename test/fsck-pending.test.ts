@@ -3,7 +3,7 @@ import { createCore } from '../src/core/index.js';
 import { backends } from './helpers/backends.js';
 import { blobOf, bytes, sha256 } from './helpers/http.js';
 import { startKura, type TestKura, type TestUser } from './helpers/kura.js';
-import { run } from './helpers/process.js';
+import { kuraCommand } from './helpers/cli.js';
 
 /**
  * Issue 20, item 16: an upload refused by the quota (of files) leaves its committed object
@@ -36,11 +36,11 @@ describe.each(backends)('leftovers inside the GC grace (%s)', (backend) => {
     const report = await k.core.fsck();
     expect(report.problems).toEqual([]);
     expect(report.pending).toEqual({ objects: 1, bytes: refused.length, uploads: 0 });
-    const cli = await run(['fsck'], env);
+    const cli = await kuraCommand(['fsck'], env);
     expect(cli.code, cli.stdout + cli.stderr).toBe(0);
     expect(cli.stdout).toContain('no problems');
     expect(cli.stdout).toMatch(/pending \(not a problem\): 4\.9 KiB in 1 object no file names .*KURA_GC_GRACE_SECONDS/);
-    const json = await run(['fsck', '--json'], env);
+    const json = await kuraCommand(['fsck', '--json'], env);
     expect(JSON.parse(json.stdout)).toMatchObject({ ok: true, problems: [], pending: { objects: 1, bytes: refused.length } });
   });
 
@@ -50,7 +50,7 @@ describe.each(backends)('leftovers inside the GC grace (%s)', (backend) => {
     expect(r.waiting).toMatchObject({ orphans: 1, sessions: 0 });
     expect(r.waiting.blobs).toBeGreaterThanOrEqual(1);
     expect(r.waiting.bytes).toBeGreaterThanOrEqual(refused.length);
-    const cli = await run(['gc'], env);
+    const cli = await kuraCommand(['gc'], env);
     expect(cli.code, cli.stderr).toBe(0);
     expect(cli.stdout).toMatch(/\d\.\d KiB in 1 blob waits out the grace period \(KURA_GC_GRACE_SECONDS\) and goes in a later run \(skipped: 1 of them left by refused or interrupted uploads; 0 abandoned upload folders\)/);
     expect(await k.core.blobs.has(sha256(refused))).toBe(true);

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testPasswordHash } from './helpers/password.js';
+import { kuraCommand } from './helpers/cli.js';
 import { run } from './helpers/process.js';
 
 /**
@@ -41,11 +42,11 @@ describe('an S3 endpoint that never answers', () => {
   });
 
   it('user, token and space commands work without it', async () => {
-    const add = await run(['user', 'add', 'meta', '--password-hash', await testPasswordHash(), '--init', '--json'], env);
+    const add = await kuraCommand(['user', 'add', 'meta', '--password-hash', await testPasswordHash(), '--init', '--json'], env);
     expect(add.code, add.stderr).toBe(0);
-    const token = await run(['token', 'create', 'meta'], env);
+    const token = await kuraCommand(['token', 'create', 'meta'], env);
     expect(token.code, token.stderr).toBe(0);
-    expect((await run(['user', 'list', '--json'], env)).code).toBe(0);
+    expect((await kuraCommand(['user', 'list', '--json'], env)).code).toBe(0);
   });
 
   it('gc and serve stop with an error naming the endpoint', async () => {

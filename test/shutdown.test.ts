@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { backends, freshPostgresUrl } from './helpers/backends.js';
 import { json } from './helpers/http.js';
-import { run } from './helpers/process.js';
+import { kuraCommand } from './helpers/cli.js';
 import { spawnKura } from './ops/serve.js';
 import { testPasswordHash } from './helpers/password.js';
 
@@ -46,7 +46,7 @@ describe.each(backends)('shutdown past the grace (%s)', (backend) => {
     const dataDir = await mkdtemp(join(tmpdir(), 'kura-shutdown-'));
     dirs.push(dataDir);
     const env = { DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', KURA_SHUTDOWN_GRACE_SECONDS: '0', ...(backend === 'postgres' ? { DATABASE_URL: await freshPostgresUrl() } : {}) };
-    const added = await run(['user', 'add', 'uploader', '--password-hash', await testPasswordHash(), '--init'], env);
+    const added = await kuraCommand(['user', 'add', 'uploader', '--password-hash', await testPasswordHash(), '--init'], env);
     expect(added.code, added.stderr).toBe(0);
     const k = spawnKura(['serve'], env);
     await k.waitFor((o) => o.includes('"banner":true'));

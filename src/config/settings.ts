@@ -96,7 +96,7 @@ export const DECLARED = {
   KURA_GC_INTERVAL_SECONDS: setting({ parse: seconds(1, 7 * 86400), default: 600, shown: "`600`",
     meaning: "how often GC runs across all nodes together (one node at a time, under a lease in the database); expired resumable uploads are dropped every minute (or this often, if shorter)" }),
   KURA_JOB_LEASE_SECONDS: setting({ parse: seconds(3, 3600), default: 30, shown: "`30`",
-    meaning: "how long a node holds a periodic job's lease without renewing it (a node that died mid-job is taken over after this)" }),
+    meaning: "how long a node's claim on shared work lasts without renewal: a periodic job's lease, and a resumable upload's assembly (a node that died mid-job or mid-assembly is taken over after this)" }),
   KURA_AUTH_CACHE_SECONDS: setting({ parse: seconds(0, 3600), default: 5, shown: "`5`",
     meaning: "how long one node caches a resolved token, or trusts an HTTP Basic password it verified without looking at the user again (revocation, password change or removal delay on other nodes)" }),
   KURA_SESSION_SECONDS: setting({ parse: seconds(60, 365 * 86400), default: 7 * 86400, shown: "`604800` (7 days)",

@@ -49,7 +49,7 @@ export interface KuraConfig {
   readonly gcGraceSeconds: number;
   /** Seconds between periodic GC runs across all nodes together (KURA_GC_INTERVAL_SECONDS, default 600). */
   readonly gcIntervalSeconds: number;
-  /** Seconds a node holds a periodic job's lease without renewing it (KURA_JOB_LEASE_SECONDS, default 30). */
+  /** Seconds a node's claim on shared work (a periodic job, a resumable upload's assembly) lasts without renewal (KURA_JOB_LEASE_SECONDS, default 30). */
   readonly jobLeaseSeconds: number;
   /** Seconds a resolved token stays cached in one process (KURA_AUTH_CACHE_SECONDS, default 5). */
   readonly authCacheSeconds: number;

@@ -17,7 +17,7 @@ export interface CoreConfig {
   readonly gcGraceSeconds: number;
   /** Seconds between periodic GC runs across all nodes (KURA_GC_INTERVAL_SECONDS). */
   readonly gcIntervalSeconds: number;
-  /** Seconds a node holds a periodic job's lease without renewing it (KURA_JOB_LEASE_SECONDS). */
+  /** Seconds a node's claim on shared work (a periodic job, a resumable upload's assembly) lasts without renewal (KURA_JOB_LEASE_SECONDS). */
   readonly jobLeaseSeconds: number;
   /** Seconds a resolved token, rights or a verified password stay cached in one process (KURA_AUTH_CACHE_SECONDS). */
   readonly authCacheSeconds: number;

@@ -9,7 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backends } from '../helpers/backends.js';
 import { body, bytes, json, sha256 } from '../helpers/http.js';
 import { startKura, type TestKura, type TestUser } from '../helpers/kura.js';
-import { run, startProcess } from '../helpers/process.js';
+import { startProcess } from '../helpers/process.js';
+import { kuraCommand } from '../helpers/cli.js';
 import { clientUpload } from '../helpers/tus.js';
 import { testPasswordHash } from '../helpers/password.js';
 
@@ -148,8 +149,8 @@ describe('tus-js-client and a killed server', () => {
     const dir = await mkdtemp(join(tmpdir(), 'kura-tus-kill-'));
     dirs.push(dir);
     const env = { DATA_DIR: dir };
-    expect((await run(['user', 'add', 'killed', '--password-hash', await testPasswordHash(), '--init', '--json'], env)).code).toBe(0);
-    const token = (await run(['token', 'create', 'killed'], env)).stdout.trim();
+    expect((await kuraCommand(['user', 'add', 'killed', '--password-hash', await testPasswordHash(), '--init', '--json'], env)).code).toBe(0);
+    const token = (await kuraCommand(['token', 'create', 'killed'], env)).stdout.trim();
     const port = await freePort();
     proc = (await startProcess(env, port)).proc;
     const base = `http://127.0.0.1:${port}`;

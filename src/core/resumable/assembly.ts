@@ -8,20 +8,20 @@ import { DamagedPiece, type ItemRow, type Repos, type StagedBlob, type UploadSes
 import type { UploadService } from '../uploads/service.js';
 import { release } from './holds.js';
 import { pieceRef } from './pieces.js';
-import { ASSEMBLY_LEASE_MS, livePieces, sessionTtl, statusOf } from './sessions.js';
+import { assemblyLeaseMs, livePieces, sessionTtl, statusOf } from './sessions.js';
 import type { SliceResult } from './spec.js';
 
-/** An assembler renews its claim this often; one not renewed for ASSEMBLY_LEASE_MS (sessions.ts) is taken over. */
-const HEARTBEAT_MS = 5_000;
+/** An assembler renews its claim this often (a third of the lease, at most 5 s); one not renewed for the lease (sessions.ts) is taken over. */
+const heartbeatMs = (leaseMs: number): number => Math.min(5_000, Math.floor(leaseMs / 3));
 
 /** Assembles the file, if no other request is doing so already. */
 export async function complete(ctx: CoreContext, uploads: UploadService, actor: Actor, session: UploadSessionRow, conditions?: Conditions): Promise<SliceResult> {
   const now = ctx.now();
   const claim = randomBytes(8).toString('hex');
-  const claimed = await ctx.store.uploads.move(session.id, [{ state: 'open' }, { state: 'assembling', updatedBefore: now - ASSEMBLY_LEASE_MS }], { state: 'assembling', updated_at: now, assembler: claim });
+  const claimed = await ctx.store.uploads.move(session.id, [{ state: 'open' }, { state: 'assembling', updatedBefore: now - assemblyLeaseMs(ctx) }], { state: 'assembling', updated_at: now, assembler: claim });
   if (!claimed) return { done: false, status: await statusOf(ctx, session.id) };
   ctx.fault('resumable:assembling');
-  const heartbeat = setInterval(() => void ctx.store.uploads.heartbeat(session.id, claim, ctx.now()).catch(() => undefined), HEARTBEAT_MS);
+  const heartbeat = setInterval(() => void ctx.store.uploads.heartbeat(session.id, claim, ctx.now()).catch(() => undefined), heartbeatMs(assemblyLeaseMs(ctx)));
   heartbeat.unref();
   try {
     return await assemble(ctx, uploads, actor, session, restoredConditions(session.conditions, conditions));

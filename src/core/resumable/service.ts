@@ -16,7 +16,7 @@ import { type ConcatSpec, concatenate } from './concat.js';
 import { record } from './record.js';
 import { checkResent, storePiece } from './bytes.js';
 import { fileReservation, hold, pastRoom, release, roomOf, type Room } from './holds.js';
-import { ASSEMBLY_LEASE_MS, checkTarget, drop, live, livePieces, mine, sessionTtl, statusOf } from './sessions.js';
+import { assemblyLeaseMs, checkTarget, drop, live, livePieces, mine, sessionTtl, statusOf } from './sessions.js';
 import { checkKey, type ReceiveOptions, sameSpec, type SessionSpec, type SliceResult, type SliceTarget, type UploadStatus } from './spec.js';
 import type { Conditions } from '../guard/conditions.js';
 
@@ -24,7 +24,6 @@ export type { ReceiveOptions, SessionSpec, SliceResult, SliceTarget, UploadStatu
 
 const MAX_META = 4096;
 /** How long a status request waits for another node's assembly before giving up. */
-const SETTLE_WAIT_MS = ASSEMBLY_LEASE_MS + 5_000;
 
 /**
  * Sliced (resumable) uploads. A session is keyed by user and client key and lives in the
@@ -148,7 +147,8 @@ export class ResumableUploads {
    */
   async settle(actor: Actor, key: string, protocol: UploadProtocol = 'slices'): Promise<SliceResult> {
     const s = await mine(this.ctx, actor, key, protocol);
-    const until = this.ctx.now() + SETTLE_WAIT_MS;
+    // Another node's live claim runs out within a lease; then this node takes it over.
+    const until = this.ctx.now() + assemblyLeaseMs(this.ctx) + 5_000;
     for (;;) {
       const status = await statusOf(this.ctx, s.id);
       if (status.state === 'done') return this.finished(actor, (await this.ctx.store.uploads.byId(s.id))!);
@@ -176,7 +176,7 @@ export class ResumableUploads {
   async cancel(actor: Actor, key: string, protocol: UploadProtocol = 'slices'): Promise<void> {
     assertWriter(actor);
     const s = await mine(this.ctx, actor, key, protocol);
-    if (s.state === 'assembling' && Number(s.updated_at) > this.ctx.now() - ASSEMBLY_LEASE_MS) throw new KuraError('conflict', 'the upload is being assembled');
+    if (s.state === 'assembling' && Number(s.updated_at) > this.ctx.now() - assemblyLeaseMs(this.ctx)) throw new KuraError('conflict', 'the upload is being assembled');
     await drop(this.ctx, s.id, false);
   }
 

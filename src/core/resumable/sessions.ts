@@ -17,10 +17,11 @@ import { KEY, type SliceTarget, type UploadStatus } from './spec.js';
 
 /**
  * An assembler renews its claim every few seconds (assembly.ts); a claim not renewed for
- * ASSEMBLY_LEASE_MS belongs to a node that is gone (crashed, killed), and the next slice
- * for the session, on any node, takes the assembly over.
+ * this long (KURA_JOB_LEASE_SECONDS, the lease of every claim on shared work) belongs to a
+ * node that is gone (crashed, killed), and the next slice for the session, on any node,
+ * takes the assembly over.
  */
-export const ASSEMBLY_LEASE_MS = 30_000;
+export const assemblyLeaseMs = (ctx: CoreContext): number => ctx.config.jobLeaseSeconds * 1000;
 
 /** How long a session lives after its last slice (KURA_UPLOAD_SESSION_SECONDS). */
 export const sessionTtl = (ctx: CoreContext): number => ctx.config.uploadSessionSeconds * 1000;
@@ -64,7 +65,7 @@ export async function drop(ctx: CoreContext, id: string, onlyExpired: boolean): 
   const gone = await ctx.store.transaction(async (tx) => {
     const s = await tx.uploads.byId(id);
     if (!s || (onlyExpired && Number(s.expires_at) >= now)) return false;
-    if (s.state === 'assembling' && Number(s.updated_at) > now - ASSEMBLY_LEASE_MS) return false;
+    if (s.state === 'assembling' && Number(s.updated_at) > now - assemblyLeaseMs(ctx)) return false;
     if (!(await tx.uploads.delete(id))) return false;
     await release(tx, s);
     return true;
