@@ -18,6 +18,7 @@ import * as m0017 from './0017_in_flight.js';
 import * as m0018 from './0018_listing_counts_see_expiry.js';
 import * as m0019 from './0019_public_read.js';
 import * as m0022 from './0022_locks_and_read_only_tokens.js';
+import * as m0023 from './0023_live_index_leaves_out_pending.js';
 
 /** Migrations are listed in code so they ship inside the compiled build. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -40,6 +41,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0018_listing_counts_see_expiry': m0018,
   '0019_public_read': m0019,
   '0022_locks_and_read_only_tokens': m0022,
+  '0023_live_index_leaves_out_pending': m0023,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -7,8 +7,10 @@ import type { Presence } from '../../core/index.js';
  * favourites, pins): not trashed (unless `trash`), not expired at `now`, not pending (a
  * file without a version). Columns are named `items.…` (or `table.…`), so it works in joins and on aliases too. Its
  * terms are ANDed at the top level, so the listing indexes (partial on `trashed_at is
- * null`) still apply; `items_live_category` carries `expires_at` and `version`, so counts
- * stay index-only (migration 0018).
+ * null`) still apply; `items_live_category` carries `expires_at` and leaves pending files
+ * out by its own WHERE, which repeats the pending term below word for word (the planners
+ * match it as written; test/core/listing-plans.test.ts), so counts stay index-only
+ * (migrations 0018, 0023).
  */
 export function visible(p: Presence, table = 'items'): RawBuilder<SqlBool> {
   const col = (c: string) => sql.ref(`${table}.${c}`);

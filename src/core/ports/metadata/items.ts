@@ -35,8 +35,9 @@ export interface ItemRow {
 }
 
 /**
- * An item as a subtree lists it: all but the trash bookkeeping and the stored category
- * (which follows from `mime`). Fewer columns keep 10,000-row trees fast on SQLite.
+ * An item as trees and listings read it: all but the trash bookkeeping and the stored
+ * category (which follows from `mime`). Fewer columns keep 10,000-row trees and folders
+ * fast on SQLite (each column read costs on every row).
  */
 export type SubtreeRow = Omit<ItemRow, 'trash_root' | 'category'>;
 
@@ -129,7 +130,7 @@ export interface ItemRepo {
   /** Which of `names` are taken among the live children of a folder. */
   takenNames(parentId: number, names: string[]): Promise<Set<string>>;
   /** Children of a folder that exist at `q.now`, folders first, then by the sort field (id breaks ties). */
-  liveChildren(parentId: number, q: ChildrenQuery): Promise<ItemRow[]>;
+  liveChildren(parentId: number, q: ChildrenQuery): Promise<SubtreeRow[]>;
   countLiveChildren(parentId: number, q: Pick<ChildrenQuery, 'kind' | 'exclude' | 'filter'> & Presence): Promise<number>;
   /**
    * A folder's live children in one query: folders first, then files, each by name
