@@ -48,3 +48,15 @@ export async function uploadOne(base: string, auth: Record<string, string>, fold
 }
 
 export const body = async (res: Response) => Buffer.from(await res.arrayBuffer());
+
+/**
+ * `fetch`, with the whole body read before it resolves: a test that looks only at the status
+ * of a large answer must not leave the server writing to a client that never reads (the
+ * server's stop then waits for that answer; on Node 24 for half a minute or more).
+ */
+export async function fetchRead(url: string, init?: RequestInit): Promise<Response> {
+  const res = await fetch(url, init);
+  const buf = await res.arrayBuffer();
+  const empty = res.status === 204 || res.status === 304 || init?.method === 'HEAD';
+  return new Response(empty ? null : buf, { status: res.status, statusText: res.statusText, headers: res.headers });
+}

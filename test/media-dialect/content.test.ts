@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KEPT_SPECS, MAX_DERIVATIVES_PER_SOURCE } from '../../src/core/index.js';
 import { toObjectId } from '../../src/http/shared/ids.js';
 import { backends } from '../helpers/backends.js';
-import { body, bytes, json, sha256 } from '../helpers/http.js';
+import { body, bytes, fetchRead, json, sha256 } from '../helpers/http.js';
 import { pngBomb } from '../helpers/images.js';
 import { startKura, type TestKura, type TestUser } from '../helpers/kura.js';
 import { photo, png, uploaded, wav, type MediaFile } from './media.js';
@@ -32,7 +32,7 @@ describe.each(backends)('media downloads and thumbnails (%s)', (backend) => {
   });
   afterAll(() => k.stop());
 
-  const get = (path: string, headers: Record<string, string> = u.auth) => fetch(`${k.url}${path}`, { headers });
+  const get = (path: string, headers: Record<string, string> = u.auth) => fetchRead(`${k.url}${path}`, { headers });
 
   it('downloads by id, with or without an extension, byte for byte with the spec headers', async () => {
     const whole = wav(data);
@@ -190,7 +190,7 @@ describe.each(backends)('media thumbnails not made yet are rate limited per clie
     [one] = await uploaded(k.url, u.auth, [{ name: 'p.jpeg', data: await photo(1500, 1000) }]);
   });
   afterAll(() => k.stop());
-  const get = (path: string, headers: Record<string, string> = {}) => fetch(`${k.url}${path}`, { headers });
+  const get = (path: string, headers: Record<string, string> = {}) => fetchRead(`${k.url}${path}`, { headers });
 
   it('answers 429 with Retry-After past the limit, and still serves every thumbnail already made', async () => {
     // Three steps made by this client (no token: counted by its address).
