@@ -24,6 +24,7 @@ export function coreConfig(c: KuraConfig) {
     gcIntervalSeconds: c.gcIntervalSeconds,
     jobLeaseSeconds: c.jobLeaseSeconds,
     authCacheSeconds: c.authCacheSeconds,
+    passwordCost: c.passwordCost,
     sessionSeconds: c.sessionSeconds,
     unpinnedTtlMs: c.unpinnedTtlMs,
     uploadSessionSeconds: c.uploadSessionSeconds,

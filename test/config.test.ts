@@ -53,6 +53,16 @@ describe('configuration', () => {
     expect(() => loadConfig({ UPLOAD_MAX_BYTES: '2GiB', KURA_UPLOAD_PENDING_BYTES_PER_USER: '1GiB' })).toThrow('KURA_UPLOAD_PENDING_BYTES_PER_USER');
   });
 
+  it('KURA_PASSWORD_COST: the library default, else m,t,p in any order, never below the floor', () => {
+    expect(loadConfig({}).passwordCost).toEqual({ m: 65536, t: 3, p: 4 });
+    expect(loadConfig({ KURA_PASSWORD_COST: 'm=19456,t=2,p=1' }).passwordCost).toEqual({ m: 19456, t: 2, p: 1 });
+    expect(loadConfig({ KURA_PASSWORD_COST: ' p=2, t=4 ,m=131072' }).passwordCost).toEqual({ m: 131072, t: 4, p: 2 });
+    expect(coreConfig(loadConfig({ KURA_PASSWORD_COST: 'm=19456,t=2,p=1' })).passwordCost).toEqual({ m: 19456, t: 2, p: 1 });
+    for (const bad of ['m=19455,t=2,p=1', 'm=65536,t=1,p=4', 'm=65536,t=3,p=0', 'm=65536,t=3', 'm=1,m=2,t=3,p=4', 'cheap', 'm=65536;t=3;p=4', 'm=99999999,t=3,p=4', 'm=65536,t=3,p=256']) {
+      expect(() => loadConfig({ KURA_PASSWORD_COST: bad }), bad).toThrow(/KURA_PASSWORD_COST/);
+    }
+  });
+
   it('KURA_DEFAULT_QUOTA_BYTES: none by default, else a size', () => {
     expect(loadConfig({}).defaultQuotaBytes).toBeNull();
     expect(loadConfig({ KURA_DEFAULT_QUOTA_BYTES: '10GiB' }).defaultQuotaBytes).toBe(10 * 1024 ** 3);

@@ -96,6 +96,7 @@ export function loadConfig(rawEnv: Env = process.env): KuraConfig {
     gcIntervalSeconds: get('KURA_GC_INTERVAL_SECONDS'),
     jobLeaseSeconds: get('KURA_JOB_LEASE_SECONDS'),
     authCacheSeconds: get('KURA_AUTH_CACHE_SECONDS'),
+    passwordCost: get('KURA_PASSWORD_COST'),
     sessionSeconds: get('KURA_SESSION_SECONDS'),
     shutdownGraceSeconds: get('KURA_SHUTDOWN_GRACE_SECONDS'),
     unpinnedTtlMs: get('KURA_UNPINNED_TTL') * 1000,

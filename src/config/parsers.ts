@@ -1,5 +1,6 @@
 import { isIPv4, isIPv6 } from 'node:net';
 import { isAbsolute, resolve } from 'node:path';
+import { atLeastFloor, HASH_FLOOR, type PasswordCost } from '../core/index.js';
 
 /** A setting Kura cannot start with: names the variable and what is wrong with its value. */
 export class ConfigError extends Error {
@@ -180,3 +181,20 @@ export const matching =
     if (!pattern.test(raw)) throw new ConfigError(name, expected);
     return raw;
   };
+
+/** argon2id's cost as `m=KiB,t=passes,p=lanes` (any order, each once), at least OWASP's floor. */
+export const passwordCost: Parser<PasswordCost> = (raw, name) => {
+  const parts = new Map<string, number>();
+  for (const part of raw.split(',')) {
+    const m = /^\s*([mtp])\s*=\s*(\d{1,9})\s*$/.exec(part);
+    if (!m || parts.has(m[1])) throw new ConfigError(name, `must be m=KiB,t=passes,p=lanes (e.g. m=65536,t=3,p=4), got "${raw}"`);
+    parts.set(m[1], Number(m[2]));
+  }
+  const cost = { m: parts.get('m'), t: parts.get('t'), p: parts.get('p') };
+  if (cost.m === undefined || cost.t === undefined || cost.p === undefined) throw new ConfigError(name, `must name m, t and p (e.g. m=65536,t=3,p=4), got "${raw}"`);
+  const c = cost as PasswordCost;
+  if (!atLeastFloor(c) || c.p > 255 || c.m > 4 * 1024 * 1024) {
+    throw new ConfigError(name, `must be at least m=${HASH_FLOOR.m},t=${HASH_FLOOR.t},p=${HASH_FLOOR.p} (OWASP's floor) and at most m=4194304 (4 GiB), p=255; got "${raw}"`);
+  }
+  return c;
+};

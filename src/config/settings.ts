@@ -1,5 +1,6 @@
 import { FAULT_POINTS } from '../faults.js';
-import { directories, endpoints, flag, matching, mimeTypes, oneOf, origins, seconds, size, text, trustProxy, url, whole, type Parser } from './parsers.js';
+import { DEFAULT_PASSWORD_COST } from '../core/index.js';
+import { directories, endpoints, flag, matching, mimeTypes, oneOf, origins, passwordCost, seconds, size, text, trustProxy, url, whole, type Parser } from './parsers.js';
 
 /**
  * One setting, declared once (decisions/0043): how its value is read, its default, and what
@@ -99,6 +100,8 @@ export const DECLARED = {
     meaning: "how long a node's claim on shared work lasts without renewal: a periodic job's lease, and a resumable upload's assembly (a node that died mid-job or mid-assembly is taken over after this)" }),
   KURA_AUTH_CACHE_SECONDS: setting({ parse: seconds(0, 3600), default: 5, shown: "`5`",
     meaning: "how long one node caches a resolved token, or trusts an HTTP Basic password it verified without looking at the user again (revocation, password change or removal delay on other nodes)" }),
+  KURA_PASSWORD_COST: setting({ parse: passwordCost, default: DEFAULT_PASSWORD_COST, shown: "`m=65536,t=3,p=4`",
+    meaning: "argon2id cost of new password hashes: memory in KiB, passes, lanes. Lower it on a small machine (each sign-in that checks a password costs this much memory and time, one at a time); never below OWASP's floor `m=19456,t=2,p=1`. Existing hashes keep theirs; a sign-in with an unknown name costs the same as this" }),
   KURA_SESSION_SECONDS: setting({ parse: seconds(60, 365 * 86400), default: 7 * 86400, shown: "`604800` (7 days)",
     meaning: "how long a browser session (`POST /api/v1/session`, the cookie of the web app) lasts; signing out or revoking its `web` token ends it sooner" }),
   KURA_SHUTDOWN_GRACE_SECONDS: setting({ parse: seconds(0, 3600), default: 30, shown: "`30`",

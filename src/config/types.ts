@@ -1,3 +1,4 @@
+import type { PasswordCost } from '../core/index.js';
 import type { FaultPoint } from '../faults.js';
 
 /** Kura's whole configuration, validated once at start-up and frozen. */
@@ -53,6 +54,8 @@ export interface KuraConfig {
   readonly jobLeaseSeconds: number;
   /** Seconds a resolved token stays cached in one process (KURA_AUTH_CACHE_SECONDS, default 5). */
   readonly authCacheSeconds: number;
+  /** argon2id cost of new password hashes (KURA_PASSWORD_COST, default m=65536,t=3,p=4; never below OWASP's floor). */
+  readonly passwordCost: PasswordCost;
   /** Seconds a browser session (the cookie of POST /api/v1/session) lasts (KURA_SESSION_SECONDS, default 7 days). */
   readonly sessionSeconds: number;
   /**

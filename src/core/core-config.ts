@@ -1,3 +1,5 @@
+import type { PasswordCost } from './users/passwords.js';
+
 /**
  * What the core reads of Kura's configuration (decisions/0044): limits, lifetimes and
  * policies, never addresses, directories, credentials of other systems or anything a face
@@ -21,6 +23,8 @@ export interface CoreConfig {
   readonly jobLeaseSeconds: number;
   /** Seconds a resolved token, rights or a verified password stay cached in one process (KURA_AUTH_CACHE_SECONDS). */
   readonly authCacheSeconds: number;
+  /** The argon2id cost of new password hashes (KURA_PASSWORD_COST). */
+  readonly passwordCost: PasswordCost;
   /** Seconds a browser session lasts (KURA_SESSION_SECONDS). */
   readonly sessionSeconds: number;
   /** How long a file uploaded to expire unless pinned lives without a pin, ms (KURA_UNPINNED_TTL). */

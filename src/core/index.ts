@@ -86,6 +86,7 @@ export { SHARE_MISS_LIMIT, SHARE_MISSES, type Share, type ShareContent, type Sha
 export { SESSION_LABEL, type Session } from './sessions/service.js';
 export type { Member, Space } from './spaces/service.js';
 export { parseDuration, type TokenInfo } from './tokens/service.js';
+export { atLeastFloor, DEFAULT_PASSWORD_COST, HASH_FLOOR, type PasswordCost } from './users/passwords.js';
 export type { IncomingFile, UploadOptions } from './uploads/service.js';
 export { acceptCategory } from './uploads/type-rules.js';
 export type { UsageDrift } from './usage/service.js';
@@ -194,7 +195,7 @@ export function createCore(ctx: CoreContext): Core {
     { leaseMs: ctx.config.jobLeaseSeconds * 1000 },
   );
   const verified = new VerifiedPasswords(ctx.config.authCacheSeconds * 1000, ctx.now);
-  const users = new UserService(store, spaces, limiter, ctx.now, { openRegistration: ctx.config.openRegistration, defaultQuotaBytes: ctx.config.defaultQuotaBytes }, verified);
+  const users = new UserService(store, spaces, limiter, ctx.now, { openRegistration: ctx.config.openRegistration, defaultQuotaBytes: ctx.config.defaultQuotaBytes, passwordCost: ctx.config.passwordCost }, verified);
   const tokens = new TokenService(store, ctx.now, ctx.config.authCacheSeconds);
   return {
     spaces,

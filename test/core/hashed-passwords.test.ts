@@ -50,3 +50,30 @@ describe('users made from an argon2id hash (core)', () => {
     await expect(k.core.users.byName('weak')).rejects.toMatchObject({ code: 'not_found' });
   });
 });
+
+/** KURA_PASSWORD_COST: new hashes (made, changed, and the dummy of unknown names) cost what it says. */
+describe('the cost of new password hashes (core)', () => {
+  let k: CoreUnderTest;
+  afterAll(() => k?.close());
+
+  it('makes and changes hashes at the configured cost, the library default without it', async () => {
+    k = await startCore('sqlite', { KURA_PASSWORD_COST: 'm=19456,t=2,p=1' });
+    const stored = async (name: string) => (await k.core.database.db.selectFrom('users').select('password_hash').where('username', '=', name).executeTakeFirstOrThrow()).password_hash;
+    await k.core.users.create({ username: 'floor', password: 'a long enough password 1' });
+    expect(await stored('floor')).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
+    const u = await k.core.users.byName('floor');
+    await k.core.users.setPassword(u.id, 'another long password 2');
+    expect(await stored('floor')).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
+    expect(await k.core.users.authenticate('floor', 'another long password 2')).toMatchObject({ id: u.id });
+    await expect(k.core.users.authenticate('nobody-at-all', 'whatever it is')).rejects.toMatchObject({ code: 'unauthorized' });
+    const plain = await startCore('sqlite', { KURA_PASSWORD_COST: '' });
+    try {
+      await plain.core.users.create({ username: 'dflt', password: 'a long enough password 1' });
+      const h = (await plain.core.database.db.selectFrom('users').select('password_hash').where('username', '=', 'dflt').executeTakeFirstOrThrow()).password_hash;
+      expect(argon2.needsRehash(h, { memoryCost: 65536, timeCost: 3, parallelism: 4 })).toBe(false);
+      expect(h).toMatch(/\$m=65536,t=3,p=4\$/);
+    } finally {
+      await plain.close();
+    }
+  });
+});

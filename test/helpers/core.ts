@@ -7,7 +7,7 @@ import type { Actor, Item } from '../../src/core/index.js';
 import { openCore, type OpenCore } from '../../src/runtime.js';
 import { freshPostgresUrl, type Backend } from './backends.js';
 import { testClock, type TestClock } from './clock.js';
-import { testPasswordHash } from './password.js';
+import { FLOOR_COST, testPasswordHash } from './password.js';
 
 /** A user made through the core: its actor, personal space and root folder. */
 export interface CoreUser {
@@ -47,7 +47,7 @@ let counter = 0;
 export async function startCore(backend: Backend = 'sqlite', env: Env = {}, opts: { onDisk?: boolean } = {}): Promise<CoreUnderTest> {
   const dataDir = await mkdtemp(join(tmpdir(), 'kura-core-'));
   const databaseUrl = backend === 'postgres' ? await freshPostgresUrl({ migrated: true }) : undefined;
-  const config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent', ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}), ...env });
+  const config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent', KURA_PASSWORD_COST: FLOOR_COST, ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}), ...env });
   const clock = testClock();
   const inMemory = !databaseUrl && !opts.onDisk;
   const core = await openCore(config, { now: clock.now, memoryDatabase: inMemory, images: 'lazy' });

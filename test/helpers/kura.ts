@@ -8,7 +8,7 @@ import type { DialectFactory } from '../../src/http/shared/dialect.js';
 import { startServer, type RunningServer } from '../../src/server.js';
 import { freshPostgresUrl, type Backend } from './backends.js';
 import { testClock, type TestClock } from './clock.js';
-import { testPasswordHash } from './password.js';
+import { FLOOR_COST, testPasswordHash } from './password.js';
 
 export { testClock, type TestClock };
 
@@ -42,7 +42,7 @@ let counter = 0;
 export async function startKura(backend: Backend, env: Env = {}, opts: { dialects?: readonly DialectFactory[]; log?: Writable; clock?: TestClock } = {}): Promise<TestKura> {
   const dataDir = await mkdtemp(join(tmpdir(), 'kura-test-'));
   const databaseUrl = backend === 'postgres' ? await freshPostgresUrl({ migrated: true }) : undefined;
-  const config = loadConfig({ DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}), ...env });
+  const config = loadConfig({ DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', KURA_PASSWORD_COST: FLOOR_COST, ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}), ...env });
   const server = await startServer(config, { logger: opts.log ? { stream: opts.log } : false, dialects: opts.dialects, now: opts.clock?.now });
   const core = server.core;
   return {

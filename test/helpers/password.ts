@@ -21,3 +21,10 @@ export function testPasswordHash(): Promise<string> {
   cached ??= hashTestPassword();
   return cached;
 }
+
+/**
+ * The cost test servers and cores hash new passwords at (KURA_PASSWORD_COST): OWASP's floor,
+ * the fixtures' own, so registrations, password changes and sign-ins with unknown names cost
+ * a quarter of the default. Tests of the default pass `KURA_PASSWORD_COST: ''`.
+ */
+export const FLOOR_COST = 'm=19456,t=2,p=1';

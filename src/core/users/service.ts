@@ -7,7 +7,7 @@ import { release } from '../resumable/holds.js';
 import { createSpaceTx, type SpaceService } from '../spaces/service.js';
 import type { RateLimiter, Rule } from '../limits/limiter.js';
 import { isCommonPassword } from './common-passwords.js';
-import { burnVerify, checkPasswordHash, hashPassword, verifyPassword } from './passwords.js';
+import { burnVerify, checkPasswordHash, hashPassword, verifyPassword, type PasswordCost } from './passwords.js';
 import { VerifiedPasswords } from './verified-passwords.js';
 
 export interface User {
@@ -54,6 +54,8 @@ export interface AccountPolicy {
   openRegistration: boolean;
   /** The byte quota of every new account's personal space; null: none. */
   defaultQuotaBytes: number | null;
+  /** The argon2id cost of new password hashes (KURA_PASSWORD_COST; default the library's). */
+  passwordCost?: PasswordCost;
 }
 
 const USERNAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
@@ -153,7 +155,7 @@ export class UserService {
 
   private async insert(fields: ReturnType<UserService['checked']>): Promise<User> {
     const { secret, ...rest } = fields;
-    const row: UserRow = { ...rest, password_hash: 'passwordHash' in secret ? secret.passwordHash : await hashPassword(secret.password) };
+    const row: UserRow = { ...rest, password_hash: 'passwordHash' in secret ? secret.passwordHash : await hashPassword(secret.password, this.policy.passwordCost) };
     try {
       await this.store.transaction(async (tx) => {
         await tx.users.insert(row);
@@ -224,7 +226,7 @@ export class UserService {
     const account = username.toLowerCase();
     await this.limiter.check(FAILED_LOGINS_PER_ACCOUNT, account);
     const r = await this.store.users.byName(username);
-    const ok = r ? await verifyPassword(r.password_hash, password) : (await burnVerify(password), false);
+    const ok = r ? await verifyPassword(r.password_hash, password) : (await burnVerify(password, this.policy.passwordCost), false);
     if (!r || !ok) {
       if (opts.client) await this.limiter.record(FAILED_LOGINS_PER_CLIENT, opts.client);
       await this.limiter.record(FAILED_LOGINS_PER_ACCOUNT, account);
@@ -252,7 +254,7 @@ export class UserService {
 
   async setPassword(id: number, password: string): Promise<void> {
     const user = await this.get(id);
-    const hash = await hashPassword(checkPassword(password, user.username));
+    const hash = await hashPassword(checkPassword(password, user.username), this.policy.passwordCost);
     if (!(await this.store.users.setPasswordHash(id, hash))) throw new KuraError('not_found', 'user not found');
     this.verified.forgetUser(id);
   }
