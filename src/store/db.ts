@@ -7,6 +7,7 @@ import type { MetadataStore } from '../core/index.js';
 import { makeDirs } from '../dirs.js';
 import { metadataStore } from './metadata.js';
 import { migrationProvider } from './migrations/index.js';
+import { sqliteStatements } from './sqlite-statements.js';
 import type { Schema } from './schema.js';
 
 export interface Database {
@@ -64,7 +65,7 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
   } else {
     dialect = 'sqlite';
     const sqlite = sqliteWithPragmas(opts.memory ? new SQLite(':memory:') : await openSqliteFile(opts));
-    db = new Kysely<Schema>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
+    db = new Kysely<Schema>({ dialect: new SqliteDialect({ database: sqliteStatements(sqlite) }) });
   }
   try {
     if (opts.mustExist && dialect === 'postgres') await requireKuraTables(db, opts.databaseUrl!);
@@ -98,29 +99,6 @@ function sqliteWithPragmas(sqlite: SQLite.Database): SQLite.Database {
   sqlite.pragma('busy_timeout = 10000');
   return sqlite;
 }
-
-/**
- * Kysely prepares every query anew; preparing costs more than running a small query.
- * Statements are reusable, and better-sqlite3 runs them synchronously, so a bounded cache
- * keyed by SQL text is safe. (Kysely compiles the same SQL text for the same query shape.)
- */
-function withStatementCache(sqlite: SQLite.Database): SqliteDatabaseLike {
-  const cache = new Map<string, SQLite.Statement>();
-  return {
-    close: () => sqlite.close(),
-    prepare(sql: string) {
-      let stmt = cache.get(sql);
-      if (!stmt) {
-        stmt = sqlite.prepare(sql);
-        if (cache.size >= 500) cache.delete(cache.keys().next().value!);
-        cache.set(sql, stmt);
-      }
-      return stmt;
-    },
-  };
-}
-
-type SqliteDatabaseLike = ConstructorParameters<typeof SqliteDialect>[0]['database'] & object;
 
 /** Refuses a PostgreSQL database where Kura never ran (no migration table in its schema). */
 async function requireKuraTables(db: Kysely<Schema>, url: string): Promise<void> {
