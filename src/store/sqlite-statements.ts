@@ -26,7 +26,7 @@ const CACHE_SIZE = 500;
  *   a template with the statement's columns. better-sqlite3 builds each row object one
  *   property at a time, and V8 turns an object built that way with 20 or more properties
  *   into a hash table: items rows have 21 columns, so 10,000 of them cost twice the time and
- *   five times the garbage collection of a copied template (decision 0043).
+ *   five times the garbage collection of a copied template (decision 0048).
  */
 export function sqliteStatements(sqlite: SQLite.Database): SqliteDatabaseLike {
   const cache = new Map<string, SQLite.Statement | ReaderStatement>();

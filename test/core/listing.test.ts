@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ActorType, Right, type FolderListing } from '../../src/core/index.js';
+import { ActorType, compileFilter, CORE_FIELD_SPECS, Right, type FolderListing } from '../../src/core/index.js';
 import { backends } from '../helpers/backends.js';
 import { startCore, type CoreUnderTest } from '../helpers/core.js';
 
@@ -41,8 +41,19 @@ describe.each(backends)('folder listings with file counts on the core (%s)', (ba
     await expiring('soon-there.txt', f.id);
     await k.file(u, 'stays.txt', 's', f.id);
     expect(shape(await k.core.items.listing(u.actor, u.rootId))).toEqual({ folders: [['f', 2]], files: ['soon-here.txt'] });
+    // Pages and their totals, plain and filtered: a child that expires later is shown.
+    const names = async (folderId: number, o = {}) => {
+      const page = await k.core.items.children(u.actor, folderId, o);
+      return [page.total, page.items.map((i) => i.name)];
+    };
+    const texts = { filter: compileFilter('maintype==text', CORE_FIELD_SPECS), kind: 'file' as const };
+    expect(await names(f.id)).toEqual([2, ['soon-there.txt', 'stays.txt']]);
+    expect(await names(f.id, texts)).toEqual([2, ['soon-there.txt', 'stays.txt']]);
     k.clock.advance(60_001);
     expect(shape(await k.core.items.listing(u.actor, u.rootId))).toEqual({ folders: [['f', 1]], files: [] });
+    expect(await names(f.id)).toEqual([1, ['stays.txt']]);
+    expect(await names(f.id, texts)).toEqual([1, ['stays.txt']]);
+    expect(await names(u.rootId)).toEqual([1, ['f']]);
   });
 
   it('shows and counts only what the caller may see: hidden folders and files, unlistable folders', async () => {

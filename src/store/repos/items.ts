@@ -2,7 +2,7 @@ import { SqliteAdapter, sql } from 'kysely';
 import type { Category, ExpiredItem, ItemRepo, ItemRow, ListedRow, MemberRole, NewFolder, SubtreeRow, SubtreeUsage, VersionRepo, VersionRow } from '../../core/index.js';
 import type { Db } from '../schema.js';
 import { filterSql } from './filter-sql.js';
-import { visible } from './visible.js';
+import { unexpiredIn, visible } from './visible.js';
 
 const SUBTREE_COLUMNS: readonly (keyof SubtreeRow)[] = [
   'id', 'space_id', 'parent_id', 'name', 'kind', 'system', 'description', 'custom_tag', 'properties', 'created_by', 'created_at',
@@ -112,7 +112,7 @@ const itemMethods: ItemRepo & ThisType<{ readonly db: Db }> = {
   },
 
   async liveChildren(parentId, q) {
-    let query = this.db.selectFrom('items').select(SUBTREE_COLUMNS).where('parent_id', '=', parentId).where(visible(q));
+    let query = this.db.selectFrom('items').select(SUBTREE_COLUMNS).where('parent_id', '=', parentId).where(visible(await unexpiredIn(this.db, parentId, q)));
     if (q.kind) query = query.where('kind', '=', q.kind);
     if (q.exclude?.length) query = query.where('id', 'not in', q.exclude);
     // SQLite's planner (no statistics) would take the filter's index and sort every match;
@@ -127,7 +127,7 @@ const itemMethods: ItemRepo & ThisType<{ readonly db: Db }> = {
   },
 
   async countLiveChildren(parentId, q) {
-    let query = this.db.selectFrom('items').select((eb) => eb.fn.countAll<number>().as('n')).where('parent_id', '=', parentId).where(visible(q));
+    let query = this.db.selectFrom('items').select((eb) => eb.fn.countAll<number>().as('n')).where('parent_id', '=', parentId).where(visible(await unexpiredIn(this.db, parentId, q)));
     if (q.kind) query = query.where('kind', '=', q.kind);
     if (q.exclude?.length) query = query.where('id', 'not in', q.exclude);
     if (q.filter) query = query.where(filterSql(q.filter));
@@ -136,7 +136,7 @@ const itemMethods: ItemRepo & ThisType<{ readonly db: Db }> = {
 
   async listing(parentId, q) {
     const exclude = q.exclude?.length ? sql`and id not in (${sql.join(q.exclude)})` : sql``;
-    const live = sql`parent_id = ${parentId} and ${visible({ now: q.now })} ${exclude}`;
+    const live = sql`parent_id = ${parentId} and ${visible(await unexpiredIn(this.db, parentId, { now: q.now }))} ${exclude}`;
     // Each kind walks the name index (items_live_lname) and stops at its cap.
     const r = await sql<ListedRow>`
       select * from (
