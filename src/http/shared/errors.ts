@@ -62,6 +62,8 @@ export function toKuraError(e: unknown): KuraError {
 export interface RenderedError {
   status: number;
   body: unknown;
+  /** Headers of the dialect's to send with it (a challenge, the body's type). */
+  headers?: Record<string, string>;
 }
 
 /** A dialect's error renderer: the only place that knows its envelope and status rules. */
@@ -99,11 +101,13 @@ export function renderErrorsWith(app: FastifyInstance, render: ErrorRenderer, op
     // Rate limits say when to come back, whatever the dialect's envelope.
     const retryAfter = e.code === 'rate_limited' ? e.details?.retryAfter : undefined;
     if (typeof retryAfter === 'number') reply.header('Retry-After', String(retryAfter));
+    if (r.headers) reply.headers(r.headers);
     reply.code(r.status).send(r.body);
   });
   if (opts.notFound === false) return;
   app.setNotFoundHandler((req, reply) => {
     const r = render(new KuraError('not_found', `no route ${req.method} ${req.url.split('?')[0]}`, { route: 'unknown' }), req);
+    if (r.headers) reply.headers(r.headers);
     reply.code(r.status).send(r.body);
   });
 }

@@ -1,0 +1,38 @@
+import { basic, bearer } from '../../shared/credentials.js';
+import type { DialectFactory } from '../../shared/dialect.js';
+import { httpStatus, type ErrorRenderer } from '../../shared/errors.js';
+import { textBody } from '../../shared/bodies.js';
+import { DAV_PREFIX } from './hrefs.js';
+import { readRoutes, xmlBody } from './reads.js';
+import { XML_MAX_BYTES } from './xml-read.js';
+import { davError, davMessage } from './xml-write.js';
+
+const XML_TYPE = 'application/xml; charset=utf-8';
+
+/**
+ * Errors as WebDAV clients read them: the status decides (507 for the quota, 423 for a
+ * lock), the body is a DAV:error naming the precondition where there is one; a 401 carries
+ * the Basic challenge every client (Windows, Finder, davfs2, rclone) answers.
+ */
+const davErrors: ErrorRenderer = (e) => {
+  const condition = typeof e.details?.condition === 'string' ? e.details.condition : undefined;
+  const headers: Record<string, string> = { 'Content-Type': XML_TYPE };
+  if (e.code === 'unauthorized') headers['WWW-Authenticate'] = 'Basic realm="Kura", charset="UTF-8"';
+  return { status: httpStatus(e.code), body: condition ? davError(condition, e.message) : davMessage(e.message), headers };
+};
+
+/** WebDAV at /dav (RFC 4918): the caller's spaces as collections. docs/webdav.md has the decisions. */
+export const webdavDialect: DialectFactory = (core) => ({
+  name: 'webdav',
+  prefix: DAV_PREFIX,
+  credentials: [basic(), bearer()],
+  renderError: davErrors,
+  async routes(app) {
+    for (const method of ['PROPFIND']) app.addHttpMethod(method, { hasBody: true });
+    // XML bodies (PROPFIND, and later PROPPATCH, LOCK), whatever type the client names
+    // (some name none): at most XML_MAX_BYTES, parsed without DTDs or entities.
+    app.removeAllContentTypeParsers();
+    app.addContentTypeParser('*', textBody(XML_MAX_BYTES, xmlBody));
+    await app.register(readRoutes(core));
+  },
+});
