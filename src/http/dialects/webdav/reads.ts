@@ -9,7 +9,7 @@ import { davMessage, MULTISTATUS_END, MULTISTATUS_START, response } from './xml-
 
 /** What WebDAV says it can do; locks (class 2) come with LOCK/UNLOCK. */
 export const DAV_CLASSES = '1';
-export const ALLOWED = 'OPTIONS, GET, HEAD, PROPFIND';
+export const ALLOWED = 'OPTIONS, GET, HEAD, PROPFIND, PUT, MKCOL, DELETE, COPY, MOVE';
 
 /** A resource found by a request's path, with the names that lead to it. */
 interface Found {
