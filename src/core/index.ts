@@ -12,6 +12,7 @@ import { LockService } from './guard/locks.js';
 import { ChangeService } from './items/changes.js';
 import { ContentReader, ContentService } from './items/content.js';
 import { PathService } from './items/paths.js';
+import { DeadPropService } from './items/dead-props.js';
 import { ItemQueries } from './items/queries.js';
 import { InFlight, UrlFetches } from './limits/in-flight.js';
 import { RateLimiter } from './limits/limiter.js';
@@ -29,7 +30,7 @@ import { UploadService } from './uploads/service.js';
 import { UsageService } from './usage/service.js';
 import { UserService } from './users/service.js';
 import { VerifiedPasswords } from './users/verified-passwords.js';
-import type { Acl, Changes, Contents, Counters, Derivatives as DerivativeOps, Favorites, Items, Jobs, Limiter, Links, Locks, Paths, Pins, PublicReads as PublicReadOps, Resumable, Sessions, Shares, Slots as SlotOps, Spaces, Stats, Tokens, Trash, Uploads, UrlFetches as UrlFetchOps, Usage, Users } from './surface.js';
+import type { Acl, Changes, Contents, Counters, DeadProps, Derivatives as DerivativeOps, Favorites, Items, Jobs, Limiter, Links, Locks, Paths, Pins, PublicReads as PublicReadOps, Resumable, Sessions, Shares, Slots as SlotOps, Spaces, Stats, Tokens, Trash, Uploads, UrlFetches as UrlFetchOps, Usage, Users } from './surface.js';
 
 /*
  * The core's one public surface: what dialects, the CLI, jobs and adapters may use. Nothing
@@ -63,6 +64,7 @@ export type { FileBody } from './items/content.js';
 export type { Outcome } from './items/outcome.js';
 export type { OnConflict, PlaceConflict } from './items/placement.js';
 export { joinPath, MAX_PATH_LEVELS, splitPath, type ItemPath, type PathLevel } from './items/paths.js';
+export { DEAD_PROP_MAX_VALUE, DEAD_PROPS_MAX_PER_ITEM, type DeadProp, type DeadPropChange } from './items/dead-props.js';
 export { PERSONAL_TOP, type Scope, type ScopeFacts, type Within } from './items/scope.js';
 export type { ListOptions, TreeNode } from './items/queries.js';
 export { LISTING_MAX, type FolderListing, type ListedFolder, type ListingOptions } from './items/listing.js';
@@ -102,6 +104,8 @@ export interface Core {
   readonly items: Items;
   /** Paths in a space (`/a/b/c`) to items and back: deep links, breadcrumbs, WebDAV URLs. */
   readonly paths: Paths;
+  /** Properties clients keep on items (WebDAV PROPPATCH): read, patched all or nothing, copied with copies. */
+  readonly deadProps: DeadProps;
   /** Plain uploads: a body (or several) in one request. */
   readonly uploads: Uploads;
   /** Resumable uploads: sessions whose slices may come in any order, to any node. */
@@ -204,6 +208,7 @@ export function createCore(ctx: CoreContext): Core {
     sessions: new SessionService(store, users, tokens, ctx.config.sessionSeconds * 1000),
     items,
     paths: new PathService(store, access),
+    deadProps: new DeadPropService(store, access, ctx.now),
     uploads,
     resumable,
     changes: new ChangeService(store, ctx.now, ctx.config.versionCap),

@@ -5,6 +5,7 @@ import type { Derivatives as DerivativeService } from './images/derivatives.js';
 import type { ChangeService } from './items/changes.js';
 import type { ContentService } from './items/content.js';
 import type { PathService } from './items/paths.js';
+import type { DeadPropService } from './items/dead-props.js';
 import type { ItemQueries } from './items/queries.js';
 import type { PeriodicJobs } from './jobs/periodic.js';
 import type { UrlFetches as UrlFetchService } from './limits/in-flight.js';
@@ -40,6 +41,7 @@ export type Spaces = Pick<
 >;
 export type Items = Pick<ItemQueries, 'allChildren' | 'ancestors' | 'childByName' | 'children' | 'descendants' | 'get' | 'getInAnyState' | 'listing' | 'versions'>;
 export type Paths = Pick<PathService, 'of' | 'resolve'>;
+export type DeadProps = Pick<DeadPropService, 'of' | 'ofChildren' | 'patch'>;
 export type Uploads = Pick<UploadService, 'checkTarget' | 'checkVersionTarget' | 'upload' | 'uploadFrom' | 'uploadMany' | 'uploadVersion'>;
 export type Resumable = Pick<ResumableUploads, 'open' | 'slice' | 'append' | 'status' | 'settle' | 'concat' | 'cancel' | 'expire'>;
 export type Changes = Pick<ChangeService, 'createFolder' | 'createTree' | 'ensureFolders' | 'update' | 'updateMany' | 'move' | 'moveMany' | 'copy' | 'copyMany' | 'trash' | 'trashMany' | 'destroy'>;

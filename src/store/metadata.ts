@@ -5,6 +5,7 @@ import { blobRepo, derivativeRepo } from './repos/blobs.js';
 import { itemRepo, versionRepo } from './repos/items.js';
 import { inFlightRepo, leaseRepo } from './repos/leases.js';
 import { lockRepo } from './repos/locks.js';
+import { deadPropRepo } from './repos/dead-props.js';
 import { pinRepo } from './repos/pins.js';
 import { shareRepo } from './repos/shares.js';
 import { spaceRepo } from './repos/spaces.js';
@@ -36,6 +37,7 @@ class KyselyRepos implements Repos {
   #leases?: Repos['leases'];
   #inFlight?: Repos['inFlight'];
   #locks?: Repos['locks'];
+  #deadProps?: Repos['deadProps'];
   #pins?: Repos['pins'];
   #secrets?: Repos['secrets'];
 
@@ -88,6 +90,9 @@ class KyselyRepos implements Repos {
   }
   get locks() {
     return (this.#locks ??= lockRepo(this.db));
+  }
+  get deadProps() {
+    return (this.#deadProps ??= deadPropRepo(this.db));
   }
   get pins() {
     return (this.#pins ??= pinRepo(this.db));

@@ -2,6 +2,7 @@ import type { Generated, Kysely, Transaction } from 'kysely';
 import type {
   AclRow,
   BlobRow,
+  DeadPropRow,
   DerivativeRow,
   FavoriteRow,
   ItemRow,
@@ -71,6 +72,7 @@ export interface Schema {
   leases: LeasesTable;
   in_flight: InFlightTable;
   locks: LocksTable;
+  dead_props: DeadPropRow;
   pins: PinsTable;
   pin_policies: PinPoliciesTable;
   server_secrets: ServerSecretsTable;

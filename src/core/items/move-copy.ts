@@ -125,6 +125,8 @@ export async function copyTx(tx: Repos, access: Access, actor: Actor, id: number
     }
   }
   for (const [hash, n] of refs) await tx.blobs.addRefs(hash, n, now);
+  // Properties clients keep on items (WebDAV dead properties) go with the copy.
+  await tx.deadProps.copy([...newIds].map(([from, to]) => ({ from, to })));
   return toItem((await tx.items.byId(newIds.get(id)!))!);
 }
 

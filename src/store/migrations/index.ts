@@ -20,6 +20,7 @@ import * as m0019 from './0019_public_read.js';
 import * as m0022 from './0022_locks_and_read_only_tokens.js';
 import * as m0023 from './0023_live_index_leaves_out_pending.js';
 import * as m0024 from './0024_expiring_children_index.js';
+import * as m0025 from './0025_dead_props.js';
 
 /** Migrations are listed in code so they ship inside the compiled build. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -44,6 +45,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0022_locks_and_read_only_tokens': m0022,
   '0023_live_index_leaves_out_pending': m0023,
   '0024_expiring_children_index': m0024,
+  '0025_dead_props': m0025,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,5 +1,6 @@
 import type { AclRepo, FavoriteRepo } from './access.js';
 import type { BlobRepo, DerivativeRepo } from './blobs.js';
+import type { DeadPropRepo } from './dead-props.js';
 import type { ItemRepo, VersionRepo } from './items.js';
 import type { InFlightRepo, LeaseRepo } from './leases.js';
 import type { LockRepo } from './locks.js';
@@ -11,6 +12,7 @@ import type { SecretRepo, TokenRepo, UserRepo } from './users.js';
 
 export * from './access.js';
 export * from './blobs.js';
+export * from './dead-props.js';
 export * from './items.js';
 export * from './leases.js';
 export * from './locks.js';
@@ -43,6 +45,7 @@ export interface Repos {
   readonly leases: LeaseRepo;
   readonly inFlight: InFlightRepo;
   readonly locks: LockRepo;
+  readonly deadProps: DeadPropRepo;
   readonly pins: PinRepo;
   readonly secrets: SecretRepo;
 }

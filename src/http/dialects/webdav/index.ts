@@ -5,6 +5,7 @@ import { textBody } from '../../shared/bodies.js';
 import { DAV_PREFIX } from './hrefs.js';
 import { readRoutes, xmlBody } from './reads.js';
 import { writeRoutes } from './writes.js';
+import { proppatchRoutes } from './proppatch.js';
 import { XML_MAX_BYTES } from './xml-read.js';
 import { davError, davMessage } from './xml-write.js';
 
@@ -31,7 +32,7 @@ export const webdavDialect: DialectFactory = (core, config) => ({
   credentials: [basic(), bearer()],
   renderError: davErrors,
   async routes(app) {
-    for (const method of ['PROPFIND', 'MKCOL', 'COPY', 'MOVE']) app.addHttpMethod(method, { hasBody: true });
+    for (const method of ['PROPFIND', 'PROPPATCH', 'MKCOL', 'COPY', 'MOVE']) app.addHttpMethod(method, { hasBody: true });
     // XML bodies (PROPFIND, and later PROPPATCH, LOCK), whatever type the client names
     // (some name none): at most XML_MAX_BYTES, parsed without DTDs or entities. Other
     // bodies (PUT's content) are left for the handler to stream.
@@ -40,5 +41,6 @@ export const webdavDialect: DialectFactory = (core, config) => ({
     app.addContentTypeParser('*', (req, payload, done) => (XML_METHODS.has(req.method) ? xml(req, payload, done) : done(null)));
     await app.register(readRoutes(core));
     await app.register(writeRoutes(core, config));
+    await app.register(proppatchRoutes(core));
   },
 });

@@ -1,4 +1,4 @@
-import { badRequest, type Item, type Space } from '../../../core/index.js';
+import { badRequest, type DeadProp, type Item, type Space } from '../../../core/index.js';
 import { DAV, type XmlElement } from './xml-read.js';
 import { escapeXml, type PropValue } from './xml-write.js';
 
@@ -11,7 +11,7 @@ export interface PropName {
 }
 
 /** What a resource under /dav is: the root (the caller's spaces), a space's root folder, or an item below it. */
-export type Resource = { kind: 'root' } | { kind: 'item'; item: Item; space: Space; isSpaceRoot: boolean; label: string };
+export type Resource = { kind: 'root' } | { kind: 'item'; item: Item; space: Space; isSpaceRoot: boolean; label: string; dead?: readonly DeadProp[] };
 
 type Live = (r: Resource) => string | null | undefined;
 
@@ -52,6 +52,12 @@ const LIVE: readonly (PropName & { get: Live; allprop: boolean })[] = [
 const key = (p: PropName) => `${p.ns}\u0000${p.name}`;
 const BY_NAME = new Map(LIVE.map((p) => [key(p), p]));
 
+/** Whether a property is one of Kura's live ones (never stored: PROPPATCH of it is 403). */
+export const isLive = (p: PropName): boolean => BY_NAME.has(key(p));
+
+/** Whether answering `req` needs the resources' dead properties. */
+export const needsDead = (req: PropRequest): boolean => req.kind !== 'prop' || req.names.some((n) => !isLive(n));
+
 /** What a PROPFIND asks for: every property (allprop, with `include`), only names, or a list. */
 export type PropRequest = { kind: 'allprop'; include: PropName[] } | { kind: 'propname' } | { kind: 'prop'; names: PropName[] };
 
@@ -71,18 +77,22 @@ export function propRequestOf(body: XmlElement | undefined): PropRequest {
 export function propsOf(r: Resource, req: PropRequest): { found: PropValue[]; missing: PropName[] } {
   const found: PropValue[] = [];
   const missing: PropName[] = [];
+  const dead = r.kind === 'item' ? (r.dead ?? []) : [];
   if (req.kind === 'propname') {
     for (const p of LIVE) if (p.get(r) !== undefined) found.push({ ns: p.ns, name: p.name, xml: null });
+    for (const p of dead) found.push({ ns: p.ns, name: p.name, xml: null });
     return { found, missing };
   }
-  const wanted: PropName[] = req.kind === 'prop' ? req.names : [...LIVE.filter((p) => p.allprop), ...req.include.filter((p) => !BY_NAME.get(key(p))?.allprop)];
+  const wanted: PropName[] =
+    req.kind === 'prop' ? req.names : [...LIVE.filter((p) => p.allprop), ...dead, ...req.include.filter((p) => !BY_NAME.get(key(p))?.allprop)];
+  const deadByName = new Map(dead.map((p) => [key(p), p]));
   const seen = new Set<string>();
   for (const name of wanted) {
     const k = key(name);
     if (seen.has(k)) continue;
     seen.add(k);
     const live = BY_NAME.get(k);
-    const xml = live?.get(r);
+    const xml = live ? live.get(r) : deadByName.get(k)?.xml;
     if (xml === undefined || xml === null) {
       if (req.kind !== 'allprop' || !live) missing.push({ ns: name.ns, name: name.name });
       continue;

@@ -3,13 +3,13 @@ import type { Actor, Core, Item } from '../../../core/index.js';
 import { KuraError } from '../../../core/index.js';
 import { sendFile } from '../../shared/send-file.js';
 import { hrefOf, itemNames, segmentsOf, spaceNames } from './hrefs.js';
-import { propRequestOf, propsOf, type PropRequest, type Resource } from './props.js';
+import { needsDead, propRequestOf, propsOf, type PropRequest, type Resource } from './props.js';
 import { parseXml, type XmlElement } from './xml-read.js';
 import { davMessage, MULTISTATUS_END, MULTISTATUS_START, response } from './xml-write.js';
 
 /** What WebDAV says it can do; locks (class 2) come with LOCK/UNLOCK. */
 export const DAV_CLASSES = '1';
-export const ALLOWED = 'OPTIONS, GET, HEAD, PROPFIND, PUT, MKCOL, DELETE, COPY, MOVE';
+export const ALLOWED = 'OPTIONS, GET, HEAD, PROPFIND, PROPPATCH, PUT, MKCOL, DELETE, COPY, MOVE';
 
 /** A resource found by a request's path, with the names that lead to it. */
 interface Found {
@@ -19,7 +19,7 @@ interface Found {
 }
 
 /** The resource at a request's path: the root, a space (its root folder), or an item below it. */
-async function locate(core: Core, actor: Actor, rawUrl: string): Promise<Found> {
+export async function locate(core: Core, actor: Actor, rawUrl: string): Promise<Found> {
   const segments = segmentsOf(rawUrl);
   if (segments.length === 0) return { resource: { kind: 'root' }, spaceSegment: null, names: [] };
   const spaces = await spaceNames(core, actor);
@@ -64,17 +64,22 @@ export function readRoutes(core: Core) {
         const { found: props, missing } = propsOf(r, asked);
         parts.push(response(hrefOf(segment, names, isCollection(r)), props, missing));
       };
-      add(found.resource, found.spaceSegment, found.names);
-      if (depth === 1 && found.resource.kind === 'root') {
+      const dead = needsDead(asked);
+      const top = found.resource;
+      if (dead && top.kind === 'item') top.dead = await core.deadProps.of(req.actor, top.item.id);
+      add(top, found.spaceSegment, found.names);
+      if (depth === 1 && top.kind === 'root') {
         const spaces = await spaceNames(core, req.actor);
         for (const { segment, space } of spaces.spaces) {
           const root = await core.items.get(req.actor, space.rootId).catch(() => undefined);
-          if (root) add({ kind: 'item', item: root, space, isSpaceRoot: true, label: segment }, segment, []);
+          if (!root) continue;
+          const props = dead ? await core.deadProps.of(req.actor, root.id) : undefined;
+          add({ kind: 'item', item: root, space, isSpaceRoot: true, label: segment, dead: props }, segment, []);
         }
-      } else if (depth === 1 && found.resource.kind === 'item' && found.resource.item.kind === 'folder') {
-        const { space } = found.resource;
-        const children: Item[] = await core.items.allChildren(req.actor, found.resource.item.id);
-        for (const c of children) add({ kind: 'item', item: c, space, isSpaceRoot: false, label: c.name }, found.spaceSegment, [...found.names, c.name]);
+      } else if (depth === 1 && top.kind === 'item' && top.item.kind === 'folder') {
+        const { space } = top;
+        const [children, props] = await Promise.all([core.items.allChildren(req.actor, top.item.id), dead ? core.deadProps.ofChildren(req.actor, top.item.id) : undefined]);
+        for (const c of children as Item[]) add({ kind: 'item', item: c, space, isSpaceRoot: false, label: c.name, dead: props?.get(c.id) }, found.spaceSegment, [...found.names, c.name]);
       }
       parts.push(MULTISTATUS_END);
       reply.code(207).header('Content-Type', 'application/xml; charset=utf-8').header('Vary', 'Depth, Authorization');

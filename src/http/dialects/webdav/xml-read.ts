@@ -1,5 +1,6 @@
 import { SaxesParser } from 'saxes';
 import { badRequest, KuraError } from '../../../core/index.js';
+import { escapeXml } from './xml-write.js';
 
 /** The DAV: namespace. */
 export const DAV = 'DAV:';
@@ -16,6 +17,8 @@ export interface XmlElement {
   name: string;
   children: XmlElement[];
   text: string;
+  /** Child elements and text in document order (what a dead property's value is made of). */
+  content: (XmlElement | string)[];
 }
 
 const refused = (why: string) => badRequest(`the XML body is refused: ${why}`, { reason: 'xml' });
@@ -40,16 +43,20 @@ export function parseXml(text: string): XmlElement {
   parser.on('opentag', (tag) => {
     if (++elements > XML_MAX_ELEMENTS) return fail(refused(`more than ${XML_MAX_ELEMENTS} elements`));
     if (stack.length >= XML_MAX_DEPTH) return fail(refused(`elements nested deeper than ${XML_MAX_DEPTH}`));
-    const el: XmlElement = { ns: tag.uri, name: tag.local, children: [], text: '' };
+    const el: XmlElement = { ns: tag.uri, name: tag.local, children: [], text: '', content: [] };
     const parent = stack[stack.length - 1];
-    if (parent) parent.children.push(el);
-    else root = el;
+    if (parent) {
+      parent.children.push(el);
+      parent.content.push(el);
+    } else root = el;
     stack.push(el);
   });
   parser.on('closetag', () => void stack.pop());
   const onText = (t: string) => {
     const top = stack[stack.length - 1];
-    if (top) top.text += t;
+    if (!top) return;
+    top.text += t;
+    top.content.push(t);
   };
   parser.on('text', onText);
   parser.on('cdata', onText);
@@ -65,3 +72,20 @@ export function parseXml(text: string): XmlElement {
 
 /** The first child of `el` with this namespace and local name. */
 export const child = (el: XmlElement, ns: string, name: string): XmlElement | undefined => el.children.find((c) => c.ns === ns && c.name === name);
+
+/**
+ * The content of an element as XML text that stands on its own: every element declares
+ * its namespace where it opens (no prefix of the request's is needed to read it back).
+ * Attributes are not kept.
+ */
+export function innerXml(el: XmlElement): string {
+  let out = '';
+  for (const node of el.content) out += typeof node === 'string' ? escapeXml(node) : elementXml(node);
+  return out;
+}
+
+function elementXml(el: XmlElement): string {
+  const [open, close] = el.ns === '' ? [`${el.name} xmlns=""`, el.name] : [`k:${el.name} xmlns:k="${escapeXml(el.ns)}"`, `k:${el.name}`];
+  const inner = innerXml(el);
+  return inner === '' ? `<${open}/>` : `<${open}>${inner}</${close}>`;
+}

@@ -80,3 +80,15 @@ export const davError = (condition: string, message: string): string =>
 /** A plain DAV:error body carrying the message only (no precondition element). */
 export const davMessage = (message: string): string =>
   `<?xml version="1.0" encoding="utf-8"?>\n<d:error xmlns:d="DAV:" xmlns:s="http://sabredav.org/ns"><s:message>${escapeXml(message)}</s:message></d:error>\n`;
+
+/** Propstats of names only, one per status (PROPPATCH answers), empty groups left out. */
+export function propstats(groups: readonly { status: number; names: readonly { ns: string; name: string }[] }[]): string {
+  let out = '';
+  for (const g of groups) {
+    if (g.names.length === 0) continue;
+    out += '<d:propstat><d:prop>';
+    for (const n of g.names) out += tag(n).empty;
+    out += `</d:prop><d:status>HTTP/1.1 ${g.status} ${STATUS_TEXT[g.status] ?? ''}</d:status></d:propstat>`;
+  }
+  return out;
+}
