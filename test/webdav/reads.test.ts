@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ActorType } from '../../src/core/index.js';
 import { backends } from '../helpers/backends.js';
-import { body, uploadOne } from '../helpers/http.js';
+import { body, bytes, uploadOne } from '../helpers/http.js';
 import { startKura, type TestKura, type TestUser } from '../helpers/kura.js';
 import { TEST_PASSWORD } from '../helpers/password.js';
 
@@ -147,6 +147,12 @@ describe.each(backends)('WebDAV reads: OPTIONS, PROPFIND, GET (%s)', (backend) =
     expect((await body(ranged)).toString()).toBe('cr');
     const head = await fetch(`${dav}/${space}/caf%C3%A9.txt`, { method: 'HEAD', headers: basicAuth(u) });
     expect(head.headers.get('content-length')).toBe(String(Buffer.byteLength('crème')));
+    // A file too large for the in-memory path streams whole.
+    const large = bytes(3 * 1024 * 1024 + 5, 9);
+    expect((await uploadOne(k.url, u.auth, u.rootId, 'large.bin', large)).size).toBe(large.length);
+    const streamed = await fetch(`${dav}/${space}/large.bin`, { headers: basicAuth(u) });
+    expect(streamed.headers.get('content-length')).toBe(String(large.length));
+    expect((await body(streamed)).equals(large)).toBe(true);
     const folder = await fetch(`${dav}/${space}/Docs%20%26%20Notes/`, { headers: basicAuth(u) });
     expect(folder.status).toBe(405);
     expect(folder.headers.get('allow')).toContain('PROPFIND');

@@ -97,6 +97,8 @@ export function readRoutes(core: Core) {
         return reply.send(davMessage('a collection has no content to GET; list it with PROPFIND'));
       }
       await sendFile(req, reply, await core.content.content(req.actor, r.item.id), { attachment: true });
+      // The reply is sent (a stream may still be flowing): Fastify must not send again.
+      return reply;
     };
     app.get('/', get);
     app.get('/*', get);
