@@ -61,5 +61,5 @@ export type Counters = Readonly<Pick<NodeCounters, 'gcRuns' | 'gcFailures' | 'gc
 export type Pins = Pick<PinService, 'byRef' | 'ofItem' | 'pin' | 'unpin'>;
 export type Slots = Pick<SlotService, 'clear' | 'item' | 'read' | 'set' | 'uploadUnpinned'>;
 export type Links = Pick<SignedLinks, 'open' | 'sign'>;
-export type Locks = Pick<LockService, 'list' | 'refresh' | 'release' | 'take'>;
+export type Locks = Pick<LockService, 'list' | 'ofChildren' | 'refresh' | 'release' | 'take'>;
 export type Jobs = Pick<PeriodicJobs, 'jobs' | 'start' | 'stop'>;

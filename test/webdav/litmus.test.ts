@@ -12,8 +12,8 @@ const LITMUS = '/usr/bin/litmus';
 const hasLitmus = existsSync(LITMUS);
 const title = hasLitmus ? 'litmus against /dav (%s)' : `litmus against /dav (%s): SKIPPED because ${LITMUS} is absent (apt-get install -y litmus; .ci/run installs it)`;
 
-/** The suites of class 1 and their outcome lines: `<- summary for `basic': of 16 tests run: 16 passed, 0 failed.` */
-const SUITES = ['basic', 'copymove', 'props', 'http'];
+/** The suites of classes 1 and 2 and their outcome lines: `<- summary for `basic': of 16 tests run: 16 passed, 0 failed.` */
+const SUITES = ['basic', 'copymove', 'props', 'locks', 'http'];
 
 describe.skipIf(!hasLitmus).each(backends)(title, (backend) => {
   let k: TestKura;
@@ -29,7 +29,7 @@ describe.skipIf(!hasLitmus).each(backends)(title, (backend) => {
     await rm(cwd, { recursive: true, force: true });
   });
 
-  it('passes basic, copymove, props and http with no failure and no warning but the class 2 one', async () => {
+  it('passes basic, copymove, props, locks and http with no failure, warning or skipped test', async () => {
     const r = await new Promise<{ code: number; out: string }>((resolve) => {
       const args = ['-k', `${k.url}/dav/${encodeURIComponent(u.username)}/`, u.username, TEST_PASSWORD];
       execFile(LITMUS, args, { cwd, env: { ...process.env, TESTS: SUITES.join(' ') }, timeout: 120_000 }, (err, stdout, stderr) => {
@@ -38,11 +38,7 @@ describe.skipIf(!hasLitmus).each(backends)(title, (backend) => {
     });
     const out = r.out;
     for (const suite of SUITES) expect(out, out).toMatch(new RegExp(`summary for \`${suite}': of (\\d+) tests run: \\1 passed, 0 failed`));
-    expect(out).not.toMatch(/FAIL/);
-    // Until LOCK and UNLOCK land, the one warning is that class 2 is not claimed.
-    const warnings = out.split('\n').filter((l) => l.includes('WARNING'));
-    expect(warnings.length).toBeGreaterThan(0);
-    for (const w of warnings) expect(w).toMatch(/WARNING: server does not claim Class 2 compliance/);
+    expect(out).not.toMatch(/FAIL|WARNING|SKIPPED/);
     expect(r.code, out).toBe(0);
   });
 });

@@ -41,7 +41,7 @@ describe.each(backends)('WebDAV reads: OPTIONS, PROPFIND, GET (%s)', (backend) =
     for (const path of ['/', '/anything/at/all']) {
       const res = await fetch(`${dav}${path}`, { method: 'OPTIONS' });
       expect(res.status).toBe(200);
-      expect(res.headers.get('dav')).toBe('1');
+      expect(res.headers.get('dav')).toBe('1, 2');
       expect(res.headers.get('ms-author-via')).toBe('DAV');
       expect(res.headers.get('allow')).toContain('PROPFIND');
     }

@@ -3,7 +3,7 @@ import { Access } from '../access.js';
 import type { Actor } from '../actor.js';
 import { badRequest, KuraError } from '../errors.js';
 import type { ItemRow, LockRow, MetadataStore, Repos } from '../ports/index.js';
-import { Right } from '../rights.js';
+import { has, Right } from '../rights.js';
 import { checkConditions, judge, judgesItem, type Conditions } from './conditions.js';
 import { assertWriter, covering, groupByItem } from './guard.js';
 
@@ -154,6 +154,27 @@ export class LockService {
     const above = item.parent_id === null ? [] : await this.store.items.ancestorIds(itemId);
     const byItem = groupByItem(await this.store.locks.onItems([itemId, ...above], this.now()));
     return covering(byItem, itemId, above).map(toLock);
+  }
+
+  /**
+   * The live locks that apply to each child of a folder the caller may list (a listing's
+   * lock discovery in one pass): the depth-infinity locks on the folder and above it apply
+   * to every child; a child's own are by its id, for the children the caller may see.
+   */
+  async ofChildren(actor: Actor, folderId: number): Promise<{ inherited: Lock[]; byChild: Map<number, Lock[]> }> {
+    const folder = await new Access(this.store, this.now).folder(actor, folderId, Right.LIST);
+    const inherited = (await this.list(actor, folderId)).filter((l) => l.depth === 'infinity');
+    const rows = await this.store.locks.onChildrenOf(folderId, this.now());
+    const byChild = new Map<number, Lock[]>();
+    if (rows.length === 0) return { inherited, byChild };
+    const access = new Access(this.store, this.now);
+    const rights = await access.subtreeRights(actor, folder, rows.map((r) => ({ id: Number(r.item_id), parent_id: folderId })));
+    for (const r of rows) {
+      const id = Number(r.item_id);
+      if (!has('uniform' in rights ? rights.uniform : (rights.byId.get(id) ?? 0), Right.READ_ATTRS)) continue;
+      byChild.set(id, [...(byChild.get(id) ?? []), toLock(r)]);
+    }
+    return { inherited, byChild };
   }
 
   /** Deletes expired locks (GC); how many. */

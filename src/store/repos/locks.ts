@@ -19,6 +19,18 @@ const lockMethods: LockRepo & ThisType<{ readonly db: Db }> = {
     return this.db.selectFrom('locks').selectAll().where('token', '=', token).where('expires_at', '>', now).executeTakeFirst() as Promise<LockRow | undefined>;
   },
 
+  async onChildrenOf(parentId, now) {
+    return (await this.db
+      .selectFrom('locks')
+      .innerJoin('items', 'items.id', 'locks.item_id')
+      .selectAll('locks')
+      .where('items.parent_id', '=', parentId)
+      .where('items.trashed_at', 'is', null)
+      .where('locks.expires_at', '>', now)
+      .orderBy('locks.created_at')
+      .execute()) as LockRow[];
+  },
+
   async onItems(itemIds, now) {
     const out: LockRow[] = [];
     for (let i = 0; i < itemIds.length; i += 500) {

@@ -27,6 +27,8 @@ export interface LockRepo {
   byToken(token: string, now: number): Promise<LockRow | undefined>;
   /** Live locks on any of `itemIds`. */
   onItems(itemIds: number[], now: number): Promise<LockRow[]>;
+  /** Live locks taken on the live children of a folder. */
+  onChildrenOf(parentId: number, now: number): Promise<LockRow[]>;
   /** Live locks held by a user (for the cap on locks per user). */
   countOfOwner(ownerId: number, now: number): Promise<number>;
   /** Extends a live lock to `until` (and records the timeout granted); false when it is gone or expired. */

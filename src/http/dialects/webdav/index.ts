@@ -6,6 +6,7 @@ import { DAV_PREFIX } from './hrefs.js';
 import { readRoutes, xmlBody } from './reads.js';
 import { writeRoutes } from './writes.js';
 import { proppatchRoutes } from './proppatch.js';
+import { lockRoutes } from './locks.js';
 import { XML_MAX_BYTES } from './xml-read.js';
 import { davError, davMessage } from './xml-write.js';
 
@@ -32,7 +33,7 @@ export const webdavDialect: DialectFactory = (core, config) => ({
   credentials: [basic(), bearer()],
   renderError: davErrors,
   async routes(app) {
-    for (const method of ['PROPFIND', 'PROPPATCH', 'MKCOL', 'COPY', 'MOVE']) app.addHttpMethod(method, { hasBody: true });
+    for (const method of ['PROPFIND', 'PROPPATCH', 'MKCOL', 'COPY', 'MOVE', 'LOCK', 'UNLOCK']) app.addHttpMethod(method, { hasBody: true });
     // XML bodies (PROPFIND, and later PROPPATCH, LOCK), whatever type the client names
     // (some name none): at most XML_MAX_BYTES, parsed without DTDs or entities. Other
     // bodies (PUT's content) are left for the handler to stream.
@@ -42,5 +43,6 @@ export const webdavDialect: DialectFactory = (core, config) => ({
     await app.register(readRoutes(core));
     await app.register(writeRoutes(core, config));
     await app.register(proppatchRoutes(core));
+    await app.register(lockRoutes(core));
   },
 });

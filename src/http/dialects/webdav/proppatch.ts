@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Core, DeadPropChange } from '../../../core/index.js';
 import { badRequest, isKuraError } from '../../../core/index.js';
-import { conditionsOf } from '../../shared/conditions.js';
+import { davConditions } from './conditions.js';
 import { hrefOf } from './hrefs.js';
 import { isLive, type PropName } from './props.js';
 import { locate } from './reads.js';
@@ -49,7 +49,7 @@ export function proppatchRoutes(core: Core) {
           ];
         } else {
           try {
-            await core.deadProps.patch(req.actor, r.item.id, changes, { conditions: conditionsOf(req) });
+            await core.deadProps.patch(req.actor, r.item.id, changes, { conditions: await davConditions(core, req, r.item) });
             statuses = [{ status: 200, names }];
           } catch (e) {
             if (!isKuraError(e) || (e.code !== 'payload_too_large' && e.code !== 'quota_exceeded')) throw e;

@@ -1,4 +1,5 @@
 import { badRequest, type DeadProp, type Item, type Space } from '../../../core/index.js';
+import { SUPPORTED_LOCK } from './lock-xml.js';
 import { DAV, type XmlElement } from './xml-read.js';
 import { escapeXml, type PropValue } from './xml-write.js';
 
@@ -11,7 +12,9 @@ export interface PropName {
 }
 
 /** What a resource under /dav is: the root (the caller's spaces), a space's root folder, or an item below it. */
-export type Resource = { kind: 'root' } | { kind: 'item'; item: Item; space: Space; isSpaceRoot: boolean; label: string; dead?: readonly DeadProp[] };
+export type Resource =
+  | { kind: 'root' }
+  | { kind: 'item'; item: Item; space: Space; isSpaceRoot: boolean; label: string; dead?: readonly DeadProp[]; /** lockdiscovery's content, when asked for. */ locks?: string };
 
 type Live = (r: Resource) => string | null | undefined;
 
@@ -34,6 +37,8 @@ const LIVE: readonly (PropName & { get: Live; allprop: boolean })[] = [
   { ns: DAV, name: 'getetag', allprop: true, get: (r) => (file(r)?.sha256 ? escapeXml(`"${file(r)!.sha256}"`) : undefined) },
   { ns: DAV, name: 'getlastmodified', allprop: true, get: (r) => (itemOf(r) ? httpDate(itemOf(r)!.modifiedAt) : undefined) },
   { ns: DAV, name: 'creationdate', allprop: true, get: (r) => (itemOf(r) ? isoDate(itemOf(r)!.createdAt) : undefined) },
+  { ns: DAV, name: 'supportedlock', allprop: true, get: (r) => (r.kind === 'item' ? SUPPORTED_LOCK : undefined) },
+  { ns: DAV, name: 'lockdiscovery', allprop: true, get: (r) => (r.kind === 'item' ? (r.locks ?? '') : undefined) },
   { ns: OC, name: 'fileid', allprop: true, get: (r) => (itemOf(r) ? String(itemOf(r)!.id) : undefined) },
   // RFC 4331: on collections, and never in allprop.
   { ns: DAV, name: 'quota-used-bytes', allprop: false, get: (r) => (r.kind === 'item' && r.item.kind === 'folder' ? String(r.space.usage.bytes) : undefined) },
@@ -54,6 +59,9 @@ const BY_NAME = new Map(LIVE.map((p) => [key(p), p]));
 
 /** Whether a property is one of Kura's live ones (never stored: PROPPATCH of it is 403). */
 export const isLive = (p: PropName): boolean => BY_NAME.has(key(p));
+
+/** Whether answering `req` needs the resources' locks (lockdiscovery). */
+export const needsLocks = (req: PropRequest): boolean => req.kind === 'allprop' || (req.kind === 'prop' && req.names.some((n) => n.ns === DAV && n.name === 'lockdiscovery'));
 
 /** Whether answering `req` needs the resources' dead properties. */
 export const needsDead = (req: PropRequest): boolean => req.kind !== 'prop' || req.names.some((n) => !isLive(n));

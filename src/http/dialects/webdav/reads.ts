@@ -1,15 +1,16 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Actor, Core, Item } from '../../../core/index.js';
+import type { Actor, Core, Item, Lock } from '../../../core/index.js';
 import { KuraError } from '../../../core/index.js';
 import { sendFile } from '../../shared/send-file.js';
 import { hrefOf, itemNames, segmentsOf, spaceNames } from './hrefs.js';
-import { needsDead, propRequestOf, propsOf, type PropRequest, type Resource } from './props.js';
+import { needsDead, needsLocks, propRequestOf, propsOf, type PropRequest, type Resource } from './props.js';
+import { activeLock } from './lock-xml.js';
 import { parseXml, type XmlElement } from './xml-read.js';
 import { davMessage, MULTISTATUS_END, MULTISTATUS_START, response } from './xml-write.js';
 
-/** What WebDAV says it can do; locks (class 2) come with LOCK/UNLOCK. */
-export const DAV_CLASSES = '1';
-export const ALLOWED = 'OPTIONS, GET, HEAD, PROPFIND, PROPPATCH, PUT, MKCOL, DELETE, COPY, MOVE';
+/** What WebDAV says it can do: class 1 and locks (class 2). */
+export const DAV_CLASSES = '1, 2';
+export const ALLOWED = 'OPTIONS, GET, HEAD, PROPFIND, PROPPATCH, PUT, MKCOL, DELETE, COPY, MOVE, LOCK, UNLOCK';
 
 /** A resource found by a request's path, with the names that lead to it. */
 interface Found {
@@ -65,8 +66,18 @@ export function readRoutes(core: Core) {
         parts.push(response(hrefOf(segment, names, isCollection(r)), props, missing));
       };
       const dead = needsDead(asked);
+      const withLocks = needsLocks(asked);
       const top = found.resource;
+      const topHref = hrefOf(found.spaceSegment, found.names, isCollection(top));
+      // The href of a lock's root: this resource's, or found by the item's path.
+      const rootHref = async (l: Lock) => {
+        if (top.kind === 'item' && l.itemId === top.item.id) return topHref;
+        const at = await core.paths.of(req.actor, l.itemId).catch(() => undefined);
+        return at ? hrefOf(found.spaceSegment, at.levels.slice(1).map((x) => x.name), true) : topHref;
+      };
+      const discovery = async (locks: readonly Lock[]) => (await Promise.all(locks.map(async (l) => activeLock(l, await rootHref(l))))).join('');
       if (dead && top.kind === 'item') top.dead = await core.deadProps.of(req.actor, top.item.id);
+      if (withLocks && top.kind === 'item') top.locks = await discovery(await core.locks.list(req.actor, top.item.id));
       add(top, found.spaceSegment, found.names);
       if (depth === 1 && top.kind === 'root') {
         const spaces = await spaceNames(core, req.actor);
@@ -78,8 +89,18 @@ export function readRoutes(core: Core) {
         }
       } else if (depth === 1 && top.kind === 'item' && top.item.kind === 'folder') {
         const { space } = top;
-        const [children, props] = await Promise.all([core.items.allChildren(req.actor, top.item.id), dead ? core.deadProps.ofChildren(req.actor, top.item.id) : undefined]);
-        for (const c of children as Item[]) add({ kind: 'item', item: c, space, isSpaceRoot: false, label: c.name, dead: props?.get(c.id) }, found.spaceSegment, [...found.names, c.name]);
+        const [children, props, locks] = await Promise.all([
+          core.items.allChildren(req.actor, top.item.id),
+          dead ? core.deadProps.ofChildren(req.actor, top.item.id) : undefined,
+          withLocks ? core.locks.ofChildren(req.actor, top.item.id) : undefined,
+        ]);
+        const inherited = locks ? await discovery(locks.inherited) : undefined;
+        for (const c of children as Item[]) {
+          const own = locks?.byChild.get(c.id);
+          const names = [...found.names, c.name];
+          const lockXml = own ? inherited! + (await Promise.all(own.map((l) => activeLock(l, hrefOf(found.spaceSegment, names, c.kind === 'folder'))))).join('') : inherited;
+          add({ kind: 'item', item: c, space, isSpaceRoot: false, label: c.name, dead: props?.get(c.id), locks: lockXml }, found.spaceSegment, names);
+        }
       }
       parts.push(MULTISTATUS_END);
       reply.code(207).header('Content-Type', 'application/xml; charset=utf-8').header('Vary', 'Depth, Authorization');

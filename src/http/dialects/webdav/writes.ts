@@ -3,13 +3,16 @@ import type { KuraConfig } from '../../../config.js';
 import type { Actor, Core, Item, Space } from '../../../core/index.js';
 import { badRequest, isKuraError, KuraError } from '../../../core/index.js';
 import { bodyOf } from '../../shared/caller.js';
-import { conditionsOf } from '../../shared/conditions.js';
+import { davConditions } from './conditions.js';
 import { DAV_PREFIX, itemNames, segmentsOf, spaceNames } from './hrefs.js';
 import { davRefusal } from './statuses.js';
 
 /** Where a write lands: the folder it writes in and the name it writes. */
-interface Place {
+export interface Place {
   space: Space;
+  /** The space's segment and the names below its root, the last being `name`. */
+  spaceSegment: string;
+  names: string[];
   parent: Item;
   name: string;
   /** What is there now under that name (the caller may see it), if anything. */
@@ -31,16 +34,16 @@ async function childOf(core: Core, actor: Actor, folderId: number, name: string)
  * file: RFC 4918 says a write never makes the collections above it) and its last name.
  * `/dav/` and a space's root are no place to write: 405.
  */
-async function placeOf(core: Core, actor: Actor, segments: string[]): Promise<Place> {
+export async function placeOf(core: Core, actor: Actor, segments: string[]): Promise<Place> {
   if (segments.length < 2) throw new KuraError('forbidden', 'the list of spaces and a space itself cannot be written; write below a space', { condition: 'not-below-a-space' });
-  const { space } = (await spaceNames(core, actor)).find(segments[0]);
+  const { space, segment } = (await spaceNames(core, actor)).find(segments[0]);
   const names = itemNames(segments.slice(1));
   const name = names[names.length - 1];
   const parent = await core.paths.resolve(actor, space.id, `/${names.slice(0, -1).join('/')}`).catch((e: unknown) => {
     throw isKuraError(e) && e.code === 'not_found' ? conflict('the collection above does not exist') : e;
   });
   if (parent.kind !== 'folder') throw conflict('the resource above is not a collection');
-  return { space, parent, name, existing: await childOf(core, actor, parent.id, name) };
+  return { space, spaceSegment: segment, names, parent, name, existing: await childOf(core, actor, parent.id, name) };
 }
 
 /** A body the client announced (Content-Length above 0, or chunked). */
@@ -92,8 +95,8 @@ export function writeRoutes(core: Core, config: KuraConfig) {
       if (length !== undefined && length > config.uploadMaxBytes) {
         throw new KuraError('payload_too_large', `a file holds at most ${config.uploadMaxBytes} bytes`, { limit: config.uploadMaxBytes });
       }
-      const conditions = conditionsOf(req);
       const place = await placeOf(core, req.actor, segmentsOf(req.url));
+      const conditions = await davConditions(core, req, place.existing);
       if (place.existing?.kind === 'folder') {
         reply.header('Allow', 'OPTIONS, PROPFIND, MKCOL, DELETE, COPY, MOVE');
         throw davRefusal(405, 'a collection has no content to PUT');
@@ -121,7 +124,7 @@ export function writeRoutes(core: Core, config: KuraConfig) {
         if (hasBody(req)) throw new KuraError('unsupported_type', 'MKCOL with a body is not understood', { condition: 'mkcol-body' });
         const place = await placeOf(core, req.actor, segmentsOf(req.url));
         if (place.existing) throw davRefusal(405, 'something already has that name');
-        await core.changes.createFolder(req.actor, place.parent.id, place.name, { onConflict: 'fail', conditions: conditionsOf(req) }).catch((e: unknown) => {
+        await core.changes.createFolder(req.actor, place.parent.id, place.name, { onConflict: 'fail', conditions: await davConditions(core, req, undefined) }).catch((e: unknown) => {
           throw isKuraError(e) && e.code === 'name_conflict' ? davRefusal(405, 'something already has that name') : e;
         });
         reply.code(201).header('Content-Length', '0').send();
@@ -132,7 +135,7 @@ export function writeRoutes(core: Core, config: KuraConfig) {
       const segments = segmentsOf(req.url);
       const place = await placeOf(core, req.actor, segments);
       if (!place.existing) throw new KuraError('not_found', 'no such resource');
-      await core.changes.trash(req.actor, place.existing.id, { conditions: conditionsOf(req) });
+      await core.changes.trash(req.actor, place.existing.id, { conditions: await davConditions(core, req, place.existing) });
       reply.code(204).send();
     });
 
@@ -147,7 +150,7 @@ export function writeRoutes(core: Core, config: KuraConfig) {
       const to = await placeOf(core, req.actor, destinationOf(req, config));
       if (to.existing?.id === from.id) throw new KuraError('forbidden', 'the source and the destination are the same resource', { condition: 'same-resource' });
       if (to.existing && overwrite === 'F') throw new KuraError('precondition_failed', 'the destination exists and Overwrite is F', { condition: 'overwrite' });
-      const conditions = conditionsOf(req);
+      const conditions = await davConditions(core, req, from);
       // A file onto a file: the destination takes the content as a new version (same id,
       // shares and history), so an editor's save-by-rename keeps history. Anything else onto
       // something: the destination goes to the trash first (RFC 4918 §9.9.3, §9.8.4).
