@@ -67,6 +67,8 @@ describe.each(backends)('WebDAV locks: LOCK, UNLOCK, If, lockdiscovery (%s)', (b
     expect((await dav('/b.txt', 'PUT', { If: `(<${token}> ["not-the-etag"])` }, 'x')).status).toBe(412);
     expect((await dav('/b.txt', 'PUT', { If: '(<opaquelocktoken:nope>)' }, 'x')).status).toBe(412);
     expect((await dav('/b.txt', 'PUT', { If: 'garbage' }, 'x')).status).toBe(400);
+    expect((await dav('/b.txt', 'PUT', { If: '<http://[bad> (<opaquelocktoken:x>)' }, 'x')).status).toBe(412);
+    expect((await dav('/b.txt', 'PUT', { If: `<${base}/elsewhere.txt> (<${token}>)` }, 'x')).status).toBe(412);
     // (Not <no-lock>) holds, but without the token the lock still stops the write.
     expect((await dav('/b.txt', 'PUT', { If: '(Not <DAV:no-lock>)' }, 'x')).status).toBe(423);
     // Someone else cannot take or release it.

@@ -5,15 +5,19 @@ import { conditionsOf } from '../../shared/conditions.js';
 import { DAV_PREFIX, itemNames, segmentsOf, spaceNames } from './hrefs.js';
 import { parseIf, submittedTokens, type IfList } from './if-header.js';
 
-/** The item a tagged If list names (its URL's path under /dav), if there. */
-async function taggedItem(core: Core, actor: Actor, url: string, base: string): Promise<Item | undefined> {
-  let path: string;
+/** The path of a tagged list's URL; undefined when it is no URL. */
+function pathOf(url: string, base: string): string | undefined {
   try {
-    path = new URL(url, base).pathname;
+    return new URL(url, base).pathname;
   } catch {
     return undefined;
   }
-  if (!path.startsWith(`${DAV_PREFIX}/`)) return undefined;
+}
+
+/** The item a tagged If list names (its URL's path under /dav), if there. */
+async function taggedItem(core: Core, actor: Actor, url: string, base: string): Promise<Item | undefined> {
+  const path = pathOf(url, base);
+  if (path === undefined || !path.startsWith(`${DAV_PREFIX}/`)) return undefined;
   const segments = segmentsOf(path);
   if (segments.length === 0) return undefined;
   try {
@@ -53,7 +57,7 @@ export async function davConditions(core: Core, req: FastifyRequest, item: Item 
   const origin = `${req.protocol}://${req.host}`;
   let any = false;
   for (const list of lists) {
-    const target = list.resource === undefined || new URL(list.resource, origin).pathname === req.url.split('?')[0] ? item : await taggedItem(core, req.actor, list.resource, origin);
+    const target = list.resource === undefined || pathOf(list.resource, origin) === req.url.split('?')[0] ? item : await taggedItem(core, req.actor, list.resource, origin);
     if (await holds(core, req.actor, list, target)) {
       any = true;
       break;

@@ -98,7 +98,7 @@ export function readRoutes(core: Core) {
         for (const c of children as Item[]) {
           const own = locks?.byChild.get(c.id);
           const names = [...found.names, c.name];
-          const lockXml = own ? inherited! + (await Promise.all(own.map((l) => activeLock(l, hrefOf(found.spaceSegment, names, c.kind === 'folder'))))).join('') : inherited;
+          const lockXml = own ? inherited! + own.map((l) => activeLock(l, hrefOf(found.spaceSegment, names, c.kind === 'folder'))).join('') : inherited;
           add({ kind: 'item', item: c, space, isSpaceRoot: false, label: c.name, dead: props?.get(c.id), locks: lockXml }, found.spaceSegment, names);
         }
       }
