@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { KuraConfig } from '../../../config.js';
 import type { Actor, Core, Item, Space } from '../../../core/index.js';
 import { badRequest, isKuraError, KuraError } from '../../../core/index.js';
+import { hasBody } from '../../body-guard.js';
 import { bodyOf } from '../../shared/caller.js';
 import { davConditions } from './conditions.js';
 import { DAV_PREFIX, itemNames, segmentsOf, spaceNames } from './hrefs.js';
@@ -45,9 +46,6 @@ export async function placeOf(core: Core, actor: Actor, segments: string[]): Pro
   if (parent.kind !== 'folder') throw conflict('the resource above is not a collection');
   return { space, spaceSegment: segment, names, parent, name, existing: await childOf(core, actor, parent.id, name) };
 }
-
-/** A body the client announced (Content-Length above 0, or chunked). */
-const hasBody = (req: FastifyRequest) => Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
 
 const etagOf = (item: Item) => (item.sha256 ? `"${item.sha256}"` : undefined);
 
@@ -121,7 +119,7 @@ export function writeRoutes(core: Core, config: KuraConfig) {
       method: 'MKCOL',
       url: '/*',
       handler: async (req, reply) => {
-        if (hasBody(req)) throw new KuraError('unsupported_type', 'MKCOL with a body is not understood', { condition: 'mkcol-body' });
+        if (hasBody(req.headers)) throw new KuraError('unsupported_type', 'MKCOL with a body is not understood', { condition: 'mkcol-body' });
         const place = await placeOf(core, req.actor, segmentsOf(req.url));
         if (place.existing) throw davRefusal(405, 'something already has that name');
         await core.changes.createFolder(req.actor, place.parent.id, place.name, { onConflict: 'fail', conditions: await davConditions(core, req, undefined) }).catch((e: unknown) => {
